@@ -1,0 +1,1 @@
+"""Configuration: the frozen model tree (``config.model``) and its layered loader."""

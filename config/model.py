@@ -1,0 +1,211 @@
+"""The kiosk's configuration as a frozen pydantic model tree.
+
+Every section has defaults that make up the *embedded default*: simulated devices, an
+embedded local backend under the data directory, a window instead of fullscreen. A site
+file (TOML) overrides any of it; later a signed fleet push is one more layer on top
+(see ``config.loader``). Drivers and services receive their own section only; nobody
+reads a global settings object.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from config.scanning import ScanQualityConfig
+
+
+class Section(BaseModel):
+    """Base for every config section: frozen, and unknown keys are errors (typos!)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KioskIdentity(Section):
+    """Who this terminal is and where it stands (printed on receipts)."""
+
+    kiosk_id: str = Field(default="kiosk-dev-01", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    location: str = "Jobcenter Musterstadt, Wartebereich"
+
+
+class DisplayConfig(Section):
+    """The screen: window or kiosk fullscreen, and its physical size for touch targets."""
+
+    mode: Literal["window", "fullscreen"] = "window"
+    width_px: int = Field(default=1280, ge=320, le=7680)
+    height_px: int = Field(default=800, ge=240, le=4320)
+    diagonal_inch: float = Field(default=21.5, gt=5, le=100)
+    min_touch_target_mm: float = Field(default=15.0, ge=9.0, le=40.0)
+    staff_exit_pin_sha256: str | None = Field(
+        default=None,
+        description="SHA-256 hex of the staff PIN that unlocks the kiosk-mode exit; "
+        "None = exit only with a staff card (helper mode).",
+    )
+
+    @property
+    def pixels_per_mm(self) -> float:
+        """Physical pixel density from resolution and diagonal."""
+        diag_px = (self.width_px**2 + self.height_px**2) ** 0.5
+        return diag_px / (self.diagonal_inch * 25.4)
+
+
+class CameraConfig(Section):
+    """Document camera: simulated (serves sample images) or an OpenCV/UVC device."""
+
+    driver: Literal["simulated", "opencv"] = "simulated"
+    device_index: int = Field(default=0, ge=0, le=63)
+    width: int = Field(default=1920, ge=320)
+    height: int = Field(default=1080, ge=240)
+    fourcc: Literal["MJPG", "YUYV"] = "MJPG"
+    sample_dir: Path | None = Field(
+        default=None, description="Images the simulated camera serves; None = built-in samples."
+    )
+
+
+class ScannerConfig(Section):
+    """Flatbed/feeder scanner via SANE; ``none`` hides the scanner option."""
+
+    driver: Literal["none", "sane"] = "none"
+    device: str = Field(default="test:0", description="SANE device name, see `scanimage -L`.")
+    dpi: int = Field(default=300, ge=100, le=1200)
+    timeout_s: float = Field(default=60.0, gt=0, le=600)
+
+
+class PrinterConfig(Section):
+    """Receipt printer (ESC/POS); the simulated one writes bytes and a rendered PNG."""
+
+    driver: Literal["simulated", "usb", "serial", "network", "none"] = "simulated"
+    usb_vendor_id: int = Field(default=0x04B8, ge=0, le=0xFFFF)
+    usb_product_id: int = Field(default=0x0202, ge=0, le=0xFFFF)
+    serial_device: str = "/dev/ttyUSB0"
+    serial_baudrate: int = Field(default=38400, ge=1200, le=921600)
+    network_host: str = "192.0.2.10"
+    network_port: int = Field(default=9100, ge=1, le=65535)
+    profile: str = Field(default="TM-T88V", description="python-escpos printer profile.")
+    paper_width_px: int = Field(default=512, ge=256, le=832)
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+
+
+class CardReaderConfig(Section):
+    """Smart-card reader for staff cards (helper mode): none, or PC/SC via pcscd."""
+
+    driver: Literal["none", "pcsc"] = "none"
+    reader_name_contains: str = ""
+
+
+class DevicesConfig(Section):
+    """All devices of the terminal."""
+
+    camera: CameraConfig = CameraConfig()
+    scanner: ScannerConfig = ScannerConfig()
+    printer: PrinterConfig = PrinterConfig()
+    card_reader: CardReaderConfig = CardReaderConfig()
+
+
+class BackendConfig(Section):
+    """Where documents go: the embedded local service or a job centre's intake URL."""
+
+    mode: Literal["embedded", "remote"] = "embedded"
+    url: str | None = Field(default=None, description="https://… of the intake service")
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _url_for_remote(self) -> BackendConfig:
+        if self.mode == "remote":
+            if not self.url or not re.match(r"^https?://[^\s/]+", self.url):
+                raise ValueError("mode 'remote' needs url = 'https://host[:port]'")
+        return self
+
+
+class CustomerNumberFormat(Section):
+    """One accepted customer-number format of this site."""
+
+    name: str
+    pattern: str = Field(description="Regular expression over the number without spaces.")
+    example: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _example_matches(self) -> CustomerNumberFormat:
+        if not re.fullmatch(self.pattern, self.example):
+            raise ValueError(f"example {self.example!r} does not match pattern {self.pattern!r}")
+        return self
+
+
+DEFAULT_NUMBER_FORMATS = (
+    CustomerNumberFormat(name="Kundennummer", pattern=r"\d{3}[A-Z]\d{6}", example="123A456789"),
+    CustomerNumberFormat(name="BG-Nummer", pattern=r"\d{5}BG\d{7}", example="12345BG1234567"),
+)
+
+
+class SiteConfig(Section):
+    """Facts that differ between job centres."""
+
+    customer_number_formats: tuple[CustomerNumberFormat, ...] = DEFAULT_NUMBER_FORMATS
+
+    @field_validator("customer_number_formats")
+    @classmethod
+    def _not_empty(cls, value: tuple[CustomerNumberFormat, ...]) -> tuple[CustomerNumberFormat, ...]:
+        if not value:
+            raise ValueError("at least one customer-number format is needed")
+        return value
+
+
+class SessionConfig(Section):
+    """Inactivity handling (WCAG 2.2.1: warn ≥ 20 s before, extendable ≥ 10 times)."""
+
+    inactivity_timeout_s: float = Field(default=120.0, ge=30, le=1800)
+    warning_before_s: float = Field(default=30.0, ge=20, le=300)
+    max_extensions: int = Field(default=20, ge=10, le=1000)
+    goodbye_s: float = Field(default=15.0, ge=3, le=120)
+
+    @model_validator(mode="after")
+    def _warning_fits(self) -> SessionConfig:
+        if self.warning_before_s >= self.inactivity_timeout_s:
+            raise ValueError("warning_before_s must be shorter than inactivity_timeout_s")
+        return self
+
+
+LanguageCode = Literal["de", "de-simple", "en", "uk", "ru", "ar", "tr", "fa", "pl", "ro"]
+
+
+class AccessibilityConfig(Section):
+    """Languages offered and presentation defaults."""
+
+    default_language: LanguageCode = "de"
+    languages: tuple[LanguageCode, ...] = (
+        "de", "de-simple", "en", "uk", "ru", "ar", "tr", "fa", "pl", "ro",
+    )
+    theme: Literal["default", "high_contrast"] = "default"
+    speech: bool = True
+    volume_step: int = Field(default=3, ge=0, le=5)
+
+
+class KioskConfig(Section):
+    """The root of the configuration tree."""
+
+    data_dir: Path = Path("~/.local/share/jobcenter-kiosk")
+    identity: KioskIdentity = KioskIdentity()
+    display: DisplayConfig = DisplayConfig()
+    devices: DevicesConfig = DevicesConfig()
+    backend: BackendConfig = BackendConfig()
+    site: SiteConfig = SiteConfig()
+    session: SessionConfig = SessionConfig()
+    accessibility: AccessibilityConfig = AccessibilityConfig()
+    scanning: ScanQualityConfig = ScanQualityConfig()
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """The data directory with ``~`` expanded."""
+        return self.data_dir.expanduser()

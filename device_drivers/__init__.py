@@ -1,0 +1,1 @@
+"""Device drivers: one small Protocol per device, with real and simulated implementations."""

@@ -1,0 +1,1 @@
+"""The kiosk terminal: Kivy shell (app, screens, widgets), session logic, agent and CLI."""
