@@ -1,1 +1,1 @@
-"""Job-centre side: intake service, enrollment, receipt verification (later video signalling, fleet). Never imports Kivy."""
+"""Job-centre side: intake service, enrollment, receipt verification. Never imports Kivy."""

@@ -1,0 +1,512 @@
+"""The shared wire contract between kiosk and job-centre intake service.
+
+Pure format and crypto code (``cryptography`` only): both sides import this module, so it
+never imports fastapi, kivy or kiosk. It holds canonical JSON, base64url, the key helpers,
+kiosk certificates, request signatures, the sealed document envelope (``JCK1``), the
+server acknowledgement and the signed kiosk receipt (``JCR1.`` QR text).
+
+Errors raised here::
+
+    ProtocolError           a message does not follow the contract
+    ├── Undecryptable       a sealed envelope cannot be opened (wrong key, changed byte)
+    └── ForgedReceipt       a receipt's signature or certificate does not verify
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+PROTOCOL_VERSION = 1
+API_PREFIX = "/api/v1"
+
+HEADER_KIOSK_ID = "X-Kiosk-Id"
+HEADER_KIOSK_TIME = "X-Kiosk-Time"
+HEADER_KIOSK_SIGNATURE = "X-Kiosk-Signature"
+HEADER_UPLOAD_OFFSET = "Upload-Offset"
+MAX_CLOCK_SKEW_S = 900
+
+MAX_CHUNK_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_SEALED_BYTES = 25 * 1000 * 1000
+DEFAULT_MAX_PAGES = 50
+PDF_PRODUCER_PREFIX = "jobcenter-kiosk"
+
+SEAL_MAGIC = b"JCK1"
+SEAL_INFO = b"jobcenter-kiosk document v1"
+_NONCE_LEN = 12
+_TAG_LEN = 16
+SEAL_OVERHEAD = len(SEAL_MAGIC) + 32 + _NONCE_LEN + _TAG_LEN
+
+RECEIPT_PREFIX = "JCR1"
+
+# Error codes in JSON bodies ``{"error": code}`` of the intake service.
+ERROR_UNKNOWN_KIOSK = "unknown_kiosk"
+ERROR_BAD_SIGNATURE = "bad_signature"
+ERROR_CLOCK_SKEW = "clock_skew"
+ERROR_REVOKED = "revoked"
+ERROR_BAD_CODE = "bad_enrollment_code"
+ERROR_HASH_MISMATCH = "hash_mismatch"
+ERROR_SIZE_MISMATCH = "size_mismatch"
+ERROR_NOT_OUR_PDF = "not_our_pdf"
+ERROR_TOO_MANY_PAGES = "too_many_pages"
+ERROR_UNDECRYPTABLE = "undecryptable"
+ERROR_TOO_LARGE = "too_large"
+ERROR_METADATA_CONFLICT = "metadata_conflict"
+ERROR_OFFSET_MISMATCH = "offset_mismatch"
+ERROR_NOT_FOUND = "not_found"
+ERROR_INCOMPLETE = "incomplete"
+
+PublicKeyLike = Ed25519PublicKey | Ed25519PrivateKey | bytes | str
+EncPublicKeyLike = X25519PublicKey | X25519PrivateKey | bytes | str
+
+
+class ProtocolError(Exception):
+    """A message does not follow the wire contract."""
+
+    code = "protocol_error"
+
+
+class Undecryptable(ProtocolError):
+    """A sealed envelope cannot be opened (wrong key, wrong AAD or a changed byte)."""
+
+    code = ERROR_UNDECRYPTABLE
+
+
+class ForgedReceipt(ProtocolError):
+    """A receipt does not verify: changed, wrongly signed, or not certified by this centre."""
+
+    code = "forged_receipt"
+
+
+# --- encoding helpers -------------------------------------------------------------------
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Serialize ``obj`` deterministically (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def b64u_encode(data: bytes) -> str:
+    """Base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+_B64U_RE = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+def b64u_decode(text: str) -> bytes:
+    """Decode base64url without padding; raises ``ValueError`` on anything else."""
+    if not isinstance(text, str) or not _B64U_RE.match(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64url") from exc
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def format_time(moment: datetime) -> str:
+    """ISO-8601 UTC with a ``Z`` suffix, e.g. ``2025-03-01T09:15:02Z`` (milliseconds kept)."""
+    moment = moment.astimezone(UTC)
+    spec = "milliseconds" if moment.microsecond else "seconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def utc_now_iso() -> str:
+    """The current time as ISO-8601 UTC."""
+    return format_time(datetime.now(UTC))
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO-8601 time (``Z`` or offset); naive times are taken as UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- keys ------------------------------------------------------------------------------
+
+
+def generate_signing_key() -> Ed25519PrivateKey:
+    """A new Ed25519 key (centre signing key or kiosk key)."""
+    return Ed25519PrivateKey.generate()
+
+
+def generate_encryption_key() -> X25519PrivateKey:
+    """A new X25519 key (centre encryption key)."""
+    return X25519PrivateKey.generate()
+
+
+def private_key_bytes(key: Ed25519PrivateKey | X25519PrivateKey) -> bytes:
+    """The raw 32-byte private key, for storing in a 0600 file."""
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def load_signing_key(raw: bytes) -> Ed25519PrivateKey:
+    """Load an Ed25519 private key from its raw 32 bytes."""
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def load_encryption_key(raw: bytes) -> X25519PrivateKey:
+    """Load an X25519 private key from its raw 32 bytes."""
+    return X25519PrivateKey.from_private_bytes(raw)
+
+
+def public_key_b64u(
+    key: Ed25519PrivateKey | Ed25519PublicKey | X25519PrivateKey | X25519PublicKey,
+) -> str:
+    """The raw public key as base64url (works on private or public keys of both kinds)."""
+    pub = key.public_key() if isinstance(key, Ed25519PrivateKey | X25519PrivateKey) else key
+    return b64u_encode(pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def ed25519_public(key: PublicKeyLike) -> Ed25519PublicKey:
+    """An Ed25519 public key from a key object, raw 32 bytes or base64url text."""
+    if isinstance(key, Ed25519PrivateKey):
+        return key.public_key()
+    if isinstance(key, Ed25519PublicKey):
+        return key
+    raw = b64u_decode(key) if isinstance(key, str) else key
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key has 32 bytes")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def x25519_public(key: EncPublicKeyLike) -> X25519PublicKey:
+    """An X25519 public key from a key object, raw 32 bytes or base64url text."""
+    if isinstance(key, X25519PrivateKey):
+        return key.public_key()
+    if isinstance(key, X25519PublicKey):
+        return key
+    raw = b64u_decode(key) if isinstance(key, str) else key
+    if len(raw) != 32:
+        raise ValueError("an X25519 public key has 32 bytes")
+    return X25519PublicKey.from_public_bytes(raw)
+
+
+def _verify_sig(public_key: PublicKeyLike, signature_b64u: Any, message: bytes) -> bool:
+    if not isinstance(signature_b64u, str):
+        return False
+    try:
+        pub = ed25519_public(public_key)
+        pub.verify(b64u_decode(signature_b64u), message)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _without_sig(obj: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k != "sig"}
+
+
+# --- kiosk certificate -----------------------------------------------------------------
+
+
+def sign_certificate(
+    kiosk_id: str,
+    name: str,
+    kiosk_public_key: PublicKeyLike,
+    centre_signing_key: Ed25519PrivateKey,
+    issued_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Issue a kiosk certificate signed by the centre signing key."""
+    cert: dict[str, Any] = {
+        "v": PROTOCOL_VERSION,
+        "kiosk_id": kiosk_id,
+        "name": name,
+        "public_key": public_key_b64u(ed25519_public(kiosk_public_key)),
+        "issued_at": format_time(issued_at or datetime.now(UTC)),
+    }
+    cert["sig"] = b64u_encode(centre_signing_key.sign(canonical_json(cert)))
+    return cert
+
+
+def verify_certificate(cert: Any, centre_signing_public_key: PublicKeyLike) -> bool:
+    """True if ``cert`` is well-formed and signed by the given centre key."""
+    if not isinstance(cert, dict) or cert.get("v") != PROTOCOL_VERSION:
+        return False
+    for field in ("kiosk_id", "name", "public_key", "issued_at"):
+        if not isinstance(cert.get(field), str):
+            return False
+    try:
+        ed25519_public(cert["public_key"])
+    except ValueError:
+        return False
+    unsigned = canonical_json(_without_sig(cert))
+    return _verify_sig(centre_signing_public_key, cert.get("sig"), unsigned)
+
+
+# --- request authentication ------------------------------------------------------------
+
+
+def request_signing_input(method: str, path: str, timestamp: int | str, body: bytes) -> bytes:
+    """The bytes a kiosk signs for one request: method, path, time and body hash."""
+    return f"{method.upper()}\n{path}\n{timestamp}\n{sha256_hex(body)}".encode()
+
+
+def sign_request(
+    kiosk_key: Ed25519PrivateKey,
+    kiosk_id: str,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    timestamp: int | None = None,
+) -> dict[str, str]:
+    """The three authentication headers for one request (``path`` without query string)."""
+    ts = int(time.time()) if timestamp is None else int(timestamp)
+    signature = kiosk_key.sign(request_signing_input(method, path, ts, body))
+    return {
+        HEADER_KIOSK_ID: kiosk_id,
+        HEADER_KIOSK_TIME: str(ts),
+        HEADER_KIOSK_SIGNATURE: b64u_encode(signature),
+    }
+
+
+def verify_request(
+    kiosk_public_key: PublicKeyLike,
+    method: str,
+    path: str,
+    timestamp: str,
+    signature: str,
+    body: bytes,
+) -> bool:
+    """True if ``signature`` is the kiosk's signature over this request."""
+    message = request_signing_input(method, path, timestamp, body)
+    return _verify_sig(kiosk_public_key, signature, message)
+
+
+def clock_skew_ok(timestamp: str, now: float | None = None) -> bool:
+    """True if the request time is an integer within ``MAX_CLOCK_SKEW_S`` of ``now``."""
+    try:
+        ts = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    current = time.time() if now is None else now
+    return abs(current - ts) <= MAX_CLOCK_SKEW_S
+
+
+# --- sealed document envelope ----------------------------------------------------------
+
+
+def _derive_key(shared: bytes, eph_pub: bytes, centre_pub: bytes) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=eph_pub + centre_pub, info=SEAL_INFO)
+    return hkdf.derive(shared)
+
+
+def _raw_pub(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def seal(plaintext: bytes, centre_encryption_public_key: EncPublicKeyLike, aad: bytes) -> bytes:
+    """Encrypt ``plaintext`` so that only the centre can open it (``JCK1`` envelope)."""
+    centre_pub = x25519_public(centre_encryption_public_key)
+    eph = X25519PrivateKey.generate()
+    eph_pub = _raw_pub(eph.public_key())
+    key = _derive_key(eph.exchange(centre_pub), eph_pub, _raw_pub(centre_pub))
+    nonce = os.urandom(_NONCE_LEN)
+    return SEAL_MAGIC + eph_pub + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def open_sealed(blob: bytes, centre_encryption_private_key: X25519PrivateKey, aad: bytes) -> bytes:
+    """Decrypt a ``JCK1`` envelope; raises ``Undecryptable`` on any defect."""
+    if len(blob) < SEAL_OVERHEAD or not blob.startswith(SEAL_MAGIC):
+        raise Undecryptable("not a JCK1 envelope")
+    start = len(SEAL_MAGIC)
+    eph_pub = blob[start : start + 32]
+    nonce = blob[start + 32 : start + 32 + _NONCE_LEN]
+    try:
+        shared = centre_encryption_private_key.exchange(X25519PublicKey.from_public_bytes(eph_pub))
+        centre_pub = _raw_pub(centre_encryption_private_key.public_key())
+        key = _derive_key(shared, eph_pub, centre_pub)
+        return AESGCM(key).decrypt(nonce, blob[start + 32 + _NONCE_LEN :], aad)
+    except (InvalidTag, ValueError) as exc:
+        raise Undecryptable("envelope does not open") from exc
+
+
+def document_aad(document_id: str) -> bytes:
+    """The AAD binding an envelope to its document id."""
+    return document_id.encode()
+
+
+# --- server acknowledgement ------------------------------------------------------------
+
+
+def sign_ack(
+    document_id: str,
+    receipt_number: str,
+    sha256: str,
+    received_at: str,
+    centre_signing_key: Ed25519PrivateKey,
+) -> dict[str, str]:
+    """The centre's signed acknowledgement that a document is stored."""
+    ack = {
+        "document_id": document_id,
+        "receipt_number": receipt_number,
+        "sha256": sha256,
+        "received_at": received_at,
+    }
+    ack["sig"] = b64u_encode(centre_signing_key.sign(canonical_json(ack)))
+    return ack
+
+
+def verify_ack(ack: Any, centre_signing_public_key: PublicKeyLike) -> bool:
+    """True if ``ack`` is complete and signed by the centre."""
+    if not isinstance(ack, dict):
+        return False
+    for field in ("document_id", "receipt_number", "sha256", "received_at"):
+        if not isinstance(ack.get(field), str):
+            return False
+    return _verify_sig(centre_signing_public_key, ack.get("sig"), canonical_json(_without_sig(ack)))
+
+
+# --- kiosk receipt (QR payload) --------------------------------------------------------
+
+
+def make_receipt_number(kiosk_id: str, day: date, counter: int) -> str:
+    """``{kiosk_id}-{YYYYMMDD}-{counter:04d}``."""
+    return f"{kiosk_id}-{day:%Y%m%d}-{counter:04d}"
+
+
+def page_hash_from_digests(digests: Iterable[bytes]) -> str:
+    """First 16 hex chars of SHA-256 over the concatenated raw 32-byte page digests."""
+    joined = b"".join(digests)
+    return hashlib.sha256(joined).hexdigest()[:16]
+
+
+def page_hash(page_images: Iterable[bytes]) -> str:
+    """The receipt's short page hash over the page images, in order."""
+    return page_hash_from_digests(hashlib.sha256(img).digest() for img in page_images)
+
+
+def mask_customer_number(number: str) -> str:
+    """Keep the first four and last two characters, e.g. ``123A****89``."""
+    compact = "".join(number.split())
+    if len(compact) <= 6:
+        return "*" * len(compact)
+    return compact[:4] + "*" * (len(compact) - 6) + compact[-2:]
+
+
+def receipt_doc(
+    document_id: str, document_type: str, pages: int, page_hash_hex: str
+) -> dict[str, Any]:
+    """One document entry of a receipt."""
+    return {"id": document_id[:8], "type": document_type, "p": pages, "h": page_hash_hex}
+
+
+def build_receipt(
+    receipt_number: str,
+    kiosk_id: str,
+    location: str,
+    stored_at: datetime | str,
+    masked_customer_number: str,
+    docs: Iterable[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The receipt dictionary that goes into the QR code."""
+    t = stored_at if isinstance(stored_at, str) else format_time(stored_at)
+    return {
+        "v": PROTOCOL_VERSION,
+        "rn": receipt_number,
+        "kiosk": kiosk_id,
+        "loc": location,
+        "t": t,
+        "cn": masked_customer_number,
+        "docs": [dict(d) for d in docs],
+    }
+
+
+def encode_receipt(
+    receipt: Mapping[str, Any], kiosk_key: Ed25519PrivateKey, certificate: Mapping[str, Any]
+) -> str:
+    """The QR text ``JCR1.<receipt>.<signature>.<certificate>`` signed by the kiosk."""
+    body = canonical_json(dict(receipt))
+    parts = [
+        RECEIPT_PREFIX,
+        b64u_encode(body),
+        b64u_encode(kiosk_key.sign(body)),
+        b64u_encode(canonical_json(dict(certificate))),
+    ]
+    return ".".join(parts)
+
+
+@dataclass(frozen=True)
+class VerifiedReceipt:
+    """A receipt whose kiosk signature and certificate have been checked."""
+
+    receipt: dict[str, Any]
+    certificate: dict[str, Any]
+
+    @property
+    def receipt_number(self) -> str:
+        """The receipt number ``rn``."""
+        return str(self.receipt["rn"])
+
+    @property
+    def kiosk_id(self) -> str:
+        """The issuing kiosk."""
+        return str(self.receipt["kiosk"])
+
+    @property
+    def docs(self) -> list[dict[str, Any]]:
+        """The document entries (``id`` = first 8 chars of the document id)."""
+        return list(self.receipt["docs"])
+
+
+def _load_json_part(part: str) -> tuple[bytes, Any]:
+    raw = b64u_decode(part)
+    return raw, json.loads(raw.decode("utf-8"))
+
+
+def decode_and_verify_receipt(
+    text: str, centre_signing_public_key: PublicKeyLike
+) -> VerifiedReceipt:
+    """Check a receipt's QR text; raises ``ForgedReceipt`` unless it is genuine."""
+    parts = text.strip().split(".") if isinstance(text, str) else []
+    if len(parts) != 4 or parts[0] != RECEIPT_PREFIX:
+        raise ForgedReceipt("not a JCR1 receipt")
+    try:
+        body, receipt = _load_json_part(parts[1])
+        _, cert = _load_json_part(parts[3])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ForgedReceipt("receipt does not decode") from exc
+    if not isinstance(receipt, dict) or canonical_json(receipt) != body:
+        raise ForgedReceipt("receipt is not canonical")
+    if not verify_certificate(cert, centre_signing_public_key):
+        raise ForgedReceipt("kiosk certificate not issued by this centre")
+    if not _verify_sig(cert["public_key"], parts[2], body):
+        raise ForgedReceipt("receipt signature does not verify")
+    _check_receipt_shape(receipt, cert)
+    return VerifiedReceipt(receipt=receipt, certificate=cert)
+
+
+def _check_receipt_shape(receipt: dict[str, Any], cert: dict[str, Any]) -> None:
+    if receipt.get("v") != PROTOCOL_VERSION or receipt.get("kiosk") != cert["kiosk_id"]:
+        raise ForgedReceipt("receipt kiosk does not match its certificate")
+    for field in ("rn", "loc", "t", "cn"):
+        if not isinstance(receipt.get(field), str):
+            raise ForgedReceipt(f"receipt field {field} missing")
+    docs = receipt.get("docs")
+    if not isinstance(docs, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("id"), str) for d in docs
+    ):
+        raise ForgedReceipt("receipt documents malformed")

@@ -1,0 +1,91 @@
+"""Customer numbers (Kundennummer, BG-Nummer): normalise, validate, explain typos, mask.
+
+Job centres differ, so the accepted formats come from the site config. A typo gets a
+problem code the screen turns into a sentence ("one digit too many", "a letter where a
+digit belongs") plus the site's example, never a bare "invalid".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from config.model import CustomerNumberFormat
+
+_SEPARATORS = re.compile(r"[\s\-./]")
+
+CUSTOMER_NUMBER_MSGIDS = (
+    "Please enter your customer number.",
+    "The number is too short. Please check it.",
+    "The number is too long. Please check it.",
+    "There is a letter where a digit belongs, or the other way round.",
+    "The number may only contain digits and letters.",
+    "This number does not look right. Please check it.",
+)
+
+PROBLEM_MESSAGES: dict[str, str] = {
+    "empty": CUSTOMER_NUMBER_MSGIDS[0],
+    "too_short": CUSTOMER_NUMBER_MSGIDS[1],
+    "too_long": CUSTOMER_NUMBER_MSGIDS[2],
+    "wrong_kind": CUSTOMER_NUMBER_MSGIDS[3],
+    "bad_character": CUSTOMER_NUMBER_MSGIDS[4],
+    "no_match": CUSTOMER_NUMBER_MSGIDS[5],
+}
+
+
+@dataclass(frozen=True)
+class NumberCheck:
+    """Result of checking a typed number: ``problem`` is None when it is valid."""
+
+    normalized: str
+    format_name: str | None
+    problem: str | None
+    example: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True when the number matched one of the site's formats."""
+        return self.problem is None
+
+
+def normalize(raw: str) -> str:
+    """Upper-case and drop spaces, dashes, dots and slashes people type as separators."""
+    return _SEPARATORS.sub("", raw).upper()
+
+
+def _shape(value: str) -> str:
+    return "".join("9" if c.isdigit() else "A" if c.isalpha() else "?" for c in value)
+
+
+def _example_shape(fmt: CustomerNumberFormat) -> str:
+    return _shape(fmt.example)
+
+
+def check_number(raw: str, formats: tuple[CustomerNumberFormat, ...]) -> NumberCheck:
+    """Check ``raw`` against the site formats and diagnose the most likely typo."""
+    value = normalize(raw)
+    if not value:
+        return NumberCheck(value, None, "empty", formats[0].example)
+    for fmt in formats:
+        if re.fullmatch(fmt.pattern, value):
+            return NumberCheck(value, fmt.name, None, None)
+    if not value.isalnum() or not value.isascii():
+        return NumberCheck(value, None, "bad_character", formats[0].example)
+    # Diagnose against the format whose length is closest (ties: first format).
+    nearest = min(formats, key=lambda f: abs(len(f.example) - len(value)))
+    if len(value) < len(nearest.example):
+        problem = "too_short"
+    elif len(value) > len(nearest.example):
+        problem = "too_long"
+    elif _shape(value) != _example_shape(nearest):
+        problem = "wrong_kind"
+    else:
+        problem = "no_match"
+    return NumberCheck(value, None, problem, nearest.example)
+
+
+def mask(number: str) -> str:
+    """Show the first 4 and last 2 characters only (receipts, screens in helper mode)."""
+    if len(number) <= 6:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 6) + number[-2:]

@@ -1,0 +1,23 @@
+"""Customer numbers: accepted formats, typo diagnosis, masking."""
+
+from config.model import DEFAULT_NUMBER_FORMATS
+from kiosk.session.customer_number import check_number, mask
+
+
+def test_valid_numbers_with_separators() -> None:
+    assert check_number("123 a 456789", DEFAULT_NUMBER_FORMATS).ok
+    assert check_number("12345-BG-1234567", DEFAULT_NUMBER_FORMATS).format_name == "BG-Nummer"
+
+
+def test_typos_are_diagnosed() -> None:
+    assert check_number("", DEFAULT_NUMBER_FORMATS).problem == "empty"
+    assert check_number("123A45678", DEFAULT_NUMBER_FORMATS).problem == "too_short"
+    assert check_number("123A4567890", DEFAULT_NUMBER_FORMATS).problem == "too_long"
+    assert check_number("1234456789", DEFAULT_NUMBER_FORMATS).problem == "wrong_kind"
+    assert check_number("123A45678#", DEFAULT_NUMBER_FORMATS).problem == "bad_character"
+    assert check_number("123A45678", DEFAULT_NUMBER_FORMATS).example == "123A456789"
+
+
+def test_mask_keeps_four_and_two() -> None:
+    assert mask("123A456789") == "123A****89"
+    assert mask("12345") == "*****"
