@@ -90,15 +90,17 @@ def _page_corners(rng: np.random.Generator, page_wh: tuple[int, int], height_fra
     """Destination corners (TL, TR, BR, BL of the displayed page) with tilt and perspective."""
     w, h = size
     pw, ph = page_wh
-    scale = height_frac * h / max(pw, ph) if ph >= pw else height_frac * h / ph
+    scale = height_frac * min(h / ph, w / pw)
     half = np.array([[-pw, -ph], [pw, -ph], [pw, ph], [-pw, ph]], np.float64) * scale / 2
     angle = np.deg2rad(rng.uniform(-10, 10))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     pts = half @ rot.T
     pts += rng.uniform(-0.035, 0.035, (4, 2)) * ph * scale
+    pts -= (pts.max(axis=0) + pts.min(axis=0)) / 2
     span = pts.max(axis=0) - pts.min(axis=0)
-    room = np.maximum(np.array([w, h]) - span, 0) * 0.4
-    center = np.array([w / 2, h / 2]) + rng.uniform(-1, 1, 2) * room * 0.5
+    pts *= min(1.0, float(np.min(0.95 * np.array([w, h]) / span)))
+    room = np.array([w, h]) - (pts.max(axis=0) - pts.min(axis=0))
+    center = np.array([w / 2, h / 2]) + rng.uniform(-0.4, 0.4, 2) * room
     center += np.array(shift) * np.array([w, h])
     return pts + center
 

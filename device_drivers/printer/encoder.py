@@ -1,7 +1,9 @@
 """Turn a :class:`ReceiptLayout` into the exact ESC/POS bytes for a thermal receipt printer.
 
-python-escpos' ``Dummy`` printer (with the configured profile, e.g. TM-T88V) generates the
-styling, native QR and cut commands. Three things are written here by hand because
+python-escpos (an in-memory printer like its ``Dummy``, with the configured profile, e.g.
+TM-T88V) generates the styling, native QR and cut commands. ``Dummy`` itself is not imported:
+``escpos.printer`` imports pyusb, pyserial and CUPS eagerly, and hardware libraries are
+imported lazily here. Three things are written here by hand because
 python-escpos gets them wrong for us:
 
 * **Code page.** With a fixed encoding python-escpos never sends ``ESC t n``, so the printer
@@ -18,13 +20,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import qrcode
 from escpos.capabilities import get_profile
 from escpos.codepages import CodePages
 from escpos.constants import QR_ECLEVEL_M
-from escpos.printer import Dummy
+from escpos.escpos import Escpos
 from qrcode.constants import ERROR_CORRECT_M
 
 from device_drivers.printer import text_raster
@@ -60,7 +63,7 @@ class EscPosEncoder:
         self.code_page_id = int(pages[code_page])
         self.codec: str = CodePages.get_encoding(code_page)["python_encode"]
         self.columns = paper_width_px // FONT_A_DOTS
-        self._dummy = Dummy(profile=profile)
+        self._dummy = _Recorder(profile=profile)
         self._reset_style = self._escpos(
             lambda p: p.set(align="left", bold=False, normal_textsize=True)
         )
@@ -95,10 +98,9 @@ class EscPosEncoder:
             elif isinstance(item, QRCode):
                 chunks.append(self.encode_qr(item))
             elif isinstance(item, Feed):
-                chunks.append(self._escpos(lambda p, n=item.lines: p.print_and_feed(n)))
+                chunks.append(self._escpos(partial(_feed, lines=item.lines)))
             elif isinstance(item, Cut):
-                mode = "PART" if item.partial else "FULL"
-                chunks.append(self._escpos(lambda p, m=mode: p.cut(mode=m)))
+                chunks.append(self._escpos(partial(_cut, mode="PART" if item.partial else "FULL")))
         return b"".join(chunks)
 
     def encode_text(self, line: TextLine) -> bytes:
@@ -142,7 +144,7 @@ class EscPosEncoder:
         return b"".join(out)
 
     def encode_qr(self, item: QRCode) -> bytes:
-        """A native QR code (``GS ( k``: model 2, error correction M), centred."""
+        """Native QR code (``GS ( k``, model 2, error correction M), centred, with quiet zone."""
         check = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
         check.add_data(item.payload)
         check.make(fit=True)
@@ -152,20 +154,51 @@ class EscPosEncoder:
                 f"QR code is {width} dots wide, paper has {self.paper_width_px}: "
                 "use a smaller module_px or a shorter payload"
             )
+        quiet = b"\x1bJ" + bytes((min(4 * item.module_px, 255),))  # ESC J n: quiet zone
         return (
-            self._escpos(lambda p: p.set(align="center"))
+            quiet
+            + self._escpos(lambda p: p.set(align="center"))
             + self._escpos(
                 lambda p: p.qr(item.payload, ec=QR_ECLEVEL_M, size=item.module_px, native=True)
             )
             + self._escpos(lambda p: p.set(align="left"))
+            + quiet
         )
 
 
     def _escpos(self, call: Callable[[Any], None]) -> bytes:
-        """Bytes that python-escpos generates for one call on the ``Dummy`` printer."""
+        """Bytes that python-escpos generates for one call on the recording printer."""
         self._dummy.clear()
         call(self._dummy)
         data: bytes = self._dummy.output
         self._dummy.clear()
         return data
 
+
+
+class _Recorder(Escpos):  # type: ignore[misc]
+    """python-escpos' ``Dummy`` without importing ``escpos.printer``: records ``_raw`` bytes."""
+
+    def __init__(self, profile: str) -> None:
+        super().__init__(profile=profile)
+        self._chunks: list[bytes] = []
+
+    def _raw(self, msg: bytes) -> None:
+        self._chunks.append(msg)
+
+    @property
+    def output(self) -> bytes:
+        """All bytes recorded since the last :meth:`clear`."""
+        return b"".join(self._chunks)
+
+    def clear(self) -> None:
+        """Forget the recorded bytes."""
+        self._chunks.clear()
+
+
+def _feed(printer: Any, lines: int) -> None:
+    printer.print_and_feed(lines)
+
+
+def _cut(printer: Any, mode: str) -> None:
+    printer.cut(mode=mode)

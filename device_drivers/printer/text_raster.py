@@ -70,7 +70,9 @@ def is_rtl(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=32)
-def load_font(script: str, bold: bool, px: int, engine: ImageFont.Layout) -> ImageFont.FreeTypeFont:
+def load_font(
+    script: str, bold: bool, px: int, engine: ImageFont.Layout
+) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """The first installed font for a script (Noto, then DejaVu)."""
     for path in _FONTS[(script, bold)]:
         if path.exists():

@@ -134,7 +134,9 @@ def enroll(server_url: str, code: str, data_dir: Path, timeout_s: float = 10.0) 
     my_pub = protocol.public_key_b64u(key)
     response = _post_enroll(url, {"code": code.strip().upper(), "public_key": my_pub}, timeout_s)
     if response.status_code == 403:
-        raise EnrollmentError("the enrollment code is wrong, used or expired", code="enrollment_code")
+        raise EnrollmentError(
+            "the enrollment code is wrong, used or expired", code="enrollment_code"
+        )
     if response.status_code != 200:
         raise EnrollmentError(f"enrollment refused: HTTP {response.status_code}")
     try:

@@ -1,0 +1,63 @@
+"""Shared widgets of the kiosk UI: labels and buttons that follow the theme tokens,
+the visitor's text size and language direction, and the top and bottom bars.
+
+All sizes derive from ``app`` properties (``touch_px``, ``fs_*``, ``c``), which the app
+recomputes when the visitor changes text size, theme or language; nothing here knows
+about the session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+
+Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
+
+
+class KLabel(Label):
+    """A themed, wrapping label whose height follows its text."""
+
+    role = StringProperty("body")
+
+
+class KButton(ButtonBehavior, BoxLayout):
+    """A large touch target: optional icon glyph, text, colour role from the theme."""
+
+    text = StringProperty("")
+    icon = StringProperty("")
+    role = StringProperty("secondary")
+    selected = BooleanProperty(False)
+    action = StringProperty("")
+    fs = NumericProperty(0)
+
+    def on_press(self) -> None:
+        """Every press counts as visitor activity."""
+        app = App.get_running_app()
+        if app is not None and hasattr(app, "on_visitor_activity"):
+            app.on_visitor_activity()
+
+
+class DirectionalBox(BoxLayout):
+    """A horizontal box that mirrors its children for right-to-left languages."""
+
+    rtl = BooleanProperty(False)
+    _mirrored = BooleanProperty(False)
+
+    def on_rtl(self, _instance: object, value: bool) -> None:
+        """Reverse the child order when the direction flips."""
+        if value != self._mirrored:
+            children = list(self.children)
+            self.clear_widgets()
+            for child in children:  # Kivy keeps children in reverse order
+                self.add_widget(child)
+            self._mirrored = value
+
+
+class BarButton(KButton):
+    """A compact button for the top bar: as wide as its text, still a full touch target."""

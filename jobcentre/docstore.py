@@ -1,0 +1,152 @@
+"""Document files of the intake service: partial uploads and stored documents.
+
+Partial uploads live in ``<data>/incoming/<document_id>.part`` and their size is the upload
+offset (every chunk is fsync'd before its offset is reported). Stored documents go to
+``<data>/documents/YYYY/MM/DD/<document_id>.pdf`` by writing a temporary file, fsync,
+rename, and fsync of the directory, so a stored document is complete and durable before
+the service signs an ack. Work on one document is serialised by a striped in-process lock
+(the service runs as one process; the database's unique key guards the rest).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from jobcentre.errors import ApiError, SetupError
+from jobcentre.protocol import ERROR_NOT_FOUND, ERROR_OFFSET_MISMATCH, ERROR_TOO_LARGE
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_STRIPES = 256
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a directory entry (a rename or a new file) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_document_id(document_id: str) -> str:
+    """Accept only a lower-case canonical UUID (it becomes a file name)."""
+    if not UUID_RE.match(document_id):
+        raise ApiError(404, ERROR_NOT_FOUND)
+    return document_id
+
+
+class DocumentStore:
+    """The incoming and documents directories under the data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir
+        self.incoming = data_dir / "incoming"
+        self.documents = data_dir / "documents"
+        self._locks = [threading.Lock() for _ in range(_STRIPES)]
+        try:
+            for path in (self.incoming, self.documents):
+                path.mkdir(mode=0o700, parents=True, exist_ok=True)
+                probe = path / ".write-test"
+                probe.write_bytes(b"")
+                probe.unlink()
+        except OSError as exc:
+            raise SetupError(
+                f"the data directory {data_dir} is not writable: {exc.strerror or exc}"
+            ) from exc
+
+    @contextlib.contextmanager
+    def locked(self, document_id: str) -> Iterator[None]:
+        """Serialise work on one document within this process."""
+        with self._locks[hash(document_id) % _STRIPES]:
+            yield
+
+    def part_path(self, document_id: str) -> Path:
+        """Where the partial upload of a document lives."""
+        return self.incoming / f"{check_document_id(document_id)}.part"
+
+    def offset(self, document_id: str) -> int:
+        """Bytes received so far."""
+        try:
+            return self.part_path(document_id).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def append(self, document_id: str, offset: int, chunk: bytes, total: int) -> int:
+        """Write ``chunk`` at ``offset`` (must equal the current size) and fsync it."""
+        current = self.offset(document_id)
+        if offset != current:
+            raise ApiError(409, ERROR_OFFSET_MISMATCH, offset=current)
+        if offset + len(chunk) > total:
+            raise ApiError(413, ERROR_TOO_LARGE, offset=current)
+        if not chunk:
+            return current
+        path = self.part_path(document_id)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            written = os.write(fd, chunk)
+            while written < len(chunk):
+                written += os.write(fd, chunk[written:])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if current == 0:
+            fsync_dir(self.incoming)
+        return current + len(chunk)
+
+    def hash_part(self, document_id: str) -> tuple[int, str]:
+        """Size and SHA-256 hex of the partial upload."""
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(self.part_path(document_id), "rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+                    size += len(block)
+        except FileNotFoundError:
+            pass
+        return size, digest.hexdigest()
+
+    def read_part(self, document_id: str) -> bytes:
+        """The whole partial upload."""
+        return self.part_path(document_id).read_bytes()
+
+    def discard_part(self, document_id: str) -> None:
+        """Remove a partial upload (after storing, or when it proved corrupt)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.part_path(document_id).unlink()
+
+    def store(self, document_id: str, content: bytes, received: datetime) -> str:
+        """Store a document atomically and durably; returns its path below the data dir."""
+        folder = self.documents / f"{received:%Y}" / f"{received:%m}" / f"{received:%d}"
+        self._make_dirs(folder)
+        final = folder / f"{check_document_id(document_id)}.pdf"
+        tmp = folder / f".{document_id}.{threading.get_ident()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, final)
+        fsync_dir(folder)
+        return str(final.relative_to(self.root))
+
+    def _make_dirs(self, folder: Path) -> None:
+        missing = []
+        probe = folder
+        while not probe.exists() and probe != self.documents:
+            missing.append(probe)
+            probe = probe.parent
+        for path in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                path.mkdir(mode=0o700)
+            fsync_dir(path.parent)

@@ -1,0 +1,244 @@
+"""The intake logic behind the HTTP API: authentication, resumable uploads, finish.
+
+No FastAPI here: every method takes plain values, returns ``(status, body)`` or a body,
+and refuses with ``ApiError``. The HTTP layer (``jobcentre.service``) runs these methods
+in worker threads. Idempotency key is the document id: a repeated announcement, chunk or
+finish is answered from what is stored, and the database stores each document once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from jobcentre import protocol
+from jobcentre.docstore import UUID_RE, DocumentStore, check_document_id
+from jobcentre.errors import ApiError
+from jobcentre.keys import CentreKeys
+from jobcentre.pdfcheck import inspect_pdf
+from jobcentre.repository import DocumentRecord, KioskRecord, Repository, UploadRecord, db_time
+
+log = logging.getLogger(__name__)
+SERVICE_VERSION = "0.1.0"
+_HEX64 = r"^[0-9a-f]{64}$"
+_TOKEN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """Limits on what a kiosk may upload."""
+
+    max_sealed_bytes: int = protocol.DEFAULT_MAX_SEALED_BYTES
+    max_pages: int = protocol.DEFAULT_MAX_PAGES
+
+
+class UploadAnnouncement(BaseModel):
+    """Body of ``POST /api/v1/uploads``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    document_id: str = Field(pattern=UUID_RE.pattern)
+    receipt_number: str = Field(pattern=_TOKEN)
+    sealed_size: int = Field(ge=protocol.SEAL_OVERHEAD)
+    sealed_sha256: str = Field(pattern=_HEX64)
+    sha256: str = Field(pattern=_HEX64)
+    document_type: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    pages: int = Field(ge=1)
+    page_hash: str = Field(pattern=r"^[0-9a-f]{8,64}$")
+    submitted_at: str = Field(max_length=40)
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _is_time(cls, value: str) -> str:
+        protocol.parse_time(value)
+        return value
+
+
+def _invalid(exc: ValidationError) -> ApiError:
+    fields = sorted({".".join(str(p) for p in err["loc"]) or "body" for err in exc.errors()})
+    return ApiError(422, "invalid_request", fields=fields)
+
+
+class IntakeService:
+    """Enrolled kiosks upload sealed documents; the service stores each exactly once."""
+
+    def __init__(
+        self, repo: Repository, store: DocumentStore, keys: CentreKeys, limits: IntakeLimits
+    ) -> None:
+        self.repo = repo
+        self.store = store
+        self.keys = keys
+        self.limits = limits
+
+    def authenticate(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> KioskRecord:
+        """The kiosk that signed this request, or 401/403."""
+        kiosk_id = headers.get(protocol.HEADER_KIOSK_ID.lower(), "")
+        stamp = headers.get(protocol.HEADER_KIOSK_TIME.lower(), "")
+        signature = headers.get(protocol.HEADER_KIOSK_SIGNATURE.lower(), "")
+        kiosk = self.repo.get_kiosk(kiosk_id) if kiosk_id else None
+        if kiosk is None:
+            raise ApiError(401, protocol.ERROR_UNKNOWN_KIOSK)
+        if not protocol.verify_request(kiosk.public_key, method, path, stamp, signature, body):
+            raise ApiError(401, protocol.ERROR_BAD_SIGNATURE)
+        if not protocol.clock_skew_ok(stamp):
+            raise ApiError(401, protocol.ERROR_CLOCK_SKEW, server_time=protocol.utc_now_iso())
+        if kiosk.revoked_at is not None:
+            raise ApiError(403, protocol.ERROR_REVOKED)
+        return kiosk
+
+    def _own_upload(self, kiosk: KioskRecord, document_id: str) -> UploadRecord:
+        upload = self.repo.get_upload(check_document_id(document_id))
+        if upload is None or upload.kiosk_id != kiosk.kiosk_id:
+            raise ApiError(404, protocol.ERROR_NOT_FOUND)
+        return upload
+
+    def announce(self, kiosk: KioskRecord, payload: Any) -> tuple[int, dict[str, Any]]:
+        """``POST /uploads``: start or resume an upload (201 new, 200 known)."""
+        try:
+            meta = UploadAnnouncement.model_validate(payload)
+        except ValidationError as exc:
+            raise _invalid(exc) from exc
+        if meta.sealed_size > self.limits.max_sealed_bytes:
+            raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=self.limits.max_sealed_bytes)
+        if meta.pages > self.limits.max_pages:
+            raise ApiError(422, protocol.ERROR_TOO_MANY_PAGES, limit=self.limits.max_pages)
+        wanted = UploadRecord(kiosk_id=kiosk.kiosk_id, created_at=db_time(), **meta.model_dump())
+        existing = self.repo.get_upload(meta.document_id)
+        created = existing is None
+        if existing is None:
+            existing = self.repo.create_upload(wanted)
+            created = existing.created_at == wanted.created_at
+        if existing.metadata() != wanted.metadata():
+            raise ApiError(409, protocol.ERROR_METADATA_CONFLICT)
+        document = self.repo.get_document(meta.document_id)
+        if document is not None:
+            return 200, {"complete": True, "ack": document.ack}
+        if created:
+            log.info("upload %s started by kiosk %s", meta.document_id, kiosk.kiosk_id)
+            return 201, {"offset": 0}
+        return 200, {"offset": self.store.offset(meta.document_id)}
+
+    def status(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
+        """``GET /uploads/{id}``: offset, completeness and ack."""
+        upload = self._own_upload(kiosk, document_id)
+        document = self.repo.get_document(document_id)
+        if document is not None:
+            return {"offset": upload.sealed_size, "complete": True, "ack": document.ack}
+        return {"offset": self.store.offset(document_id), "complete": False, "ack": None}
+
+    def append(
+        self, kiosk: KioskRecord, document_id: str, offset_header: str | None, chunk: bytes
+    ) -> dict[str, Any]:
+        """``PATCH /uploads/{id}``: add the next chunk at the stated offset."""
+        upload = self._own_upload(kiosk, document_id)
+        try:
+            offset = int(offset_header or "")
+        except ValueError as exc:
+            raise ApiError(400, "invalid_request", detail="Upload-Offset header needed") from exc
+        if offset < 0:
+            raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
+        with self.store.locked(document_id):
+            if self.repo.get_document(document_id) is not None:
+                return {"offset": upload.sealed_size, "complete": True}
+            new = self.store.append(document_id, offset, chunk, upload.sealed_size)
+        return {"offset": new}
+
+    def finish(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
+        """``POST /uploads/{id}/finish``: verify, store once, answer with the signed ack."""
+        upload = self._own_upload(kiosk, document_id)
+        with self.store.locked(document_id):
+            document = self.repo.get_document(document_id)
+            if document is None:
+                document = self._verify_and_store(kiosk, upload)
+        return {"ack": document.ack}
+
+    def _reject(self, document_id: str, code: str, **extra: Any) -> ApiError:
+        """A corrupt upload is discarded so the kiosk re-sends it from offset 0."""
+        self.store.discard_part(document_id)
+        log.warning("upload %s refused at finish: %s", document_id, code)
+        return ApiError(422, code, **extra)
+
+    def _verify_and_store(self, kiosk: KioskRecord, upload: UploadRecord) -> DocumentRecord:
+        doc_id = upload.document_id
+        size, sealed_sha = self.store.hash_part(doc_id)
+        if size < upload.sealed_size:
+            raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=size)
+        if size != upload.sealed_size:
+            raise self._reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
+        if sealed_sha != upload.sealed_sha256:
+            raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)
+        try:
+            plaintext = protocol.open_sealed(
+                self.store.read_part(doc_id), self.keys.encryption, protocol.document_aad(doc_id)
+            )
+        except protocol.Undecryptable as exc:
+            raise self._reject(doc_id, protocol.ERROR_UNDECRYPTABLE) from exc
+        if hashlib.sha256(plaintext).hexdigest() != upload.sha256:
+            raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)
+        try:
+            facts = inspect_pdf(plaintext, upload.pages, self.limits.max_pages)
+        except ApiError as exc:
+            raise self._reject(doc_id, exc.code) from exc
+        moment = datetime.now(UTC)
+        received_at = db_time(moment)
+        path = self.store.store(doc_id, plaintext, moment)
+        ack = protocol.sign_ack(
+            doc_id, upload.receipt_number, upload.sha256, received_at, self.keys.signing
+        )
+        record = DocumentRecord(
+            document_id=doc_id, kiosk_id=kiosk.kiosk_id, receipt_number=upload.receipt_number,
+            sha256=upload.sha256, document_type=upload.document_type, pages=facts.pages,
+            page_hash=upload.page_hash, submitted_at=upload.submitted_at,
+            received_at=received_at, path=path, size=len(plaintext),
+            pdf_metadata={"info": facts.info, "xmp": facts.xmp},
+            transfer_note=transfer_note(kiosk, upload, facts.producer, received_at, len(plaintext)),
+            ack=ack,
+        )
+        stored = self.repo.insert_document(record)
+        self.store.discard_part(doc_id)
+        log.info("document %s stored for kiosk %s", doc_id, kiosk.kiosk_id)
+        return stored
+
+
+def transfer_note(
+    kiosk: KioskRecord, upload: UploadRecord, producer: str, received_at: str, size: int
+) -> dict[str, Any]:
+    """The transfer note (who, when, checks, anomalies) kept with each document."""
+    anomalies = []
+    delay = (protocol.parse_time(received_at) - protocol.parse_time(upload.submitted_at))
+    if delay.total_seconds() < -protocol.MAX_CLOCK_SKEW_S:
+        anomalies.append("kiosk_time_after_receipt")
+    if delay.total_seconds() > 86400:
+        anomalies.append("delivered_after_more_than_a_day")
+    return {
+        "v": 1,
+        "document_id": upload.document_id,
+        "receipt_number": upload.receipt_number,
+        "kiosk_id": kiosk.kiosk_id,
+        "kiosk_name": kiosk.name,
+        "submitted_at": upload.submitted_at,
+        "received_at": received_at,
+        "document_type": upload.document_type,
+        "pages": upload.pages,
+        "page_hash": upload.page_hash,
+        "size": size,
+        "sealed_size": upload.sealed_size,
+        "sealed_sha256": upload.sealed_sha256,
+        "sha256": upload.sha256,
+        "producer": producer,
+        "checks": {
+            "kiosk_signature": "ok", "sealed_sha256": "ok", "envelope_opened": "ok",
+            "sha256": "ok", "producer": "ok", "page_count": "ok",
+        },
+        "anomalies": anomalies,
+        "service": f"jobcentre-intake {SERVICE_VERSION}",
+        "checked_at_unix": int(time.time()),
+    }

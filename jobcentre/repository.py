@@ -1,0 +1,158 @@
+"""The intake service's repository interface, its records, and how a database URL is opened.
+
+Two real backends implement ``Repository``: SQLite (embedded default, WAL, synchronous=FULL)
+and PostgreSQL (psycopg 3), both in ``jobcentre.sqlstore``. Records are frozen dataclasses;
+times are ISO-8601 UTC text with milliseconds, JSON columns are text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from jobcentre.errors import SetupError
+
+
+def db_time(moment: datetime | None = None) -> str:
+    """A fixed-width ISO-8601 UTC time with milliseconds (sorts as text)."""
+    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class KioskRecord:
+    """An enrolled kiosk."""
+
+    kiosk_id: str
+    name: str
+    public_key: str
+    certificate: dict[str, Any]
+    enrolled_at: str
+    revoked_at: str | None = None
+
+
+UPLOAD_FIELDS = (
+    "receipt_number", "sealed_size", "sealed_sha256", "sha256",
+    "document_type", "pages", "page_hash", "submitted_at",
+)
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """A started upload: the metadata the kiosk announced for one document."""
+
+    document_id: str
+    kiosk_id: str
+    receipt_number: str
+    sealed_size: int
+    sealed_sha256: str
+    sha256: str
+    document_type: str
+    pages: int
+    page_hash: str
+    submitted_at: str
+    created_at: str
+
+    def metadata(self) -> dict[str, Any]:
+        """The announced fields, for comparing a repeated announcement."""
+        return {name: getattr(self, name) for name in ("kiosk_id", *UPLOAD_FIELDS)}
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A stored document with its metadata, transfer note and the signed ack."""
+
+    document_id: str
+    kiosk_id: str
+    receipt_number: str
+    sha256: str
+    document_type: str
+    pages: int
+    page_hash: str
+    submitted_at: str
+    received_at: str
+    path: str
+    size: int
+    pdf_metadata: dict[str, Any] = field(default_factory=dict)
+    transfer_note: dict[str, Any] = field(default_factory=dict)
+    ack: dict[str, Any] = field(default_factory=dict)
+
+
+Certify = Callable[[str, str], dict[str, Any]]
+
+
+class Repository(Protocol):
+    """What the intake service needs from a database."""
+
+    def close(self) -> None:
+        """Close every connection."""
+
+    def add_enrollment_code(self, code_hash: str, name: str, expires_at: str) -> str:
+        """Store a hashed one-time code; returns the kiosk id reserved for it."""
+
+    def enroll(
+        self, code_hash: str, public_key: str, certify: Certify
+    ) -> KioskRecord | None:
+        """Use up a valid code and register the kiosk; None if wrong, used or expired."""
+
+    def get_kiosk(self, kiosk_id: str) -> KioskRecord | None:
+        """One kiosk by id."""
+
+    def list_kiosks(self) -> list[KioskRecord]:
+        """Every kiosk, oldest first."""
+
+    def revoke(self, *, kiosk_id: str | None = None, name: str | None = None) -> int:
+        """Revoke kiosks by id or name; returns how many were newly revoked."""
+
+    def create_upload(self, upload: UploadRecord) -> UploadRecord:
+        """Insert an upload unless one exists; returns the stored one."""
+
+    def get_upload(self, document_id: str) -> UploadRecord | None:
+        """One upload by document id."""
+
+    def insert_document(self, document: DocumentRecord) -> DocumentRecord:
+        """Store a document exactly once; returns the stored one (the first wins)."""
+
+    def get_document(self, document_id: str) -> DocumentRecord | None:
+        """One stored document by id."""
+
+    def list_documents(self) -> list[DocumentRecord]:
+        """Every stored document in order of receipt."""
+
+    def documents_for_receipt(self, kiosk_id: str, receipt_number: str) -> list[DocumentRecord]:
+        """The stored documents of one receipt."""
+
+
+def default_database_url(data_dir: Path) -> str:
+    """``sqlite:///<data>/intake.sqlite3`` (an absolute path gives four slashes)."""
+    return f"sqlite:///{(data_dir / 'intake.sqlite3').absolute()}"
+
+
+def redact_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def open_repository(data_dir: Path, database_url: str | None = None) -> Repository:
+    """Open (and create the schema of) the database named by ``database_url``."""
+    from jobcentre import sqlstore
+
+    url = database_url or default_database_url(data_dir)
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if not str(path) or str(path) == ".":
+            raise SetupError(f"database URL {url!r} names no file")
+        return sqlstore.SqliteRepository(path)
+    if url.startswith(("postgresql://", "postgres://")):
+        return sqlstore.PostgresRepository(url)
+    raise SetupError(
+        f"unsupported database URL {redact_url(url)!r}: use sqlite:///PATH or postgresql://…"
+    )

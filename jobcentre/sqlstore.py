@@ -1,0 +1,373 @@
+"""SQLite and PostgreSQL implementations of ``jobcentre.repository.Repository``.
+
+One SQL text serves both (``?`` placeholders become ``%s`` for psycopg). Each backend keeps a
+small pool of connections so the service's worker threads do not share one. Document
+uniqueness is a primary key: ``insert_document`` uses ``ON CONFLICT DO NOTHING`` and then
+reads the winner, so retried, duplicated or concurrent finishes store one row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import astuple, fields
+from pathlib import Path
+from typing import Any
+
+from jobcentre.errors import DatabaseUnavailable, SetupError
+from jobcentre.repository import (
+    Certify,
+    DocumentRecord,
+    KioskRecord,
+    UploadRecord,
+    db_time,
+    redact_url,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS enrollment_codes (
+    code_hash TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
+CREATE TABLE IF NOT EXISTS kiosks (
+    kiosk_id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL,
+    certificate TEXT NOT NULL, enrolled_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS uploads (
+    document_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL REFERENCES kiosks(kiosk_id),
+    receipt_number TEXT NOT NULL, sealed_size BIGINT NOT NULL, sealed_sha256 TEXT NOT NULL,
+    sha256 TEXT NOT NULL, document_type TEXT NOT NULL, pages INTEGER NOT NULL,
+    page_hash TEXT NOT NULL, submitted_at TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    document_id TEXT PRIMARY KEY REFERENCES uploads(document_id),
+    kiosk_id TEXT NOT NULL, receipt_number TEXT NOT NULL, sha256 TEXT NOT NULL,
+    document_type TEXT NOT NULL, pages INTEGER NOT NULL, page_hash TEXT NOT NULL,
+    submitted_at TEXT NOT NULL, received_at TEXT NOT NULL, path TEXT NOT NULL,
+    size BIGINT NOT NULL, pdf_metadata TEXT NOT NULL, transfer_note TEXT NOT NULL,
+    ack TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_by_receipt ON documents(kiosk_id, receipt_number);
+CREATE INDEX IF NOT EXISTS documents_by_time ON documents(received_at);
+"""
+
+_KIOSK_COLS = "kiosk_id, name, public_key, certificate, enrolled_at, revoked_at"
+_UPLOAD_COLS = ", ".join(f.name for f in fields(UploadRecord))
+_DOC_COLS = ", ".join(f.name for f in fields(DocumentRecord))
+_DOC_JSON = ("pdf_metadata", "transfer_note", "ack")
+
+
+def slugify(name: str) -> str:
+    """A kiosk id made from a display name (letters, digits, ``.``, ``_``, ``-``)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip("-._")[:48]
+    return slug or "kiosk"
+
+
+class _Pool:
+    """A few reusable connections; broken ones are closed instead of returned."""
+
+    def __init__(self, factory: Callable[[], Any], size: int) -> None:
+        self._factory = factory
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._open: list[Any] = []
+        self._closed = False
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """Borrow a connection for one transaction."""
+        if not self._slots.acquire(timeout=30):
+            raise DatabaseUnavailable("no database connection free for 30 s")
+        conn: Any = None
+        try:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._factory()
+                with self._lock:
+                    self._open.append(conn)
+            yield conn
+        except BaseException:
+            if conn is not None:
+                self._discard(conn)
+                conn = None
+            raise
+        finally:
+            if conn is not None:
+                self._idle.put(conn)
+            self._slots.release()
+
+    def _discard(self, conn: Any) -> None:
+        with self._lock:
+            if conn in self._open:
+                self._open.remove(conn)
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection may fail again
+            log.debug("closing a broken connection failed", exc_info=True)
+
+    def close(self) -> None:
+        """Close every connection."""
+        with self._lock:
+            conns, self._open = self._open, []
+        for conn in conns:
+            conn.close()
+
+
+class SqlRepository:
+    """The repository over any DB-API connection; subclasses open connections."""
+
+    placeholder = "?"
+    _pool: _Pool
+
+    def _sql(self, text: str) -> str:
+        return text if self.placeholder == "?" else text.replace("?", self.placeholder)
+
+    def _translate(self, exc: Exception) -> Exception:
+        return DatabaseUnavailable(f"database error: {type(exc).__name__}")
+
+    def _is_db_error(self, exc: Exception) -> bool:
+        raise NotImplementedError
+
+    @contextmanager
+    def _tx(self, write: bool = False) -> Iterator[Callable[..., Any]]:
+        """Run statements in one transaction; yields ``execute(sql, params) -> cursor``."""
+        try:
+            with self._pool.connection() as conn:
+                self._begin(conn, write)
+                cur = conn.cursor()
+                try:
+                    yield lambda sql, params=(): cur.execute(self._sql(sql), params)
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
+                finally:
+                    cur.close()
+        except Exception as exc:
+            if self._is_db_error(exc):
+                raise self._translate(exc) from exc
+            raise
+
+    def _begin(self, conn: Any, write: bool) -> None:
+        """Start a transaction (backend specific)."""
+
+    def close(self) -> None:
+        """Close every connection."""
+        self._pool.close()
+
+    # --- kiosks and enrollment -------------------------------------------------------
+
+    def add_enrollment_code(self, code_hash: str, name: str, expires_at: str) -> str:
+        """Store a hashed one-time code; returns the kiosk id reserved for it."""
+        base = slugify(name)
+        with self._tx(write=True) as run:
+            taken = {r[0] for r in run("SELECT kiosk_id FROM kiosks").fetchall()}
+            taken |= {r[0] for r in run("SELECT kiosk_id FROM enrollment_codes").fetchall()}
+            kiosk_id, n = base, 1
+            while kiosk_id in taken:
+                n += 1
+                kiosk_id = f"{base}-{n}"
+            run(
+                "INSERT INTO enrollment_codes (code_hash, kiosk_id, name, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (code_hash, kiosk_id, name, db_time(), expires_at),
+            )
+        return kiosk_id
+
+    def enroll(self, code_hash: str, public_key: str, certify: Certify) -> KioskRecord | None:
+        """Use up a valid code and register the kiosk; None if wrong, used or expired."""
+        now = db_time()
+        with self._tx(write=True) as run:
+            row = run(
+                "SELECT kiosk_id, name, expires_at FROM enrollment_codes"
+                " WHERE code_hash = ? AND used_at IS NULL",
+                (code_hash,),
+            ).fetchone()
+            if row is None or row[2] <= now:
+                return None
+            done = run(
+                "UPDATE enrollment_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
+                (now, code_hash),
+            )
+            if done.rowcount != 1:
+                return None
+            kiosk_id, name = row[0], row[1]
+            record = KioskRecord(kiosk_id, name, public_key, certify(kiosk_id, name), now)
+            run(
+                f"INSERT INTO kiosks ({_KIOSK_COLS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (kiosk_id, name, public_key, json.dumps(record.certificate), now, None),
+            )
+        return record
+
+    @staticmethod
+    def _kiosk(row: Any) -> KioskRecord:
+        return KioskRecord(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5])
+
+    def get_kiosk(self, kiosk_id: str) -> KioskRecord | None:
+        """One kiosk by id."""
+        with self._tx() as run:
+            sql = f"SELECT {_KIOSK_COLS} FROM kiosks WHERE kiosk_id = ?"
+            row = run(sql, (kiosk_id,)).fetchone()
+        return None if row is None else self._kiosk(row)
+
+    def list_kiosks(self) -> list[KioskRecord]:
+        """Every kiosk, oldest first."""
+        with self._tx() as run:
+            sql = f"SELECT {_KIOSK_COLS} FROM kiosks ORDER BY enrolled_at, kiosk_id"
+            rows = run(sql).fetchall()
+        return [self._kiosk(r) for r in rows]
+
+    def revoke(self, *, kiosk_id: str | None = None, name: str | None = None) -> int:
+        """Revoke kiosks by id or name; returns how many were newly revoked."""
+        column, value = ("kiosk_id", kiosk_id) if kiosk_id is not None else ("name", name)
+        with self._tx(write=True) as run:
+            cur = run(
+                f"UPDATE kiosks SET revoked_at = ? WHERE {column} = ? AND revoked_at IS NULL",
+                (db_time(), value),
+            )
+            return int(cur.rowcount)
+
+    # --- uploads and documents -------------------------------------------------------
+
+    def create_upload(self, upload: UploadRecord) -> UploadRecord:
+        """Insert an upload unless one exists; returns the stored one."""
+        marks = ", ".join("?" * len(fields(UploadRecord)))
+        with self._tx(write=True) as run:
+            run(
+                f"INSERT INTO uploads ({_UPLOAD_COLS}) VALUES ({marks})"
+                " ON CONFLICT (document_id) DO NOTHING",
+                astuple(upload),
+            )
+            row = run(
+                f"SELECT {_UPLOAD_COLS} FROM uploads WHERE document_id = ?", (upload.document_id,)
+            ).fetchone()
+        return UploadRecord(*row)
+
+    def get_upload(self, document_id: str) -> UploadRecord | None:
+        """One upload by document id."""
+        with self._tx() as run:
+            row = run(
+                f"SELECT {_UPLOAD_COLS} FROM uploads WHERE document_id = ?", (document_id,)
+            ).fetchone()
+        return None if row is None else UploadRecord(*row)
+
+    @staticmethod
+    def _document(row: Any) -> DocumentRecord:
+        values = dict(zip([f.name for f in fields(DocumentRecord)], row, strict=True))
+        for name in _DOC_JSON:
+            values[name] = json.loads(values[name])
+        return DocumentRecord(**values)
+
+    def insert_document(self, document: DocumentRecord) -> DocumentRecord:
+        """Store a document exactly once; returns the stored one (the first wins)."""
+        values = [
+            json.dumps(getattr(document, f.name), ensure_ascii=False)
+            if f.name in _DOC_JSON else getattr(document, f.name)
+            for f in fields(DocumentRecord)
+        ]
+        marks = ", ".join("?" * len(values))
+        with self._tx(write=True) as run:
+            run(
+                f"INSERT INTO documents ({_DOC_COLS}) VALUES ({marks})"
+                " ON CONFLICT (document_id) DO NOTHING",
+                tuple(values),
+            )
+            row = run(
+                f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document.document_id,)
+            ).fetchone()
+        return self._document(row)
+
+    def get_document(self, document_id: str) -> DocumentRecord | None:
+        """One stored document by id."""
+        with self._tx() as run:
+            row = run(
+                f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document_id,)
+            ).fetchone()
+        return None if row is None else self._document(row)
+
+    def list_documents(self) -> list[DocumentRecord]:
+        """Every stored document in order of receipt."""
+        with self._tx() as run:
+            rows = run(f"SELECT {_DOC_COLS} FROM documents ORDER BY received_at").fetchall()
+        return [self._document(r) for r in rows]
+
+    def documents_for_receipt(self, kiosk_id: str, receipt_number: str) -> list[DocumentRecord]:
+        """The stored documents of one receipt."""
+        with self._tx() as run:
+            rows = run(
+                f"SELECT {_DOC_COLS} FROM documents WHERE kiosk_id = ? AND receipt_number = ?",
+                (kiosk_id, receipt_number),
+            ).fetchall()
+        return [self._document(r) for r in rows]
+
+
+class SqliteRepository(SqlRepository):
+    """SQLite in WAL mode with synchronous=FULL: a commit is on disk before any ack."""
+
+    def __init__(self, path: Path, pool_size: int = 8) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SetupError(f"cannot create the directory {path.parent}: {exc.strerror}") from exc
+        self._pool = _Pool(self._connect, pool_size)
+        try:
+            with self._pool.connection() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            self._pool.close()
+            raise SetupError(f"cannot open the SQLite database {path}: {exc}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def _begin(self, conn: Any, write: bool) -> None:
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def _is_db_error(self, exc: Exception) -> bool:
+        return isinstance(exc, sqlite3.Error)
+
+
+class PostgresRepository(SqlRepository):
+    """PostgreSQL via psycopg 3 (read committed; uniqueness by primary keys)."""
+
+    placeholder = "%s"
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        import psycopg
+
+        self._psycopg = psycopg
+        self.url = url
+        self._pool = _Pool(self._connect, pool_size)
+        try:
+            with self._pool.connection() as conn, conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(716151)")
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    cur.execute(statement)
+                conn.commit()
+        except (psycopg.Error, DatabaseUnavailable) as exc:
+            self._pool.close()
+            raise SetupError(
+                f"cannot open the PostgreSQL database {redact_url(url)}: {_first_line(exc)}"
+            ) from exc
+
+    def _connect(self) -> Any:
+        return self._psycopg.connect(self.url, connect_timeout=10, autocommit=False)
+
+    def _is_db_error(self, exc: Exception) -> bool:
+        return isinstance(exc, self._psycopg.Error)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,162 @@
+"""The staff page ``/verify``: paste or scan a receipt's QR text and see if it is genuine.
+
+Plain server-rendered HTML, German first with English beneath (``lang="en"`` spans), no
+scripts, a visible label and focus ring, text verdicts (not colour alone) and an
+``aria-live`` result region. ``GET /verify?payload=…`` works for phones that open a URL
+from the QR code; ``POST /verify`` takes the form. Payloads never reach the logs.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from jobcentre.errors import ApiError
+from jobcentre.intake import IntakeService
+from jobcentre.receipts import FORGED, ReceiptCheck, check_receipt, local_time
+
+FORM_LIMIT = 16 * 1024
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+STYLE = """
+body{font-family:system-ui,sans-serif;font-size:1.15rem;line-height:1.5;margin:0;
+color:#111;background:#fff}
+main{max-width:46rem;margin:0 auto;padding:1.5rem}
+h1{font-size:1.6rem;margin:.2rem 0 1rem}
+.en{display:block;color:#333;font-size:.9em}
+label{font-weight:600;display:block;margin-bottom:.4rem}
+textarea{width:100%;box-sizing:border-box;font:1rem monospace;padding:.5rem;
+border:2px solid #333;border-radius:4px}
+button{margin-top:.8rem;font-size:1.1rem;padding:.6rem 1.4rem;background:#0b4a8b;color:#fff;
+border:0;border-radius:4px;cursor:pointer}
+:focus-visible{outline:3px solid #c45500;outline-offset:2px}
+.verdict{border:3px solid;border-radius:6px;padding:1rem;margin:1.5rem 0}
+.genuine{background:#e7f5ea;border-color:#0b5d1e;color:#0b3d14}
+.forged{background:#fdecee;border-color:#8a1020;color:#5c0a15}
+.verdict h2{margin:0 0 .4rem;font-size:1.4rem}
+table{border-collapse:collapse;width:100%;margin:.6rem 0}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #999;vertical-align:top}
+"""
+
+
+def _bi(german: str, english: str) -> str:
+    return f'{escape(german)}<span class="en" lang="en">{escape(english)}</span>'
+
+
+def _page(result_html: str, payload: str = "") -> str:
+    return f"""<!DOCTYPE html>
+<html lang="de"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Eingangsbestätigung prüfen – Check a receipt</title><style>{STYLE}</style></head>
+<body><main>
+<h1>{_bi("Eingangsbestätigung prüfen", "Check a receipt")}</h1>
+<form method="post" action="/verify">
+<label for="payload">{_bi("QR-Code scannen oder Text einfügen",
+                         "Scan the QR code or paste its text")}</label>
+<textarea id="payload" name="payload" rows="5" required autofocus
+ spellcheck="false" autocomplete="off">{escape(payload)}</textarea>
+<button type="submit">Prüfen <span lang="en">/ Check</span></button>
+</form>
+<div role="status" aria-live="polite">{result_html}</div>
+</main></body></html>
+"""
+
+
+def _doc_state(check: ReceiptCheck, received_at: str | None, matches: bool) -> str:
+    if not check.looked_up:
+        return _bi("Status unbekannt", "State unknown")
+    if received_at is None:
+        return _bi("Noch nicht eingegangen", "Not yet received")
+    when = local_time(received_at)
+    text = _bi(f"Eingegangen am {when}", f"Received at {when}")
+    if not matches:
+        text += "<br>" + _bi("Abweichung zur Bestätigung!", "Differs from the receipt!")
+    return text
+
+
+def render_result(check: ReceiptCheck) -> str:
+    """The verdict block for one checked receipt."""
+    if check.verdict == FORGED:
+        return (
+            '<section class="verdict forged"><h2>✘ '
+            + _bi("Gefälscht – diese Bestätigung ist nicht echt",
+                  "Forged – this receipt is not genuine")
+            + "</h2><p>"
+            + _bi("Die Daten wurden verändert oder stammen nicht von einem unserer Terminals.",
+                  "The data was changed or does not come from one of our terminals.")
+            + "</p></section>"
+        )
+    r = check.receipt
+    if check.genuine:
+        head = "✔ " + _bi("Echt – die Bestätigung ist gültig", "Genuine – this receipt is valid")
+        css = "genuine"
+    else:
+        head = "✘ " + _bi("Ungültig – ausgestellt nach Sperrung des Terminals",
+                          "Not valid – issued after the terminal was revoked")
+        css = "forged"
+    rows = [
+        (_bi("Nummer", "Receipt number"), escape(str(r.get("rn", "")))),
+        (_bi("Terminal", "Terminal"), escape(f"{check.kiosk_name} ({r.get('kiosk', '')})")),
+        (_bi("Ort", "Location"), escape(str(r.get("loc", "")))),
+        (_bi("Abgegeben am", "Submitted at"), escape(local_time(str(r.get("t", ""))))),
+        (_bi("Kundennummer", "Customer number"), escape(str(r.get("cn", "")))),
+    ]
+    info = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
+    docs = "".join(
+        f"<tr><td>{escape(d.short_id)}</td><td>{escape(d.document_type)}</td>"
+        f"<td>{d.pages}</td><td>{_doc_state(check, d.received_at, d.matches)}</td></tr>"
+        for d in check.documents
+    )
+    note = ""
+    if check.kiosk_revoked_at and check.genuine:
+        note = "<p>" + _bi(f"Hinweis: Terminal gesperrt seit {local_time(check.kiosk_revoked_at)}",
+                           "Note: this terminal has since been revoked") + "</p>"
+    return (
+        f'<section class="verdict {css}"><h2>{head}</h2>'
+        f"<table>{info}</table>{note}</section>"
+        f"<h2>{_bi('Dokumente', 'Documents')}</h2>"
+        "<table><thead><tr>"
+        f"<th scope=\"col\">{_bi('Kennung', 'ID')}</th>"
+        f"<th scope=\"col\">{_bi('Art', 'Type')}</th>"
+        f"<th scope=\"col\">{_bi('Seiten', 'Pages')}</th>"
+        f"<th scope=\"col\">{_bi('Stand', 'State')}</th>"
+        f"</tr></thead><tbody>{docs}</tbody></table>"
+    )
+
+
+def add_verify_routes(app: FastAPI, service: IntakeService) -> None:
+    """Register ``GET /verify`` and ``POST /verify`` on ``app``."""
+    centre_key = service.keys.signing.public_key()
+
+    async def respond(payload: str) -> HTMLResponse:
+        payload = payload.strip()
+        if not payload:
+            return HTMLResponse(_page(""), headers=HEADERS)
+        check = await run_in_threadpool(check_receipt, payload, centre_key, service.repo)
+        return HTMLResponse(_page(render_result(check), payload), headers=HEADERS)
+
+    @app.get("/verify", response_class=HTMLResponse, tags=["verify"])
+    async def verify_form(payload: str = "") -> HTMLResponse:
+        """The verification page; with ``?payload=`` it checks that receipt at once."""
+        return await respond(payload[:FORM_LIMIT])
+
+    @app.post("/verify", response_class=HTMLResponse, tags=["verify"])
+    async def verify_submit(request: Request) -> HTMLResponse:
+        """Check the receipt text submitted with the form."""
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > FORM_LIMIT:
+                raise ApiError(413, "too_large", limit=FORM_LIMIT)
+        fields = parse_qs(body.decode("utf-8", "replace"))
+        return await respond(fields.get("payload", [""])[0])

@@ -1,0 +1,190 @@
+"""The Kivy application shell: builds the screens, follows the session, applies the
+visitor's presentation (language, direction, text size, theme) and runs the clock.
+
+Only this module, ``kiosk/screens/`` and ``kiosk/widgets/`` import Kivy. The session and
+all services arrive ready-made through the constructor (see ``kiosk.services``), so tests
+can start the real app with simulated devices and a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    NumericProperty,
+    StringProperty,
+)
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from accessibility import theme
+from accessibility.bidi_text import font_for, prepare_for_label
+from accessibility.i18n import translate
+from accessibility.languages import get_language, is_rtl
+from kiosk.services import KioskServices
+from kiosk.session.session import Session
+from kiosk.session.states import Event, SessionState
+from kiosk.widgets.overlays import Overlays
+
+log = logging.getLogger(__name__)
+
+SYMBOL_FONT = "DejaVuSans"
+
+
+class KioskApp(App):
+    """The touchscreen terminal."""
+
+    lang = StringProperty("de")
+    rtl = BooleanProperty(False)
+    font = StringProperty(SYMBOL_FONT)
+    symbol_font = StringProperty(SYMBOL_FONT)
+    c = DictProperty({})
+    fs_title = NumericProperty(30)
+    fs_body = NumericProperty(22)
+    fs_button = NumericProperty(22)
+    fs_small = NumericProperty(18)
+    fs_numpad = NumericProperty(32)
+    touch_px = NumericProperty(60)
+    pad_px = NumericProperty(16)
+    gap_px = NumericProperty(10)
+    radius_px = NumericProperty(6)
+    low_reach = BooleanProperty(False)
+    dual = BooleanProperty(False)
+    scale_text = StringProperty("100 %")
+    language_button_text = StringProperty("")
+
+    def __init__(self, session: Session, services: KioskServices, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.services = services
+        self.title = "Jobcenter Terminal"
+        self.overlays: Overlays | None = None
+        self.manager: ScreenManager | None = None
+        self._apply_presentation()
+
+    # -- building ------------------------------------------------------------------------
+    def build(self) -> ScreenManager:
+        """Create every screen and start following the session."""
+        from kiosk.screens import SCREEN_CLASSES
+
+        Window.clearcolor = self.c["background"]
+        self.manager = ScreenManager(transition=NoTransition())
+        for name, cls in SCREEN_CLASSES.items():
+            self.manager.add_widget(cls(name=name))
+        self.overlays = Overlays(self)
+        self.session.subscribe(self._on_session_change)
+        Clock.schedule_interval(lambda _dt: self.session.tick(), 0.5)
+        Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
+        Window.bind(on_touch_down=lambda *_a: self.on_visitor_activity())
+        self.manager.current = self.session.state.value
+        return self.manager
+
+    # -- translation ---------------------------------------------------------------------
+    def tr(self, msgid: str, *_deps: Any, **values: Any) -> str:
+        """Translate for display (shaped for right-to-left); in dual view with German below."""
+        text = prepare_for_label(translate(self.lang, msgid, **values), self.lang)
+        if self.dual and not self.lang.startswith("de"):
+            text += "\n" + translate("de", msgid, **values)
+        return text
+
+    def tr_plain(self, msgid: str, **values: Any) -> str:
+        """Translate without shaping (for speech and logs of codes)."""
+        return translate(self.lang, msgid, **values)
+
+    # -- presentation ---------------------------------------------------------------------
+    def _apply_presentation(self) -> None:
+        p = self.session.presentation
+        display = self.session.config.display
+        px_per_mm = display.pixels_per_mm
+        palette = theme.palette(p.theme)
+        self.c = {name: theme.rgba(getattr(palette, name)) for name in palette.__dataclass_fields__}
+        t = theme.TYPOGRAPHY
+        # Points → pixels: 1 pt = 0.3528 mm on the physical screen.
+        pt = 0.3528 * px_per_mm * p.text_scale
+        self.fs_title, self.fs_body = t.title * pt, t.body * pt
+        self.fs_button, self.fs_small, self.fs_numpad = t.button * pt, t.small * pt, t.numpad * pt
+        self.touch_px = max(theme.SPACING.touch_target_mm, display.min_touch_target_mm) * px_per_mm
+        self.pad_px = theme.SPACING.padding_mm * px_per_mm
+        self.gap_px = theme.SPACING.gap_mm * px_per_mm
+        self.radius_px = theme.SPACING.corner_radius_mm * px_per_mm
+        self.low_reach, self.dual = p.low_reach, p.dual_language
+        self.lang = p.language
+        self.rtl = is_rtl(p.language)
+        self.font = font_for(p.language)
+        self.scale_text = f"{round(p.text_scale * 100)} %"
+        self.language_button_text = prepare_for_label(get_language(p.language).native_name,
+                                                      p.language)
+        Window.clearcolor = self.c["background"]
+
+    def _on_session_change(self, session: Session, what: str) -> None:
+        if what in ("presentation", "wipe"):
+            self._apply_presentation()
+        if what == "warning" and self.overlays is not None:
+            self.overlays.show_timeout_warning(session.warning_shown)
+        if what == "wipe" and self.overlays is not None:
+            self.overlays.close_all()
+        if self.manager is not None and self.manager.current != session.state.value:
+            self.manager.current = session.state.value
+        screen = self.manager.current_screen if self.manager else None
+        if screen is not None and hasattr(screen, "on_session_change"):
+            screen.on_session_change(what)
+        if what == "state" and session.presentation.speech:
+            self.read_aloud()
+
+    # -- actions from the bars -------------------------------------------------------------
+    def on_visitor_activity(self) -> None:
+        """A touch or key: keep the session alive."""
+        if self.session.state is not SessionState.ATTRACT:
+            self.session.activity()
+
+    def cycle_text_scale(self) -> None:
+        """100 % → 125 % → 150 % → 200 % → 100 %."""
+        scales = theme.TEXT_SCALES
+        current = self.session.presentation.text_scale
+        following = [s for s in scales if s > current + 1e-6]
+        self.session.set_text_scale(following[0] if following else scales[0])
+
+    def open_language_picker(self) -> None:
+        """Show every offered language in its own script."""
+        if self.overlays is not None:
+            self.overlays.open_language_picker()
+
+    def open_options(self) -> None:
+        """Contrast, dual-language view, low reach, speech and volume."""
+        if self.overlays is not None:
+            self.overlays.open_options()
+
+    def confirm_end(self) -> None:
+        """Ask before erasing the session."""
+        if self.overlays is not None:
+            self.overlays.confirm_end()
+
+    def end_session(self) -> None:
+        """Erase everything of this visitor now."""
+        if self.session.state is not SessionState.ATTRACT:
+            self.session.dispatch(Event.END)
+
+    def read_aloud(self) -> None:
+        """Speak the current screen in the visitor's language."""
+        screen = self.manager.current_screen if self.manager else None
+        if screen is None or not hasattr(screen, "spoken_text"):
+            return
+        self.services.speech.speak(screen.spoken_text(), self.lang)
+
+    # -- kiosk lock-down -------------------------------------------------------------------
+    def _on_key_down(self, _window: Any, key: int, *_args: Any) -> bool:
+        self.on_visitor_activity()
+        screen = self.manager.current_screen if self.manager else None
+        if screen is not None and hasattr(screen, "on_key"):
+            return bool(screen.on_key(key))
+        return key == 27 and self.session.config.display.mode == "fullscreen"
+
+    def _on_request_close(self, *_args: Any) -> bool:
+        # In kiosk mode only the staff gesture + credential may close the app.
+        return self.session.config.display.mode == "fullscreen"
+

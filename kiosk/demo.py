@@ -1,0 +1,45 @@
+"""Walk a session to any screen with sample data, through the visitor's own actions.
+
+Used by ``kiosk screenshot`` and the benchmark. The customer number is the site's own
+example number; pages come from the simulated camera's sample documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.session.session import Session
+from kiosk.session.states import Event, SessionState
+
+S = SessionState
+
+
+def walk_to(session: Session, target: str, capture_page: Callable[[Session], None]) -> None:
+    """Drive ``session`` from attract to the screen named ``target``."""
+    goal = SessionState(target)
+    if goal is S.ATTRACT:
+        return
+    session.dispatch(Event.TOUCH)
+    if goal is S.LANGUAGE:
+        return
+    session.dispatch(Event.CHOOSE_LANGUAGE)
+    if goal is S.IDENTIFY:
+        return
+    session.identify(session.config.site.customer_number_formats[0].example)
+    if goal is S.CHOOSE_TASK:
+        return
+    if goal is S.STAFF_HELP:
+        session.dispatch(Event.CHOOSE_STAFF_HELP)
+        return
+    session.choose_upload()
+    if goal is S.CAPTURE:
+        return
+    capture_page(session)
+    session.dispatch(Event.PAGE_DONE)
+    if goal is S.DOCUMENTS:
+        return
+    session.dispatch(Event.FINISH)
+    if goal is S.SUMMARY:
+        return
+    if goal in (S.RECEIPT, S.GOODBYE):
+        raise ValueError("receipt and goodbye need a submission: use the UI flow")

@@ -1,0 +1,54 @@
+"""Base class of every screen: access to the app, session and services, spoken text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kivy.app import App
+from kivy.uix.screenmanager import Screen
+
+from kiosk.session.states import Event
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+
+class KioskScreen(Screen):
+    """A screen shows session state and forwards the visitor's actions; no I/O of its own."""
+
+    @property
+    def app(self) -> KioskApp:
+        """The running kiosk app."""
+        app = App.get_running_app()
+        assert app is not None
+        return app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> Any:
+        """The visitor's session."""
+        return self.app.session
+
+    def go_back(self) -> None:
+        """The bottom bar's back button."""
+        if self.session.can(Event.BACK):
+            self.session.dispatch(Event.BACK)
+
+    def spoken_text(self) -> str:
+        """What "read aloud" says on this screen: title, instruction, then the buttons."""
+        frame = self.ids.get("frame")
+        parts: list[str] = []
+        if frame is not None:
+            parts += [frame.title, frame.instruction]
+        parts += self.extra_spoken_text()
+        return ". ".join(p.replace("\n", " ") for p in parts if p)
+
+    def extra_spoken_text(self) -> list[str]:
+        """Screens add the texts of their own controls here."""
+        return []
+
+    def on_session_change(self, what: str) -> None:
+        """Refresh after a session change (pages added, problem shown, …)."""
+
+    def on_key(self, key: int) -> bool:
+        """A hardware key; return True if handled."""
+        return False

@@ -1,0 +1,105 @@
+"""Identify screen: the visitor types their customer number on a large keypad.
+
+The number is checked against the site's formats; a typo gets a sentence saying what is
+wrong and an example, and the typed characters are spoken one by one when read aloud.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.screens.base import KioskScreen
+from kiosk.session.customer_number import PROBLEM_MESSAGES
+from kiosk.widgets import KButton
+
+Builder.load_file(str(Path(__file__).with_name("identify.kv")))
+
+DIGITS = "123456789"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MAX_LENGTH = 20
+
+
+class IdentifyScreen(KioskScreen):
+    """Customer number entry."""
+
+    typed = StringProperty("")
+    letters = BooleanProperty(False)
+    problem = StringProperty("")
+
+    def on_pre_enter(self, *_args: object) -> None:
+        """Start empty (a number is never shown to the next person)."""
+        self.typed = self.session.data.customer_number or ""
+        self.problem = ""
+        self.build_keys()
+
+    def on_letters(self, *_args: object) -> None:
+        """Switch between digit and letter keys."""
+        self.build_keys()
+
+    def build_keys(self) -> None:
+        """Lay out the keypad."""
+        grid = self.ids.keys
+        grid.clear_widgets()
+        grid.cols = 6 if self.letters else 3
+        keys = list(LETTERS) if self.letters else [*DIGITS, "", "0", ""]
+        for key in keys:
+            button = KButton(text=key, fs=self.app.fs_numpad, action=f"key_{key}")
+            if key:
+                button.bind(on_release=lambda _b, k=key: self.press(k))
+            else:
+                button.opacity, button.disabled = 0, True
+            grid.add_widget(button)
+
+    def press(self, key: str) -> None:
+        """Type one character."""
+        if len(self.typed) < MAX_LENGTH:
+            self.typed += key
+        self.problem = ""
+
+    def delete(self) -> None:
+        """Remove the last character."""
+        self.typed = self.typed[:-1]
+        self.problem = ""
+
+    def confirm(self) -> None:
+        """Check the number; move on or explain the problem."""
+        result = self.session.identify(self.typed)
+        if not result.ok and result.problem is not None:
+            self.problem = result.problem
+
+    def problem_text(self, problem: str) -> str:
+        """The translated sentence for a problem code, with the site's example."""
+        if not problem:
+            return ""
+        check = self.session.data.number_problem
+        example = check.example if check is not None else ""
+        text = self.app.tr(PROBLEM_MESSAGES[problem])
+        return text + "\n" + self.app.tr("Example: {example}", example=example or "")
+
+    def spaced(self, typed: str) -> str:
+        """Show the number in groups so it is easy to compare with the letter."""
+        return " ".join(typed[i:i + 4] for i in range(0, len(typed), 4)) or "_"
+
+    def extra_spoken_text(self) -> list[str]:
+        """The typed number, character by character."""
+        from accessibility.speech import spoken_customer_number
+
+        parts = [spoken_customer_number(self.typed, self.app.lang)] if self.typed else []
+        if self.problem:
+            parts.append(self.problem_text(self.problem))
+        return parts
+
+    def on_key(self, key: int) -> bool:
+        """Hardware keyboard: digits/letters type, backspace deletes, enter confirms."""
+        if key == 8:
+            self.delete()
+        elif key == 13:
+            self.confirm()
+        elif 48 <= key <= 57 or 97 <= key <= 122:
+            self.press(chr(key).upper())
+        else:
+            return False
+        return True

@@ -1,0 +1,105 @@
+"""Overlays over any screen: language picker, options, inactivity warning, end confirmation.
+
+They change presentation or end the session through the app; progress is never lost by
+opening or closing one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kivy.lang import Builder
+from kivy.properties import NumericProperty, ObjectProperty
+from kivy.uix.modalview import ModalView
+
+from accessibility.bidi_text import font_for, prepare_for_label
+from accessibility.languages import get_language
+from kiosk.widgets import KButton
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+Builder.load_file(str(Path(__file__).with_name("overlays.kv")))
+
+
+class KioskOverlay(ModalView):
+    """A modal panel styled by the theme; never dismissed by touching outside by accident."""
+
+    kiosk = ObjectProperty(None)
+
+
+class LanguagePicker(KioskOverlay):
+    """All offered languages in their own script."""
+
+    def on_open(self) -> None:
+        """Fill the list."""
+        grid = self.ids.grid
+        grid.clear_widgets()
+        app = self.kiosk
+        for code in app.session.config.accessibility.languages:
+            button = KButton(text=prepare_for_label(get_language(code).native_name, code),
+                             selected=code == app.lang, action=code)
+            button.ids.btn_label.font_name = font_for(code)
+            button.bind(on_release=lambda _b, c=code: self.pick(c))
+            grid.add_widget(button)
+
+    def pick(self, code: str) -> None:
+        """Switch language, keep everything else."""
+        self.dismiss()
+        self.kiosk.session.set_language(code)
+
+
+class OptionsPanel(KioskOverlay):
+    """Contrast, dual-language view, low-reach layout, speech and volume."""
+
+
+class TimeoutWarning(KioskOverlay):
+    """Shown ≥ 20 s before the session is erased; the visitor can ask for more time."""
+
+    seconds_left = NumericProperty(0)
+
+
+class ConfirmEnd(KioskOverlay):
+    """Ask before erasing everything."""
+
+
+class Overlays:
+    """Opens and closes the app's overlays."""
+
+    def __init__(self, app: KioskApp) -> None:
+        self.app = app
+        self.language = LanguagePicker(kiosk=app)
+        self.options = OptionsPanel(kiosk=app)
+        self.timeout = TimeoutWarning(kiosk=app)
+        self.end = ConfirmEnd(kiosk=app)
+
+    def open_language_picker(self) -> None:
+        """Show the language list."""
+        self.language.open()
+
+    def open_options(self) -> None:
+        """Show the options."""
+        self.options.open()
+
+    def confirm_end(self) -> None:
+        """Ask whether to end the session."""
+        self.end.open()
+
+    def show_timeout_warning(self, show: bool) -> None:
+        """Open or close the inactivity warning (and speak it)."""
+        if show and self.timeout.parent is None:
+            app: Any = self.app
+            timer = app.session.timer
+            self.timeout.seconds_left = round(timer.seconds_left(app.session.clock()))
+            self.timeout.open()
+            app.services.speech.speak(app.tr_plain(
+                "Are you still there? Touch the screen to continue."), app.lang)
+        elif not show and self.timeout.parent is not None:
+            self.timeout.dismiss()
+
+    def close_all(self) -> None:
+        """Close every overlay (after a wipe nothing of the last visitor stays visible)."""
+        for view in (self.language, self.options, self.timeout, self.end):
+            if view.parent is not None:
+                view.dismiss(animation=False)
