@@ -49,7 +49,7 @@ class DisplayConfig(Section):
     def pixels_per_mm(self) -> float:
         """Physical pixel density from resolution and diagonal."""
         diag_px = (self.width_px**2 + self.height_px**2) ** 0.5
-        return diag_px / (self.diagonal_inch * 25.4)
+        return float(diag_px / (self.diagonal_inch * 25.4))
 
 
 class CameraConfig(Section):

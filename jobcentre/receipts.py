@@ -138,5 +138,3 @@ def format_check(check: ReceiptCheck) -> list[str]:
                 state += " (DIFFERS from the receipt)"
         lines.append(f"  {doc.short_id} {doc.document_type} {doc.pages} p.: {state}")
     return lines
-
-

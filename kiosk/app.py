@@ -34,6 +34,8 @@ from kiosk.widgets.overlays import Overlays
 log = logging.getLogger(__name__)
 
 SYMBOL_FONT = "DejaVuSans"
+# Marks the German lines of the dual-language view (invisible), so speech can skip them.
+GERMAN_LINE = "\u2063"
 
 
 class KioskApp(App):
@@ -89,7 +91,8 @@ class KioskApp(App):
         """Translate for display (shaped for right-to-left); in dual view with German below."""
         text = prepare_for_label(translate(self.lang, msgid, **values), self.lang)
         if self.dual and not self.lang.startswith("de"):
-            text += "\n" + translate("de", msgid, **values)
+            german = translate("de", msgid, **values).split("\n")
+            text += "\n" + "\n".join(GERMAN_LINE + line for line in german)
         return text
 
     def tr_plain(self, msgid: str, **values: Any) -> str:

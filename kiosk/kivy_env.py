@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from accessibility.bidi_text import KIVY_ENV
+
 
 def prepare_kivy_environment(
     *,
@@ -38,3 +40,5 @@ def prepare_kivy_environment(
         os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     # Multi-touch screens report each touch twice (mouse + touch) without this.
     os.environ.setdefault("KIVY_MOUSE_DISABLE_MULTITOUCH", "1")
+    # Right-to-left shaping: Kivy's PIL text provider with raqm (see accessibility.bidi_text).
+    os.environ.update(KIVY_ENV)

@@ -18,6 +18,7 @@ from device_drivers.camera import Camera, make_camera
 from device_drivers.printer.factory import make_printer
 from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
+from kiosk.capture import CaptureController
 from kiosk.delivery import DeliveryService
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,11 @@ class KioskServices:
     speech: SpeechOutput
     delivery: DeliveryService
     agent: AgentClient
+    capture: CaptureController
 
     def close(self) -> None:
         """Release devices (camera handle, speech worker)."""
-        for part in (self.camera, self.speech):
+        for part in (self.capture, self.speech, self.delivery):
             closer: Any = getattr(part, "close", None)
             if callable(closer):
                 try:
@@ -60,12 +62,14 @@ def build_services(config: KioskConfig, *, speech: SpeechOutput | None = None) -
     data_dir = config.resolved_data_dir
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = data_paths(data_dir)
+    camera = make_camera(config.devices.camera)
     return KioskServices(
         config=config,
         data_dir=data_dir,
-        camera=make_camera(config.devices.camera),
+        camera=camera,
         printer=make_printer(config.devices.printer, paths["receipts"]),
         speech=speech or make_speech(config.accessibility),
         delivery=DeliveryService(config, data_dir),
         agent=AgentClient(paths["agent_socket"]),
+        capture=CaptureController(config, camera),
     )

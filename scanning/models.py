@@ -160,6 +160,8 @@ class PageVerdict:
     effective_dpi: float
     scores: QualityScores
     image: np.ndarray | None  # upright rectified page, BGR
+    image_dpi: float = 0.0  # pixels per inch of ``image`` (capped at max_page_dpi)
+    page_size_mm: tuple[float, float] = (210.0, 297.0)  # upright width, height
     language: str | None = None  # guess from the text sample ("de", "uk", …)
     script: str | None = None
     timings: Mapping[str, float] = field(default_factory=dict)

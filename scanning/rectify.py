@@ -129,8 +129,9 @@ def find_line_direction(mask: np.ndarray, max_skew: float = 5.0) -> LineDirectio
     fine_scores = [_profile_sharpness(pts, a, bins) for a in fine]
     angle = float(fine[int(np.argmax(fine_scores))])
     strength = max(max(horiz), max(vert)) / max(min(max(horiz), max(vert)), 1e-6)
-    # for sideways text the skew sign flips with the swapped axes
-    return LineDirection(-angle if vertical else angle, vertical, float(strength))
+    # image y points down: a profile angle a means lines descending to the right, i.e. a
+    # clockwise tilt; for sideways text the swapped axes flip the sign
+    return LineDirection(angle if vertical else -angle, vertical, float(strength))
 
 
 def deskew_matrix(skew_deg: float, size: tuple[int, int]) -> np.ndarray:

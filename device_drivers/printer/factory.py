@@ -10,8 +10,12 @@ from device_drivers.printer.escpos_printer import EscPosPrinter
 from device_drivers.printer.layout import ReceiptLayout
 from device_drivers.printer.protocol import PrinterStatus, PrintResult, ReceiptPrinter
 from device_drivers.printer.simulated import SimulatedPrinter
-from device_drivers.printer.transports import NetworkTransport, SerialTransport
-from device_drivers.printer.usb_transport import UsbTransport
+from device_drivers.printer.transports import (
+    NetworkTransport,
+    SerialTransport,
+    serial_is_available,
+)
+from device_drivers.printer.usb_transport import UsbTransport, usb_is_available
 from kiosk.errors import DeviceUnavailable
 
 NO_PRINTER = "No receipt printer is configured (devices.printer.driver = 'none')"
@@ -36,6 +40,15 @@ class NullPrinter:
     def describe(self) -> dict[str, object]:
         """Driver facts."""
         return {"driver": "none"}
+
+
+def is_available(driver: str) -> bool:
+    """Whether the libraries a driver needs are installed (imports nothing heavy)."""
+    if driver == "usb":
+        return usb_is_available()
+    if driver == "serial":
+        return serial_is_available()
+    return driver in ("simulated", "network", "none")
 
 
 def make_encoder(config: PrinterConfig) -> EscPosEncoder:

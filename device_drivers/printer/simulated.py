@@ -4,8 +4,9 @@ Feed it a queue of states and faults; each public call (``status``, ``print_layo
 ``check``) takes the next entry, and with an empty queue the printer is fine. It encodes
 layouts with the real encoder, records the exact bytes (``output``, ``jobs``), and writes
 each job as ``<out_dir>/receipt-<n>.bin`` plus ``receipt-<n>.png`` drawn by the ESC/POS
-interpreter, so a reviewer can read the receipt. Faults raise exactly what the real driver
-raises, and on a simulated one-way link the result is honestly unconfirmed.
+interpreter, so a reviewer can read the receipt (``n`` continues after existing files).
+Faults raise exactly what the real driver raises, and on a simulated one-way link the
+result is honestly unconfirmed.
 
     printer = SimulatedPrinter(tmp_path, script=["out_of_paper"])
     printer.print_layout(layout)   # raises PrinterOutOfPaper, nothing recorded
@@ -69,6 +70,9 @@ class SimulatedPrinter:
         self.queue(*script)
         self.jobs: list[bytes] = []
         self.files: list[Path] = []
+        # continue numbering after files from an earlier run instead of overwriting them
+        existing = [p.stem.removeprefix("receipt-") for p in self.out_dir.glob("receipt-*.bin")]
+        self._last_number = max((int(n) for n in existing if n.isdigit()), default=0)
 
     def queue(self, *entries: ScriptEntry) -> None:
         """Append states/faults for the next calls, one per call."""
@@ -131,7 +135,8 @@ class SimulatedPrinter:
 
     def _record(self, data: bytes) -> int:
         self.jobs.append(data)
-        number = len(self.jobs)
+        self._last_number += 1
+        number = self._last_number
         self.out_dir.mkdir(parents=True, exist_ok=True)
         bin_path = self.out_dir / f"receipt-{number}.bin"
         bin_path.write_bytes(data)

@@ -37,9 +37,7 @@ _FIXED_BITS = 0b0001_0010
 
 
 class StatusParseError(DeviceError):
-    """A status reply byte does not have the fixed ESC/POS pattern."""
-
-    code = "printer_status_invalid"
+    """A status reply byte does not have the fixed ESC/POS pattern (code ``device_error``)."""
 
 
 def _checked(name: str, value: int) -> int:

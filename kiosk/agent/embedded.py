@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.delivery.identity import (
-    SERVER_FILE, Identity, enroll, identity_dir, load_identity, write_atomic,
+    SERVER_FILE,
+    Identity,
+    enroll,
+    identity_dir,
+    load_identity,
+    write_atomic,
 )
 from kiosk.errors import BackendUnavailable
 

@@ -94,10 +94,7 @@ class SocketServer:
             self._server.shutdown()
             self._thread.join(timeout=5)
         self._server.server_close()
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            pass
+        self.path.unlink(missing_ok=True)
 
 
 def _clear_stale_socket(path: Path) -> None:

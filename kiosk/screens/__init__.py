@@ -1,0 +1,29 @@
+"""The screens, one module + one .kv file each, registered by session state name."""
+
+from __future__ import annotations
+
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.capture import CaptureScreen
+from kiosk.screens.choose_task import ChooseTaskScreen
+from kiosk.screens.documents import DocumentsScreen
+from kiosk.screens.goodbye import GoodbyeScreen
+from kiosk.screens.identify import IdentifyScreen
+from kiosk.screens.language import LanguageScreen
+from kiosk.screens.receipt import ReceiptScreen
+from kiosk.screens.staff_help import StaffHelpScreen
+from kiosk.screens.summary import SummaryScreen
+from kiosk.session.states import SessionState
+
+SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
+    SessionState.ATTRACT.value: AttractScreen,
+    SessionState.LANGUAGE.value: LanguageScreen,
+    SessionState.IDENTIFY.value: IdentifyScreen,
+    SessionState.CHOOSE_TASK.value: ChooseTaskScreen,
+    SessionState.CAPTURE.value: CaptureScreen,
+    SessionState.DOCUMENTS.value: DocumentsScreen,
+    SessionState.SUMMARY.value: SummaryScreen,
+    SessionState.RECEIPT.value: ReceiptScreen,
+    SessionState.STAFF_HELP.value: StaffHelpScreen,
+    SessionState.GOODBYE.value: GoodbyeScreen,
+}

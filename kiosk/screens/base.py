@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
+from accessibility.bidi_text import strip_marks
 from kiosk.session.states import Event
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class KioskScreen(Screen):
         if frame is not None:
             parts += [frame.title, frame.instruction]
         parts += self.extra_spoken_text()
-        return ". ".join(p.replace("\n", " ") for p in parts if p)
+        return ". ".join(spoken_form(p) for p in parts if p)
 
     def extra_spoken_text(self) -> list[str]:
         """Screens add the texts of their own controls here."""
@@ -52,3 +53,11 @@ class KioskScreen(Screen):
     def on_key(self, key: int) -> bool:
         """A hardware key; return True if handled."""
         return False
+
+
+def spoken_form(text: str) -> str:
+    """Display text → speech text: drop German lines of the dual view and layout marks."""
+    from kiosk.app import GERMAN_LINE
+
+    lines = [line for line in text.split("\n") if not line.startswith(GERMAN_LINE)]
+    return strip_marks(" ".join(lines))

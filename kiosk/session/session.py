@@ -137,6 +137,10 @@ class Session:
         self.activity()
         self._changed("presentation")
 
+    def redraw(self) -> None:
+        """Ask the UI to redraw with the current presentation."""
+        self._changed("presentation")
+
     def set_text_scale(self, scale: float) -> None:
         """Change text size (1.0 … 2.0) anywhere without losing progress."""
         self.presentation.text_scale = min(2.0, max(1.0, scale))

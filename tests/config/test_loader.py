@@ -82,3 +82,9 @@ def test_data_dir_override_and_fleet_layer() -> None:
 
 def test_merge_layers_is_deep() -> None:
     assert merge_layers({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}}) == {"a": {"b": 1, "c": 3}}
+
+
+def test_example_site_file_is_valid() -> None:
+    example = Path(__file__).resolve().parents[2] / "config" / "example-site.toml"
+    cfg = load_config(example, environ={})
+    assert cfg.display.mode == "fullscreen" and cfg.devices.camera.driver == "opencv"

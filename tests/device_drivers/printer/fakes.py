@@ -71,7 +71,7 @@ class FakePrinterDevice:
                     break
                 self.printed += buf[:size]
                 del buf[:size]
-            elif buf[:1] in (b"\x10", b"\x1d") and len(buf) < 3:
+            elif bytes(buf[:1]) in (b"\x10", b"\x1d") and len(buf) < 3:
                 break
             else:
                 self.printed.append(buf[0])

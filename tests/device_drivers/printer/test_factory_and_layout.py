@@ -19,6 +19,7 @@ from device_drivers.printer import (
     TextLine,
     make_printer,
 )
+from device_drivers.printer.factory import is_available
 from device_drivers.printer.layout import Cut, Feed, QRCode, Separator
 from device_drivers.printer.usb_transport import UsbTransport
 from kiosk.errors import DeviceUnavailable
@@ -58,6 +59,12 @@ def test_usb_without_a_printer_reports_a_plain_reason(tmp_path: Path) -> None:
     assert not ok
     assert "04b8:fffe" in reason or "libusb" in reason
     assert "check the USB cable" in reason or "install" in reason
+
+
+def test_driver_availability() -> None:
+    assert is_available("simulated") and is_available("network") and is_available("serial")
+    assert isinstance(is_available("usb"), bool)
+    assert not is_available("parallel")
 
 
 def test_usb_transport_is_one_way_until_opened() -> None:

@@ -51,6 +51,13 @@ def test_records_exact_bytes_and_writes_bin_and_png(tmp_path: Path) -> None:
     ]
 
 
+def test_numbering_continues_after_an_earlier_run(tmp_path: Path) -> None:
+    SimulatedPrinter(tmp_path, render_png=False).print_layout(GERMAN)
+    result = SimulatedPrinter(tmp_path, render_png=False).print_layout(GERMAN)
+    assert result.job_number == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["receipt-1.bin", "receipt-2.bin"]
+
+
 def test_png_is_a_non_blank_receipt_strip(tmp_path: Path) -> None:
     SimulatedPrinter(tmp_path).print_layout(RECEIPT)
     with Image.open(tmp_path / "receipt-1.png") as img:

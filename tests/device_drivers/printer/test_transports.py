@@ -54,9 +54,11 @@ def test_network_print_is_confirmed_and_server_got_the_exact_job() -> None:
 
 
 def test_network_out_of_paper_raises_and_nothing_is_printed() -> None:
-    with FakeNetworkPrinter(FakePrinterDevice(replies=PAPER_OUT)) as server:
-        with pytest.raises(PrinterOutOfPaper):
-            network_printer(server.port).print_layout(LAYOUT)
+    with (
+        FakeNetworkPrinter(FakePrinterDevice(replies=PAPER_OUT)) as server,
+        pytest.raises(PrinterOutOfPaper),
+    ):
+        network_printer(server.port).print_layout(LAYOUT)
     assert bytes(server.device.printed) == b""
 
 

@@ -1,0 +1,195 @@
+"""Capture screen: live preview with the page outline, hints, auto-capture, and the
+verdict of each page in plain words (retry, or send anyway after two tries).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock, mainthread
+from kivy.graphics.texture import Texture
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+
+from kiosk.capture import CapturedPage
+from kiosk.errors import KioskError
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.messages import HINT_TEXTS, REASON_TEXTS
+from kiosk.session.documents import REJECTIONS_BEFORE_OVERRIDE
+from kiosk.session.states import Event
+
+Builder.load_file(str(Path(__file__).with_name("capture.kv")))
+
+PREVIEW_FPS = 15
+
+
+class CaptureScreen(KioskScreen):
+    """Photograph one page at a time."""
+
+    mode = StringProperty("live")  # live | checking | verdict
+    hint = StringProperty("move_into_frame")
+    accepted = BooleanProperty(False)
+    reasons = ListProperty([])
+    may_send_anyway = BooleanProperty(False)
+    outline = ListProperty([])
+    page_count = ListProperty([0])
+    camera_problem = StringProperty("")
+
+    def on_enter(self, *_args: Any) -> None:
+        """Open the camera and start the preview clock."""
+        self.mode, self.reasons, self.outline, self.camera_problem = "live", [], [], ""
+        self._update_count()
+        try:
+            self.app.services.capture.start()
+        except KioskError as exc:
+            self.camera_problem = exc.code
+        self._event = Clock.schedule_interval(self._tick, 1 / PREVIEW_FPS)
+
+    def on_leave(self, *_args: Any) -> None:
+        """Stop the preview and release the camera."""
+        event = getattr(self, "_event", None)
+        if event is not None:
+            event.cancel()
+        self.app.services.capture.stop()
+
+    def _update_count(self) -> None:
+        doc = self.session.current_document
+        self.page_count = [len(doc.pages) if doc is not None else 0]
+
+    def _tick(self, _dt: float) -> None:
+        if self.mode != "live":
+            return
+        controller = self.app.services.capture
+        update = controller.poll_preview()
+        if controller.last_error:
+            self.camera_problem = controller.last_error
+        if update is None:
+            return
+        self.camera_problem = ""
+        self._show_frame(update.frame)
+        guidance = update.guidance
+        self.hint = guidance.hints[0] if guidance.hints else "ready"
+        self._show_outline(guidance.corners, update.frame.shape)
+        if guidance.ready_to_capture:
+            self.take_photo()
+
+    def _show_frame(self, frame: Any) -> None:
+        height, width = frame.shape[:2]
+        texture = self.ids.preview.texture
+        if texture is None or texture.size != (width, height):
+            texture = Texture.create(size=(width, height), colorfmt="bgr")
+            texture.flip_vertical()
+            self.ids.preview.texture = texture
+        texture.blit_buffer(frame.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
+        self.ids.preview.canvas.ask_update()
+
+    def _show_outline(self, corners: Any, shape: tuple[int, ...]) -> None:
+        if corners is None:
+            self.outline = []
+            return
+        image = self.ids.preview
+        fw, fh = shape[1], shape[0]
+        scale = min(image.width / fw, image.height / fh)
+        ox = image.x + (image.width - fw * scale) / 2
+        oy = image.y + (image.height - fh * scale) / 2
+        points: list[float] = []
+        for x, y in [*corners, corners[0]]:
+            points += [ox + float(x) * scale, oy + (fh - float(y)) * scale]
+        self.outline = points
+
+    def take_photo(self) -> None:
+        """Manual shutter (or auto-capture): judge a full-resolution still."""
+        if self.mode != "live":
+            return
+        self.mode = "checking"
+        self.app.services.capture.capture(self._judged)
+
+    @mainthread
+    def _judged(self, result: CapturedPage | KioskError) -> None:
+        if self.manager is None or self.manager.current != self.name:
+            return
+        if isinstance(result, KioskError):
+            self.accepted, self.reasons, self.may_send_anyway = False, [result.code], False
+            self.mode = "verdict"
+            return
+        verdict = result.verdict
+        page = self.session.store_page(result.image_jpeg, verdict.accepted,
+                                       tuple(verdict.reasons), result.size)
+        if verdict.accepted:
+            self.app.services.capture.complete_in_background(page, result)
+        self.accepted = verdict.accepted
+        self.reasons = list(verdict.reasons)
+        self.may_send_anyway = page.rejections >= REJECTIONS_BEFORE_OVERRIDE
+        self._update_count()
+        self.mode = "verdict"
+        if self.session.presentation.speech:
+            self.app.read_aloud()
+
+    def try_again(self) -> None:
+        """Back to the live preview for the same page."""
+        self.mode, self.reasons = "live", []
+
+    def next_page(self) -> None:
+        """Capture another page of this document."""
+        self.session.data.retake_index = None
+        self.mode, self.reasons = "live", []
+
+    def send_anyway(self) -> None:
+        """Keep a twice-rejected page, flagged with its reasons."""
+        doc = self.session.current_document
+        index = self.session.data.retake_index
+        if doc is not None and index is not None:
+            doc.send_anyway(index)
+            self.session.data.retake_index = None
+        self.document_done()
+
+    def document_done(self) -> None:
+        """Go to the page list of this document."""
+        doc = self.session.current_document
+        if doc is not None and doc.pages:
+            self.session.dispatch(Event.PAGE_DONE)
+
+    def go_back(self) -> None:
+        """Back goes to the page list if there are pages, else to the task choice."""
+        doc = self.session.current_document
+        if doc is not None and doc.pages:
+            self.session.dispatch(Event.PAGE_DONE)
+        else:
+            self.session.data.documents.pop()
+            self.session.data.current = len(self.session.data.documents) - 1
+            self.session.dispatch(Event.BACK)
+            if self.session.state.value == "documents" and not self.session.data.documents:
+                self.session.dispatch(Event.BACK)
+
+    def status_text(self, mode: str, hint: str, accepted: bool, reasons: list[str],
+                    problem: str, *_deps: Any) -> str:
+        """The one instruction shown under the preview."""
+        tr = self.app.tr
+        if problem:
+            return tr(REASON_TEXTS.get(problem, REASON_TEXTS["camera_no_frame"]))
+        if mode == "checking":
+            return tr("Checking the page …")
+        if mode == "verdict":
+            if accepted:
+                return tr("This page is good.")
+            lines = [tr("This page cannot be used yet:")]
+            lines += [tr(REASON_TEXTS.get(r, REASON_TEXTS["capture_failed"])) for r in reasons]
+            return "\n".join(lines)
+        return tr(HINT_TEXTS.get(hint, HINT_TEXTS["move_into_frame"])[1])
+
+    def status_icon(self, mode: str, hint: str, accepted: bool, problem: str) -> str:
+        """An icon that carries the same meaning as the colour."""
+        if problem or (mode == "verdict" and not accepted):
+            return "\u26A0"
+        if mode == "verdict":
+            return "\u2714"
+        if mode == "checking":
+            return "\u231B"
+        return HINT_TEXTS.get(hint, HINT_TEXTS["move_into_frame"])[0]
+
+    def extra_spoken_text(self) -> list[str]:
+        """The current instruction or verdict."""
+        return [self.app.tr_plain("Page {number}", number=self.page_count[0] + 1),
+                self.status_text(self.mode, self.hint, self.accepted, list(self.reasons),
+                                 self.camera_problem)]

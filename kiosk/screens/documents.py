@@ -1,0 +1,156 @@
+"""Documents screen: the pages of the current document (reorder, retake, delete), its
+type (detected, correctable), and the way on: another page, another document, finish.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.core.image import Image as CoreImage
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS, REASON_TEXTS
+from kiosk.session.documents import DOCUMENT_TYPES
+from kiosk.session.states import Event
+from kiosk.widgets import KButton
+
+Builder.load_file(str(Path(__file__).with_name("documents.kv")))
+
+
+class PageRow(BoxLayout):
+    """One page in the list: thumbnail, number, state, actions."""
+
+    index = NumericProperty(0)
+    label = StringProperty("")
+    state_icon = StringProperty("")
+    can_up = BooleanProperty(True)
+    can_down = BooleanProperty(True)
+
+
+class DocumentsScreen(KioskScreen):
+    """Review the current document."""
+
+    choosing_type = BooleanProperty(False)
+    doc_type = StringProperty("other")
+    confidence = NumericProperty(0)
+    document_count = NumericProperty(0)
+    identity = BooleanProperty(False)
+    keep_copy = BooleanProperty(False)
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        """Refresh from the session (and the background document typing)."""
+        self.choosing_type = False
+        self.refresh()
+
+    def on_session_change(self, what: str) -> None:
+        """Pages changed or language changed: redraw the list."""
+        if what in ("pages", "presentation"):
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw type and page list."""
+        doc = self.session.current_document
+        if doc is None:
+            return
+        if not doc.type_confirmed:
+            suggestion = self.app.services.capture.suggest_type(doc)
+            if suggestion is not None:
+                doc.set_type(suggestion[0], confirmed=False)
+                doc.type_confidence = suggestion[1]
+        self.doc_type, self.confidence = doc.document_type, doc.type_confidence
+        self.identity, self.keep_copy = doc.document_type == "identity_document", doc.keep_identity_copy
+        self.document_count = len(self.session.data.documents)
+        self._build_type_buttons()
+        rows = self.ids.pages
+        rows.clear_widgets()
+        for index, page in enumerate(doc.pages):
+            text = self.app.tr("Page {number}", number=index + 1)
+            if page.sent_anyway:
+                text += " – " + self.app.tr("sent anyway, marked for the staff")
+            elif not page.accepted:
+                text += " – " + self.app.tr(REASON_TEXTS.get(page.reasons[0] if page.reasons
+                                                             else "capture_failed", ""))
+            row = PageRow(index=index, label=text, state_icon="\u2714" if page.accepted else "\u26A0",
+                          can_up=index > 0, can_down=index < len(doc.pages) - 1)
+            row.ids.thumb.texture = self._thumbnail(self.session.page_image(page))
+            rows.add_widget(row)
+
+    @staticmethod
+    def _thumbnail(jpeg: bytes) -> Any:
+        import io
+
+        return CoreImage(io.BytesIO(jpeg), ext="jpg").texture
+
+    def type_text(self, doc_type: str, *_deps: Any) -> str:
+        """'Payslip' in the visitor's language."""
+        return self.app.tr(DOCUMENT_TYPE_TEXTS.get(doc_type, DOCUMENT_TYPE_TEXTS["other"]))
+
+    def _build_type_buttons(self) -> None:
+        grid = self.ids.types
+        grid.clear_widgets()
+        for doc_type in DOCUMENT_TYPES:
+            button = KButton(text=self.type_text(doc_type), action=f"type_{doc_type}",
+                             selected=doc_type == self.doc_type)
+            button.bind(on_release=lambda _b, t=doc_type: self.choose_type(t))
+            grid.add_widget(button)
+
+    def choose_type(self, doc_type: str) -> None:
+        """The visitor's correction of the detected type."""
+        doc = self.session.current_document
+        if doc is not None:
+            doc.set_type(doc_type)
+        self.choosing_type = False
+        self.session.activity()
+        self.refresh()
+
+    def toggle_keep_copy(self) -> None:
+        """Identity documents: keep a copy only if the visitor confirms."""
+        doc = self.session.current_document
+        if doc is not None:
+            doc.keep_identity_copy = not doc.keep_identity_copy
+            self.keep_copy = doc.keep_identity_copy
+
+    def move(self, index: int, delta: int) -> None:
+        """Move a page up or down."""
+        doc = self.session.current_document
+        if doc is not None:
+            doc.move(index, index + delta)
+            self.session.activity()
+            self.refresh()
+
+    def retake(self, index: int) -> None:
+        """Photograph page ``index`` again."""
+        self.session.retake(index)
+
+    def delete(self, index: int) -> None:
+        """Delete page ``index``."""
+        self.session.delete_page(index)
+
+    def add_page(self) -> None:
+        """Another page of this document."""
+        self.session.dispatch(Event.ADD_PAGE)
+
+    def new_document(self) -> None:
+        """Start the next document."""
+        self.session.start_document()
+        self.session.dispatch(Event.NEW_DOCUMENT)
+
+    def finish(self) -> None:
+        """Go to the summary (identity documents without consent are left out there)."""
+        if self.session.ready_documents():
+            self.session.dispatch(Event.FINISH)
+
+    def go_back(self) -> None:
+        """Back to the capture of this document."""
+        self.session.dispatch(Event.ADD_PAGE)
+
+    def extra_spoken_text(self) -> list[str]:
+        """Type and pages."""
+        doc = self.session.current_document
+        pages = len(doc.pages) if doc is not None else 0
+        return [self.type_text(self.doc_type),
+                self.app.tr_plain("{count} pages", count=pages)]

@@ -1,0 +1,74 @@
+"""Bring the running app to a given screen through the visitor's own actions.
+
+Used by ``kiosk screenshot`` (and the benchmark): the page comes from the simulated
+camera through the real capture path, the receipt from a real durable submission.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.capture import CapturedPage
+from kiosk.demo import walk_to
+from kiosk.session.session import Session
+from kiosk.session.states import Event, SessionState
+
+
+def capture_one_page(app: Any) -> Any:
+    """Take one page through the real capture controller, synchronously."""
+    import threading
+
+    done = threading.Event()
+    box: list[Any] = []
+
+    def finished(result: Any) -> None:
+        box.append(result)
+        done.set()
+
+    controller = app.services.capture
+    controller.start()
+    try:
+        controller.capture(finished)
+        if not done.wait(120):
+            raise RuntimeError("capture did not finish")
+    finally:
+        controller.stop()
+    result = box[0]
+    if not isinstance(result, CapturedPage):
+        raise RuntimeError(f"sample page could not be captured: {result}")
+    return result
+
+
+def prepare_screen(app: Any, screen: str, lang: str, font_scale: float, theme_name: str) -> None:
+    """Walk the session to ``screen`` with sample data, then apply the presentation."""
+    session: Session = app.session
+
+    def capture(s: Session) -> None:
+        page = capture_one_page(app)
+        record = s.store_page(page.image_jpeg, page.verdict.accepted, tuple(page.verdict.reasons),
+                              page.size)
+        if not page.verdict.accepted:
+            s.store_page(page.image_jpeg, False, tuple(page.verdict.reasons), page.size)
+            doc = s.current_document
+            assert doc is not None
+            doc.send_anyway(len(doc.pages) - 1)
+        else:
+            app.services.capture.complete_in_background(record, page)
+
+    target = SessionState(screen)
+    if target in (SessionState.RECEIPT, SessionState.GOODBYE):
+        walk_to(session, SessionState.SUMMARY.value, capture)
+        documents = session.ready_documents()
+        prepared = app.services.capture.prepare_documents(documents, session.page_image)
+        submission = app.services.delivery.submit(session.data.customer_number or "", prepared,
+                                                  poke_agent=False)
+        session.mark_submitted(submission)
+        if target is SessionState.GOODBYE:
+            session.dispatch(Event.DONE)
+    else:
+        walk_to(session, screen, capture)
+    session.presentation.language = lang
+    session.presentation.text_scale = font_scale
+    session.presentation.theme = theme_name
+    session.activity()
+    session.redraw()

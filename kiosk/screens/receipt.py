@@ -1,0 +1,111 @@
+"""Receipt screen: prints the Eingangsbestätigung and shows each document's state.
+
+The printer is asked for paper first; only a printer-confirmed print is called
+"printed". Otherwise the receipt appears here as a QR code to photograph, the agent
+alerts staff, and the receipt can be reprinted later by its number.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import qrcode
+from kivy.clock import mainthread
+from kivy.core.image import Image as CoreImage
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+
+from accessibility.formats import format_datetime
+from accessibility.i18n import translate
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS
+from kiosk.session.states import Event
+
+Builder.load_file(str(Path(__file__).with_name("receipt.kv")))
+log = logging.getLogger(__name__)
+
+
+class ReceiptScreen(KioskScreen):
+    """Your receipt."""
+
+    printing = BooleanProperty(True)
+    printed = BooleanProperty(False)
+    receipt_number = StringProperty("")
+    stored_at = StringProperty("")
+    states = ListProperty([])
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        """Print on a worker; show the submission at once."""
+        submission = self.session.data.submission
+        self.printing, self.printed = True, False
+        if submission is None:
+            return
+        self._show(submission)
+        services, lang = self.app.services, self.app.lang
+
+        def work() -> None:
+            try:
+                outcome = services.delivery.print_receipt(
+                    submission, services.printer, lang, translate)
+                printed = outcome.printed
+            except Exception:  # noqa: BLE001 - a printer fault must not cost the receipt
+                log.exception("receipt printing failed")
+                printed = False
+            self._printed(printed, services.delivery.refresh(submission))
+
+        threading.Thread(target=work, name="print-receipt", daemon=True).start()
+
+    def _show(self, submission: Any) -> None:
+        self.receipt_number = submission.receipt_number
+        self.stored_at = format_datetime(submission.stored_at, self.app.lang)
+        self.states = [(d.document_type, d.pages, d.state) for d in submission.documents]
+        self.ids.qr.texture = self._qr_texture(submission.receipt_qr)
+
+    @staticmethod
+    def _qr_texture(payload: str) -> Any:
+        image = qrcode.make(payload, box_size=6, border=2)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        buffer.seek(0)
+        return CoreImage(buffer, ext="png").texture
+
+    @mainthread
+    def _printed(self, printed: bool, submission: Any) -> None:
+        self.printing, self.printed = False, printed
+        self.session.data.submission = submission
+        if self.manager is not None and self.manager.current == self.name:
+            self._show(submission)
+
+    def state_text(self, states: list[Any], *_deps: Any) -> str:
+        """One line per document: type, pages, where it is."""
+        tr = self.app.tr
+        lines = []
+        for index, (doc_type, pages, state) in enumerate(states, start=1):
+            where = (tr("delivered to the job centre") if state == "delivered" else
+                     tr("stored safely at this terminal, will be sent automatically"))
+            lines.append(f"{index}. {tr(DOCUMENT_TYPE_TEXTS.get(doc_type, 'Other document'))}"
+                         f" ({tr('{count} pages', count=pages)}): {where}")
+        return "\n".join(lines)
+
+    def print_text(self, printing: bool, printed: bool, *_deps: Any) -> str:
+        """What happened at the printer, honestly."""
+        if printing:
+            return self.app.tr("Your receipt is being printed …")
+        if printed:
+            return self.app.tr("Please take your receipt from the printer.")
+        return self.app.tr("The printer cannot print right now. Please photograph this code: "
+                           "it is your receipt. The staff have been told and can print it later.")
+
+    def done(self) -> None:
+        """Finish."""
+        self.session.dispatch(Event.DONE)
+
+    def extra_spoken_text(self) -> list[str]:
+        """Print state, receipt number, documents."""
+        return [self.print_text(self.printing, self.printed),
+                self.app.tr_plain("Receipt number") + " " + self.receipt_number,
+                self.state_text(list(self.states))]

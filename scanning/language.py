@@ -1,0 +1,125 @@
+"""Script and language of recognised text, from character and word statistics (no models).
+
+Tesseract tells scripts apart; languages sharing a script are separated here: Ukrainian
+from Russian (і ї є ґ vs ы э ъ ё), Persian from Arabic (پ چ ژ گ ی ک vs ة ي ك ى), and German,
+English, Turkish, Polish and Romanian by letters and very frequent words. ``legibility``
+scores OCR output: mean word confidence and the share of plausible real words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+
+from scanning.models import Legibility, OcrResult
+
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "de": frozenset("der die das und ist nicht ein eine einen zu den von mit sich des auf für im "
+                    "dem an auch es als wie bei oder aus nach wird sind sie wir bitte ihr ihre "
+                    "zum zur über bis ich uns unter vom am nr datum".split()),
+    "en": frozenset("the and of to in is that for it with as on be are this you your by we "
+                    "please from have not at or any if me my will can our".split()),
+    "tr": frozenset("ve bir bu da de için ile çok olarak daha gibi ne ama her sonra kadar ben "
+                    "siz lütfen bilgi ay olursa benimle sayın saygılarımla ekte".split()),
+    "pl": frozenset("i w na z się nie do to jest że o jak po ale co tak za od przez dla są czy "
+                    "pan pani proszę".split()),
+    "ro": frozenset("și în de la cu pe nu un o care este din pentru că mai sunt ca se al vă "
+                    "dumneavoastră".split()),
+    "uk": frozenset("і в на з що не та до як це за від по але для або ви я ми він вона його "
+                    "якщо будь ласка мені вам у".split()),
+    "ru": frozenset("и в на с что не как это по но за от для или вы я мы он она его быть если "
+                    "пожалуйста мне вам у".split()),
+    "ar": frozenset("في من على إلى أن عن مع هذا التي الذي كان ما لا هو هي كل يتم التي إذا".split()),
+    "fa": frozenset("و در به از که این را با است برای آن یک می تا شما من اگر هر خود".split()),
+}
+_LETTERS: dict[str, str] = {
+    "de": "äöüß", "tr": "şğıİç", "pl": "ąćęłńśźżó", "ro": "ăâîșțşţ",
+    "uk": "іїєґ", "ru": "ыэъё", "fa": "پچژگیک", "ar": "ةيكى",
+}
+_SCRIPT_LANGS = {"Latin": ("de", "en", "tr", "pl", "ro"), "Cyrillic": ("uk", "ru"),
+                 "Arabic": ("ar", "fa")}
+_VOWELS = set("aeiouyäöüıâîăóąęéèàаеёиоуыэюяіїєاوي")
+_NUMBERISH = re.compile(r"^[\d.,:/€%+\-–()]+[A-Za-z€]{0,3}$")
+_LATIN_WORD = re.compile(r"^(?:[A-ZÄÖÜÇĞİŞĂÂÎȘȚĄĆĘŁŃÓŚŹŻ]?[a-zäöüßçğışăâîșțşţąćęłńóśźż]+|"
+                         r"[A-ZÄÖÜÇĞİŞĂÂÎȘȚĄĆĘŁŃÓŚŹŻ]{2,})$")
+_PUNCT = "\"'„“”‚‘’«»()[]{}.,;:!?¡¿-–—/\\*·•|_<>=«»،؛؟"
+
+
+def script_of(text: str) -> str:
+    """The dominant script of ``text``: Latin, Cyrillic, Arabic or unknown."""
+    counts: Counter[str] = Counter()
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        name = unicodedata.name(ch, "")
+        for script in ("LATIN", "CYRILLIC", "ARABIC"):
+            if name.startswith(script):
+                counts[script.capitalize()] += 1
+                break
+    if not counts:
+        return "unknown"
+    return counts.most_common(1)[0][0]
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.strip(_PUNCT) for t in text.split() if t.strip(_PUNCT)]
+
+
+def detect_language(text: str, script: str | None = None) -> tuple[str, float]:
+    """ISO 639-1 code and a 0–1 confidence for ``text``; ('und', 0) when there is too little."""
+    script = script or script_of(text)
+    candidates = _SCRIPT_LANGS.get(script)
+    if not candidates:
+        return "und", 0.0
+    words = [t.lower() for t in _tokens(text)]
+    if not words:
+        return "und", 0.0
+    letters = Counter(ch for ch in text.lower() if ch.isalpha())
+    total_letters = max(sum(letters.values()), 1)
+    scores: dict[str, float] = {}
+    for lang in candidates:
+        stop = sum(1 for w in words if w in _STOPWORDS[lang]) / len(words)
+        special = sum(letters[c] for c in _LETTERS.get(lang, "").lower()) / total_letters
+        scores[lang] = 4.0 * stop + 12.0 * special
+    # German vs Turkish share ö/ü; English has no marks: give German a head start on ä/ß
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    best, best_score = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    if best_score <= 0:
+        return (candidates[0], 0.2)
+    confidence = 1 - math.exp(-8 * (best_score - second)) * 0.9
+    return best, round(min(1.0, max(0.0, confidence)), 3)
+
+
+def is_plausible_word(token: str, script: str) -> bool:
+    """True for tokens that look like real words or numbers (not OCR garbage)."""
+    if _NUMBERISH.match(token):
+        return any(ch.isdigit() for ch in token)
+    if len(token) < 2:
+        return False
+    if script == "Latin":
+        if not _LATIN_WORD.match(token):
+            return False
+        low = token.lower()
+        if not any(ch in _VOWELS for ch in low):
+            return len(low) <= 3 and low.isupper()
+        return re.search(r"[^aeiouyäöüıâîăóąę]{6,}", low) is None
+    if script == "Cyrillic":
+        return all("CYRILLIC" in unicodedata.name(ch, "") or ch in "'’-" for ch in token)
+    if script == "Arabic":
+        return all("ARABIC" in unicodedata.name(ch, "") or ch == "\u200c" for ch in token)
+    return False
+
+
+def legibility(ocr: OcrResult) -> Legibility:
+    """Confidence, real-word share, script and language of an OCR result."""
+    script = script_of(ocr.text)
+    words = [w for w in ocr.words if w.text.strip(_PUNCT)]
+    scored = [w for w in words if len(w.text.strip(_PUNCT)) >= 2]
+    mean_conf = sum(w.confidence for w in scored) / len(scored) if scored else 0.0
+    plausible = [is_plausible_word(w.text.strip(_PUNCT), script) for w in scored]
+    share = sum(plausible) / len(plausible) if plausible else 0.0
+    language, _ = detect_language(ocr.text, script)
+    return Legibility(round(mean_conf, 2), round(share, 3), len(scored), script, language)

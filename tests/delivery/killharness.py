@@ -1,0 +1,125 @@
+"""Kill -9 harness shared by the fault test and ``benchmarks/stress_kill.py``.
+
+Spawns real kiosk processes (``tests.delivery.killworker``) that submit and upload against
+the real intake service, SIGKILLs them after random delays (and now and then SIGKILLs and
+restarts the server too), then lets a clean process finish the uploads and checks: every
+promised document is on the server exactly once with the same SHA-256, nothing is stored
+twice, no submission is half-queued and no temp or delivered sealed file is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.delivery.outbox import Outbox
+from tests.delivery.conftest import Promise, assert_promises_kept, server_documents
+from tests.delivery.netfaults import ServerProcess
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class KillReport:
+    """What the run did and found."""
+
+    kills: int = 0
+    server_kills: int = 0
+    promises: list[Promise] = field(default_factory=list)
+    server_documents: int = 0
+    submissions_in_outbox: int = 0
+    seconds: float = 0.0
+
+
+def _spawn(data: Path, mode: str, docs: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "tests.delivery.killworker", "--data", str(data), "--mode", mode,
+         "--docs", str(docs)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def _collect(proc: subprocess.Popen[str], lines: list[str]) -> threading.Thread:
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.strip())
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
+def _parse(lines: list[str]) -> list[Promise]:
+    promises = []
+    for line in lines:
+        if line.startswith("PROMISE "):
+            _, rn, *parts = line.split()
+            promises.append(Promise(rn, [tuple(p.split(":")) for p in parts]))  # type: ignore[misc]
+        # A line cut by the kill (no trailing parts) promises nothing: it was never complete.
+    return promises
+
+
+def run_kills(
+    data: Path, server: ServerProcess, kills: int, seed: int = 1, docs: int = 2,
+    server_kill_every: int = 10, max_delay_s: float = 1.2,
+) -> KillReport:
+    """Run ``kills`` kill injections, finish cleanly, check every promise; returns a report."""
+    rng = random.Random(seed)
+    report = KillReport()
+    start = time.monotonic()
+    for i in range(kills):
+        mode = rng.choice(("mixed", "mixed", "submit", "sync"))
+        proc = _spawn(data, mode, docs)
+        lines: list[str] = []
+        reader = _collect(proc, lines)
+        deadline = time.monotonic() + 30
+        while "READY" not in lines and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, max_delay_s))
+        if server_kill_every and i % server_kill_every == server_kill_every - 1:
+            server.stop(kill=True)
+            report.server_kills += 1
+            server.start()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        reader.join(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        report.kills += 1
+        report.promises += _parse(lines)
+    finish = _spawn(data, "sync", docs)
+    lines = []
+    reader = _collect(finish, lines)
+    finish.wait(timeout=300)
+    reader.join(timeout=5)
+    if finish.stdout is not None:
+        finish.stdout.close()
+    check_outbox(data, docs)
+    assert_promises_kept(server.data_dir, report.promises)
+    report.server_documents = len(server_documents(server.data_dir))
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def check_outbox(data: Path, docs_per_submission: int) -> None:
+    """No half-queued submission, nothing left waiting, no stray sealed or temp file."""
+    with Outbox(data) as outbox:
+        outbox.recover()
+        rows = outbox._rows(  # noqa: SLF001 - test inspection
+            "SELECT s.submission_id, COUNT(d.document_id) FROM submissions s LEFT JOIN documents"
+            " d USING (submission_id) GROUP BY s.submission_id"
+        )
+        assert all(n == docs_per_submission for _, n in rows), "a half-queued submission"
+        counts = outbox.counts()
+        assert counts["stored"] == 0 and counts["rejected"] == 0, counts
+    leftovers = list((data / "outbox" / "sealed").iterdir())
+    assert leftovers == [], f"{len(leftovers)} sealed/temp files left"
