@@ -41,7 +41,7 @@ class ScanQualityConfig(BaseModel):
     max_glare_fraction: float = Field(default=0.004, ge=0, le=1)
     # content: less ink than this is a blank sheet, a wall or a hand
     min_ink_fraction: float = Field(default=0.0015, ge=0, le=1)
-    max_paper_saturation: float = Field(default=70.0, ge=0, le=255)
+    max_paper_saturation: float = Field(default=55.0, ge=0, le=255)
     # OCR legibility of the text sample
     min_ocr_confidence: float = Field(default=55.0, ge=0, le=100)
     min_real_word_share: float = Field(default=0.55, ge=0, le=1)

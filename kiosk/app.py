@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 SYMBOL_FONT = "DejaVuSans"
 # Marks the German lines of the dual-language view (invisible), so speech can skip them.
 GERMAN_LINE = "\u2063"
+STAFF_HOLD_S = 5.0
 
 
 class KioskApp(App):
@@ -82,7 +83,7 @@ class KioskApp(App):
         self.session.subscribe(self._on_session_change)
         Clock.schedule_interval(lambda _dt: self.session.tick(), 0.5)
         Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
-        Window.bind(on_touch_down=lambda *_a: self.on_visitor_activity())
+        Window.bind(on_touch_down=self._on_touch_down, on_touch_up=self._on_touch_up)
         self.manager.current = self.session.state.value
         return self.manager
 
@@ -186,6 +187,24 @@ class KioskApp(App):
         if screen is not None and hasattr(screen, "on_key"):
             return bool(screen.on_key(key))
         return key == 27 and self.session.config.display.mode == "fullscreen"
+
+    def _on_touch_down(self, _window: Any, touch: Any) -> None:
+        self.on_visitor_activity()
+        # Staff exit gesture: hold the top-right corner for STAFF_HOLD_S seconds.
+        corner = self.touch_px
+        if touch.x > Window.width - corner and touch.y > Window.height - corner:
+            self._staff_hold = Clock.schedule_once(self._staff_gesture, STAFF_HOLD_S)
+
+    def _on_touch_up(self, _window: Any, _touch: Any) -> None:
+        hold = getattr(self, "_staff_hold", None)
+        if hold is not None:
+            hold.cancel()
+            self._staff_hold = None
+
+    def _staff_gesture(self, _dt: float) -> None:
+        self._staff_hold = None
+        if self.overlays is not None:
+            self.overlays.staff_unlock()
 
     def _on_request_close(self, *_args: Any) -> bool:
         # In kiosk mode only the staff gesture + credential may close the app.

@@ -26,7 +26,7 @@ Runner = Callable[[argparse.Namespace, KioskConfig], int]
 def _run(args: argparse.Namespace, config: KioskConfig) -> int:
     from kiosk.launch import run_kiosk
 
-    return run_kiosk(config)
+    return run_kiosk(config, args.config)
 
 
 def _doctor(args: argparse.Namespace, config: KioskConfig) -> int:

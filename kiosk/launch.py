@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
 import sys
+import threading
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +26,49 @@ log = logging.getLogger(__name__)
 SCREEN_NAMES: tuple[str, ...] = tuple(state.value for state in SessionState)
 
 
-def run_kiosk(config: KioskConfig) -> int:
+AGENT_START_TIMEOUT_S = 60.0
+
+
+def start_agent_if_needed(config: KioskConfig, config_path: Path | None) -> subprocess.Popen[str] | None:
+    """Start ``kiosk agent`` as a child when none answers (development; systemd in production)."""
+    from kiosk.agent.client import AgentClient
+
+    data_dir = config.resolved_data_dir
+    if AgentClient(data_dir / "agent.sock", timeout_s=1.0).ping():
+        return None
+    command = [sys.executable, "-m", "kiosk.cli", "agent", "--data", str(data_dir),
+               "--print-socket"]
+    if config_path is not None:
+        command += ["--config", str(config_path)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    ready = threading.Event()
+
+    def wait_ready() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith("ready"):
+                ready.set()
+                break
+
+    threading.Thread(target=wait_ready, daemon=True).start()
+    if not ready.wait(AGENT_START_TIMEOUT_S):
+        log.warning("the kiosk agent did not start; documents stay queued until it runs")
+    return child
+
+
+def stop_agent(child: subprocess.Popen[str] | None) -> None:
+    """Stop an agent this process started (SIGTERM, then kill after 10 s)."""
+    if child is None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait(timeout=10)
+
+
+def run_kiosk(config: KioskConfig, config_path: Path | None = None) -> int:
     """Run the touchscreen terminal until it is closed (window mode) or stopped."""
     display = config.display
     prepare_kivy_environment(headless=False, mode=display.mode,
@@ -34,11 +78,13 @@ def run_kiosk(config: KioskConfig) -> int:
 
     services = build_services(config)
     session = Session(config, time.monotonic, services.data_dir / "session")
+    agent = start_agent_if_needed(config, config_path)
     try:
         KioskApp(session, services).run()
     finally:
         session.wipe()
         services.close()
+        stop_agent(agent)
     return 0
 
 
@@ -64,6 +110,11 @@ def render_screenshot(
     scratch_data = Path(tempfile.mkdtemp(prefix="kiosk-screenshot-"))
     try:
         demo_config = config.model_copy(update={"data_dir": scratch_data})
+        from kiosk.agent.embedded import EmbeddedBackend
+
+        backend = EmbeddedBackend(scratch_data)
+        backend.start()
+        backend.ensure_enrolled(demo_config.identity.kiosk_id, timeout_s=30)
         services = build_services(demo_config)
         session = Session(demo_config, time.monotonic, scratch_data / "session")
         try:
@@ -71,6 +122,7 @@ def render_screenshot(
         finally:
             session.wipe()
             services.close()
+            backend.stop()
     finally:
         shutil.rmtree(scratch_data, ignore_errors=True)
     print(out)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.lang import Builder
+from kivy.properties import StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.widget import Widget
 
 from accessibility.bidi_text import prepare_for_label
 from kiosk.screens.base import KioskScreen
@@ -24,6 +27,12 @@ WELCOME_LINES: tuple[tuple[str, str], ...] = (
     ("pl", "Witamy – dotknij ekranu"),
     ("ro", "Bun venit – atingeți ecranul"),
 )
+
+
+class StartArea(ButtonBehavior, Widget):
+    """The whole screen is one touch target."""
+
+    action = StringProperty("start")
 
 
 class AttractScreen(KioskScreen):

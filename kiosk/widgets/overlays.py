@@ -6,11 +6,13 @@ opening or closing one.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kivy.lang import Builder
-from kivy.properties import NumericProperty, ObjectProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
 from accessibility.bidi_text import font_for, prepare_for_label
@@ -64,6 +66,33 @@ class ConfirmEnd(KioskOverlay):
     """Ask before erasing everything."""
 
 
+class StaffUnlock(KioskOverlay):
+    """Staff PIN after the exit gesture; the PIN is never shown or spoken."""
+
+    typed = StringProperty("")
+    failed = BooleanProperty(False)
+
+    def on_open(self) -> None:
+        """Start empty."""
+        self.typed, self.failed = "", False
+
+    def press(self, key: str) -> None:
+        """Type a digit."""
+        if len(self.typed) < 12:
+            self.typed += key
+
+    def confirm(self) -> None:
+        """Leave kiosk mode if the PIN's SHA-256 matches the configured one."""
+        expected = self.kiosk.session.config.display.staff_exit_pin_sha256
+        digest = hashlib.sha256(self.typed.encode()).hexdigest()
+        self.typed = ""
+        if expected and hmac.compare_digest(digest, expected.lower()):
+            self.dismiss()
+            self.kiosk.stop()
+        else:
+            self.failed = True
+
+
 class Overlays:
     """Opens and closes the app's overlays."""
 
@@ -73,6 +102,7 @@ class Overlays:
         self.options = OptionsPanel(kiosk=app)
         self.timeout = TimeoutWarning(kiosk=app)
         self.end = ConfirmEnd(kiosk=app)
+        self.staff = StaffUnlock(kiosk=app)
 
     def open_language_picker(self) -> None:
         """Show the language list."""
@@ -85,6 +115,10 @@ class Overlays:
     def confirm_end(self) -> None:
         """Ask whether to end the session."""
         self.end.open()
+
+    def staff_unlock(self) -> None:
+        """Ask for the staff PIN (after the exit gesture)."""
+        self.staff.open()
 
     def show_timeout_warning(self, show: bool) -> None:
         """Open or close the inactivity warning (and speak it)."""
@@ -100,6 +134,6 @@ class Overlays:
 
     def close_all(self) -> None:
         """Close every overlay (after a wipe nothing of the last visitor stays visible)."""
-        for view in (self.language, self.options, self.timeout, self.end):
+        for view in (self.language, self.options, self.timeout, self.end, self.staff):
             if view.parent is not None:
                 view.dismiss(animation=False)

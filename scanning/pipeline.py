@@ -1,0 +1,290 @@
+"""The page pipeline: an ordered list of named steps from a captured image to a verdict.
+
+``check_page`` runs ``CHECK_STEPS`` (each a thin wrapper around a pure function in
+``detect``, ``rectify``, ``quality`` or ``ocr``) and stops early once the page is clearly
+unusable, so a rejection with its hint reaches the screen at once. ``complete_page`` does
+the slow part (full OCR with a text-only PDF layer, language, document type) and may run in
+a worker thread while the visitor photographs the next page.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from config.scanning import ScanQualityConfig
+from scanning import rectify as geo
+from scanning.detect import detect_page
+from scanning.doctype import classify_text
+from scanning.language import detect_language, legibility
+from scanning.models import (
+    HINT_FOR_REASON,
+    ContentScore,
+    ExposureScore,
+    FocusScore,
+    Legibility,
+    OcrResult,
+    PageDetection,
+    PageResult,
+    PageVerdict,
+    QualityScores,
+)
+from scanning.ocr import SCRIPT_SAMPLE_LANG, TESSERACT_LANG, OcrFailed, detect_script, run_ocr, run_parallel
+from scanning.quality import score_content, score_exposure, score_focus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Work:
+    """Mutable state of one ``check_page`` run (internal; results are frozen)."""
+
+    image: np.ndarray
+    config: ScanQualityConfig
+    detection: PageDetection | None = None
+    geometry: geo.PageGeometry | None = None
+    thumb: np.ndarray | None = None
+    direction: geo.LineDirection | None = None
+    rectified: np.ndarray | None = None
+    focus: FocusScore | None = None
+    exposure: ExposureScore | None = None
+    content: ContentScore | None = None
+    legibility: Legibility | None = None
+    rotation: int = 0
+    reasons: list[str] = field(default_factory=list)
+    stop: bool = False
+
+
+def _step_detect(w: _Work) -> None:
+    w.detection = detect_page(w.image)
+    if not w.detection.found or w.detection.confidence < w.config.min_page_confidence:
+        w.reasons, w.stop = ["no_page"], True
+
+
+def _step_plan(w: _Work) -> None:
+    assert w.detection is not None and w.detection.corners is not None
+    w.geometry = geo.plan_rectification(w.detection.corners, w.config.max_page_dpi)
+
+
+def _step_analyse_thumbnail(w: _Work) -> None:
+    assert w.geometry is not None
+    matrix, size = geo.scaled(w.geometry, 1000)
+    thumb_bgr = geo.warp(w.image, matrix, size)
+    saturation = float(np.median(cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2HSV)[..., 1]))
+    w.thumb = cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2GRAY)
+    w.exposure = score_exposure(w.thumb)
+    w.content = score_content(w.thumb)
+    w.direction = geo.find_line_direction(geo.ink_mask(w.thumb))
+    exposure_bad = (w.exposure.paper_level < w.config.min_paper_level
+                    or w.exposure.clipped_fraction > w.config.max_clipped_fraction)
+    if saturation > w.config.max_paper_saturation or (
+            w.content.ink_fraction < w.config.min_ink_fraction and not exposure_bad):
+        w.reasons, w.stop = ["no_page"], True
+
+
+def _step_rectify(w: _Work) -> None:
+    assert w.geometry is not None and w.direction is not None
+    matrix = w.geometry.matrix
+    skew = w.direction.skew_deg
+    if 0.15 < abs(skew) < 5 and w.direction.strength > 1.3:
+        matrix = geo.deskew_matrix(skew, w.geometry.size) @ matrix
+    w.rectified = geo.warp(w.image, matrix, w.geometry.size)
+
+
+def _px_per_mm(w: _Work) -> float:
+    assert w.geometry is not None
+    return min(w.geometry.effective_dpi, w.config.max_page_dpi) / 25.4
+
+
+def _step_score_focus(w: _Work) -> None:
+    assert w.rectified is not None
+    w.focus = score_focus(cv2.cvtColor(w.rectified, cv2.COLOR_BGR2GRAY), _px_per_mm(w))
+
+
+def _step_judge(w: _Work) -> None:
+    assert w.detection and w.geometry and w.focus and w.exposure
+    c, reasons = w.config, []
+    if w.detection.cut_off:
+        reasons.append("cut_off")
+    if w.geometry.effective_dpi < c.min_effective_dpi:
+        reasons.append("low_resolution")
+    if w.focus.blur_mm > c.max_blur_mm and w.focus.blur_px > c.max_blur_px:
+        reasons.append("blur")
+    if w.exposure.paper_level < c.min_paper_level:
+        reasons.append("too_dark")
+    if w.exposure.clipped_fraction > c.max_clipped_fraction and \
+            w.exposure.ink_contrast < c.min_ink_contrast:
+        reasons.append("too_bright")
+    if w.exposure.glare_fraction > c.max_glare_fraction:
+        reasons.append("glare")
+    w.reasons = reasons
+    w.rotation = 90 if w.direction is not None and w.direction.vertical else 0
+
+
+def text_band(grey: np.ndarray, fraction: float = 0.2) -> np.ndarray:
+    """The horizontal band of an upright page holding the most text, cut between lines."""
+    h, w = grey.shape
+    factor = min(1.0, 500 / w)
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    rows = geo.ink_mask(small).sum(axis=1).astype(np.float64)
+    band = max(4, int(len(rows) * fraction))
+    window = np.convolve(rows, np.ones(band), mode="valid")
+    top = int(np.argmax(window)) if len(window) else 0
+    reach = max(2, band // 6)
+
+    def quiet(row: int) -> int:
+        lo, hi = max(0, row - reach), min(len(rows), row + reach + 1)
+        return lo + int(np.argmin(rows[lo:hi])) if hi > lo else row
+
+    y0, y1 = quiet(top), quiet(top + band)
+    cols = np.nonzero(geo.ink_mask(small)[y0:y1].sum(axis=0))[0]
+    x0, x1 = (int(cols.min()), int(cols.max()) + 1) if cols.size else (0, small.shape[1])
+    pad = 6
+    y0, y1 = max(0, round(y0 / factor) - pad), min(h, round(y1 / factor) + pad)
+    x0, x1 = max(0, round(x0 / factor) - pad), min(w, round(x1 / factor) + pad)
+    return grey[y0:y1, x0:x1]
+
+
+def _read_both_ways(band: np.ndarray, lang: str, timeout: float) -> tuple[OcrResult | None, bool]:
+    """OCR a sample upright and upside down in parallel; returns the better one and 'flipped'."""
+    flipped = np.ascontiguousarray(band[::-1, ::-1])
+    results = run_parallel([lambda: run_ocr(band, lang, psm=6, timeout_s=timeout),
+                            lambda: run_ocr(flipped, lang, psm=6, timeout_s=timeout)])
+
+    def score(r: OcrResult | OcrFailed) -> float:
+        if isinstance(r, OcrFailed):
+            return -1.0
+        return sum(x.confidence for x in r.words if len(x.text) >= 3)
+
+    best = 0 if score(results[0]) >= score(results[1]) else 1
+    chosen = results[best]
+    return (None if isinstance(chosen, OcrFailed) else chosen), best == 1
+
+
+def _step_read_sample(w: _Work) -> None:
+    """Orientation (upright vs upside down) and legibility from OCR of a text band."""
+    if w.reasons or w.rectified is None:
+        return
+    grey = geo.rotate_upright(cv2.cvtColor(w.rectified, cv2.COLOR_BGR2GRAY), w.rotation)
+    band = text_band(grey)
+    timeout = w.config.sample_ocr_timeout_s
+    result, flipped = _read_both_ways(band, SCRIPT_SAMPLE_LANG["Latin"], timeout)
+    leg = legibility(result) if result is not None else None
+    if leg is None or leg.mean_confidence < 60 or leg.script != "Latin":
+        script, _ = detect_script(band if not flipped else band[::-1, ::-1], timeout)
+        if script in ("Cyrillic", "Arabic"):
+            other, other_flip = _read_both_ways(band, SCRIPT_SAMPLE_LANG[script], timeout)
+            other_leg = legibility(other) if other is not None else None
+            if other_leg is not None and (leg is None or other_leg.mean_confidence > leg.mean_confidence):
+                result, flipped, leg = other, other_flip, other_leg
+    if flipped:
+        w.rotation = (w.rotation + 180) % 360
+    w.legibility = leg
+    c = w.config
+    few_words = leg is None or leg.word_count < c.min_sample_words
+    if (few_words and w.content is not None and w.content.text_lines >= 3) or (
+            leg is not None and not few_words and (
+                leg.mean_confidence < c.min_ocr_confidence
+                or leg.real_word_share < c.min_real_word_share)):
+        w.reasons.append("unreadable_text")
+
+
+CHECK_STEPS: tuple[tuple[str, Callable[[_Work], None]], ...] = (
+    ("detect_page", _step_detect),
+    ("plan_rectification", _step_plan),
+    ("analyse_thumbnail", _step_analyse_thumbnail),
+    ("rectify", _step_rectify),
+    ("score_focus", _step_score_focus),
+    ("judge", _step_judge),
+    ("read_sample", _step_read_sample),
+)
+
+
+def _scores(w: _Work) -> QualityScores:
+    d, g, f, e, ct, leg = w.detection, w.geometry, w.focus, w.exposure, w.content, w.legibility
+    return QualityScores(
+        page_confidence=d.confidence if d else 0.0,
+        effective_dpi=round(g.effective_dpi, 1) if g else 0.0,
+        blur_px=f.blur_px if f else 0.0, blur_mm=f.blur_mm if f else 0.0,
+        motion_ratio=f.motion_ratio if f else 1.0,
+        paper_level=e.paper_level if e else 0.0, ink_contrast=e.ink_contrast if e else 0.0,
+        clipped_fraction=e.clipped_fraction if e else 0.0,
+        glare_fraction=e.glare_fraction if e else 0.0,
+        ink_fraction=ct.ink_fraction if ct else 0.0, text_lines=ct.text_lines if ct else 0,
+        ocr_confidence=leg.mean_confidence if leg else None,
+        real_word_share=leg.real_word_share if leg else None,
+    )
+
+
+def check_page(image: np.ndarray, config: ScanQualityConfig) -> PageVerdict:
+    """Fast verdict for one captured page (BGR or greyscale array): reasons, hints, corners."""
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    w = _Work(image, config)
+    timings: dict[str, float] = {}
+    for name, step in CHECK_STEPS:
+        if w.stop:
+            break
+        start = time.perf_counter()
+        step(w)
+        timings[name] = round(time.perf_counter() - start, 4)
+    reasons = tuple(dict.fromkeys(w.reasons))
+    hints = tuple(dict.fromkeys(HINT_FOR_REASON[r] for r in reasons)) or ("ready",)
+    corners = None
+    page_found = w.detection is not None and w.detection.found and "no_page" not in reasons
+    upright = None
+    image_dpi, size_mm = 0.0, (210.0, 297.0)
+    if page_found and w.detection is not None and w.detection.corners is not None:
+        ordered = geo.corners_from_page_top_left(w.detection.corners, w.rotation)
+        corners = tuple((round(float(x), 1), round(float(y), 1)) for x, y in ordered)
+    if page_found and w.rectified is not None and w.geometry is not None:
+        upright = geo.rotate_upright(w.rectified, w.rotation)
+        image_dpi = min(w.geometry.effective_dpi, config.max_page_dpi)
+        pw, ph = w.geometry.page_size_mm
+        size_mm = (ph, pw) if w.rotation in (90, 270) else (pw, ph)
+    log.debug("page checked: %s in %.2f s", reasons or "accept", sum(timings.values()))
+    return PageVerdict(
+        reasons=reasons, hints=hints, page_found=page_found, corners=corners,  # type: ignore[arg-type]
+        rotation=w.rotation, effective_dpi=round(w.geometry.effective_dpi, 1) if w.geometry else 0.0,
+        scores=_scores(w), image=upright, image_dpi=image_dpi, page_size_mm=size_mm,
+        language=w.legibility.language if w.legibility else None,
+        script=w.legibility.script if w.legibility else None, timings=timings,
+    )
+
+
+def _ocr_lang(verdict: PageVerdict, config: ScanQualityConfig) -> str:
+    if verdict.language in config.ocr_languages and verdict.language in TESSERACT_LANG:
+        return TESSERACT_LANG[verdict.language]
+    return SCRIPT_SAMPLE_LANG.get(verdict.script or "Latin", "deu")
+
+
+def complete_page(verdict: PageVerdict, config: ScanQualityConfig) -> PageResult:
+    """Full OCR (with text-only PDF layer), language and document type of a checked page."""
+    if verdict.image is None:
+        return PageResult(verdict, None, None, "other", 0.0, 0.0, 0.0)
+    grey = cv2.cvtColor(verdict.image, cv2.COLOR_BGR2GRAY)
+    lang = _ocr_lang(verdict, config)
+    dpi = max(70, round(verdict.image_dpi or 300))
+    try:
+        ocr = run_ocr(grey, lang, psm=3, dpi=dpi, want_pdf=True, timeout_s=config.ocr_timeout_s)
+    except OcrFailed:
+        return PageResult(verdict, None, verdict.language, "other", 0.0, 0.0, 0.0)
+    leg = legibility(ocr)
+    language, confidence = detect_language(ocr.text, leg.script)
+    better = TESSERACT_LANG.get(language)
+    if better and better not in lang.split("+") and confidence > 0.8 and \
+            language in config.ocr_languages:
+        try:
+            ocr = run_ocr(grey, better, psm=3, dpi=dpi, want_pdf=True, timeout_s=config.ocr_timeout_s)
+            leg = legibility(ocr)
+        except OcrFailed:
+            pass
+    width_mm, height_mm = verdict.page_size_mm
+    doc_type, doc_conf = classify_text(ocr.text, aspect=height_mm / width_mm)
+    return PageResult(verdict, ocr, language if language != "und" else verdict.language,
+                      doc_type, doc_conf, leg.mean_confidence, leg.real_word_share)

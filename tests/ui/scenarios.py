@@ -1,0 +1,160 @@
+"""UI scenarios run in their own process (one Kivy window per process).
+
+    python -m tests.ui.scenarios NAME --data DIR --shots DIR --out RESULT.json
+
+Each scenario walks the real app with simulated touches on simulated devices and writes
+what it observed as JSON; the pytest tests assert on that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.kivy_env import prepare_kivy_environment
+
+prepare_kivy_environment(headless=True, size=(1280, 800))
+
+from config.loader import load_config  # noqa: E402
+from kiosk.app import KioskApp  # noqa: E402
+from kiosk.services import build_services  # noqa: E402
+from kiosk.session.session import Session  # noqa: E402
+from tests.ui.driver import UiDriver, run_with  # noqa: E402
+
+Scenario = Callable[[UiDriver], Awaitable[dict[str, Any]]]
+
+
+async def type_number(ui: UiDriver, number: str) -> None:
+    """Type a customer number on the keypad, switching between digits and letters."""
+    letters = False
+    for char in number:
+        if char.isalpha() != letters:
+            await ui.tap("toggle_letters")
+            letters = not letters
+        await ui.tap(f"key_{char}")
+
+
+async def upload_flow(ui: UiDriver) -> dict[str, Any]:
+    """Attract → language → identify → task → capture → documents → summary → receipt → goodbye."""
+    app, session = ui.app, ui.app.session
+    seen: list[str] = []
+
+    def at(name: str) -> bool:
+        return bool(app.root.current == name)
+
+    async def arrive(name: str) -> None:
+        await ui.wait_for(lambda: at(name))
+        seen.append(name)
+        await ui.shot(f"{len(seen):02d}-{name}")
+
+    await arrive("attract")
+    await ui.tap("start")
+    await arrive("language")
+    await ui.tap("de")
+    await arrive("identify")
+    await type_number(ui, "123A45678")  # one digit short: a clear message, no progress
+    await ui.tap("next")
+    problem = session.data.number_problem.problem if session.data.number_problem else None
+    await ui.shot("identify-typo")
+    await ui.tap("key_9")
+    await ui.tap("next")
+    await arrive("choose_task")
+    await ui.tap("upload")
+    await arrive("capture")
+    capture = app.root.get_screen("capture")
+    await ui.wait_for(lambda: capture.mode == "verdict", timeout_s=120)
+    await ui.shot("capture-verdict")
+    verdict = {"accepted": capture.accepted, "reasons": list(capture.reasons)}
+    await ui.tap("next")
+    await arrive("documents")
+    await ui.tap("next")
+    await arrive("summary")
+    await ui.tap("next")
+    await arrive("receipt")
+    receipt = app.root.get_screen("receipt")
+    await ui.wait_for(lambda: not receipt.printing, timeout_s=60)
+    await ui.shot("receipt-printed")
+    receipt_number = receipt.receipt_number
+    await ui.tap("next")
+    await arrive("goodbye")
+    await ui.tap("next")
+    await arrive("attract")
+    return {"screens": seen, "typo_problem": problem, "verdict": verdict,
+            "receipt_number": receipt_number, "printed": receipt.printed,
+            "customer_number_after": session.data.customer_number}
+
+
+async def all_screens(ui: UiDriver) -> dict[str, Any]:
+    """Every screen in every requested language and text size: PNGs plus layout problems."""
+    from kiosk.launch import SCREEN_NAMES
+    from kiosk.screens.flows import prepare_screen
+    from tests.ui.layout_checks import clipped_labels, small_targets
+
+    app, session = ui.app, ui.app.session
+    problems: dict[str, list[str]] = {}
+    spoken: dict[str, str] = {}
+    shots = 0
+    for screen in SCREEN_NAMES:
+        session.wipe()
+        await ui.frames(2)
+        prepare_screen(app, screen, "de", 1.0, "default")
+        await ui.wait_for(lambda s=screen: app.root.current == s)
+        if screen == "receipt":
+            receipt = app.root.get_screen("receipt")
+            await ui.wait_for(lambda r=receipt: not r.printing, timeout_s=60)
+        for lang in OPTIONS["langs"]:
+            for scale in OPTIONS["scales"]:
+                session.presentation.language = lang
+                session.presentation.text_scale = scale
+                session.presentation.theme = OPTIONS["theme"]
+                session.redraw()
+                await ui.frames(4)
+                key = f"{screen}-{lang}-{int(scale * 100)}"
+                await ui.shot(key)
+                shots += 1
+                current = app.root.current_screen
+                found = clipped_labels(current) + small_targets(current, app.touch_px)
+                if found:
+                    problems[key] = found
+                spoken[f"{screen}-{lang}"] = current.spoken_text()
+    return {"shots": shots, "problems": problems, "spoken": spoken,
+            "touch_px": app.touch_px}
+
+
+OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default"}
+
+SCENARIOS: dict[str, Scenario] = {"upload_flow": upload_flow, "all_screens": all_screens}
+
+
+def main() -> None:
+    """Run one scenario and write its observations."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--shots", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--langs", default="de,en")
+    parser.add_argument("--scales", default="1.0,2.0")
+    parser.add_argument("--theme", default="default")
+    args = parser.parse_args()
+    OPTIONS.update(langs=args.langs.split(","), theme=args.theme,
+                   scales=[float(s) for s in args.scales.split(",")])
+    config = load_config(data_dir=args.data, environ={})
+    services = build_services(config)
+    session = Session(config, time.monotonic, args.data / "session")
+    app = KioskApp(session, services)
+    try:
+        result = asyncio.run(run_with(app, SCENARIOS[args.scenario], args.shots))
+    finally:
+        session.wipe()
+        services.close()
+    args.out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

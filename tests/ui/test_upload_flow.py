@@ -1,0 +1,35 @@
+"""The real app, tapped through from attract to goodbye on simulated devices."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.ui.conftest import ARTIFACTS, run_scenario
+
+pytestmark = pytest.mark.ui
+
+
+def test_upload_flow_attract_to_goodbye_wipes_the_session(agent_data: Path) -> None:
+    result = run_scenario("upload_flow", agent_data, ARTIFACTS / "flow")
+    assert result["screens"] == ["attract", "language", "identify", "choose_task", "capture",
+                                 "documents", "summary", "receipt", "goodbye", "attract"]
+    assert result["typo_problem"] == "too_short"
+    assert result["verdict"]["accepted"], result["verdict"]
+    assert result["receipt_number"].startswith("kiosk-dev-01-")
+    assert result["printed"] is True
+    assert result["customer_number_after"] is None
+    # The session left nothing behind: no scratch files, no rows.
+    session_dir = agent_data / "session"
+    leftovers = [p for p in session_dir.rglob("*")] if session_dir.exists() else []
+    assert leftovers == []
+    # The submission belongs to the outbox now, and a receipt came out of the printer.
+    receipts = sorted((agent_data / "receipts").glob("receipt-*.png"))
+    assert receipts, "the simulated printer rendered no receipt"
+    outbox_db = agent_data / "outbox" / "outbox.db"
+    with sqlite3.connect(outbox_db) as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM documents").fetchone()
+    db.close()
+    assert count == 1
