@@ -29,6 +29,7 @@ from accessibility.languages import get_language, is_rtl
 from kiosk.services import KioskServices
 from kiosk.session.session import Session
 from kiosk.session.states import Event, SessionState
+from kiosk.widgets.focus import FocusNavigator
 from kiosk.widgets.overlays import Overlays
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class KioskApp(App):
         for name, cls in SCREEN_CLASSES.items():
             self.manager.add_widget(cls(name=name))
         self.overlays = Overlays(self)
+        self.focus = FocusNavigator(self)
         self.session.subscribe(self._on_session_change)
         Clock.schedule_interval(lambda _dt: self.session.tick(), 0.5)
         Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
@@ -134,6 +136,7 @@ class KioskApp(App):
             self.overlays.close_all()
         if self.manager is not None and self.manager.current != session.state.value:
             self.manager.current = session.state.value
+            self.focus.reset()
         screen = self.manager.current_screen if self.manager else None
         if screen is not None and hasattr(screen, "on_session_change"):
             screen.on_session_change(what)
@@ -173,6 +176,14 @@ class KioskApp(App):
         if self.session.state is not SessionState.ATTRACT:
             self.session.dispatch(Event.END)
 
+    def change_volume(self, delta: int) -> None:
+        """One volume step up or down (clamped to the available steps)."""
+        speech = self.services.speech
+        step = min(len(speech.volume_steps) - 1, max(0, speech.volume_step + delta))
+        speech.set_volume_step(step)
+        speech.speak(self.tr_plain("Volume {step} of {steps}", step=step + 1,
+                                   steps=len(speech.volume_steps)), self.lang)
+
     def read_aloud(self) -> None:
         """Speak the current screen in the visitor's language."""
         screen = self.manager.current_screen if self.manager else None
@@ -181,12 +192,34 @@ class KioskApp(App):
         self.services.speech.speak(screen.spoken_text(), self.lang)
 
     # -- kiosk lock-down -------------------------------------------------------------------
-    def _on_key_down(self, _window: Any, key: int, *_args: Any) -> bool:
+    def _on_key_down(self, _window: Any, key: int, _scancode: int, _text: Any,
+                     modifiers: list[str] | None = None) -> bool:
+        """Keypad/keyboard: the screen first (typing), then focus navigation."""
         self.on_visitor_activity()
+        overlay_open = any(w is not self.root for w in Window.children)
         screen = self.manager.current_screen if self.manager else None
-        if screen is not None and hasattr(screen, "on_key"):
-            return bool(screen.on_key(key))
-        return key == 27 and self.session.config.display.mode == "fullscreen"
+        if not overlay_open and screen is not None and screen.on_key(key):
+            return True
+        handled = self.focus.handle_key(key, "shift" in (modifiers or []))
+        # In kiosk mode Escape must never reach Kivy's exit handling.
+        return handled or key == 27
+
+    def go_back_or_close(self) -> None:
+        """Escape: close the top overlay, else go back one step."""
+        overlays = [w for w in Window.children if w is not self.root]
+        if overlays:
+            overlays[0].dismiss()
+            return
+        screen = self.manager.current_screen if self.manager else None
+        if screen is not None:
+            screen.go_back()
+
+    def speak_control(self, widget: Any) -> None:
+        """Say the focused control's text in the visitor's language."""
+        from kiosk.screens.base import spoken_form
+
+        text = getattr(widget, "text", "") or getattr(widget, "action", "")
+        self.services.speech.speak(spoken_form(text), self.lang)
 
     def _on_touch_down(self, _window: Any, touch: Any) -> None:
         self.on_visitor_activity()

@@ -171,7 +171,7 @@ def _step_read_sample(w: _Work) -> None:
     if w.reasons or w.rectified is None:
         return
     grey = geo.rotate_upright(cv2.cvtColor(w.rectified, cv2.COLOR_BGR2GRAY), w.rotation)
-    band = text_band(grey)
+    band = geo.flatten_illumination(text_band(grey))
     timeout = w.config.sample_ocr_timeout_s
     result, flipped = _read_both_ways(band, SCRIPT_SAMPLE_LANG["Latin"], timeout)
     leg = legibility(result) if result is not None else None
@@ -257,6 +257,12 @@ def check_page(image: np.ndarray, config: ScanQualityConfig) -> PageVerdict:
     )
 
 
+def ocr_input(page: np.ndarray) -> np.ndarray:
+    """The greyscale, illumination-flattened page that OCR reads (and the PDF shows)."""
+    grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    return geo.flatten_illumination(grey)
+
+
 def _ocr_lang(verdict: PageVerdict, config: ScanQualityConfig) -> str:
     if verdict.language in config.ocr_languages and verdict.language in TESSERACT_LANG:
         return TESSERACT_LANG[verdict.language]
@@ -267,7 +273,7 @@ def complete_page(verdict: PageVerdict, config: ScanQualityConfig) -> PageResult
     """Full OCR (with text-only PDF layer), language and document type of a checked page."""
     if verdict.image is None:
         return PageResult(verdict, None, None, "other", 0.0, 0.0, 0.0)
-    grey = cv2.cvtColor(verdict.image, cv2.COLOR_BGR2GRAY)
+    grey = ocr_input(verdict.image)
     lang = _ocr_lang(verdict, config)
     dpi = max(70, round(verdict.image_dpi or 300))
     try:

@@ -150,3 +150,16 @@ def corners_from_page_top_left(corners: np.ndarray, rotation: int) -> np.ndarray
     """Reorder displayed-order corners so they start at the page's own top-left."""
     k = (rotation // 90) % 4
     return np.array([corners[(i - k) % 4] for i in range(4)])
+
+
+def flatten_illumination(grey: np.ndarray) -> np.ndarray:
+    """Divide out uneven lighting and shadows: white paper, dark ink (for OCR and the PDF)."""
+    h, w = grey.shape
+    factor = min(1.0, 600 / max(h, w))
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    k = max(5, (max(small.shape) // 60) | 1)
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.GaussianBlur(paper, (0, 0), k / 2)
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(grey, np.maximum(paper, 1), scale=255)
+    return np.asarray(flat, np.uint8)

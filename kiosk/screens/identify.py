@@ -96,7 +96,7 @@ class IdentifyScreen(KioskScreen):
         """Hardware keyboard: digits/letters type, backspace deletes, enter confirms."""
         if key == 8:
             self.delete()
-        elif key == 13:
+        elif key in (13, 271) and self.app.focus.focused is None:
             self.confirm()
         elif 48 <= key <= 57 or 97 <= key <= 122:
             self.press(chr(key).upper())

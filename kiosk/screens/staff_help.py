@@ -7,6 +7,7 @@ from pathlib import Path
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty
 
+from kiosk.errors import KioskError
 from kiosk.screens.base import KioskScreen
 from kiosk.session.states import Event
 
@@ -20,7 +21,11 @@ class StaffHelpScreen(KioskScreen):
 
     def on_pre_enter(self, *_args: object) -> None:
         """Raise the staff call through the agent (no personal data in it)."""
-        self.called = self.app.services.agent.call_staff(self.session.config.identity.kiosk_id)
+        try:
+            answer = self.app.services.agent.call("staff_call")
+        except KioskError:
+            answer = {}
+        self.called = bool(answer.get("ok"))
 
     def done(self) -> None:
         """Finish the visit."""

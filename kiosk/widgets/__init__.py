@@ -33,6 +33,7 @@ class KButton(ButtonBehavior, BoxLayout):
     icon = StringProperty("")
     role = StringProperty("secondary")
     selected = BooleanProperty(False)
+    focused = BooleanProperty(False)
     action = StringProperty("")
     fs = NumericProperty(0)
 

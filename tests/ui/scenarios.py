@@ -20,6 +20,7 @@ from kiosk.kivy_env import prepare_kivy_environment
 
 prepare_kivy_environment(headless=True, size=(1280, 800))
 
+from accessibility.speech import RecordingSpeech  # noqa: E402
 from config.loader import load_config  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
 from kiosk.services import build_services  # noqa: E402
@@ -89,6 +90,60 @@ async def upload_flow(ui: UiDriver) -> dict[str, Any]:
             "customer_number_after": session.data.customer_number}
 
 
+async def focus_on(ui: UiDriver, action: str, limit: int = 60) -> None:
+    """Press Tab until the control ``action`` has the focus (as a blind visitor would)."""
+    for _ in range(limit):
+        await ui.key(9)
+        focused = ui.app.focus.focused
+        if focused is not None and getattr(focused, "action", "") == action:
+            return
+    raise AssertionError(f"Tab never reached {action!r}")
+
+
+async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
+    """The whole upload flow with key presses only; speech is recorded."""
+    app, speech = ui.app, ui.app.services.speech
+
+    async def arrive(name: str) -> None:
+        await ui.wait_for(lambda: app.root.current == name)
+        await ui.frames(3)
+
+    async def press(action: str) -> None:
+        await focus_on(ui, action)
+        await ui.key(13)
+
+    await arrive("attract")
+    await ui.key(32)
+    await arrive("language")
+    await press("uk")
+    await arrive("identify")
+    for char in "123a456789":
+        await ui.key(ord(char), char)
+    await ui.key(282)  # F1: read the screen, the number digit by digit
+    spoken_number = speech.last_text
+    await ui.key(13)
+    await arrive("choose_task")
+    await press("upload")
+    await arrive("capture")
+    capture = app.root.get_screen("capture")
+    await ui.wait_for(lambda: capture.mode == "verdict", timeout_s=120)
+    await press("next")
+    await arrive("documents")
+    await press("next")
+    await arrive("summary")
+    await press("next")
+    await arrive("receipt")
+    receipt = app.root.get_screen("receipt")
+    await ui.wait_for(lambda: not receipt.printing, timeout_s=60)
+    await press("next")
+    await arrive("goodbye")
+    await press("next")
+    await arrive("attract")
+    return {"spoken": [text for text, _lang, _step in speech.spoken],
+            "languages": sorted({lang for _t, lang, _s in speech.spoken}),
+            "spoken_number": spoken_number, "receipt_number": receipt.receipt_number}
+
+
 async def all_screens(ui: UiDriver) -> dict[str, Any]:
     """Every screen in every requested language and text size: PNGs plus layout problems."""
     from kiosk.launch import SCREEN_NAMES
@@ -128,7 +183,9 @@ async def all_screens(ui: UiDriver) -> dict[str, Any]:
 
 OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default"}
 
-SCENARIOS: dict[str, Scenario] = {"upload_flow": upload_flow, "all_screens": all_screens}
+SCENARIOS: dict[str, Scenario] = {
+    "upload_flow": upload_flow, "all_screens": all_screens, "keyboard_flow": keyboard_flow,
+}
 
 
 def main() -> None:
@@ -145,7 +202,7 @@ def main() -> None:
     OPTIONS.update(langs=args.langs.split(","), theme=args.theme,
                    scales=[float(s) for s in args.scales.split(",")])
     config = load_config(data_dir=args.data, environ={})
-    services = build_services(config)
+    services = build_services(config, speech=RecordingSpeech())
     session = Session(config, time.monotonic, args.data / "session")
     app = KioskApp(session, services)
     try:

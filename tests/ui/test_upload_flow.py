@@ -33,3 +33,12 @@ def test_upload_flow_attract_to_goodbye_wipes_the_session(agent_data: Path) -> N
         (count,) = db.execute("SELECT COUNT(*) FROM documents").fetchone()
     db.close()
     assert count == 1
+
+
+def test_upload_flow_with_keys_only_and_spoken_focus(agent_data: Path) -> None:
+    result = run_scenario("keyboard_flow", agent_data, ARTIFACTS / "keyboard")
+    assert result["receipt_number"]
+    assert result["languages"] == ["uk"]  # everything was said in the visitor's language
+    number = result["spoken_number"]
+    assert "1, 2, 3, A, 4, 5, 6, 7, 8, 9" in number
+    assert len(result["spoken"]) >= 10  # every focused control was announced

@@ -1,0 +1,130 @@
+"""UI benchmark: start-up to first frame, memory after start and after many sessions,
+screen-transition time. Runs the real app offscreen in a child process.
+
+    .venv/bin/python benchmarks/bench_ui.py [--sessions 200]
+
+Targets (issue 2): start ≤ 3 s, RSS ≤ 300 MB, growth ≤ 10 MB over 200 sessions,
+transition ≤ 100 ms. Each session walks attract → language → identify → task → capture
+(one stored page) → documents → end, which wipes it; the camera and OCR are not
+exercised here (see bench_scanning.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def probe(sessions: int, t0: float, out: Path) -> None:
+    """Child: start the app, time the first frame, then run sessions through the UI."""
+    sys.path.insert(0, str(ROOT))
+    from kiosk.kivy_env import prepare_kivy_environment
+
+    prepare_kivy_environment(headless=True, size=(1280, 800))
+    from kivy.clock import Clock
+    from kivy.base import EventLoop
+
+    from config.loader import load_config
+    from kiosk.app import KioskApp
+    from kiosk.services import build_services
+    from kiosk.session.session import Session
+    from kiosk.session.states import Event
+
+    data = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    config = load_config(data_dir=data, environ={})
+    services = build_services(config)
+    session = Session(config, time.monotonic, data / "session")
+    app = KioskApp(session, services)
+    result: dict[str, object] = {}
+    page = (ROOT / "benchmarks" / "sample_page.jpg")
+    page_bytes = page.read_bytes() if page.exists() else b"\xff\xd8" + os.urandom(200_000)
+    transitions: list[float] = []
+
+    def flip_time(action: object) -> float:
+        """Seconds from an action until the next frame is on screen."""
+        start = time.perf_counter()
+        if callable(action):
+            action()
+        EventLoop.idle()  # one full frame: clock, layout, draw, flip
+        return time.perf_counter() - start
+
+    def run_sessions(_dt: float) -> None:
+        result["rss_after_start_mb"] = rss_mb()
+        language = config.site.customer_number_formats[0].example
+        for index in range(sessions):
+            steps = [
+                lambda: session.dispatch(Event.TOUCH),
+                lambda: session.choose_language("de" if index % 2 else "ar"),
+                lambda: session.identify(language),
+                lambda: session.choose_upload(),
+                lambda: (session.store_page(page_bytes, True, (), (1240, 1754)),
+                         session.dispatch(Event.PAGE_DONE)),
+                lambda: session.dispatch(Event.END),
+            ]
+            for step in steps:
+                transitions.append(flip_time(step))
+            if index == 9:
+                result["rss_after_10_sessions_mb"] = rss_mb()
+        result["rss_after_sessions_mb"] = rss_mb()
+        result["transitions_ms"] = [t * 1000 for t in transitions]
+        app.stop()
+
+    def first_frame(_dt: float) -> None:
+        result["first_frame_s"] = time.time() - t0
+        Clock.schedule_once(run_sessions, 0.2)
+
+    Clock.schedule_once(first_frame, 0)
+    app.run()
+    services.close()
+    out.write_text(json.dumps(result))
+
+
+def main() -> None:
+    """Parent: run the probe and print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe:
+        probe(args.sessions, args.t0, args.probe)
+        return
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    t0 = time.time()
+    subprocess.run([sys.executable, __file__, "--sessions", str(args.sessions), "--probe",
+                    str(out), "--t0", str(t0)], check=True, timeout=1800,
+                   env=dict(os.environ, SDL_VIDEODRIVER="offscreen"))
+    r = json.loads(out.read_text())
+    out.unlink()
+    ms = sorted(r["transitions_ms"])
+    p95 = ms[int(len(ms) * 0.95)]
+    growth = r["rss_after_sessions_mb"] - r["rss_after_10_sessions_mb"]
+    growth_all = r["rss_after_sessions_mb"] - r["rss_after_start_mb"]
+    print(f"start to first frame of attract screen : {r['first_frame_s']:.2f} s   (target ≤ 3 s)")
+    print(f"RSS after start                        : {r['rss_after_start_mb']:.0f} MB (target ≤ 300 MB)")
+    print(f"RSS after {args.sessions} sessions                : {r['rss_after_sessions_mb']:.0f} MB")
+    print(f"RSS growth start → {args.sessions} sessions       : {growth_all:+.1f} MB")
+    print(f"RSS growth session 10 → {args.sessions} (warm)    : {growth:+.1f} MB  (target ≤ 10 MB)")
+    print(f"screen transition, action → frame      : median {statistics.median(ms):.1f} ms, "
+          f"p95 {p95:.1f} ms, max {ms[-1]:.1f} ms over {len(ms)}  (target ≤ 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
