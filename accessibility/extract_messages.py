@@ -3,12 +3,14 @@
 Run ``python -m accessibility.extract_messages`` from the repository root (``--check`` only
 reports whether the template is out of date, exit code 1 if so). Texts are found in:
 
-* ``kiosk/**/*.py``: calls ``_("…")``, ``N_("…")``, ``gettext("…")``, ``<obj>.tr("…")`` and the
+* ``kiosk/**/*.py``: calls ``_("…")``, ``N_("…")``, ``gettext("…")``, ``tr("…")``,
+  ``<obj>.tr("…")``, ``<obj>.tr_plain("…")`` and the
   plural calls ``ngettext("…", "…", n)`` / ``<obj>.tr_plural("…", "…", n)``;
 * ``kiosk/**/*.kv``: ``app.tr("…")`` and ``_("…")``;
 * module-level constants named ``*_MSGIDS`` in ``kiosk/``, ``scanning/`` and
   ``accessibility/``: a tuple/list of strings, or a dict whose string values are msgids
-  (keys are codes).
+  (keys are codes); names of other constants of the same module used inside them
+  (``*OTHER.values()``, ``(t for _, t in OTHER.values())``) are followed.
 
 Only literal strings are extracted. New entries are added to every language untranslated
 (Babel may pre-fill a fuzzy guess); English, the source language, is filled with the msgid.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import io
 import logging
 import re
@@ -38,7 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 POT_PATH = LOCALE_DIR / f"{DOMAIN}.pot"
 CALL_ROOTS = ("kiosk",)
 MSGIDS_ROOTS = ("kiosk", "scanning", "accessibility")
-SINGULAR_CALLS = frozenset({"_", "N_", "gettext", "tr"})
+SINGULAR_CALLS = frozenset({"_", "N_", "gettext", "tr", "tr_plain"})
 PLURAL_CALLS = frozenset({"ngettext", "tr_plural"})
 _DATE_HEADERS = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.MULTILINE)
 # A Python string literal as it appears in kv: ' or " quoted, backslash escapes allowed.
@@ -73,7 +76,7 @@ class Extracted:
 def _call_name(node: ast.Call) -> str | None:
     if isinstance(node.func, ast.Name):
         return node.func.id
-    if isinstance(node.func, ast.Attribute) and node.func.attr in ("tr", "tr_plural"):
+    if isinstance(node.func, ast.Attribute) and node.func.attr in SINGULAR_CALLS | PLURAL_CALLS:
         return node.func.attr
     return None
 
@@ -82,17 +85,48 @@ def _literal(node: ast.expr) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def _msgids_value(node: ast.expr) -> Iterator[str]:
-    if isinstance(node, ast.Tuple | ast.List | ast.Set):
-        for element in node.elts:
-            text = _literal(element)
-            if text is not None:
-                yield text
+def _module_values(tree: ast.Module) -> dict[str, ast.expr]:
+    """Module-level ``NAME = value`` assignments (the last one wins)."""
+    values: dict[str, ast.expr] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    values[target.id] = stmt.value
+        elif (isinstance(stmt, ast.AnnAssign) and stmt.value is not None
+              and isinstance(stmt.target, ast.Name)):
+            values[stmt.target.id] = stmt.value
+    return values
+
+
+def _msgids_value(node: ast.AST, names: dict[str, ast.expr], seen: set[str]) -> Iterator[str]:
+    """String literals a ``*_MSGIDS`` value holds, following names defined in the module.
+
+    Dict keys are codes and are skipped; so are strings without a letter (icons).
+    """
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str) and any(c.isalpha() for c in node.value):
+            yield node.value
     elif isinstance(node, ast.Dict):
         for value in node.values:
-            text = _literal(value)
-            if text is not None:
-                yield text
+            yield from _msgids_value(value, names, seen)
+    elif isinstance(node, ast.Name):
+        if node.id in names and node.id not in seen:
+            yield from _msgids_value(names[node.id], names, seen | {node.id})
+    elif isinstance(node, ast.Tuple | ast.List | ast.Set):
+        for element in node.elts:
+            yield from _msgids_value(element, names, seen)
+    elif isinstance(node, ast.Starred):
+        yield from _msgids_value(node.value, names, seen)
+    elif isinstance(node, ast.Call):
+        # X.values() / tuple(X) / sorted(X): the strings of X
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "values":
+            yield from _msgids_value(node.func.value, names, seen)
+        for arg in node.args:
+            yield from _msgids_value(arg, names, seen)
+    elif isinstance(node, ast.GeneratorExp | ast.ListComp | ast.SetComp):
+        for generator in node.generators:
+            yield from _msgids_value(generator.iter, names, seen)
 
 
 def extract_python(source: str, where: str, *, calls: bool, constants: bool) -> Extracted:
@@ -118,17 +152,10 @@ def extract_python(source: str, where: str, *, calls: bool, constants: bool) -> 
                 if second is not None:
                     found.add((first, second), where)
     if constants:
-        for stmt in tree.body:
-            targets: list[ast.expr] = []
-            value: ast.expr | None = None
-            if isinstance(stmt, ast.Assign):
-                targets, value = list(stmt.targets), stmt.value
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                targets, value = [stmt.target], stmt.value
-            if value is None:
-                continue
-            if any(isinstance(t, ast.Name) and t.id.endswith("_MSGIDS") for t in targets):
-                for text in _msgids_value(value):
+        names = _module_values(tree)
+        for name, value in names.items():
+            if name.endswith("_MSGIDS"):
+                for text in _msgids_value(value, names, {name}):
                     found.add(text, where)
     return found
 
@@ -184,7 +211,7 @@ def build_template(found: Extracted) -> Catalog:
     """A Babel template catalog holding every collected msgid."""
     template = Catalog(project="jobcenter-kiosk", version="0.1", fuzzy=False)
     for msgid, places in found.locations.items():
-        template.add(msgid, locations=[(p, None) for p in places])
+        template.add(msgid, locations=[(p, 0) for p in places])
     return template
 
 
@@ -219,7 +246,10 @@ def merge_catalog(lang: str, template: Catalog, locale_dir: Path = LOCALE_DIR) -
     else:
         catalog = Catalog(locale=babel_lang, project="jobcenter-kiosk", version="0.1",
                           fuzzy=False)
-    catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+    # Babel may reuse the template's Message objects: merge a copy, so filling English
+    # below can never leak into the next language.
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=False,
+                   update_header_comment=False)
     if lang == SOURCE_LANGUAGE:
         for message in catalog:
             strings = message.string if isinstance(message.string, tuple) else (message.string,)

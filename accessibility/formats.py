@@ -2,9 +2,10 @@
 
 Digits follow the locale's default CLDR numbering system: Farsi (``fa_IR``) uses Extended
 Arabic-Indic digits (۱۲۳), Arabic as configured (``ar`` is Latin digits in current CLDR;
-``ar_EG`` would be ٠١٢). Babel applies that to numbers but not to dates, so date and time
-output is transliterated here to the same digits. Customer numbers, PINs and other codes are
-identifiers, not numbers: show them as typed, never through these functions.
+``ar_EG`` would be ٠١٢). Babel picks that system's separators but keeps ASCII digits, and
+ignores it for dates, so all output is transliterated here to the system's digits.
+Customer numbers, PINs and other codes are identifiers, not numbers: show them as typed,
+never through these functions.
 """
 
 from __future__ import annotations
@@ -68,9 +69,11 @@ def format_datetime(value: dt.datetime, lang: str, width: Width = "medium") -> s
 
 def format_number(value: int | float | Decimal, lang: str) -> str:
     """A number with the locale's separators and digits (``1.234,5`` de, ``۱٬۲۳۴٫۵`` fa)."""
-    return _babel_decimal(value, locale=locale_for(lang), numbering_system="default")
+    text = _babel_decimal(value, locale=locale_for(lang), numbering_system="default")
+    return localize_digits(text, lang)
 
 
 def format_percent(value: int | float | Decimal, lang: str) -> str:
     """A fraction as percent (``0.25`` → ``25 %`` de)."""
-    return _babel_percent(value, locale=locale_for(lang), numbering_system="default")
+    text = _babel_percent(value, locale=locale_for(lang), numbering_system="default")
+    return localize_digits(text, lang)

@@ -43,7 +43,8 @@ def _compile(po_path: Path, lang: str) -> gettext.NullTranslations:
     """Read one ``.po`` file and compile it to an in-memory GNU translations object."""
     try:
         with po_path.open("rb") as fh:
-            catalog = read_po(fh, locale=get_language(lang).babel_locale.split("_")[0])
+            catalog = read_po(fh, locale=get_language(lang).babel_locale.split("_")[0],
+                              abort_invalid=True)
     except FileNotFoundError:
         log.warning("no catalog for language %s; using the fallback", lang)
         return gettext.NullTranslations()
@@ -69,33 +70,33 @@ def _single(lang: str, locale_dir: Path) -> gettext.NullTranslations:
 def load_translations(lang: str, locale_dir: Path = LOCALE_DIR) -> gettext.NullTranslations:
     """Translations for ``lang`` with the fallback chain attached (cached per language)."""
     # Fresh links each time, so the fallbacks of one language never leak into another.
-    links = [_ChainLink(_single(code, locale_dir)) for code in fallback_chain(lang)]
-    for link, following in zip(links, links[1:], strict=False):
-        link.add_fallback(following)
-    return links[0]
+    link: _ChainLink | None = None
+    for code in reversed(fallback_chain(lang)):
+        link = _ChainLink(_single(code, locale_dir), link)
+    assert link is not None  # the chain always holds at least ``lang`` itself
+    return link
 
 
 class _ChainLink(gettext.NullTranslations):
     """Asks one cached catalog and passes on to the next link when it has no text."""
 
-    def __init__(self, inner: gettext.NullTranslations) -> None:
+    def __init__(self, inner: gettext.NullTranslations, following: _ChainLink | None) -> None:
         super().__init__()
         self._inner = inner
+        self._next = following
         self._messages: dict[Any, str] = getattr(inner, "_catalog", {})
 
     def gettext(self, message: str) -> str:
         found = self._messages.get(message)
         if found:
             return found
-        if self._fallback:
-            return self._fallback.gettext(message)
-        return message
+        return self._next.gettext(message) if self._next else message
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        if (msgid1, 0) in self._messages:
+        if self._messages.get((msgid1, 0)):
             return self._inner.ngettext(msgid1, msgid2, n)
-        if self._fallback:
-            return self._fallback.ngettext(msgid1, msgid2, n)
+        if self._next:
+            return self._next.ngettext(msgid1, msgid2, n)
         return msgid1 if n == 1 else msgid2
 
 

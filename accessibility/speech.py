@@ -13,6 +13,7 @@ Customer numbers are spoken digit by digit (``spoken_customer_number``); PINs ne
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -24,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from accessibility import messages
 from accessibility.audio import (
@@ -42,9 +43,13 @@ from accessibility.bidi_text import strip_marks
 from accessibility.i18n import translate
 from accessibility.languages import LANGUAGES, get_language
 
+if TYPE_CHECKING:
+    from config.model import AccessibilityConfig
+
 log = logging.getLogger(__name__)
 
 DEFAULT_VOLUME_STEP = 3
+MAX_RECORDS = 1000
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,8 @@ class RecordingSpeech:
         self.calls.append("speak")
         self.paused = False
         self.spoken.append((strip_marks(text), lang, self.volume_step))
+        del self.spoken[:-MAX_RECORDS]  # a long-running silent kiosk must not grow forever
+        del self.calls[:-MAX_RECORDS]
 
     def pause(self) -> None:
         """Record a pause."""
@@ -157,6 +164,7 @@ class RecordingSpeech:
         """Record a volume change."""
         self.volume_step = _check_step(step, self.volume_steps)
         self.calls.append(f"volume:{step}")
+        del self.calls[:-MAX_RECORDS]
 
     def check(self) -> SpeechStatus:
         """Report the scripted availability."""
@@ -193,7 +201,7 @@ class EspeakSpeech:
         self._synth_timeout_s = synth_timeout_s
         self._espeak = espeak
         self._scratch = Path(tempfile.mkdtemp(prefix="kiosk-speech-"))
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._queue: queue.Queue[_Utterance | None] = queue.Queue()
         self._generation = 0
         self._last: tuple[str, str] | None = None
@@ -234,7 +242,11 @@ class EspeakSpeech:
                                   timeout=10, check=False)
         except (subprocess.TimeoutExpired, OSError):
             return {lang.espeak_voice for lang in LANGUAGES.values()}
-        listed = {line.split()[1] for line in done.stdout.splitlines()[1:] if line.split()}
+        listed: set[str] = set()
+        for line in done.stdout.splitlines()[1:]:
+            cols = line.split()
+            if len(cols) >= 5:  # Pty Language Age/Gender VoiceName File ...
+                listed.update((cols[1], cols[4].rsplit("/", 1)[-1]))
         return {lang.espeak_voice for lang in LANGUAGES.values()} - listed
 
     def speak(self, text: str, lang: str) -> None:
@@ -376,10 +388,8 @@ class EspeakSpeech:
         with self._lock:
             proc = self._proc
         if proc is not None and proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(proc.pid, sig)
-            except ProcessLookupError:
-                pass
 
     def _kill_player(self) -> None:
         with self._lock:
@@ -394,11 +404,20 @@ class _Stopped(Exception):
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             proc.kill()  # SIGKILL also ends a SIGSTOPped player
-        except ProcessLookupError:
-            pass
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         log.error("audio player did not exit after SIGKILL")
+
+
+def make_speech(config: AccessibilityConfig, *, device: str | None = None,
+                player: str = "auto") -> SpeechOutput:
+    """The speech output the config asks for: espeak-ng, or silent if off or not installed."""
+    if not config.speech:
+        return RecordingSpeech(available=False, volume_step=config.volume_step)
+    if shutil.which(ESPEAK) is None:
+        log.warning("espeak-ng is not installed; speech output is silent")
+        return RecordingSpeech(available=False, volume_step=config.volume_step)
+    return EspeakSpeech(device=device, player=player, volume_step=config.volume_step)

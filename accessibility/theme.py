@@ -69,7 +69,7 @@ PALETTES: dict[str, Palette] = {
         success_text=_hex("#FFFFFF"),
         warning=_hex("#FFD166"),
         warning_text=_hex("#1B1F24"),
-        focus=_hex("#E07A00"),
+        focus=_hex("#C25E00"),  # ≥ 3:1 on background and surface (WCAG 1.4.11)
         outline=_hex("#5B6B7A"),
     ),
     "high_contrast": Palette(

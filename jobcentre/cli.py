@@ -243,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                             "%(message)s")
+        logging.getLogger("pikepdf").setLevel(logging.WARNING)
     try:
         return COMMANDS[args.command](args)
     except ServerError as exc:

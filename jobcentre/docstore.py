@@ -11,7 +11,6 @@ the service signs an ack. Work on one document is serialised by a striped in-pro
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import threading
@@ -100,22 +99,12 @@ class DocumentStore:
             fsync_dir(self.incoming)
         return current + len(chunk)
 
-    def hash_part(self, document_id: str) -> tuple[int, str]:
-        """Size and SHA-256 hex of the partial upload."""
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            with open(self.part_path(document_id), "rb") as handle:
-                while block := handle.read(1 << 20):
-                    digest.update(block)
-                    size += len(block)
-        except FileNotFoundError:
-            pass
-        return size, digest.hexdigest()
-
     def read_part(self, document_id: str) -> bytes:
-        """The whole partial upload."""
-        return self.part_path(document_id).read_bytes()
+        """The whole partial upload (empty if none)."""
+        try:
+            return self.part_path(document_id).read_bytes()
+        except FileNotFoundError:
+            return b""
 
     def discard_part(self, document_id: str) -> None:
         """Remove a partial upload (after storing, or when it proved corrupt)."""

@@ -168,16 +168,16 @@ class IntakeService:
 
     def _verify_and_store(self, kiosk: KioskRecord, upload: UploadRecord) -> DocumentRecord:
         doc_id = upload.document_id
-        size, sealed_sha = self.store.hash_part(doc_id)
-        if size < upload.sealed_size:
-            raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=size)
-        if size != upload.sealed_size:
+        sealed = self.store.read_part(doc_id)
+        if len(sealed) < upload.sealed_size:
+            raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=len(sealed))
+        if len(sealed) != upload.sealed_size:
             raise self._reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
-        if sealed_sha != upload.sealed_sha256:
+        if hashlib.sha256(sealed).hexdigest() != upload.sealed_sha256:
             raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)
         try:
             plaintext = protocol.open_sealed(
-                self.store.read_part(doc_id), self.keys.encryption, protocol.document_aad(doc_id)
+                sealed, self.keys.encryption, protocol.document_aad(doc_id)
             )
         except protocol.Undecryptable as exc:
             raise self._reject(doc_id, protocol.ERROR_UNDECRYPTABLE) from exc

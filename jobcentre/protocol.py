@@ -14,24 +14,44 @@ Errors raised here::
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import os
-import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from jobcentre import codec as _codec
+
+# Re-exported: both sides import every format helper from this module.
+EncPublicKeyLike = _codec.EncPublicKeyLike
+PublicKeyLike = _codec.PublicKeyLike
+b64u_decode = _codec.b64u_decode
+b64u_encode = _codec.b64u_encode
+canonical_json = _codec.canonical_json
+ed25519_public = _codec.ed25519_public
+format_time = _codec.format_time
+generate_encryption_key = _codec.generate_encryption_key
+generate_signing_key = _codec.generate_signing_key
+load_encryption_key = _codec.load_encryption_key
+load_signing_key = _codec.load_signing_key
+parse_time = _codec.parse_time
+private_key_bytes = _codec.private_key_bytes
+public_key_b64u = _codec.public_key_b64u
+sha256_hex = _codec.sha256_hex
+utc_now_iso = _codec.utc_now_iso
+verify_signature = _codec.verify_signature
+without_sig = _codec.without_sig
+x25519_public = _codec.x25519_public
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
@@ -72,8 +92,6 @@ ERROR_OFFSET_MISMATCH = "offset_mismatch"
 ERROR_NOT_FOUND = "not_found"
 ERROR_INCOMPLETE = "incomplete"
 
-PublicKeyLike = Ed25519PublicKey | Ed25519PrivateKey | bytes | str
-EncPublicKeyLike = X25519PublicKey | X25519PrivateKey | bytes | str
 
 
 class ProtocolError(Exception):
@@ -92,132 +110,6 @@ class ForgedReceipt(ProtocolError):
     """A receipt does not verify: changed, wrongly signed, or not certified by this centre."""
 
     code = "forged_receipt"
-
-
-# --- encoding helpers -------------------------------------------------------------------
-
-
-def canonical_json(obj: Any) -> bytes:
-    """Serialize ``obj`` deterministically (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def b64u_encode(data: bytes) -> str:
-    """Base64url without padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-_B64U_RE = re.compile(r"^[A-Za-z0-9_-]*$")
-
-
-def b64u_decode(text: str) -> bytes:
-    """Decode base64url without padding; raises ``ValueError`` on anything else."""
-    if not isinstance(text, str) or not _B64U_RE.match(text) or len(text) % 4 == 1:
-        raise ValueError("not base64url")
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not base64url") from exc
-
-
-def sha256_hex(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def format_time(moment: datetime) -> str:
-    """ISO-8601 UTC with a ``Z`` suffix, e.g. ``2025-03-01T09:15:02Z`` (milliseconds kept)."""
-    moment = moment.astimezone(UTC)
-    spec = "milliseconds" if moment.microsecond else "seconds"
-    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
-
-
-def utc_now_iso() -> str:
-    """The current time as ISO-8601 UTC."""
-    return format_time(datetime.now(UTC))
-
-
-def parse_time(text: str) -> datetime:
-    """Parse an ISO-8601 time (``Z`` or offset); naive times are taken as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-# --- keys ------------------------------------------------------------------------------
-
-
-def generate_signing_key() -> Ed25519PrivateKey:
-    """A new Ed25519 key (centre signing key or kiosk key)."""
-    return Ed25519PrivateKey.generate()
-
-
-def generate_encryption_key() -> X25519PrivateKey:
-    """A new X25519 key (centre encryption key)."""
-    return X25519PrivateKey.generate()
-
-
-def private_key_bytes(key: Ed25519PrivateKey | X25519PrivateKey) -> bytes:
-    """The raw 32-byte private key, for storing in a 0600 file."""
-    return key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-
-
-def load_signing_key(raw: bytes) -> Ed25519PrivateKey:
-    """Load an Ed25519 private key from its raw 32 bytes."""
-    return Ed25519PrivateKey.from_private_bytes(raw)
-
-
-def load_encryption_key(raw: bytes) -> X25519PrivateKey:
-    """Load an X25519 private key from its raw 32 bytes."""
-    return X25519PrivateKey.from_private_bytes(raw)
-
-
-def public_key_b64u(
-    key: Ed25519PrivateKey | Ed25519PublicKey | X25519PrivateKey | X25519PublicKey,
-) -> str:
-    """The raw public key as base64url (works on private or public keys of both kinds)."""
-    pub = key.public_key() if isinstance(key, Ed25519PrivateKey | X25519PrivateKey) else key
-    return b64u_encode(pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
-
-
-def ed25519_public(key: PublicKeyLike) -> Ed25519PublicKey:
-    """An Ed25519 public key from a key object, raw 32 bytes or base64url text."""
-    if isinstance(key, Ed25519PrivateKey):
-        return key.public_key()
-    if isinstance(key, Ed25519PublicKey):
-        return key
-    raw = b64u_decode(key) if isinstance(key, str) else key
-    if len(raw) != 32:
-        raise ValueError("an Ed25519 public key has 32 bytes")
-    return Ed25519PublicKey.from_public_bytes(raw)
-
-
-def x25519_public(key: EncPublicKeyLike) -> X25519PublicKey:
-    """An X25519 public key from a key object, raw 32 bytes or base64url text."""
-    if isinstance(key, X25519PrivateKey):
-        return key.public_key()
-    if isinstance(key, X25519PublicKey):
-        return key
-    raw = b64u_decode(key) if isinstance(key, str) else key
-    if len(raw) != 32:
-        raise ValueError("an X25519 public key has 32 bytes")
-    return X25519PublicKey.from_public_bytes(raw)
-
-
-def _verify_sig(public_key: PublicKeyLike, signature_b64u: Any, message: bytes) -> bool:
-    if not isinstance(signature_b64u, str):
-        return False
-    try:
-        pub = ed25519_public(public_key)
-        pub.verify(b64u_decode(signature_b64u), message)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
-
-
-def _without_sig(obj: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k != "sig"}
 
 
 # --- kiosk certificate -----------------------------------------------------------------
@@ -253,8 +145,8 @@ def verify_certificate(cert: Any, centre_signing_public_key: PublicKeyLike) -> b
         ed25519_public(cert["public_key"])
     except ValueError:
         return False
-    unsigned = canonical_json(_without_sig(cert))
-    return _verify_sig(centre_signing_public_key, cert.get("sig"), unsigned)
+    unsigned = canonical_json(without_sig(cert))
+    return verify_signature(centre_signing_public_key, cert.get("sig"), unsigned)
 
 
 # --- request authentication ------------------------------------------------------------
@@ -293,7 +185,7 @@ def verify_request(
 ) -> bool:
     """True if ``signature`` is the kiosk's signature over this request."""
     message = request_signing_input(method, path, timestamp, body)
-    return _verify_sig(kiosk_public_key, signature, message)
+    return verify_signature(kiosk_public_key, signature, message)
 
 
 def clock_skew_ok(timestamp: str, now: float | None = None) -> bool:
@@ -377,7 +269,8 @@ def verify_ack(ack: Any, centre_signing_public_key: PublicKeyLike) -> bool:
     for field in ("document_id", "receipt_number", "sha256", "received_at"):
         if not isinstance(ack.get(field), str):
             return False
-    return _verify_sig(centre_signing_public_key, ack.get("sig"), canonical_json(_without_sig(ack)))
+    unsigned = canonical_json(without_sig(ack))
+    return verify_signature(centre_signing_public_key, ack.get("sig"), unsigned)
 
 
 # --- kiosk receipt (QR payload) --------------------------------------------------------
@@ -493,7 +386,7 @@ def decode_and_verify_receipt(
         raise ForgedReceipt("receipt is not canonical")
     if not verify_certificate(cert, centre_signing_public_key):
         raise ForgedReceipt("kiosk certificate not issued by this centre")
-    if not _verify_sig(cert["public_key"], parts[2], body):
+    if not verify_signature(cert["public_key"], parts[2], body):
         raise ForgedReceipt("receipt signature does not verify")
     _check_receipt_shape(receipt, cert)
     return VerifiedReceipt(receipt=receipt, certificate=cert)

@@ -8,6 +8,7 @@ reads the winner, so retried, duplicated or concurrent finishes store one row.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -138,7 +139,7 @@ class SqlRepository:
     def _tx(self, write: bool = False) -> Iterator[Callable[..., Any]]:
         """Run statements in one transaction; yields ``execute(sql, params) -> cursor``."""
         try:
-            with self._pool.connection() as conn:
+            with self._writer(write), self._pool.connection() as conn:
                 self._begin(conn, write)
                 cur = conn.cursor()
                 try:
@@ -156,6 +157,10 @@ class SqlRepository:
 
     def _begin(self, conn: Any, write: bool) -> None:
         """Start a transaction (backend specific)."""
+
+    def _writer(self, write: bool) -> contextlib.AbstractContextManager[Any]:
+        """A lock around write transactions where the backend needs one."""
+        return contextlib.nullcontext()
 
     def close(self) -> None:
         """Close every connection."""
@@ -312,6 +317,7 @@ class SqliteRepository(SqlRepository):
 
     def __init__(self, path: Path, pool_size: int = 8) -> None:
         self.path = path
+        self._write_lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -333,6 +339,11 @@ class SqliteRepository(SqlRepository):
 
     def _begin(self, conn: Any, write: bool) -> None:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def _writer(self, write: bool) -> contextlib.AbstractContextManager[Any]:
+        # SQLite has one writer; queueing our own threads on a lock wakes them at once,
+        # where SQLite's busy handler would poll with sleeps of up to 100 ms.
+        return self._write_lock if write else contextlib.nullcontext()
 
     def _is_db_error(self, exc: Exception) -> bool:
         return isinstance(exc, sqlite3.Error)

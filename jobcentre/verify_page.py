@@ -54,6 +54,7 @@ def _bi(german: str, english: str) -> str:
 
 
 def _page(result_html: str, payload: str = "") -> str:
+    focus = "" if result_html else " autofocus"
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -63,7 +64,7 @@ def _page(result_html: str, payload: str = "") -> str:
 <form method="post" action="/verify">
 <label for="payload">{_bi("QR-Code scannen oder Text einfügen",
                          "Scan the QR code or paste its text")}</label>
-<textarea id="payload" name="payload" rows="5" required autofocus
+<textarea id="payload" name="payload" rows="5" required{focus}
  spellcheck="false" autocomplete="off">{escape(payload)}</textarea>
 <button type="submit">Prüfen <span lang="en">/ Check</span></button>
 </form>

@@ -19,7 +19,7 @@ from device_drivers.printer.factory import make_printer
 from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
 from kiosk.capture import CaptureController
-from kiosk.delivery import DeliveryService
+from kiosk.delivery.service import DeliveryService
 
 log = logging.getLogger(__name__)
 

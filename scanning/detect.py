@@ -33,7 +33,9 @@ def _paper_map(small: np.ndarray) -> np.ndarray:
     paper = np.clip(value - sat, 0, 255).astype(np.uint8)
     # close the dark text on the paper so the page is one solid region
     k = max(3, small.shape[1] // 60) | 1
-    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.morphologyEx(
+        paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
     return cv2.GaussianBlur(paper, (5, 5), 0)
 
 
@@ -47,7 +49,7 @@ def _largest_component(mask: np.ndarray) -> np.ndarray | None:
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     filled = np.zeros_like(region)
     cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
-    return filled
+    return np.asarray(filled, np.uint8)
 
 
 def _approx_quad(contour: np.ndarray) -> np.ndarray | None:
@@ -90,7 +92,9 @@ def _refine_quad(quad: np.ndarray, contour: np.ndarray) -> np.ndarray:
         if keep.sum() < 10:
             lines.append((a, direction))
             continue
-        vx, vy, x0, y0 = cv2.fitLine(pts[keep].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        vx, vy, x0, y0 = cv2.fitLine(
+            pts[keep].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01
+        ).ravel()
         lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
     refined = []
     for i in range(4):
@@ -121,8 +125,13 @@ def _candidate_masks(small: np.ndarray) -> list[np.ndarray]:
     area = small.shape[0] * small.shape[1]
     for label in range(1, count):
         x, y, w, h, a = stats[label]
-        if 0.15 * area < a < 0.97 * area and x > 0 and y > 0 and x + w < small.shape[1] and \
-                y + h < small.shape[0]:
+        if (
+            0.15 * area < a < 0.97 * area
+            and x > 0
+            and y > 0
+            and x + w < small.shape[1]
+            and y + h < small.shape[0]
+        ):
             masks.append((labels == label).astype(np.uint8) * 255)
     return masks
 
@@ -139,7 +148,8 @@ def _score_quad(mask: np.ndarray, quad: np.ndarray, paper: np.ndarray) -> float:
     inside = float(paper[quad_mask > 0].mean())
     outside_px = paper[quad_mask == 0]
     outside = float(outside_px.mean()) if outside_px.size > 0.02 * area_img else 0.0
-    contrast = np.clip((inside - outside) / 80.0, 0, 1) if outside else 0.8
+    # relative contrast, so a page in a dim room is still found (and judged too dark)
+    contrast = np.clip((inside - outside) / max(25.0, 0.4 * inside), 0, 1) if outside else 0.8
     return float(solidity**2 * (0.4 + 0.6 * contrast) * min(1.0, quad_area / (0.1 * area_img)))
 
 
@@ -149,9 +159,20 @@ def detect_page(image: np.ndarray, work_size: int = 800) -> PageDetection:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     h, w = image.shape[:2]
     scale = work_size / max(h, w)
-    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1 else image
+    small = (
+        cv2.resize(
+            image,
+            (max(1, round(w * scale)), max(1, round(h * scale))),
+            interpolation=cv2.INTER_AREA,
+        )
+        if scale < 1
+        else image
+    )
     scale = small.shape[1] / w
+    bright = float(np.percentile(small, 99))
+    if bright < 120:  # underexposed: find the page anyway, the checks then say "too dark"
+        gain = 200.0 / max(bright, 8.0)
+        small = cv2.convertScaleAbs(cv2.GaussianBlur(small, (5, 5), 0), alpha=gain)
     paper = _paper_map(small)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     for mask in _candidate_masks(small):
@@ -178,6 +199,7 @@ def detect_page(image: np.ndarray, work_size: int = 800) -> PageDetection:
         quad = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float64)
     margin = 0.004 * max(sh, sw)
     outside = np.any((quad < margin) | (quad > np.array([sw, sh]) - margin), axis=1)
-    cut_off = not fills and (sides > 0 and contact > 0.01 or bool(outside.any()))
+    # a page filling most of the image (flatbed, cropped file) may lie against the edges
+    cut_off = area_fraction < 0.8 and (sides > 0 and contact > 0.01 or bool(outside.any()))
     corners = order_corners(quad / scale)
     return PageDetection(True, corners, round(score, 4), cut_off, fills, round(area_fraction, 4))

@@ -15,35 +15,63 @@ from collections import Counter
 
 from scanning.models import Legibility, OcrResult
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "de": frozenset("der die das und ist nicht ein eine einen zu den von mit sich des auf für im "
-                    "dem an auch es als wie bei oder aus nach wird sind sie wir bitte ihr ihre "
-                    "zum zur über bis ich uns unter vom am nr datum".split()),
-    "en": frozenset("the and of to in is that for it with as on be are this you your by we "
-                    "please from have not at or any if me my will can our".split()),
-    "tr": frozenset("ve bir bu da de için ile çok olarak daha gibi ne ama her sonra kadar ben "
-                    "siz lütfen bilgi ay olursa benimle sayın saygılarımla ekte".split()),
-    "pl": frozenset("i w na z się nie do to jest że o jak po ale co tak za od przez dla są czy "
-                    "pan pani proszę".split()),
-    "ro": frozenset("și în de la cu pe nu un o care este din pentru că mai sunt ca se al vă "
-                    "dumneavoastră".split()),
-    "uk": frozenset("і в на з що не та до як це за від по але для або ви я ми він вона його "
-                    "якщо будь ласка мені вам у".split()),
-    "ru": frozenset("и в на с что не как это по но за от для или вы я мы он она его быть если "
-                    "пожалуйста мне вам у".split()),
-    "ar": frozenset("في من على إلى أن عن مع هذا التي الذي كان ما لا هو هي كل يتم التي إذا".split()),
-    "fa": frozenset("و در به از که این را با است برای آن یک می تا شما من اگر هر خود".split()),
+    "de": _words(
+        "als am an auch auf aus bei bis bitte das datum dem den der des die ein eine "
+        "einen es für ich ihr ihre im ist mit nach nicht nr oder sich sie sind und uns "
+        "unter vom von wie wir wird zu zum zur über "
+    ),
+    "en": _words(
+        "and any are as at be by can for from have if in is it me my not of on or our "
+        "please that the this to we will with you your "
+    ),
+    "tr": _words(
+        "ama ay ben benimle bilgi bir bu da daha de ekte gibi her ile için kadar lütfen "
+        "ne olarak olursa saygılarımla sayın siz sonra ve çok "
+    ),
+    "pl": _words(
+        "ale co czy dla do i jak jest na nie o od pan pani po proszę przez się są tak to w z za że "
+    ),
+    "ro": _words(
+        "al ca care cu că de din dumneavoastră este la mai nu o pe pentru se sunt un vă în și "
+    ),
+    "uk": _words(
+        "або але будь в вам ви вона від він для до з за його ласка мені ми на не по та у "
+        "це що я як якщо і "
+    ),
+    "ru": _words(
+        "быть в вам вы для его если за и или как мне мы на не но он она от по пожалуйста "
+        "с у что это я "
+    ),
+    "ar": _words("أن إذا إلى التي الذي على عن في كان كل لا ما مع من هذا هو هي يتم "),
+    "fa": _words("آن از است اگر این با برای به تا خود در را شما من می هر و که یک "),
 }
 _LETTERS: dict[str, str] = {
-    "de": "äöüß", "tr": "şğıç", "pl": "ąćęłńśźżó", "ro": "ăâîșțşţ",
-    "uk": "іїєґ", "ru": "ыэъё", "fa": "پچژگیک", "ar": "ةيكى",
+    "de": "äöüß",
+    "tr": "şğıç",
+    "pl": "ąćęłńśźżó",
+    "ro": "ăâîșțşţ",
+    "uk": "іїєґ",
+    "ru": "ыэъё",
+    "fa": "پچژگیک",
+    "ar": "ةيكى",
 }
-_SCRIPT_LANGS = {"Latin": ("de", "en", "tr", "pl", "ro"), "Cyrillic": ("uk", "ru"),
-                 "Arabic": ("ar", "fa")}
+_SCRIPT_LANGS = {
+    "Latin": ("de", "en", "tr", "pl", "ro"),
+    "Cyrillic": ("uk", "ru"),
+    "Arabic": ("ar", "fa"),
+}
 _VOWELS = set("aeiouyäöüıâîăóąęéèàаеёиоуыэюяіїєاوي")
 _NUMBERISH = re.compile(r"^[\d.,:/€%+\-–()]+[A-Za-z€]{0,3}$")
-_LATIN_WORD = re.compile(r"^(?:[A-ZÄÖÜÇĞİŞĂÂÎȘȚĄĆĘŁŃÓŚŹŻ]?[a-zäöüßçğışăâîșțşţąćęłńóśźż]+|"
-                         r"[A-ZÄÖÜÇĞİŞĂÂÎȘȚĄĆĘŁŃÓŚŹŻ]{2,})$")
+_LATIN_WORD = re.compile(
+    r"^(?:[A-ZÄÖÜÇĞİŞĂÂÎȘȚĄĆĘŁŃÓŚŹŻ]?[a-zäöüßçğışăâîșțşţąćęłńóśźż]+|"
+    r"[A-ZÄÖÜÇĞİŞĂÂÎȘȚĄĆĘŁŃÓŚŹŻ]{2,})$"
+)
 _PUNCT = "\"'„“”‚‘’«»()[]{}.,;:!?¡¿-–—/\\*·•|_<>=«»،؛؟"
 
 

@@ -13,22 +13,48 @@ from typing import Literal
 import numpy as np
 
 ReasonCode = Literal[
-    "unsupported_file", "too_large", "no_page", "cut_off", "low_resolution", "blur",
-    "too_dark", "too_bright", "glare", "unreadable_text",
+    "unsupported_file",
+    "too_large",
+    "no_page",
+    "cut_off",
+    "low_resolution",
+    "blur",
+    "too_dark",
+    "too_bright",
+    "glare",
+    "unreadable_text",
 ]
 HintCode = Literal[
-    "move_into_frame", "hold_still", "more_light", "less_light", "avoid_glare", "move_closer",
+    "move_into_frame",
+    "hold_still",
+    "more_light",
+    "less_light",
+    "avoid_glare",
+    "move_closer",
     "ready",
 ]
 REASON_CODES: tuple[str, ...] = (
-    "unsupported_file", "too_large", "no_page", "cut_off", "low_resolution", "blur",
-    "too_dark", "too_bright", "glare", "unreadable_text",
+    "unsupported_file",
+    "too_large",
+    "no_page",
+    "cut_off",
+    "low_resolution",
+    "blur",
+    "too_dark",
+    "too_bright",
+    "glare",
+    "unreadable_text",
 )
 #: What the visitor should do about each rejection reason (a hint code for the screen).
 HINT_FOR_REASON: Mapping[str, str] = {
-    "no_page": "move_into_frame", "cut_off": "move_into_frame", "low_resolution": "move_closer",
-    "blur": "hold_still", "too_dark": "more_light", "too_bright": "less_light",
-    "glare": "avoid_glare", "unreadable_text": "hold_still",
+    "no_page": "move_into_frame",
+    "cut_off": "move_into_frame",
+    "low_resolution": "move_closer",
+    "blur": "hold_still",
+    "too_dark": "more_light",
+    "too_bright": "less_light",
+    "glare": "avoid_glare",
+    "unreadable_text": "hold_still",
 }
 
 Corners = tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]

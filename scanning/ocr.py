@@ -29,8 +29,17 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 #: ISO 639-1 language -> Tesseract traineddata name
-TESSERACT_LANG = {"de": "deu", "en": "eng", "uk": "ukr", "ru": "rus", "ar": "ara", "fa": "fas",
-                  "tr": "tur", "pl": "pol", "ro": "ron"}
+TESSERACT_LANG = {
+    "de": "deu",
+    "en": "eng",
+    "uk": "ukr",
+    "ru": "rus",
+    "ar": "ara",
+    "fa": "fas",
+    "tr": "tur",
+    "pl": "pol",
+    "ro": "ron",
+}
 #: what to read a text sample with, per script, before the language is known
 SCRIPT_SAMPLE_LANG = {"Latin": "deu", "Cyrillic": "ukr+rus", "Arabic": "ara+fas"}
 
@@ -77,8 +86,15 @@ def parse_tsv(tsv: str) -> tuple[tuple[OcrWord, ...], str]:
     return tuple(words), "\n".join(lines)
 
 
-def run_ocr(image: np.ndarray, lang: str, *, psm: int = 3, dpi: int | None = None,
-            want_pdf: bool = False, timeout_s: float = 20.0) -> OcrResult:
+def run_ocr(
+    image: np.ndarray,
+    lang: str,
+    *,
+    psm: int = 3,
+    dpi: int | None = None,
+    want_pdf: bool = False,
+    timeout_s: float = 20.0,
+) -> OcrResult:
     """Recognise text in an image (greyscale or BGR); optionally also a text-only PDF page."""
     config = f"--psm {psm} --dpi {dpi or 300} -c tessedit_create_tsv=1"
     extension = "tsv"
@@ -89,8 +105,9 @@ def run_ocr(image: np.ndarray, lang: str, *, psm: int = 3, dpi: int | None = Non
         path = _write_image(image, folder)
         base = str(Path(folder) / "out")
         try:
-            pytesseract.pytesseract.run_tesseract(path, base, extension, lang, config=config,
-                                                  timeout=timeout_s)
+            pytesseract.pytesseract.run_tesseract(
+                path, base, extension, lang, config=config, timeout=timeout_s
+            )
             tsv = Path(base + ".tsv").read_text("utf-8", errors="replace")
             pdf = Path(base + ".pdf").read_bytes() if want_pdf else None
         except RuntimeError as exc:  # pytesseract signals its timeout this way

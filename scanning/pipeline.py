@@ -34,7 +34,14 @@ from scanning.models import (
     PageVerdict,
     QualityScores,
 )
-from scanning.ocr import SCRIPT_SAMPLE_LANG, TESSERACT_LANG, OcrFailed, detect_script, run_ocr, run_parallel
+from scanning.ocr import (
+    SCRIPT_SAMPLE_LANG,
+    TESSERACT_LANG,
+    OcrFailed,
+    detect_script,
+    run_ocr,
+    run_parallel,
+)
 from scanning.quality import score_content, score_exposure, score_focus
 
 log = logging.getLogger(__name__)
@@ -80,10 +87,15 @@ def _step_analyse_thumbnail(w: _Work) -> None:
     w.exposure = score_exposure(w.thumb)
     w.content = score_content(w.thumb)
     w.direction = geo.find_line_direction(geo.ink_mask(w.thumb))
-    exposure_bad = (w.exposure.paper_level < w.config.min_paper_level
-                    or w.exposure.clipped_fraction > w.config.max_clipped_fraction)
-    if saturation > w.config.max_paper_saturation or (
-            w.content.ink_fraction < w.config.min_ink_fraction and not exposure_bad):
+    exposure_bad = (
+        w.exposure.paper_level < w.config.min_paper_level
+        or w.exposure.clipped_fraction > w.config.max_clipped_fraction
+    )
+    # dark, noisy frames look colourful to HSV: judge paper colour only in decent light
+    colourful = saturation > w.config.max_paper_saturation and not exposure_bad
+    if colourful or (
+        w.content.ink_fraction < w.config.min_ink_fraction and not exposure_bad
+    ):
         w.reasons, w.stop = ["no_page"], True
 
 
@@ -117,8 +129,10 @@ def _step_judge(w: _Work) -> None:
         reasons.append("blur")
     if w.exposure.paper_level < c.min_paper_level:
         reasons.append("too_dark")
-    if w.exposure.clipped_fraction > c.max_clipped_fraction and \
-            w.exposure.ink_contrast < c.min_ink_contrast:
+    if (
+        w.exposure.clipped_fraction > c.max_clipped_fraction
+        and w.exposure.ink_contrast < c.min_ink_contrast
+    ):
         reasons.append("too_bright")
     if w.exposure.glare_fraction > c.max_glare_fraction:
         reasons.append("glare")
@@ -153,8 +167,12 @@ def text_band(grey: np.ndarray, fraction: float = 0.2) -> np.ndarray:
 def _read_both_ways(band: np.ndarray, lang: str, timeout: float) -> tuple[OcrResult | None, bool]:
     """OCR a sample upright and upside down in parallel; returns the better one and 'flipped'."""
     flipped = np.ascontiguousarray(band[::-1, ::-1])
-    results = run_parallel([lambda: run_ocr(band, lang, psm=6, timeout_s=timeout),
-                            lambda: run_ocr(flipped, lang, psm=6, timeout_s=timeout)])
+    results = run_parallel(
+        [
+            lambda: run_ocr(band, lang, psm=6, timeout_s=timeout),
+            lambda: run_ocr(flipped, lang, psm=6, timeout_s=timeout),
+        ]
+    )
 
     def score(r: OcrResult | OcrFailed) -> float:
         if isinstance(r, OcrFailed):
@@ -180,7 +198,9 @@ def _step_read_sample(w: _Work) -> None:
         if script in ("Cyrillic", "Arabic"):
             other, other_flip = _read_both_ways(band, SCRIPT_SAMPLE_LANG[script], timeout)
             other_leg = legibility(other) if other is not None else None
-            if other_leg is not None and (leg is None or other_leg.mean_confidence > leg.mean_confidence):
+            if other_leg is not None and (
+                leg is None or other_leg.mean_confidence > leg.mean_confidence
+            ):
                 result, flipped, leg = other, other_flip, other_leg
     if flipped:
         w.rotation = (w.rotation + 180) % 360
@@ -188,9 +208,13 @@ def _step_read_sample(w: _Work) -> None:
     c = w.config
     few_words = leg is None or leg.word_count < c.min_sample_words
     if (few_words and w.content is not None and w.content.text_lines >= 3) or (
-            leg is not None and not few_words and (
-                leg.mean_confidence < c.min_ocr_confidence
-                or leg.real_word_share < c.min_real_word_share)):
+        leg is not None
+        and not few_words
+        and (
+            leg.mean_confidence < c.min_ocr_confidence
+            or leg.real_word_share < c.min_real_word_share
+        )
+    ):
         w.reasons.append("unreadable_text")
 
 
@@ -210,12 +234,15 @@ def _scores(w: _Work) -> QualityScores:
     return QualityScores(
         page_confidence=d.confidence if d else 0.0,
         effective_dpi=round(g.effective_dpi, 1) if g else 0.0,
-        blur_px=f.blur_px if f else 0.0, blur_mm=f.blur_mm if f else 0.0,
+        blur_px=f.blur_px if f else 0.0,
+        blur_mm=f.blur_mm if f else 0.0,
         motion_ratio=f.motion_ratio if f else 1.0,
-        paper_level=e.paper_level if e else 0.0, ink_contrast=e.ink_contrast if e else 0.0,
+        paper_level=e.paper_level if e else 0.0,
+        ink_contrast=e.ink_contrast if e else 0.0,
         clipped_fraction=e.clipped_fraction if e else 0.0,
         glare_fraction=e.glare_fraction if e else 0.0,
-        ink_fraction=ct.ink_fraction if ct else 0.0, text_lines=ct.text_lines if ct else 0,
+        ink_fraction=ct.ink_fraction if ct else 0.0,
+        text_lines=ct.text_lines if ct else 0,
         ocr_confidence=leg.mean_confidence if leg else None,
         real_word_share=leg.real_word_share if leg else None,
     )
@@ -249,11 +276,19 @@ def check_page(image: np.ndarray, config: ScanQualityConfig) -> PageVerdict:
         size_mm = (ph, pw) if w.rotation in (90, 270) else (pw, ph)
     log.debug("page checked: %s in %.2f s", reasons or "accept", sum(timings.values()))
     return PageVerdict(
-        reasons=reasons, hints=hints, page_found=page_found, corners=corners,  # type: ignore[arg-type]
-        rotation=w.rotation, effective_dpi=round(w.geometry.effective_dpi, 1) if w.geometry else 0.0,
-        scores=_scores(w), image=upright, image_dpi=image_dpi, page_size_mm=size_mm,
+        reasons=reasons,
+        hints=hints,
+        page_found=page_found,
+        corners=corners,  # type: ignore[arg-type]
+        rotation=w.rotation,
+        effective_dpi=round(w.geometry.effective_dpi, 1) if w.geometry else 0.0,
+        scores=_scores(w),
+        image=upright,
+        image_dpi=image_dpi,
+        page_size_mm=size_mm,
         language=w.legibility.language if w.legibility else None,
-        script=w.legibility.script if w.legibility else None, timings=timings,
+        script=w.legibility.script if w.legibility else None,
+        timings=timings,
     )
 
 
@@ -283,14 +318,27 @@ def complete_page(verdict: PageVerdict, config: ScanQualityConfig) -> PageResult
     leg = legibility(ocr)
     language, confidence = detect_language(ocr.text, leg.script)
     better = TESSERACT_LANG.get(language)
-    if better and better not in lang.split("+") and confidence > 0.8 and \
-            language in config.ocr_languages:
+    if (
+        better
+        and better not in lang.split("+")
+        and confidence > 0.8
+        and language in config.ocr_languages
+    ):
         try:
-            ocr = run_ocr(grey, better, psm=3, dpi=dpi, want_pdf=True, timeout_s=config.ocr_timeout_s)
+            ocr = run_ocr(
+                grey, better, psm=3, dpi=dpi, want_pdf=True, timeout_s=config.ocr_timeout_s
+            )
             leg = legibility(ocr)
         except OcrFailed:
             pass
     width_mm, height_mm = verdict.page_size_mm
     doc_type, doc_conf = classify_text(ocr.text, aspect=height_mm / width_mm)
-    return PageResult(verdict, ocr, language if language != "und" else verdict.language,
-                      doc_type, doc_conf, leg.mean_confidence, leg.real_word_share)
+    return PageResult(
+        verdict,
+        ocr,
+        language if language != "und" else verdict.language,
+        doc_type,
+        doc_conf,
+        leg.mean_confidence,
+        leg.real_word_share,
+    )

@@ -61,7 +61,7 @@ def score_focus(grey: np.ndarray, px_per_mm: float, tile: int = 160, tiles: int 
     window = int(np.clip(round(2.5 * px_per_mm), 15, 41)) | 1
     per_tile = []
     for y, x in _pick_tiles(grey, tile, tiles):
-        sigmas = _directional_sigmas(grey[y: y + tile, x: x + tile], window)
+        sigmas = _directional_sigmas(grey[y : y + tile, x : x + tile], window)
         if sigmas is not None:
             per_tile.append(sigmas)
     if not per_tile:
@@ -69,7 +69,9 @@ def score_focus(grey: np.ndarray, px_per_mm: float, tile: int = 160, tiles: int 
     directional = np.median(np.array(per_tile), axis=0)
     blur_px = float(directional.max())
     motion = float(directional.max() / max(directional.min(), 1e-3))
-    return FocusScore(round(blur_px, 3), round(blur_px / px_per_mm, 4), round(motion, 3), len(per_tile))
+    return FocusScore(
+        round(blur_px, 3), round(blur_px / px_per_mm, 4), round(motion, 3), len(per_tile)
+    )
 
 
 def _glare_fraction(grey: np.ndarray, paper_level: float) -> float:
@@ -83,14 +85,19 @@ def _glare_fraction(grey: np.ndarray, paper_level: float) -> float:
     factor = min(1.0, 400 / max(grey.shape))
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     k = max(5, (min(small.shape) // 40) | 1)
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.morphologyEx(
+        small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
     paper = cv2.blur(paper, (3, 3)).astype(np.float32)
     trend = cv2.GaussianBlur(paper, (0, 0), max(small.shape) * 0.12)
     hot = ((paper >= 249) & (paper - trend > 18)).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(hot, connectivity=8)
     min_area = 0.0005 * hot.size
-    area = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, count)
-               if stats[i, cv2.CC_STAT_AREA] >= min_area)
+    area = sum(
+        int(stats[i, cv2.CC_STAT_AREA])
+        for i in range(1, count)
+        if stats[i, cv2.CC_STAT_AREA] >= min_area
+    )
     return float(area) / hot.size
 
 
@@ -105,8 +112,9 @@ def score_exposure(grey: np.ndarray) -> ExposureScore:
     ink_level = float(np.percentile(inner, 0.5))
     clipped = float(np.mean(inner >= 250))
     glare = _glare_fraction(inner, paper_level)
-    return ExposureScore(round(paper_level, 2), round(paper_level - ink_level, 2), round(clipped, 4),
-                         round(glare, 5))
+    return ExposureScore(
+        round(paper_level, 2), round(paper_level - ink_level, 2), round(clipped, 4), round(glare, 5)
+    )
 
 
 def score_content(grey: np.ndarray) -> ContentScore:

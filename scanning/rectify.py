@@ -1,7 +1,7 @@
 """Geometry steps: perspective correction to the page's aspect, deskew, text-line direction.
 
-The page's physical size is inferred from its aspect ratio (A-series portrait/landscape,
-US letter, ID-1 card); the effective resolution follows from the page's pixel size in the
+The page's physical size is inferred from its aspect ratio (A-series portrait or landscape,
+or an ID-1 card); the effective resolution follows from the page's pixel size in the
 photo. One homography maps the photo to the rectified page, so the full-resolution image is
 warped once.
 """
@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 # (long side mm, short side mm) of the page formats we recognise by aspect ratio
-_FORMATS = {"a_series": (297.0, 210.0), "letter": (279.4, 215.9), "id1": (85.6, 53.98)}
+_FORMATS = {"a_series": (297.0, 210.0), "id1": (85.6, 53.98)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,7 +67,9 @@ def plan_rectification(corners: np.ndarray, max_dpi: float = 300.0) -> PageGeome
     out_h = max(8, round(height_mm / 25.4 * out_dpi))
     dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
     matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
-    return PageGeometry(matrix.astype(np.float64), (out_w, out_h), float(dpi), (width_mm, height_mm))
+    return PageGeometry(
+        matrix.astype(np.float64), (out_w, out_h), float(dpi), (width_mm, height_mm)
+    )
 
 
 def scaled(geometry: PageGeometry, long_side: int) -> tuple[np.ndarray, tuple[int, int]]:
@@ -80,14 +82,17 @@ def scaled(geometry: PageGeometry, long_side: int) -> tuple[np.ndarray, tuple[in
 
 def warp(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Apply a homography (bilinear, replicated border)."""
-    return cv2.warpPerspective(image, matrix, size, flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def ink_mask(grey: np.ndarray, threshold: float = 0.8) -> np.ndarray:
     """Pixels clearly darker than the local paper level (illumination-independent)."""
     k = max(15, (min(grey.shape[:2]) // 25) | 1)
-    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.morphologyEx(
+        grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
     paper = cv2.GaussianBlur(paper, (0, 0), k / 3).astype(np.float32)
     ratio = grey.astype(np.float32) / np.maximum(paper, 1.0)
     mask = (ratio < threshold).astype(np.uint8)
@@ -158,7 +163,9 @@ def flatten_illumination(grey: np.ndarray) -> np.ndarray:
     factor = min(1.0, 600 / max(h, w))
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     k = max(5, (max(small.shape) // 60) | 1)
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.morphologyEx(
+        small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
     paper = cv2.GaussianBlur(paper, (0, 0), k / 2)
     paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(grey, np.maximum(paper, 1), scale=255)

@@ -20,14 +20,41 @@ from scanning.synthetic_docs import DOCUMENT_TYPES, RenderedDocument, render_bla
 
 PHOTO_SIZE = (4000, 3000)  # width, height of a 12-megapixel document-camera still
 
-GOOD_KINDS = ("good", "good", "good", "good_rot90", "good", "good_rot180", "scan", "good",
-              "good_foreign", "scan")
-BAD_KINDS = ("defocus", "motion", "dark", "bright", "glare", "cut_off", "far", "wall",
-             "hand", "blank")
+GOOD_KINDS = (
+    "good",
+    "good",
+    "good",
+    "good_rot90",
+    "good",
+    "good_rot180",
+    "scan",
+    "good",
+    "good_foreign",
+    "scan",
+)
+BAD_KINDS = (
+    "defocus",
+    "motion",
+    "dark",
+    "bright",
+    "glare",
+    "cut_off",
+    "far",
+    "wall",
+    "hand",
+    "blank",
+)
 EXPECTED_REASON = {
-    "defocus": "blur", "motion": "blur", "dark": "too_dark", "bright": "too_bright",
-    "glare": "glare", "cut_off": "cut_off", "far": "low_resolution", "wall": "no_page",
-    "hand": "no_page", "blank": "no_page",
+    "defocus": "blur",
+    "motion": "blur",
+    "dark": "too_dark",
+    "bright": "too_bright",
+    "glare": "glare",
+    "cut_off": "cut_off",
+    "far": "low_resolution",
+    "wall": "no_page",
+    "hand": "no_page",
+    "blank": "no_page",
 }
 _FOREIGN = ("en", "uk", "ru", "tr", "ar", "fa")
 
@@ -55,11 +82,13 @@ class SyntheticCase:
         return EXPECTED_REASON.get(self.kind)
 
 
-def _smooth_field(rng: np.random.Generator, size: tuple[int, int], cells: int,
-                  lo: float, hi: float) -> np.ndarray:
+def _smooth_field(
+    rng: np.random.Generator, size: tuple[int, int], cells: int, lo: float, hi: float
+) -> np.ndarray:
     """A smooth random field in [lo, hi] at ``size`` (w, h), from a coarse grid."""
     coarse = rng.uniform(lo, hi, (cells, cells)).astype(np.float32)
-    return cv2.resize(coarse, size, interpolation=cv2.INTER_CUBIC).clip(lo, hi)
+    field = cv2.resize(coarse, size, interpolation=cv2.INTER_CUBIC)
+    return np.asarray(field.clip(lo, hi), np.float32)
 
 
 def make_background(rng: np.random.Generator, size: tuple[int, int] = PHOTO_SIZE) -> np.ndarray:
@@ -82,11 +111,17 @@ def make_background(rng: np.random.Generator, size: tuple[int, int] = PHOTO_SIZE
         grain = 1 + 0.12 * np.sin(ys / rng.uniform(3, 9) + rng.uniform(0, 6))
         img = img * grain[..., None]
     img += rng.normal(0, 4, img.shape).astype(np.float32)
-    return cv2.resize(np.clip(img, 0, 255).astype(np.uint8), size, interpolation=cv2.INTER_LINEAR)
+    out = cv2.resize(np.clip(img, 0, 255).astype(np.uint8), size, interpolation=cv2.INTER_LINEAR)
+    return np.asarray(out, np.uint8)
 
 
-def _page_corners(rng: np.random.Generator, page_wh: tuple[int, int], height_frac: float,
-                  size: tuple[int, int], shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+def _page_corners(
+    rng: np.random.Generator,
+    page_wh: tuple[int, int],
+    height_frac: float,
+    size: tuple[int, int],
+    shift: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
     """Destination corners (TL, TR, BR, BL of the displayed page) with tilt and perspective."""
     w, h = size
     pw, ph = page_wh
@@ -101,13 +136,26 @@ def _page_corners(rng: np.random.Generator, page_wh: tuple[int, int], height_fra
     pts *= min(1.0, float(np.min(0.95 * np.array([w, h]) / span)))
     room = np.array([w, h]) - (pts.max(axis=0) - pts.min(axis=0))
     center = np.array([w / 2, h / 2]) + rng.uniform(-0.4, 0.4, 2) * room
-    center += np.array(shift) * np.array([w, h])
-    return pts + center
+    for axis, direction in enumerate(np.sign(shift)):
+        if direction:  # push the page over that frame edge by 20-35 % of its extent
+            extent = pts[:, axis].max() - pts[:, axis].min()
+            over = rng.uniform(0.2, 0.35) * extent
+            limit = (w, h)[axis]
+            if direction > 0:
+                center[axis] = limit + over - pts[:, axis].max()
+            else:
+                center[axis] = -over - pts[:, axis].min()
+    return np.asarray(pts + center, np.float64)
 
 
-def compose_photo(page: np.ndarray, rng: np.random.Generator, *, height_frac: float,
-                  shift: tuple[float, float] = (0.0, 0.0),
-                  size: tuple[int, int] = PHOTO_SIZE) -> tuple[np.ndarray, np.ndarray]:
+def compose_photo(
+    page: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    height_frac: float,
+    shift: tuple[float, float] = (0.0, 0.0),
+    size: tuple[int, int] = PHOTO_SIZE,
+) -> tuple[np.ndarray, np.ndarray]:
     """Place a greyscale page into a desk photo; returns (BGR photo, displayed corners)."""
     ph, pw = page.shape[:2]
     dst = _page_corners(rng, (pw, ph), height_frac, size, shift).astype(np.float32)
@@ -124,14 +172,16 @@ def compose_photo(page: np.ndarray, rng: np.random.Generator, *, height_frac: fl
     if rng.random() < 0.5:  # a soft shadow of the camera arm or a hand
         shadow = np.ones_like(light)
         x0 = int(rng.integers(0, light.shape[1] // 2))
-        shadow[:, x0: x0 + light.shape[1] // 4] = rng.uniform(0.75, 0.88)
+        shadow[:, x0 : x0 + light.shape[1] // 4] = rng.uniform(0.75, 0.88)
         light = light * cv2.GaussianBlur(shadow, (0, 0), 12)
     light = cv2.resize(light, size, interpolation=cv2.INTER_LINEAR)
     out *= light[..., None]
     return out.clip(0, 255).astype(np.uint8), dst.astype(np.float64)
 
 
-def finish_camera(img: np.ndarray, rng: np.random.Generator, sigma: float | None = None) -> np.ndarray:
+def finish_camera(
+    img: np.ndarray, rng: np.random.Generator, sigma: float | None = None
+) -> np.ndarray:
     """Optics and sensor: slight blur, noise."""
     img = cv2.GaussianBlur(img, (0, 0), sigma if sigma is not None else rng.uniform(0.6, 1.0))
     noise = rng.normal(0, rng.uniform(1.5, 3.5), img.shape).astype(np.float32)
@@ -143,8 +193,8 @@ def motion_blur(img: np.ndarray, length: int, angle_deg: float) -> np.ndarray:
     kernel = np.zeros((length, length), np.float32)
     kernel[length // 2, :] = 1
     rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle_deg, 1.0)
-    kernel = cv2.warpAffine(kernel, rot, (length, length))
-    return cv2.filter2D(img, -1, kernel / kernel.sum())
+    turned = cv2.warpAffine(kernel, rot, (length, length))
+    return np.asarray(cv2.filter2D(img, -1, turned / turned.sum()), np.uint8)
 
 
 def add_glare(img: np.ndarray, corners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -154,11 +204,12 @@ def add_glare(img: np.ndarray, corners: np.ndarray, rng: np.random.Generator) ->
     top = corners[0] + (corners[1] - corners[0]) * t[0]
     bottom = corners[3] + (corners[2] - corners[3]) * t[0]
     cx, cy = top + (bottom - top) * t[1]
-    radius = rng.uniform(0.07, 0.11) * h
+    page_height = float(np.linalg.norm(corners[3] - corners[0]))
+    radius = rng.uniform(0.1, 0.15) * page_height
     yy, xx = np.ogrid[:h, :w]
     blob = np.exp(-(((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * radius**2))).astype(np.float32)
     out = img.astype(np.float32) + rng.uniform(350, 500) * blob[..., None]
-    return out.clip(0, 255).astype(np.uint8)
+    return np.asarray(out.clip(0, 255), np.uint8)
 
 
 def _order_from_page_top_left(displayed: np.ndarray, k: int) -> np.ndarray:
@@ -170,8 +221,9 @@ def _scan(doc: RenderedDocument, rng: np.random.Generator) -> tuple[np.ndarray, 
     """A flatbed-style scan: page at 300 dpi, slight skew, light lid margin."""
     page = doc.image
     if doc.dpi != 300:
-        page = cv2.resize(page, None, fx=300 / doc.dpi, fy=300 / doc.dpi,
-                          interpolation=cv2.INTER_CUBIC)
+        page = cv2.resize(
+            page, None, fx=300 / doc.dpi, fy=300 / doc.dpi, interpolation=cv2.INTER_CUBIC
+        )
     ph, pw = page.shape
     margin = int(0.015 * ph)
     canvas = (pw + 2 * margin, ph + 2 * margin)
@@ -242,11 +294,17 @@ def make_case(kind: str, seed: int) -> SyntheticCase:
         if kind == "defocus":
             img = finish_camera(img, rng, sigma=rng.uniform(4.5, 7.0))
         elif kind == "motion":
-            img = motion_blur(finish_camera(img, rng), int(rng.integers(28, 48)), rng.uniform(0, 180))
+            img = motion_blur(
+                finish_camera(img, rng), int(rng.integers(28, 48)), rng.uniform(0, 180)
+            )
         elif kind == "dark":
-            img = finish_camera((img.astype(np.float32) * rng.uniform(0.1, 0.16)).astype(np.uint8), rng)
+            img = finish_camera(
+                (img.astype(np.float32) * rng.uniform(0.1, 0.16)).astype(np.uint8), rng
+            )
         elif kind == "bright":
-            washed = 255 - (255 - img.astype(np.float32) * 1.3).clip(0, 255) * rng.uniform(0.15, 0.25)
+            washed = 255 - (255 - img.astype(np.float32) * 1.3).clip(0, 255) * rng.uniform(
+                0.15, 0.25
+            )
             img = finish_camera(washed.clip(0, 255).astype(np.uint8), rng)
         else:
             img = finish_camera(img, rng)
@@ -254,9 +312,11 @@ def make_case(kind: str, seed: int) -> SyntheticCase:
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
     jpeg = buf.tobytes()
-    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return SyntheticCase(f"{seed:04d}-{kind}", kind, decoded, jpeg, corners, 90 * k,
-                         None if kind == "blank" else doc)
+    decoded = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), np.uint8)
+    truth = None if corners is None else np.asarray(corners, np.float64)
+    return SyntheticCase(
+        f"{seed:04d}-{kind}", kind, decoded, jpeg, truth, 90 * k, None if kind == "blank" else doc
+    )
 
 
 def corpus_kinds(n: int) -> list[str]:

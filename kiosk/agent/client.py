@@ -73,6 +73,13 @@ class AgentClient:
         """Outbox counts and device health (no personal data)."""
         return self.call("status")
 
+    def staff_call(self) -> bool:
+        """Ask for staff help (shows as an alert in ``status``); False if the agent is down."""
+        try:
+            return bool(self.call("staff_call").get("ok"))
+        except AgentUnavailable:
+            return False
+
     def document_states(self, receipt_number: str) -> dict[str, Any]:
         """Per-document states of one receipt."""
         return self.call("document_states", receipt_number=receipt_number)

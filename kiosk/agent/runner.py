@@ -3,7 +3,8 @@
 ``Agent.start()`` recovers the outbox, starts the embedded intake service if configured (and
 enrolls to it), opens ``<data>/agent.sock`` and starts the upload thread; ``Agent.stop()``
 undoes it in reverse order. Socket ops: ``ping``, ``kick`` (upload now), ``status`` (outbox
-counts, health and alerts, no personal data), ``document_states`` (by receipt number).
+counts, health and alerts, no personal data), ``document_states`` (by receipt number),
+``staff_call`` (a visitor asks for help: recorded as an alert).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class Agent:
                     self._backend["last_error"] = "not_enrolled"
                     delay = self.backoff.next_delay()
                 else:
-                    if client is None or client.identity != identity:
+                    if client is None or _key(client.identity) != _key(identity):
                         if client is not None:
                             client.close()
                         client = ServerClient(identity, clock, self.config.backend.timeout_s)
@@ -126,7 +127,7 @@ class Agent:
     def _sync_once(self, uploader: Uploader) -> float:
         try:
             result = uploader.sync(self.stop_event)
-            self.outbox.purge_receipts() if self.outbox else None
+            uploader.outbox.purge_receipts()
         except KioskError as exc:  # storage trouble: keep the loop alive, retry later
             log.error("upload pass failed: %s", exc.code)
             self._backend["last_error"] = exc.code
@@ -186,6 +187,11 @@ class Agent:
             return {"ok": True}
         if op == "status":
             return self._status()
+        if op == "staff_call":  # the visitor asked for help; shows in status() alerts
+            assert self.outbox is not None
+            self.outbox.add_event("staff_call", "help_requested")
+            log.warning("a visitor asked for staff help at the terminal")
+            return {"ok": True}
         if op == "document_states":
             return self._document_states(str(request.get("receipt_number", "")))
         return {"ok": False, "error": "unknown_op"}
@@ -217,6 +223,11 @@ class Agent:
             {"id": d.short_id, "type": d.document_type, "pages": d.pages, "state": d.state,
              "error": d.error} for d in sub.documents
         ]}
+
+
+def _key(identity: Identity) -> tuple[str, str, str]:
+    """What makes a connection reusable (key objects do not compare by value)."""
+    return identity.kiosk_id, identity.server_url, str(identity.certificate.get("sig"))
 
 
 def _pid() -> int:

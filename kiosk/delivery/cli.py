@@ -68,7 +68,7 @@ def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_submit(args: argparse.Namespace, config: KioskConfig) -> int:
     """Queue the files like the touch flow, try to upload, print receipt number and states."""
-    documents = prepare_files(args.files, args.document_type)
+    documents = prepare_files(args.files, args.document_type, config.scanning)
     with DeliveryService(config) as service:
         submission = service.submit(args.customer_number, documents)
         print(f"receipt {submission.receipt_number}", flush=True)

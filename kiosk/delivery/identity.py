@@ -20,6 +20,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from jobcentre import protocol
+from kiosk.delivery.files import fsync_dir
 from kiosk.errors import BackendUnavailable, EnrollmentError, StorageError
 
 log = logging.getLogger(__name__)
@@ -76,15 +77,6 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StorageError(f"cannot write {path.name}: {exc.strerror}") from exc
-
-
-def fsync_dir(directory: Path) -> None:
-    """fsync a directory so that renames and new names in it are durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pikepdf
 
+from config.scanning import ScanQualityConfig
 from jobcentre.protocol import PDF_PRODUCER_PREFIX
 from kiosk.delivery.models import MAX_DOCUMENT_BYTES, PreparedDocument
 from kiosk.errors import SessionError
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
-def prepare_files(paths: Sequence[Path], document_type: str) -> list[PreparedDocument]:
+def prepare_files(
+    paths: Sequence[Path], document_type: str, scan_config: ScanQualityConfig | None = None
+) -> list[PreparedDocument]:
     """One PreparedDocument per PDF; all images together form one document."""
     pdfs = [p for p in paths if p.suffix.lower() == ".pdf"]
     images = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
@@ -43,7 +46,7 @@ def prepare_files(paths: Sequence[Path], document_type: str) -> list[PreparedDoc
         )
     documents = [prepare_pdf(p, document_type) for p in pdfs]
     if images:
-        documents.append(prepare_images(images, document_type))
+        documents.append(prepare_images(images, document_type, scan_config))
     return documents
 
 
@@ -78,7 +81,7 @@ def prepare_pdf(path: Path, document_type: str) -> PreparedDocument:
 
 def _page_digest(page: pikepdf.Page) -> bytes:
     h = hashlib.sha256()
-    images = list(page.images.values())
+    images = list(page.get_images().values())
     if images:
         for image in images:
             h.update(image.read_raw_bytes())
@@ -97,7 +100,9 @@ def _content_streams(page: pikepdf.Page) -> list[bytes]:
     return [bytes(contents.read_raw_bytes())]
 
 
-def prepare_images(paths: Sequence[Path], document_type: str) -> PreparedDocument:
+def prepare_images(
+    paths: Sequence[Path], document_type: str, scan_config: ScanQualityConfig | None = None
+) -> PreparedDocument:
     """Page images through the scanning pipeline, as the touchscreen flow does."""
     builder = _scanning_builder()
     if builder is None:
@@ -105,7 +110,7 @@ def prepare_images(paths: Sequence[Path], document_type: str) -> PreparedDocumen
             "page images need the scanning pipeline (scanning.build_document_pdf), which is "
             "not installed here; give a PDF made by this kiosk", code="scanning_unavailable",
         )
-    document: PreparedDocument = builder(paths, document_type)
+    document: PreparedDocument = builder(paths, document_type, scan_config)
     return document
 
 
@@ -113,7 +118,8 @@ def _scanning_builder() -> Any:
     """The scanning package's image→PreparedDocument adapter, if the package provides one."""
     try:
         module = importlib.import_module("kiosk.delivery.scan_adapter")
+        module._scanning()  # noqa: SLF001 - probe that the pipeline is complete
     except ImportError as exc:
-        log.info("scanning adapter unavailable: %s", exc)
+        log.info("scanning pipeline unavailable: %s", exc)
         return None
-    return getattr(module, "prepare_images", None)
+    return module.prepare_images

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 DocumentState = Literal["stored", "delivered", "rejected"]
@@ -82,3 +83,33 @@ class QueuedSubmission:
     def all_delivered(self) -> bool:
         """Whether the job centre has acknowledged every document."""
         return all(d.state == "delivered" for d in self.documents)
+
+
+@dataclass(frozen=True)
+class SealedDocument:
+    """One document ready for the outbox: sealed bytes plus the metadata the server checks."""
+
+    document_id: str
+    document_type: str
+    pages: int
+    page_hash: str
+    sha256: str
+    sealed: bytes
+    sealed_sha256: str
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """A stored document waiting for the server, as the uploader needs it."""
+
+    document_id: str
+    receipt_number: str
+    document_type: str
+    pages: int
+    page_hash: str
+    sha256: str
+    sealed_sha256: str
+    sealed_size: int
+    submitted_at: str
+    sealed_path: Path
+    attempts: int

@@ -17,7 +17,7 @@ deleted only after the centre's signed acknowledgement was verified and recorded
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import fcntl
 import logging
 import os
@@ -26,13 +26,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.delivery.identity import fsync_dir
-from kiosk.delivery.models import DocumentState, QueuedDocument, QueuedSubmission
+from kiosk.delivery.files import fsync_dir, iso_utc, storage_reason, unlink_quietly, write_synced
+from kiosk.delivery.models import (
+    DocumentState,
+    PendingUpload,
+    QueuedDocument,
+    QueuedSubmission,
+    SealedDocument,
+)
 from kiosk.delivery.schema import SCHEMA
 from kiosk.errors import StorageError
 
@@ -42,36 +47,6 @@ SEALED_SUFFIX = ".jck"
 TEMP_SUFFIX = ".tmp"
 RECEIPT_KEEP_S = 24 * 3600
 """How long receipt data (masked number, QR text) is kept for reprints."""
-
-
-@dataclass(frozen=True)
-class SealedDocument:
-    """One document ready for the outbox: sealed bytes plus the metadata the server checks."""
-
-    document_id: str
-    document_type: str
-    pages: int
-    page_hash: str
-    sha256: str
-    sealed: bytes
-    sealed_sha256: str
-
-
-@dataclass(frozen=True)
-class PendingUpload:
-    """A stored document waiting for the server, as the uploader needs it."""
-
-    document_id: str
-    receipt_number: str
-    document_type: str
-    pages: int
-    page_hash: str
-    sha256: str
-    sealed_sha256: str
-    sealed_size: int
-    submitted_at: str
-    sealed_path: Path
-    attempts: int
 
 
 MakeQr = Callable[[str, datetime], str]
@@ -137,10 +112,13 @@ class Outbox:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A failed COMMIT (disk full) may or may not have ended the transaction.
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     # --- queueing -------------------------------------------------------------------
 
@@ -162,7 +140,7 @@ class Outbox:
             try:
                 for doc in documents:
                     temps.append(self._temp_path(doc.document_id))
-                    _write_synced(temps[-1], doc.sealed)
+                    write_synced(temps[-1], doc.sealed)
                 fsync_dir(self.sealed_dir)
                 stored_at = self._insert(
                     submission_id, kiosk_id, location, masked_customer_number, documents,
@@ -170,8 +148,9 @@ class Outbox:
                 )
             except (OSError, sqlite3.Error) as exc:
                 for tmp in temps:
-                    _unlink_quietly(tmp)
-                raise StorageError(f"could not store the submission: {_reason(exc)}") from exc
+                    unlink_quietly(tmp)
+                reason = storage_reason(exc)
+                raise StorageError(f"could not store the submission: {reason}") from exc
             try:
                 for doc, tmp in zip(documents, temps, strict=True):
                     os.replace(tmp, self.sealed_path(doc.document_id))
@@ -207,7 +186,7 @@ class Outbox:
             db.execute(
                 "INSERT INTO submissions(submission_id, receipt_number, kiosk_id, location, "
                 "stored_at, stored_at_unix, customer_masked, receipt_qr) VALUES (?,?,?,?,?,?,?,?)",
-                (submission_id, receipt_number, kiosk_id, location, _iso(stored_at),
+                (submission_id, receipt_number, kiosk_id, location, iso_utc(stored_at),
                  stored_at.timestamp(), masked, qr),
             )
             db.executemany(
@@ -233,12 +212,12 @@ class Outbox:
                         os.replace(entry, self.sealed_path(doc_id))
                         counts["renamed"] += 1
                     else:
-                        _unlink_quietly(entry)
+                        unlink_quietly(entry)
                         counts["orphans_removed"] += 1
                 elif name.endswith(SEALED_SUFFIX):
                     doc_id = name[: -len(SEALED_SUFFIX)]
                     if states.get(doc_id) == "delivered":
-                        _unlink_quietly(entry)
+                        unlink_quietly(entry)
                         counts["acked_removed"] += 1
                     elif doc_id not in states:
                         log.error("sealed file without outbox row kept for staff")
@@ -246,6 +225,24 @@ class Outbox:
         if any(counts.values()):
             log.info("outbox recovery: %s", counts)
         return counts
+
+    def adopt_temp(self, document_id: str) -> bool:
+        """Finish the rename of a committed document whose submitter died; True if done."""
+        temp, final = self._temp_path(document_id), self.sealed_path(document_id)
+        with self._queue_lock():  # a live submitter holds this lock until it has renamed
+            if final.exists():
+                return True
+            if not temp.exists() or self.submission_of(document_id) is None:
+                return False
+            os.replace(temp, final)
+            fsync_dir(self.sealed_dir)
+        log.info("finished the rename of a submission interrupted by a crash")
+        return True
+
+    def submission_of(self, document_id: str) -> str | None:
+        """The submission id a document belongs to (None if there is no such row)."""
+        rows = self._rows("SELECT submission_id FROM documents WHERE document_id=?", (document_id,))
+        return str(rows[0][0]) if rows else None
 
     def purge_receipts(self, now: float | None = None, keep_s: float = RECEIPT_KEEP_S) -> int:
         """Forget receipt data older than ``keep_s``; drop fully delivered old submissions."""
@@ -364,7 +361,7 @@ class Outbox:
                 "UPDATE documents SET state='delivered', ack=?, received_at=?, last_error=NULL "
                 "WHERE document_id=?", (ack_json, received_at, document_id),
             )
-        _unlink_quietly(self.sealed_path(document_id))
+        unlink_quietly(self.sealed_path(document_id))
         fsync_dir(self.sealed_dir)
 
     def mark_rejected(self, document_id: str, code: str) -> None:
@@ -407,36 +404,3 @@ class Outbox:
         """Events newer than ``since`` (unix seconds)."""
         return [dict(r) for r in self._rows(
             "SELECT at, kind, code FROM events WHERE at > ? ORDER BY id", (since,))]
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        log.warning("could not delete an outbox file: %s", exc.strerror)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return "disk full"
-    if isinstance(exc, sqlite3.Error) and "full" in str(exc):
-        return "disk full"
-    return type(exc).__name__

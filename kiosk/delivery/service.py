@@ -22,8 +22,13 @@ from device_drivers.printer.protocol import ReceiptPrinter
 from jobcentre import protocol
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import Identity, load_identity
-from kiosk.delivery.models import MAX_DOCUMENTS_PER_SUBMISSION, PreparedDocument, QueuedSubmission
-from kiosk.delivery.outbox import Outbox, SealedDocument
+from kiosk.delivery.models import (
+    MAX_DOCUMENTS_PER_SUBMISSION,
+    PreparedDocument,
+    QueuedSubmission,
+    SealedDocument,
+)
+from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.receipts import (
     DISPLAY_TZ,
     PrintOutcome,
@@ -47,6 +52,7 @@ class DeliveryService:
         self.outbox = Outbox(self.data_dir)
         self.clock = ClockGuard(self.outbox)
         self._identity: Identity | None = None
+        self.outbox.purge_receipts()  # receipts are kept for reprints for 24 h only
 
     def close(self) -> None:
         """Close the outbox."""

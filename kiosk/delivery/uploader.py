@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from jobcentre import protocol
-from kiosk.delivery.outbox import Outbox, PendingUpload
+from kiosk.delivery.models import PendingUpload
+from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.transport import ServerClient, safe_json
 from kiosk.errors import BackendError, BackendRefused, BackendUnavailable
 
@@ -104,11 +105,13 @@ class Uploader:
         return result
 
     def upload(self, item: PendingUpload) -> str:
-        """Upload one document: 'delivered', 'rejected' or 'skipped'; transient trouble raises."""
+        """Upload one document: 'delivered' or 'rejected'; transient trouble raises."""
         try:
             sealed = item.sealed_path.read_bytes()
         except FileNotFoundError:
-            return self._missing_copy(item)
+            if not self.outbox.adopt_temp(item.document_id):
+                return self._missing_copy(item)
+            sealed = item.sealed_path.read_bytes()
         digest = hashlib.sha256(sealed).hexdigest()
         if len(sealed) != item.sealed_size or digest != item.sealed_sha256:
             return self._reject(item, "sealed_copy_corrupt")
@@ -184,10 +187,7 @@ class Uploader:
         return "rejected"
 
     def _missing_copy(self, item: PendingUpload) -> str:
-        """The sealed copy is gone: maybe a rename is pending, maybe it was delivered."""
-        temp = item.sealed_path.with_name(f".{item.document_id}.tmp")
-        if temp.exists():
-            return "skipped"
+        """The sealed copy is gone: maybe it was delivered and the ack not recorded."""
         response = self.client.call_json("GET", f"{UPLOADS}/{item.document_id}")
         data = safe_json(response)
         if response.status_code == 200 and data.get("complete"):

@@ -9,6 +9,7 @@ from kivy.uix.screenmanager import Screen
 
 from accessibility.bidi_text import strip_marks
 from kiosk.session.states import Event
+from kiosk.widgets.frame import KioskFrame  # noqa: F401 - registers the frame for the .kv files
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp

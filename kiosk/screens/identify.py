@@ -41,7 +41,7 @@ class IdentifyScreen(KioskScreen):
 
     def build_keys(self) -> None:
         """Lay out the keypad."""
-        grid = self.ids.keys
+        grid = self.ids.keypad
         grid.clear_widgets()
         grid.cols = 6 if self.letters else 3
         keys = list(LETTERS) if self.letters else [*DIGITS, "", "0", ""]

@@ -62,3 +62,15 @@ class DirectionalBox(BoxLayout):
 
 class BarButton(KButton):
     """A compact button for the top bar: as wide as its text, still a full touch target."""
+
+    def on_kv_post(self, _base_widget: object) -> None:
+        """Follow the text's natural width."""
+        self.ids.btn_label.bind(texture_size=self._fit)
+        self.ids.btn_icon.bind(width=self._fit)
+        self._fit()
+
+    def _fit(self, *_args: object) -> None:
+        app = App.get_running_app()
+        touch, pad = (app.touch_px, app.pad_px) if app is not None else (60, 16)
+        natural = self.ids.btn_label.texture_size[0] + self.ids.btn_icon.width + 3 * pad
+        self.width = max(touch, natural)

@@ -13,8 +13,11 @@ from typing import Any
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
 
 Builder.load_file(str(Path(__file__).with_name("frame.kv")))
+
+FRAME_PARTS = 4
 
 
 class KioskFrame(BoxLayout):
@@ -34,12 +37,16 @@ class KioskFrame(BoxLayout):
     __events__ = ("on_back", "on_next")
 
     def add_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
-        """Route children declared by screens into the scrolling content box."""
-        content = self.ids.get("content")
-        if content is not None:
-            content.add_widget(widget, *args, **kwargs)
-        else:
+        """Route children declared by screens into the scrolling content box.
+
+        The frame's own rule adds exactly ``FRAME_PARTS`` children (low-reach spacer, top
+        bar, scroller, bottom bar); everything after them belongs to the screen.
+        """
+        if len(self.children) < FRAME_PARTS:
             super().add_widget(widget, *args, **kwargs)
+            return
+        scroller = next(c for c in self.children if isinstance(c, ScrollView))
+        scroller.children[0].add_widget(widget, *args, **kwargs)
 
     def on_back(self) -> None:
         """Default: nothing (screens bind their own handler)."""

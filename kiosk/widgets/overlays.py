@@ -72,6 +72,13 @@ class StaffUnlock(KioskOverlay):
     typed = StringProperty("")
     failed = BooleanProperty(False)
 
+    def on_kv_post(self, _base_widget: object) -> None:
+        """Build the digit keys."""
+        for digit in "1234567890":
+            key = KButton(text=digit, action=f"pin_{digit}")
+            key.bind(on_release=lambda _b, d=digit: self.press(d))
+            self.ids.pinpad.add_widget(key)
+
     def on_open(self) -> None:
         """Start empty."""
         self.typed, self.failed = "", False

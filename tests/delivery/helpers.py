@@ -20,7 +20,9 @@ from kiosk.delivery.models import PreparedDocument
 CUSTOMER = "123A456789"
 
 
-def make_pdf(pages: int = 1, payload_bytes: int = 2000, producer: str = "jobcenter-kiosk test") -> bytes:
+def make_pdf(
+    pages: int = 1, payload_bytes: int = 2000, producer: str = "jobcenter-kiosk test"
+) -> bytes:
     """A small PDF with ``pages`` pages, unique random content and the given Producer."""
     pdf = pikepdf.new()
     for _ in range(pages):
@@ -36,7 +38,9 @@ def make_pdf(pages: int = 1, payload_bytes: int = 2000, producer: str = "jobcent
     return out.getvalue()
 
 
-def make_document(pages: int = 1, payload_bytes: int = 2000, doc_type: str = "payslip") -> PreparedDocument:
+def make_document(
+    pages: int = 1, payload_bytes: int = 2000, doc_type: str = "payslip"
+) -> PreparedDocument:
     """A PreparedDocument with a fresh PDF and fake page-image digests."""
     pdf = make_pdf(pages, payload_bytes)
     digests = tuple(hashlib.sha256(pdf + bytes([i])).digest() for i in range(pages))

@@ -26,13 +26,15 @@ def main() -> int:
     """Submit and sync until killed (or ``--rounds`` are done)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--chunk", type=int, default=32 * 1024)
+    parser.add_argument("--chunk", type=int, default=16 * 1024)
     parser.add_argument("--docs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument("--mode", choices=("mixed", "submit", "sync"), default="mixed")
     args = parser.parse_args()
     rng = random.Random()
     with DeliveryService(config_for(args.data), args.data) as service:
+        if args.mode == "sync":  # like the agent and `kiosk sync`: repair what a kill left
+            service.outbox.recover()
         identity = load_identity(args.data)
         assert identity is not None
         client = ServerClient(identity, ClockGuard(service.outbox), timeout_s=5.0)
@@ -41,7 +43,7 @@ def main() -> int:
         try:
             for _ in range(args.rounds):
                 if args.mode in ("mixed", "submit"):
-                    docs = [make_document(rng.randint(1, 3), rng.randint(20_000, 150_000))
+                    docs = [make_document(rng.randint(1, 3), rng.randint(10_000, 60_000))
                             for _ in range(args.docs)]
                     sub = service.submit(CUSTOMER, docs, poke_agent=False)
                     parts = " ".join(f"{d.document_id}:{d.sha256}" for d in sub.documents)

@@ -76,7 +76,8 @@ def test_too_many_documents_for_one_qr(service: DeliveryService) -> None:
 
 
 def test_not_enrolled(tmp_path: Path) -> None:
-    with DeliveryService(config_for(tmp_path), tmp_path) as svc, pytest.raises(BackendRefused) as err:
+    svc = DeliveryService(config_for(tmp_path), tmp_path)
+    with svc, pytest.raises(BackendRefused) as err:
         svc.submit(CUSTOMER, [make_document()], poke_agent=False)
     assert err.value.code == "not_enrolled"
 
@@ -88,7 +89,7 @@ def test_prepared_document_validates() -> None:
         PreparedDocument("payslip", b"%PDF-1.7", 2, (b"\0" * 32,))
 
 
-def test_recover_removes_orphans_and_finishes_renames(service: DeliveryService, tmp_path: Path) -> None:
+def test_recover_finishes_renames(service: DeliveryService, tmp_path: Path) -> None:
     sub = service.submit(CUSTOMER, [make_document()], poke_agent=False)
     sealed_dir = tmp_path / "outbox" / "sealed"
     doc_id = sub.documents[0].document_id
@@ -132,3 +133,13 @@ def test_outbox_reopens_with_wal(tmp_path: Path) -> None:
         mode = box._db.execute("PRAGMA journal_mode").fetchone()[0]  # noqa: SLF001
         sync = box._db.execute("PRAGMA synchronous").fetchone()[0]  # noqa: SLF001
     assert mode == "wal" and sync == 2
+
+
+def test_uploader_adopts_a_committed_temp_file(service: DeliveryService, tmp_path: Path) -> None:
+    sub = service.submit(CUSTOMER, [make_document()], poke_agent=False)
+    sealed_dir = tmp_path / "outbox" / "sealed"
+    doc_id = sub.documents[0].document_id
+    os.replace(sealed_dir / f"{doc_id}.jck", sealed_dir / f".{doc_id}.tmp")
+    assert service.outbox.adopt_temp(doc_id)
+    assert (sealed_dir / f"{doc_id}.jck").exists()
+    assert not service.outbox.adopt_temp("00000000-0000-4000-8000-000000000000")

@@ -11,7 +11,11 @@ from device_drivers.printer.layout import QRCode, TextLine
 from device_drivers.printer.simulated import SimulatedPrinter
 from kiosk.delivery.clock import BUILD_DATE, ClockGuard
 from kiosk.delivery.receipts import (
-    FALLBACK_DE, MSG_DELIVERED, MSG_STORED, RECEIPT_MSGIDS, build_receipt_layout,
+    FALLBACK_DE,
+    MSG_DELIVERED,
+    MSG_STORED,
+    RECEIPT_MSGIDS,
+    build_receipt_layout,
     default_translate,
 )
 from kiosk.delivery.service import DeliveryService
@@ -88,7 +92,9 @@ def test_print_confirmed(service: DeliveryService, tmp_path: Path) -> None:
         (["ok", "paper_runs_out"], "printer_out_of_paper"),
     ],
 )
-def test_print_never_claims_success(service: DeliveryService, tmp_path: Path, script, reason) -> None:
+def test_print_never_claims_success(
+    service: DeliveryService, tmp_path: Path, script, reason
+) -> None:
     sub = service.submit(CUSTOMER, [make_document()], poke_agent=False)
     printer = SimulatedPrinter(tmp_path / "prints", script=script, render_png=False)
     outcome = service.print_receipt(sub, printer, "de", fake_translate)

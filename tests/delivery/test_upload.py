@@ -115,7 +115,7 @@ def test_server_500_then_recovers(server: ServerProcess, tmp_path: Path) -> None
     assert_promises_kept(server.data_dir, [_promise(sub)])
 
 
-def test_line_down_for_a_while_then_everything_arrives(server: ServerProcess, tmp_path: Path) -> None:
+def test_line_down_then_everything_arrives(server: ServerProcess, tmp_path: Path) -> None:
     data = tmp_path / "kiosk"
     proxy = FaultProxy(server.port)
     promises = []
@@ -199,3 +199,23 @@ def test_backoff_is_capped_and_jittered() -> None:
     assert len(set(delays)) == len(delays)
     backoff.reset()
     assert backoff.next_delay() <= 1.0
+
+
+def test_kiosk_learns_server_time_after_clock_skew(server: ServerProcess, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    data = tmp_path / "kiosk"
+    enroll_kiosk(server, data)
+    with DeliveryService(config_for(data), data) as svc:
+        sub = svc.submit(CUSTOMER, [make_document()], poke_agent=False)
+        guard = ClockGuard(svc.outbox)
+        guard.learn(datetime.now(UTC) + timedelta(minutes=30))  # a wrong belief about the server
+        uploader = _uploader(svc)
+        try:
+            first = uploader.sync()
+            assert first.error == "clock_skew"
+            assert abs(guard.offset() or 99) < 5  # learned from the 401 answer
+            assert uploader.sync().delivered == 1
+        finally:
+            uploader.client.close()
+        assert svc.refresh(sub).all_delivered

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from jobcentre import protocol as p
 
@@ -101,7 +102,7 @@ def test_ack_sign_verify() -> None:
     assert not p.verify_ack({k: v for k, v in ack.items() if k != "sig"}, centre.public_key())
 
 
-def _receipt_fixture() -> tuple[p.Ed25519PrivateKey, str]:
+def _receipt_fixture() -> tuple[Ed25519PrivateKey, str]:
     centre = p.generate_signing_key()
     kiosk = p.generate_signing_key()
     cert = p.sign_certificate("k-1", "Foyer", kiosk.public_key(), centre)

@@ -1,0 +1,135 @@
+"""A scripted camera: serves a queue of images, injects faults, records every call.
+
+No timers and no threads: each ``read_frame`` returns a preview of the current image,
+each ``capture_still`` returns it at full resolution and moves on to the next one
+(cycling). A ``CameraFault`` placed in the queue is raised by the next call instead.
+Without images it serves the built-in sample document photos (``scanning.samples``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kiosk.errors import CameraFrameError, DeviceTimeout, DeviceUnavailable
+
+
+@dataclass(frozen=True)
+class CameraFault:
+    """A fault to inject: ``no_frame``, ``timeout`` or ``unplugged``."""
+
+    kind: str = "no_frame"
+
+
+class SimulatedCamera:
+    """Camera stand-in for tests and for the UI without hardware."""
+
+    def __init__(
+        self,
+        items: Iterable[np.ndarray | Path | CameraFault] = (),
+        *,
+        preview_width: int = 960,
+        cycle: bool = True,
+    ) -> None:
+        self._items: deque[np.ndarray | Path | CameraFault] = deque(items)
+        self._sample_dir: Path | None = None
+        self._use_samples = not self._items
+        self.preview_width, self.cycle = preview_width, cycle
+        self.calls: list[str] = []
+        self.is_open = False
+        self.unplugged = False
+
+    @classmethod
+    def with_samples(cls, sample_dir: Path | None = None) -> SimulatedCamera:
+        """A camera serving the JPEGs in ``sample_dir``, or the built-in samples when None."""
+        camera = cls()
+        camera._sample_dir = sample_dir
+        return camera
+
+    def push(self, item: np.ndarray | Path | CameraFault) -> None:
+        """Append an image, image file or fault to the queue."""
+        self._items.append(item)
+        self._use_samples = False
+
+    def _load_samples(self) -> None:
+        if self._sample_dir is not None:
+            paths = sorted(
+                p
+                for p in self._sample_dir.iterdir()
+                if p.suffix.lower() in (".jpg", ".jpeg", ".png")
+            )
+        else:
+            from scanning.samples import sample_photos
+
+            paths = sample_photos()
+        self._items.extend(paths)
+        self._use_samples = False
+
+    def _current(self) -> np.ndarray:
+        if not self.is_open:
+            raise DeviceUnavailable("camera is not open")
+        if self._use_samples:
+            self._load_samples()
+        if not self._items:
+            raise CameraFrameError("no more images queued")
+        item = self._items[0]
+        if isinstance(item, CameraFault):
+            self._items.popleft()
+            if item.kind == "timeout":
+                raise DeviceTimeout("simulated: no frame in time")
+            if item.kind == "unplugged":
+                self.is_open, self.unplugged = False, True
+                raise DeviceUnavailable("simulated: camera unplugged")
+            raise CameraFrameError("simulated: empty frame")
+        if isinstance(item, Path):
+            image = cv2.imread(str(item), cv2.IMREAD_COLOR)
+            if image is None:
+                raise CameraFrameError("sample image unreadable")
+            self._items[0] = image
+            return image
+        return item
+
+    def open(self) -> None:
+        """Mark the camera open."""
+        self.calls.append("open")
+        self.is_open = True
+
+    def read_frame(self) -> np.ndarray:
+        """A downscaled copy of the current image."""
+        self.calls.append("read_frame")
+        image = self._current()
+        scale = self.preview_width / image.shape[1]
+        if scale < 1:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        return image
+
+    def capture_still(self) -> np.ndarray:
+        """The current image at full resolution; then advance to the next."""
+        self.calls.append("capture_still")
+        image = self._current().copy()
+        item = self._items.popleft()
+        if self.cycle:
+            self._items.append(item)
+        return image
+
+    def close(self) -> None:
+        """Mark the camera closed."""
+        self.calls.append("close")
+        self.is_open = False
+
+    def describe(self) -> dict[str, Any]:
+        """Simulated device description."""
+        return {"driver": "simulated", "device": "sample images", "queued": len(self._items)}
+
+    def check(self) -> tuple[bool, str]:
+        """Healthy unless an ``unplugged`` fault was served."""
+        self.calls.append("check")
+        if self.unplugged:
+            return False, "simulated camera unplugged"
+        return True, "ok (simulated camera)"

@@ -1,0 +1,117 @@
+"""``kiosk check-image``: judge image files as the kiosk would, for operators tuning thresholds.
+
+The ``kiosk`` command owns the parser; it calls ``add_check_image_arguments`` and
+``run_check_image``. Exit status 0 when every file could be judged (rejections included);
+2 for usage errors (a path that does not exist or is not a file — still reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from config.scanning import ScanQualityConfig
+from kiosk.errors import ScanRejected
+from scanning.files import load_image_file
+from scanning.pipeline import check_page, complete_page
+
+
+def add_check_image_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--json`` and ``PATH...`` to the check-image sub-command parser."""
+    parser.add_argument("--json", action="store_true", help="print one JSON array")
+    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="image files")
+
+
+def _rejected(path: Path, reasons: list[str]) -> dict[str, Any]:
+    return {
+        "path": str(path),
+        "verdict": "reject",
+        "reasons": reasons,
+        "page_found": False,
+        "corners": None,
+        "rotation": 0,
+        "effective_dpi": 0.0,
+        "scores": {},
+        "language": None,
+        "text": "",
+        "document_type": "other",
+        "document_type_confidence": 0.0,
+    }
+
+
+def judge_file(path: Path, config: ScanQualityConfig) -> dict[str, Any]:
+    """The check-image record for one file (never raises for bad content)."""
+    try:
+        image = load_image_file(path, config)
+    except ScanRejected as exc:
+        return _rejected(path, exc.reasons)
+    verdict = check_page(image, config)
+    result = complete_page(verdict, config)
+    return {
+        "path": str(path),
+        "verdict": verdict.verdict,
+        "reasons": list(verdict.reasons),
+        "page_found": verdict.page_found,
+        "corners": [list(c) for c in verdict.corners] if verdict.corners else None,
+        "rotation": verdict.rotation,
+        "effective_dpi": verdict.effective_dpi,
+        "scores": verdict.scores.as_dict(),
+        "language": result.language,
+        "text": result.text,
+        "document_type": result.document_type,
+        "document_type_confidence": result.document_type_confidence,
+    }
+
+
+def _print_table(records: list[dict[str, Any]], out: TextIO) -> None:
+    header = ("verdict", "reasons", "dpi", "rot", "type", "lang", "path")
+    rows = [
+        (
+            r["verdict"],
+            ",".join(r["reasons"]) or "-",
+            f"{r['effective_dpi']:.0f}",
+            str(r["rotation"]),
+            f"{r['document_type']} ({r['document_type_confidence']:.2f})",
+            r["language"] or "-",
+            r["path"],
+        )
+        for r in records
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    for row in (header, *rows):
+        out.write(
+            "  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
+
+
+def run_check_image(args: argparse.Namespace, config: ScanQualityConfig) -> int:
+    """Judge every path in ``args.paths``; print JSON or a table; return the exit status."""
+    records, usage_error = [], False
+    for path in args.paths:
+        path = Path(path)
+        if not path.is_file():
+            print(f"check-image: not a file: {path}", file=sys.stderr)
+            usage_error = True
+            records.append(_rejected(path, ["unsupported_file"]))
+            continue
+        records.append(judge_file(path, config))
+    if args.json:
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        _print_table(records, sys.stdout)
+    return 2 if usage_error else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry: ``python -m scanning.cli [--json] PATH...``."""
+    parser = argparse.ArgumentParser(prog="check-image", description=__doc__)
+    add_check_image_arguments(parser)
+    return run_check_image(parser.parse_args(argv), ScanQualityConfig())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""Loading page images from files (USB stick, ``kiosk check-image``) without trusting them.
+
+The file's content decides the format, never its name. Size limits are checked before any
+pixel is decoded: the byte size first, then the pixel count from the header, so a
+decompression bomb is refused unread. Corrupt, truncated, empty or unsupported files raise
+``ScanRejected`` with ``unsupported_file`` or ``too_large``; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from config.scanning import ScanQualityConfig
+from kiosk.errors import ScanRejected
+
+SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "BMP", "WEBP", "PPM", "MPO"})
+
+
+def load_image_bytes(data: bytes, config: ScanQualityConfig) -> np.ndarray:
+    """Decode image bytes to a BGR array, applying EXIF orientation; raises ScanRejected."""
+    if not data:
+        raise ScanRejected(["unsupported_file"], "empty file")
+    if len(data) > config.max_file_mb * 1024 * 1024:
+        raise ScanRejected(["too_large"], "file too large")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in SUPPORTED_FORMATS:
+                raise ScanRejected(["unsupported_file"], "unsupported image format")
+            width, height = image.size
+            if width * height > config.max_input_megapixels * 1_000_000:
+                raise ScanRejected(["too_large"], "too many pixels")
+            if width < 16 or height < 16:
+                raise ScanRejected(["unsupported_file"], "image too small")
+            image.load()
+            upright = ImageOps.exif_transpose(image) or image
+            rgb = upright.convert("RGB")
+    except ScanRejected:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ScanRejected(["too_large"], "too many pixels") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ScanRejected(["unsupported_file"], "not a readable image") from exc
+    array = np.asarray(rgb, dtype=np.uint8)
+    return np.ascontiguousarray(array[..., ::-1])
+
+
+def load_image_file(path: Path | str, config: ScanQualityConfig) -> np.ndarray:
+    """Read and decode an image file safely; raises ScanRejected with a reason code."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > config.max_file_mb * 1024 * 1024:
+            raise ScanRejected(["too_large"], "file too large")
+        if not path.is_file():
+            raise ScanRejected(["unsupported_file"], "not a regular file")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScanRejected(["unsupported_file"], "file cannot be read") from exc
+    return load_image_bytes(data, config)

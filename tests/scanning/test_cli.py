@@ -1,0 +1,66 @@
+"""``check-image``: JSON contract, order, reason codes, exit status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from config.scanning import ScanQualityConfig
+from scanning.cli import add_check_image_arguments, run_check_image
+from tests.scanning.conftest import corpus_case
+
+KEYS = {"path", "verdict", "reasons", "page_found", "corners", "rotation", "effective_dpi",
+        "scores", "language", "text", "document_type", "document_type_confidence"}
+
+
+def _run(argv: list[str]) -> tuple[int, argparse.Namespace]:
+    parser = argparse.ArgumentParser()
+    add_check_image_arguments(parser)
+    args = parser.parse_args(argv)
+    return run_check_image(args, ScanQualityConfig()), args
+
+
+@pytest.mark.slow
+def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.jpg"
+    good.write_bytes(corpus_case("good", 380).jpeg)
+    blurred = tmp_path / "blurred.jpg"
+    blurred.write_bytes(corpus_case("defocus", 381).jpeg)
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    wall = tmp_path / "wall.png"
+    wall.write_bytes(corpus_case("wall", 382).jpeg)  # mislabelled: JPEG bytes
+    paths = [str(p) for p in (good, empty, blurred, wall)]
+    status, _ = _run(["--json", *paths])
+    assert status == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["path"] for r in records] == paths
+    assert all(set(r) == KEYS for r in records)
+    first = records[0]
+    assert first["verdict"] == "accept" and first["reasons"] == []
+    assert first["page_found"] and len(first["corners"]) == 4
+    assert first["language"] == "de" and len(first["text"]) > 50
+    assert first["document_type"] == corpus_case("good", 380).document.doc_type  # type: ignore[union-attr]
+    assert first["effective_dpi"] >= 150 and first["rotation"] == 0
+    assert records[1]["reasons"] == ["unsupported_file"]
+    assert "blur" in records[2]["reasons"]
+    assert records[3]["reasons"] == ["no_page"] and records[3]["corners"] is None
+
+
+def test_table_output_and_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not an image")
+    status, _ = _run([str(bad), str(tmp_path / "missing.jpg")])
+    out = capsys.readouterr()
+    assert status == 2
+    assert "unsupported_file" in out.out and "verdict" in out.out
+    assert "missing.jpg" in out.err
+
+
+def test_usage_error_without_paths() -> None:
+    with pytest.raises(SystemExit) as info:
+        _run([])
+    assert info.value.code == 2
