@@ -20,6 +20,7 @@ from pathlib import Path
 from accessibility.languages import Script, get_language
 
 log = logging.getLogger(__name__)
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # its merge logs every table
 
 NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")

@@ -38,8 +38,8 @@ def probe(sessions: int, t0: float, out: Path) -> None:
     from kiosk.kivy_env import prepare_kivy_environment
 
     prepare_kivy_environment(headless=True, size=(1280, 800))
-    from kivy.clock import Clock
     from kivy.base import EventLoop
+    from kivy.clock import Clock
 
     from config.loader import load_config
     from kiosk.app import KioskApp
@@ -71,7 +71,7 @@ def probe(sessions: int, t0: float, out: Path) -> None:
         for index in range(sessions):
             steps = [
                 lambda: session.dispatch(Event.TOUCH),
-                lambda: session.choose_language("de" if index % 2 else "ar"),
+                lambda lang="de" if index % 2 else "ar": session.choose_language(lang),
                 lambda: session.identify(language),
                 lambda: session.choose_upload(),
                 lambda: (session.store_page(page_bytes, True, (), (1240, 1754)),
@@ -117,9 +117,12 @@ def main() -> None:
     p95 = ms[int(len(ms) * 0.95)]
     growth = r["rss_after_sessions_mb"] - r["rss_after_10_sessions_mb"]
     growth_all = r["rss_after_sessions_mb"] - r["rss_after_start_mb"]
-    print(f"start to first frame of attract screen : {r['first_frame_s']:.2f} s   (target ≤ 3 s)")
-    print(f"RSS after start                        : {r['rss_after_start_mb']:.0f} MB (target ≤ 300 MB)")
-    print(f"RSS after {args.sessions} sessions                : {r['rss_after_sessions_mb']:.0f} MB")
+    print(f"start to first frame of attract screen : {r['first_frame_s']:.2f} s "
+          "(target ≤ 3 s)")
+    print(f"RSS after start                        : {r['rss_after_start_mb']:.0f} MB "
+          "(target ≤ 300 MB)")
+    after = r["rss_after_sessions_mb"]
+    print(f"RSS after {args.sessions} sessions                : {after:.0f} MB")
     print(f"RSS growth start → {args.sessions} sessions       : {growth_all:+.1f} MB")
     print(f"RSS growth session 10 → {args.sessions} (warm)    : {growth:+.1f} MB  (target ≤ 10 MB)")
     print(f"screen transition, action → frame      : median {statistics.median(ms):.1f} ms, "

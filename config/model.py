@@ -114,9 +114,8 @@ class BackendConfig(Section):
 
     @model_validator(mode="after")
     def _url_for_remote(self) -> BackendConfig:
-        if self.mode == "remote":
-            if not self.url or not re.match(r"^https?://[^\s/]+", self.url):
-                raise ValueError("mode 'remote' needs url = 'https://host[:port]'")
+        if self.mode == "remote" and (not self.url or not re.match(r"^https?://[^\s/]+", self.url)):
+            raise ValueError("mode 'remote' needs url = 'https://host[:port]'")
         return self
 
 
@@ -156,7 +155,9 @@ class SiteConfig(Section):
 
     @field_validator("customer_number_formats")
     @classmethod
-    def _not_empty(cls, value: tuple[CustomerNumberFormat, ...]) -> tuple[CustomerNumberFormat, ...]:
+    def _not_empty(
+        cls, value: tuple[CustomerNumberFormat, ...]
+    ) -> tuple[CustomerNumberFormat, ...]:
         if not value:
             raise ValueError("at least one customer-number format is needed")
         return value

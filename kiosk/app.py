@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from accessibility import theme
 from accessibility.bidi_text import font_for, prepare_for_label
+from accessibility.fonts import prepare_fonts
 from accessibility.i18n import translate
 from accessibility.languages import get_language, is_rtl
 from kiosk.services import KioskServices
@@ -69,6 +70,7 @@ class KioskApp(App):
         self.title = "Jobcenter Terminal"
         self.overlays: Overlays | None = None
         self.manager: ScreenManager | None = None
+        prepare_fonts()  # merged Arabic+Latin font; built once per machine, then cached
         self._apply_presentation()
 
     # -- building ------------------------------------------------------------------------
@@ -88,6 +90,10 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._on_touch_down, on_touch_up=self._on_touch_up)
         self.manager.current = self.session.state.value
         return self.manager
+
+    def on_stop(self) -> None:
+        """The window is gone: stop following the session (a later wipe must not redraw)."""
+        self.session.unsubscribe(self._on_session_change)
 
     # -- translation ---------------------------------------------------------------------
     def tr(self, msgid: str, *_deps: Any, **values: Any) -> str:
@@ -132,8 +138,10 @@ class KioskApp(App):
             self._apply_presentation()
         if what == "warning" and self.overlays is not None:
             self.overlays.show_timeout_warning(session.warning_shown)
-        if what == "wipe" and self.overlays is not None:
-            self.overlays.close_all()
+        if what == "wipe":
+            self.services.capture.forget_all()  # page images held for OCR go with the session
+            if self.overlays is not None:
+                self.overlays.close_all()
         if self.manager is not None and self.manager.current != session.state.value:
             self.manager.current = session.state.value
             self.focus.reset()

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,6 +81,7 @@ class CaptureController:
         self._open = False
         self._lock = threading.Lock()
         self._completions: dict[bytes, Future[PageResult]] = {}
+        self._verdicts: dict[bytes, PageVerdict] = {}
         self.last_error: str | None = None
 
     # -- preview -----------------------------------------------------------------------
@@ -142,18 +143,52 @@ class CaptureController:
         self._capture_pool.submit(work)
 
     def complete_in_background(self, page: PageRecord, captured: CapturedPage) -> None:
-        """Start full OCR and document typing for an accepted page."""
+        """Start full OCR and document typing for a kept page (accepted or sent anyway)."""
         with self._lock:
+            self._verdicts[page.sha256] = captured.verdict
             self._completions[page.sha256] = self._ocr_pool.submit(
                 scanning.complete_page, captured.verdict, self.config.scanning)
 
+    def forget(self, page: PageRecord) -> None:
+        """Drop what is held for a deleted or retaken page (its image must not linger)."""
+        with self._lock:
+            self._verdicts.pop(page.sha256, None)
+            future = self._completions.pop(page.sha256, None)
+        if future is not None:
+            future.cancel()
+
+    def forget_all(self) -> None:
+        """Drop every page held for the session (called by the session wipe)."""
+        with self._lock:
+            futures = list(self._completions.values())
+            self._completions.clear()
+            self._verdicts.clear()
+        for future in futures:
+            future.cancel()
+
     def page_result(self, page: PageRecord, timeout: float | None = None) -> PageResult | None:
-        """The finished page (waits up to ``timeout``), or None if none was started."""
+        """The finished page (waits up to ``timeout``), or None if none was started.
+
+        If OCR failed or timed out the page still gets a result, without a text layer.
+        """
         with self._lock:
             future = self._completions.get(page.sha256)
-        if future is None:
+            verdict = self._verdicts.get(page.sha256)
+        if future is None or verdict is None:
             return None
-        return future.result(timeout=timeout)
+        try:
+            return future.result(timeout=timeout)
+        except Exception:  # noqa: BLE001 - a page without text is still a page
+            log.warning("background OCR did not finish; page sent without text layer")
+            return PageResult(verdict, None, verdict.language, "other", 0.0, 0.0, 0.0)
+
+    def _result_from_image(self, page: PageRecord, image_jpeg: bytes) -> PageResult:
+        """A result for a page that had no background run (checks again, no OCR)."""
+        image = decode_jpeg(image_jpeg)
+        verdict = scanning.check_page(image, self.config.scanning)
+        if verdict.image is None:
+            verdict = replace(verdict, image=image)
+        return PageResult(verdict, None, verdict.language, "other", 0.0, 0.0, 0.0)
 
     def suggest_type(self, document: DocumentDraft) -> tuple[str, float] | None:
         """Document type from the pages finished so far (None if none is ready yet)."""
@@ -178,8 +213,7 @@ class CaptureController:
             for page in document.pages:
                 result = self.page_result(page, timeout=self.config.scanning.ocr_timeout_s * 2)
                 if result is None:
-                    image = decode_jpeg(load_image(page))
-                    result = scanning.page_without_ocr(image, page.reasons)
+                    result = self._result_from_image(page, load_image(page))
                 results.append(result)
             note = self.transfer_note(document)
             pdf = scanning.build_document_pdf(results, note)
@@ -207,5 +241,6 @@ class CaptureController:
     def close(self) -> None:
         """Stop the camera and the workers."""
         self.stop()
+        self.forget_all()
         for pool in (self._preview_pool, self._capture_pool, self._ocr_pool):
             pool.shutdown(wait=False, cancel_futures=True)

@@ -53,7 +53,8 @@ def _screenshot(args: argparse.Namespace, config: KioskConfig) -> int:
 
 def _add_screenshot_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screen", help="screen name (see --list-screens)")
-    parser.add_argument("--lang", default="de", help="de, de-simple, en, uk, ru, ar, tr, fa, pl, ro")
+    parser.add_argument("--lang", default="de",
+                        help="de, de-simple, en, uk, ru, ar, tr, fa, pl, ro")
     parser.add_argument("--font-scale", type=float, default=1.0, help="text size, 1.0 … 2.0")
     parser.add_argument("--theme", default="default", choices=("default", "high_contrast"))
     parser.add_argument("--list-screens", action="store_true", help="list screen names")

@@ -10,8 +10,8 @@ import logging
 import shutil
 import subprocess
 import sys
-import threading
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,7 +29,9 @@ SCREEN_NAMES: tuple[str, ...] = tuple(state.value for state in SessionState)
 AGENT_START_TIMEOUT_S = 60.0
 
 
-def start_agent_if_needed(config: KioskConfig, config_path: Path | None) -> subprocess.Popen[str] | None:
+def start_agent_if_needed(
+    config: KioskConfig, config_path: Path | None
+) -> subprocess.Popen[str] | None:
     """Start ``kiosk agent`` as a child when none answers (development; systemd in production)."""
     from kiosk.agent.client import AgentClient
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from accessibility.speech import SpeechOutput, make_speech
 from config.model import KioskConfig
-from device_drivers.camera import Camera, make_camera
+from device_drivers.camera import Camera, create_camera
 from device_drivers.printer.factory import make_printer
 from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
@@ -62,7 +62,7 @@ def build_services(config: KioskConfig, *, speech: SpeechOutput | None = None) -
     data_dir = config.resolved_data_dir
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = data_paths(data_dir)
-    camera = make_camera(config.devices.camera)
+    camera = create_camera(config.devices.camera)
     return KioskServices(
         config=config,
         data_dir=data_dir,

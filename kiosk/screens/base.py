@@ -51,6 +51,10 @@ class KioskScreen(Screen):
     def on_session_change(self, what: str) -> None:
         """Refresh after a session change (pages added, problem shown, …)."""
 
+    def is_settled(self) -> bool:
+        """True when the screen shows its final content (screenshots wait for this)."""
+        return True
+
     def on_key(self, key: int) -> bool:
         """A hardware key; return True if handled."""
         return False

@@ -74,6 +74,10 @@ class CaptureScreen(KioskScreen):
         if guidance.ready_to_capture:
             self.take_photo()
 
+    def is_settled(self) -> bool:
+        """A preview frame is on screen (or the camera problem is shown)."""
+        return self.ids.preview.texture is not None or bool(self.camera_problem)
+
     def _show_frame(self, frame: Any) -> None:
         height, width = frame.shape[:2]
         texture = self.ids.preview.texture
@@ -116,8 +120,9 @@ class CaptureScreen(KioskScreen):
         verdict = result.verdict
         page = self.session.store_page(result.image_jpeg, verdict.accepted,
                                        tuple(verdict.reasons), result.size)
-        if verdict.accepted:
-            self.app.services.capture.complete_in_background(page, result)
+        # Every kept page is read in the background: an accepted page now, a rejected one
+        # in case the visitor sends it anyway after the second try.
+        self.app.services.capture.complete_in_background(page, result)
         self.accepted = verdict.accepted
         self.reasons = list(verdict.reasons)
         self.may_send_anyway = page.rejections >= REJECTIONS_BEFORE_OVERRIDE
@@ -185,7 +190,7 @@ class CaptureScreen(KioskScreen):
         if mode == "verdict":
             return "\u2714"
         if mode == "checking":
-            return "\u231B"
+            return "\u25F7"
         return HINT_TEXTS.get(hint, HINT_TEXTS["move_into_frame"])[0]
 
     def extra_spoken_text(self) -> list[str]:

@@ -62,7 +62,8 @@ class DocumentsScreen(KioskScreen):
                 doc.set_type(suggestion[0], confirmed=False)
                 doc.type_confidence = suggestion[1]
         self.doc_type, self.confidence = doc.document_type, doc.type_confidence
-        self.identity, self.keep_copy = doc.document_type == "identity_document", doc.keep_identity_copy
+        self.identity = doc.document_type == "identity_document"
+        self.keep_copy = doc.keep_identity_copy
         self.document_count = len(self.session.data.documents)
         self._build_type_buttons()
         rows = self.ids.pages
@@ -74,7 +75,8 @@ class DocumentsScreen(KioskScreen):
             elif not page.accepted:
                 text += " – " + self.app.tr(REASON_TEXTS.get(page.reasons[0] if page.reasons
                                                              else "capture_failed", ""))
-            row = PageRow(index=index, label=text, state_icon="\u2714" if page.accepted else "\u26A0",
+            icon = "\u2714" if page.accepted else "\u26A0"
+            row = PageRow(index=index, label=text, state_icon=icon,
                           can_up=index > 0, can_down=index < len(doc.pages) - 1)
             row.ids.thumb.texture = self._thumbnail(self.session.page_image(page))
             rows.add_widget(row)

@@ -52,8 +52,7 @@ def prepare_screen(app: Any, screen: str, lang: str, font_scale: float, theme_na
             doc = s.current_document
             assert doc is not None
             doc.send_anyway(len(doc.pages) - 1)
-        else:
-            app.services.capture.complete_in_background(record, page)
+        app.services.capture.complete_in_background(record, page)
 
     target = SessionState(screen)
     if target in (SessionState.RECEIPT, SessionState.GOODBYE):

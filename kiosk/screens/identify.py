@@ -7,6 +7,7 @@ wrong and an example, and the typed characters are spoken one by one when read a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
@@ -42,11 +43,17 @@ class IdentifyScreen(KioskScreen):
     def build_keys(self) -> None:
         """Lay out the keypad."""
         grid = self.ids.keypad
+        for follow in getattr(self, "_size_followers", []):
+            self.app.unbind(fs_numpad=follow)
+        self._size_followers: list[Any] = []
         grid.clear_widgets()
         grid.cols = 6 if self.letters else 3
         keys = list(LETTERS) if self.letters else [*DIGITS, "", "0", ""]
         for key in keys:
             button = KButton(text=key, fs=self.app.fs_numpad, action=f"key_{key}")
+            follow = button.setter("fs")  # the key follows the visitor's text size
+            self.app.bind(fs_numpad=follow)
+            self._size_followers.append(follow)
             if key:
                 button.bind(on_release=lambda _b, k=key: self.press(k))
             else:

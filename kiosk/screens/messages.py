@@ -7,8 +7,8 @@ happened and what to do next, plus an icon so the meaning does not rest on colou
 from __future__ import annotations
 
 HINT_TEXTS: dict[str, tuple[str, str]] = {
-    "move_into_frame": ("\u2922", "Put the whole page inside the frame."),
-    "hold_still": ("\u270B", "Hold still for a moment."),
+    "move_into_frame": ("\u2B1A", "Put the whole page inside the frame."),
+    "hold_still": ("\u261D", "Hold still for a moment."),
     "more_light": ("\u2600", "It is too dark. Please switch on the lamp or move to the light."),
     "less_light": ("\u2601", "It is too bright. Please move out of the direct light."),
     "avoid_glare": ("\u2604", "There is a reflection on the page. Tilt the page a little."),

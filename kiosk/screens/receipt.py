@@ -91,6 +91,10 @@ class ReceiptScreen(KioskScreen):
                          f" ({tr('{count} pages', count=pages)}): {where}")
         return "\n".join(lines)
 
+    def is_settled(self) -> bool:
+        """The printer has answered (printed, or the on-screen QR fallback is shown)."""
+        return not self.printing
+
     def print_text(self, printing: bool, printed: bool, *_deps: Any) -> str:
         """What happened at the printer, honestly."""
         if printing:

@@ -11,6 +11,8 @@ from kivy.core.window import Window
 
 from kiosk.app import KioskApp
 
+SETTLE_TIMEOUT_S = 20.0  # camera's first frame, printer's answer
+
 
 def snapshot(out: Path) -> Path:
     """Save the window to ``out`` (Kivy appends a counter; move the file into place)."""
@@ -30,7 +32,15 @@ def render_one(session: Any, services: Any, screen: str, lang: str, font_scale: 
     session.presentation.text_scale = font_scale
     session.presentation.theme = theme_name
 
-    def shoot(_dt: float) -> None:
+    waited = [0.0]
+
+    def shoot(dt: float) -> None:
+        waited[0] += dt
+        current = app.root.current_screen if app.root is not None else None
+        settled = current is not None and current.is_settled()
+        if not settled and waited[0] < SETTLE_TIMEOUT_S:
+            Clock.schedule_once(shoot, 0.1)
+            return
         try:
             snapshot(out)
         finally:

@@ -7,10 +7,10 @@ nothing ever waits for real time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Inactivity(str, Enum):
+class Inactivity(StrEnum):
     """What the timer says at a given moment."""
 
     ACTIVE = "active"

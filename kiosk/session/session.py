@@ -75,6 +75,11 @@ class Session:
         """Call ``listener(session, what)`` after every change."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener`` (the UI does so when its window closes)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _changed(self, what: str) -> None:
         for listener in list(self._listeners):
             listener(self, what)

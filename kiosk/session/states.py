@@ -10,10 +10,10 @@ Kept as data so that a test can walk every edge and the UI can ask "what may I d
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class SessionState(str, Enum):
+class SessionState(StrEnum):
     """Where the visitor is."""
 
     ATTRACT = "attract"
@@ -28,7 +28,7 @@ class SessionState(str, Enum):
     GOODBYE = "goodbye"
 
 
-class Event(str, Enum):
+class Event(StrEnum):
     """What the visitor (or the clock) did."""
 
     TOUCH = "touch"

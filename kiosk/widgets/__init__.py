@@ -26,8 +26,27 @@ class KLabel(Label):
     role = StringProperty("body")
 
 
-class KButton(ButtonBehavior, BoxLayout):
-    """A large touch target: optional icon glyph, text, colour role from the theme."""
+class DirectionalBox(BoxLayout):
+    """A horizontal box that mirrors its children for right-to-left languages."""
+
+    rtl = BooleanProperty(False)
+    _mirrored = BooleanProperty(False)
+
+    def on_rtl(self, _instance: object, value: bool) -> None:
+        """Reverse the child order when the direction flips."""
+        if value != self._mirrored:
+            children = list(self.children)
+            self.clear_widgets()
+            for child in children:  # Kivy keeps children in reverse order
+                self.add_widget(child)
+            self._mirrored = value
+
+
+class KButton(ButtonBehavior, DirectionalBox):
+    """A large touch target: optional icon glyph, text, colour role from the theme.
+
+    The icon sits at the reading start: left in German, right in Arabic and Farsi.
+    """
 
     text = StringProperty("")
     icon = StringProperty("")
@@ -44,20 +63,16 @@ class KButton(ButtonBehavior, BoxLayout):
             app.on_visitor_activity()
 
 
-class DirectionalBox(BoxLayout):
-    """A horizontal box that mirrors its children for right-to-left languages."""
+class IconLabel(DirectionalBox):
+    """An icon glyph (symbol font) beside a wrapping text, mirrored for right-to-left.
 
-    rtl = BooleanProperty(False)
-    _mirrored = BooleanProperty(False)
+    Text fonts lack most symbols, so an icon never goes inline into a label's text.
+    """
 
-    def on_rtl(self, _instance: object, value: bool) -> None:
-        """Reverse the child order when the direction flips."""
-        if value != self._mirrored:
-            children = list(self.children)
-            self.clear_widgets()
-            for child in children:  # Kivy keeps children in reverse order
-                self.add_widget(child)
-            self._mirrored = value
+    icon = StringProperty("")
+    text = StringProperty("")
+    role = StringProperty("body")
+    bold = BooleanProperty(False)
 
 
 class BarButton(KButton):

@@ -159,9 +159,7 @@ async def all_screens(ui: UiDriver) -> dict[str, Any]:
         await ui.frames(2)
         prepare_screen(app, screen, "de", 1.0, "default")
         await ui.wait_for(lambda s=screen: app.root.current == s)
-        if screen == "receipt":
-            receipt = app.root.get_screen("receipt")
-            await ui.wait_for(lambda r=receipt: not r.printing, timeout_s=60)
+        await ui.wait_for(lambda: app.root.current_screen.is_settled(), timeout_s=60)
         for lang in OPTIONS["langs"]:
             for scale in OPTIONS["scales"]:
                 session.presentation.language = lang
