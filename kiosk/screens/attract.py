@@ -57,13 +57,12 @@ class AttractScreen(KioskScreen):
 
     def on_kv_post(self, _base_widget: object) -> None:
         """Add one line per language, each in a font that covers its script."""
-        from kivy.uix.label import Label
+        from kivy.factory import Factory
 
         from accessibility.bidi_text import font_for
+        from accessibility.languages import is_rtl
 
-        app = self.app
         for lang, text in self.welcome_lines():
-            self.ids.lines.add_widget(Label(
-                text=text, font_name=font_for(lang), font_size=app.fs_body * 1.1,
-                color=app.c["primary_text"], disabled_color=app.c["primary_text"],
-            ))
+            line = Factory.WelcomeLine(text=text, font_name=font_for(lang))
+            line.fit = 0.42 if is_rtl(lang) else 0.6
+            self.ids.lines.add_widget(line)

@@ -10,18 +10,17 @@ from typing import Any
 from kivy.core.image import Image as CoreImage
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS, REASON_TEXTS
 from kiosk.session.documents import DOCUMENT_TYPES
 from kiosk.session.states import Event
-from kiosk.widgets import KButton
+from kiosk.widgets import DirectionalBox, KButton
 
 Builder.load_file(str(Path(__file__).with_name("documents.kv")))
 
 
-class PageRow(BoxLayout):
+class PageRow(DirectionalBox):
     """One page in the list: thumbnail, number, state, actions."""
 
     index = NumericProperty(0)

@@ -27,19 +27,25 @@ class KLabel(Label):
 
 
 class DirectionalBox(BoxLayout):
-    """A horizontal box that mirrors its children for right-to-left languages."""
+    """A horizontal box whose children run right to left in Arabic and Farsi.
+
+    The layout is mirrored by position after the normal left-to-right layout, so it holds
+    however and whenever the children were added (kv rule, Python, before or after the
+    language changed).
+    """
 
     rtl = BooleanProperty(False)
-    _mirrored = BooleanProperty(False)
 
-    def on_rtl(self, _instance: object, value: bool) -> None:
-        """Reverse the child order when the direction flips."""
-        if value != self._mirrored:
-            children = list(self.children)
-            self.clear_widgets()
-            for child in children:  # Kivy keeps children in reverse order
-                self.add_widget(child)
-            self._mirrored = value
+    def on_rtl(self, _instance: object, _value: bool) -> None:
+        """Lay out again in the new direction."""
+        self._trigger_layout()
+
+    def do_layout(self, *args: object) -> None:
+        """Left-to-right layout, then mirror every child's position in right-to-left."""
+        super().do_layout(*args)
+        if self.rtl and self.orientation == "horizontal":
+            for child in self.children:
+                child.x = self.x + self.right - child.right
 
 
 class KButton(ButtonBehavior, DirectionalBox):

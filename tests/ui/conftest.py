@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,11 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screens"
 
 
-@pytest.fixture
-def agent_data(tmp_path: Path) -> Iterator[Path]:
-    """A fresh data directory whose agent runs the embedded intake service and enrolled."""
-    data = tmp_path / "data"
-    data.mkdir()
+@contextlib.contextmanager
+def running_agent(data: Path) -> Iterator[Path]:
+    """A kiosk agent (embedded intake service, enrolled) on ``data`` until the block ends."""
+    data.mkdir(parents=True, exist_ok=True)
     agent = subprocess.Popen(
         [sys.executable, "-m", "kiosk.cli", "agent", "--data", str(data), "--print-socket"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
@@ -40,6 +40,13 @@ def agent_data(tmp_path: Path) -> Iterator[Path]:
             agent.wait(timeout=10)
         if agent.stdout is not None:
             agent.stdout.close()
+
+
+@pytest.fixture
+def agent_data(tmp_path: Path) -> Iterator[Path]:
+    """A fresh data directory whose agent runs the embedded intake service and enrolled."""
+    with running_agent(tmp_path / "data") as data:
+        yield data
 
 
 def run_scenario(name: str, data: Path, shots: Path, *extra: str) -> dict[str, Any]:
