@@ -163,7 +163,8 @@ def _list(args: argparse.Namespace) -> int:
         repo.close()
     rows = [
         {"receipt": d.receipt_number, "kiosk": d.kiosk_id, "sha256": d.sha256,
-         "document_type": d.document_type, "pages": d.pages, "received_at": d.received_at}
+         "document_type": d.document_type, "pages": d.pages, "received_at": d.received_at,
+         "customer_number": d.transfer_note.get("customer_number")}
         for d in docs
     ]
     if args.json:

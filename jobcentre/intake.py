@@ -9,7 +9,9 @@ finish is answered from what is stored, and the database stores each document on
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -199,7 +201,10 @@ class IntakeService:
             page_hash=upload.page_hash, submitted_at=upload.submitted_at,
             received_at=received_at, path=path, size=len(plaintext),
             pdf_metadata={"info": facts.info, "xmp": facts.xmp},
-            transfer_note=transfer_note(kiosk, upload, facts.producer, received_at, len(plaintext)),
+            transfer_note={
+                **transfer_note(kiosk, upload, facts.producer, received_at, len(plaintext)),
+                "customer_number": customer_number_from(facts.xmp),
+            },
             ack=ack,
         )
         stored = self.repo.insert_document(record)
@@ -242,3 +247,24 @@ def transfer_note(
         "service": f"jobcentre-intake {SERVICE_VERSION}",
         "checked_at_unix": int(time.time()),
     }
+
+
+_CUSTOMER_NUMBER = re.compile(r"^[0-9A-Z]{5,20}$")
+
+
+def customer_number_from(xmp: dict[str, str]) -> str | None:
+    """The customer number in the kiosk's transfer note (XMP), for filing; None if absent.
+
+    It travels inside the sealed PDF only, so nobody on the way can read it.
+    """
+    for key, value in xmp.items():
+        if key.endswith("}TransferNote") or key == "jck:TransferNote":
+            try:
+                note = json.loads(value)
+            except ValueError:
+                return None
+            number = note.get("customer_number") if isinstance(note, dict) else None
+            if isinstance(number, str) and _CUSTOMER_NUMBER.match(number):
+                return number
+            return None
+    return None

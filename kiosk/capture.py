@@ -204,9 +204,16 @@ class CaptureController:
 
     # -- finishing ---------------------------------------------------------------------
     def prepare_documents(
-        self, documents: list[DocumentDraft], load_image: Callable[[PageRecord], bytes]
+        self,
+        documents: list[DocumentDraft],
+        load_image: Callable[[PageRecord], bytes],
+        customer_number: str,
     ) -> list[PreparedDocument]:
-        """Build one PDF per document (waits for background OCR still running)."""
+        """Build one PDF per document (waits for background OCR still running).
+
+        The customer number goes into each PDF's transfer note so the job centre can file
+        the document; the PDF is sealed to the job centre's key before it is stored.
+        """
         prepared = []
         for document in documents:
             results = []
@@ -215,7 +222,7 @@ class CaptureController:
                 if result is None:
                     result = self._result_from_image(page, load_image(page))
                 results.append(result)
-            note = self.transfer_note(document)
+            note = {**self.transfer_note(document), "customer_number": customer_number}
             pdf = scanning.build_document_pdf(results, note)
             prepared.append(PreparedDocument(
                 document_type=document.document_type, pdf=pdf, pages=len(document.pages),
@@ -223,7 +230,7 @@ class CaptureController:
         return prepared
 
     def transfer_note(self, document: DocumentDraft) -> dict[str, Any]:
-        """Facts for the transfer note (BSI TR-03138 spirit); nothing about the person."""
+        """Facts for the transfer note (BSI TR-03138 spirit): kiosk, time, device, pages."""
         return {
             "kiosk_id": self.config.identity.kiosk_id,
             "location": self.config.identity.location,

@@ -58,8 +58,9 @@ def run_enroll(args: argparse.Namespace, config: KioskConfig) -> int:
 def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
     """``submit --customer-number N [--receipt-out FILE] [--lang CODE] FILE...``."""
     parser.add_argument("--customer-number", required=True)
-    parser.add_argument("--type", default="other", dest="document_type",
-                        help="document type code, e.g. payslip, bank_statement, rent, other")
+    parser.add_argument("--type", default="auto", dest="document_type",
+                        help="document type code, e.g. payslip, bank_statement, rent, other "
+                             "(default: recognised from the text of page images)")
     parser.add_argument("--lang", default="de", help="visitor language of the receipt")
     parser.add_argument("--receipt-out", type=Path, help="write the receipt's ESC/POS bytes here")
     parser.add_argument("--no-upload", action="store_true", help="only queue (the agent sends)")
@@ -68,7 +69,8 @@ def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_submit(args: argparse.Namespace, config: KioskConfig) -> int:
     """Queue the files like the touch flow, try to upload, print receipt number and states."""
-    documents = prepare_files(args.files, args.document_type, config.scanning)
+    documents = prepare_files(args.files, args.document_type, config.scanning,
+                              args.customer_number)
     with DeliveryService(config) as service:
         submission = service.submit(args.customer_number, documents)
         print(f"receipt {submission.receipt_number}", flush=True)

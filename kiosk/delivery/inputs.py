@@ -4,7 +4,7 @@
   ``jobcenter-kiosk``); its page digests are SHA-256 over each page's image data (or, for a
   page without images, its content stream), in order.
 * Images (PNG/JPEG/TIFF) go through the scanning pipeline (page checks, ``build_document_pdf``)
-  when that is installed, exactly as on the touchscreen; otherwise they are refused.
+  exactly as on the touchscreen; the customer number goes into the PDF's transfer note.
 
 Every refusal is a ``SessionError`` with a stable code and a message naming the problem but
 never the file's content.
@@ -13,12 +13,10 @@ never the file's content.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pikepdf
 
@@ -33,7 +31,10 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
 def prepare_files(
-    paths: Sequence[Path], document_type: str, scan_config: ScanQualityConfig | None = None
+    paths: Sequence[Path],
+    document_type: str,
+    scan_config: ScanQualityConfig | None = None,
+    customer_number: str = "",
 ) -> list[PreparedDocument]:
     """One PreparedDocument per PDF; all images together form one document."""
     pdfs = [p for p in paths if p.suffix.lower() == ".pdf"]
@@ -44,9 +45,10 @@ def prepare_files(
             f"unsupported file type {unknown[0].suffix or '(none)'}: give PDFs made by this "
             "kiosk or page images (PNG, JPEG, TIFF)", code="unsupported_file",
         )
-    documents = [prepare_pdf(p, document_type) for p in pdfs]
+    pdf_type = "other" if document_type == "auto" else document_type
+    documents = [prepare_pdf(p, pdf_type) for p in pdfs]
     if images:
-        documents.append(prepare_images(images, document_type, scan_config))
+        documents.append(prepare_images(images, document_type, scan_config, customer_number))
     return documents
 
 
@@ -101,25 +103,12 @@ def _content_streams(page: pikepdf.Page) -> list[bytes]:
 
 
 def prepare_images(
-    paths: Sequence[Path], document_type: str, scan_config: ScanQualityConfig | None = None
+    paths: Sequence[Path],
+    document_type: str,
+    scan_config: ScanQualityConfig | None = None,
+    customer_number: str = "",
 ) -> PreparedDocument:
     """Page images through the scanning pipeline, as the touchscreen flow does."""
-    builder = _scanning_builder()
-    if builder is None:
-        raise SessionError(
-            "page images need the scanning pipeline (scanning.build_document_pdf), which is "
-            "not installed here; give a PDF made by this kiosk", code="scanning_unavailable",
-        )
-    document: PreparedDocument = builder(paths, document_type, scan_config)
-    return document
+    from kiosk.delivery.scan_adapter import prepare_images as through_pipeline
 
-
-def _scanning_builder() -> Any:
-    """The scanning package's image→PreparedDocument adapter, if the package provides one."""
-    try:
-        module = importlib.import_module("kiosk.delivery.scan_adapter")
-        module._scanning()  # noqa: SLF001 - probe that the pipeline is complete
-    except ImportError as exc:
-        log.info("scanning pipeline unavailable: %s", exc)
-        return None
-    return module.prepare_images
+    return through_pipeline(paths, document_type, scan_config, customer_number)

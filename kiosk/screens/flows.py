@@ -58,7 +58,8 @@ def prepare_screen(app: Any, screen: str, lang: str, font_scale: float, theme_na
     if target in (SessionState.RECEIPT, SessionState.GOODBYE):
         walk_to(session, SessionState.SUMMARY.value, capture)
         documents = session.ready_documents()
-        prepared = app.services.capture.prepare_documents(documents, session.page_image)
+        prepared = app.services.capture.prepare_documents(
+            documents, session.page_image, session.data.customer_number or "")
         submission = app.services.delivery.submit(session.data.customer_number or "", prepared,
                                                   poke_agent=False)
         session.mark_submitted(submission)

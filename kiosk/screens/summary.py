@@ -81,7 +81,8 @@ class SummaryScreen(KioskScreen):
 
         def work() -> None:
             try:
-                prepared = services.capture.prepare_documents(documents, session.page_image)
+                prepared = services.capture.prepare_documents(documents, session.page_image,
+                                                              number)
                 submission = services.delivery.submit(number, prepared)
             except KioskError as exc:
                 log.warning("submission failed: %s", exc.code)

@@ -78,9 +78,7 @@ class FocusNavigator:
             return
         if hasattr(widget, "focused"):
             widget.focused = True
-        scroller = widget.parent
-        while scroller is not None and not isinstance(scroller, ScrollView):
-            scroller = scroller.parent
+        scroller = enclosing_scroll_view(widget)
         if scroller is not None:
             scroller.scroll_to(widget, animate=False)
         self.app.speak_control(widget)
@@ -116,3 +114,12 @@ class FocusNavigator:
         else:
             return False
         return True
+
+
+def enclosing_scroll_view(widget: Widget) -> ScrollView | None:
+    """The nearest ScrollView around ``widget`` (None at the Window, its own parent)."""
+    node = widget.parent
+    while node is not None and not isinstance(node, ScrollView):
+        parent = node.parent
+        node = parent if parent is not node else None
+    return node

@@ -15,8 +15,9 @@ from typing import Any
 from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
+
+from kiosk.widgets.focus import enclosing_scroll_view
 
 
 class UiDriver:
@@ -66,9 +67,7 @@ class UiDriver:
     async def tap(self, action: str, timeout_s: float = 30.0) -> None:
         """Touch the centre of the widget named ``action`` (scrolling it into view)."""
         widget = await self.wait_for(lambda: self.find(action), timeout_s)
-        scroller = widget.parent
-        while scroller is not None and not isinstance(scroller, ScrollView):
-            scroller = scroller.parent
+        scroller = enclosing_scroll_view(widget)
         if scroller is not None:
             scroller.scroll_to(widget, padding=10, animate=False)
             await self.frames(2)
