@@ -123,6 +123,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiosk`` command."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for chatty in ("httpx", "pikepdf", "fontTools"):  # one line per request/table is noise
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     parser, runners = build_parser()
     args = parser.parse_args(argv)
     try:

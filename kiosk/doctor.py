@@ -84,36 +84,54 @@ def check_tesseract() -> tuple[bool, str]:
     return True, f"tesseract with {', '.join(TESSERACT_LANGS)}"
 
 
-def check_backend(config: KioskConfig) -> tuple[bool, str]:
-    """The intake service answers (remote), or the embedded one can be run here."""
-    backend = config.backend
-    if backend.mode == "embedded":
-        return True, "embedded intake service (runs inside the kiosk agent on 127.0.0.1)"
-    url = f"{(backend.url or '').rstrip('/')}/api/v1/health"
+def _health(url: str, timeout_s: float) -> tuple[bool, str]:
+    health = f"{url.rstrip('/')}/api/v1/health"
     try:
-        response = httpx.get(url, timeout=min(backend.timeout_s, 5.0))
+        response = httpx.get(health, timeout=timeout_s)
     except httpx.TimeoutException:
-        return False, f"{url} did not answer within {min(backend.timeout_s, 5.0):.0f} s"
+        return False, f"{health} did not answer within {timeout_s:.0f} s"
     except httpx.HTTPError as exc:
-        return False, f"cannot reach {url}: {exc}; check the network and backend.url"
+        return False, (f"cannot reach {health} ({type(exc).__name__}); check the network "
+                       "cable, the proxy and backend.url")
     if response.status_code != 200:
-        return False, f"{url} answered HTTP {response.status_code}"
+        return False, f"{health} answered HTTP {response.status_code}; tell the job centre's IT"
     return True, f"{url} answers"
+
+
+def check_backend(config: KioskConfig) -> tuple[bool, str]:
+    """The intake service this kiosk sends to answers (documents wait safely if not)."""
+    from kiosk.delivery.identity import load_identity
+
+    backend = config.backend
+    timeout = min(backend.timeout_s, 5.0)
+    identity = load_identity(config.resolved_data_dir)
+    if backend.mode == "remote":
+        return _health(backend.url or "", timeout)
+    if identity is None:
+        return True, ("embedded intake service; the kiosk agent starts it and enrolls at its "
+                      "first start")
+    ok, detail = _health(identity.server_url, timeout)
+    if not ok:
+        detail += ("; with the embedded service, is the kiosk agent running? "
+                   "(`systemctl start kiosk-agent` or `kiosk agent`)")
+    return ok, detail
 
 
 def check_enrollment(config: KioskConfig) -> tuple[bool, str]:
     """The kiosk holds its identity (certificate) from enrollment."""
-    identity = config.resolved_data_dir / "identity"
+    from kiosk.delivery.identity import load_identity
+
+    identity = load_identity(config.resolved_data_dir)
+    if identity is not None:
+        return True, f"enrolled as {identity.kiosk_id}"
     if config.backend.mode == "embedded":
-        return True, "enrolled automatically with the embedded service by the agent"
-    if not (identity / "certificate.json").is_file():
-        return False, "not enrolled: run `kiosk enroll --server URL --code CODE`"
-    return True, "enrolled"
+        return True, "not enrolled yet; the agent enrolls with the embedded service by itself"
+    return False, "not enrolled: run `kiosk enroll --server URL --code CODE` (code from IT)"
 
 
 def run_checks(config: KioskConfig) -> Report:
     """Run every check for the configured devices and backend."""
-    from device_drivers.camera import make_camera
+    from device_drivers.camera import create_camera
     from device_drivers.printer.factory import make_printer
 
     devices = config.devices
@@ -121,13 +139,14 @@ def run_checks(config: KioskConfig) -> Report:
     checks = report.checks
     checks.append(_guard("data directory", lambda: check_data_dir(config)))
     checks.append(_guard("tesseract", check_tesseract))
-    camera = make_camera(devices.camera)
+    camera = create_camera(devices.camera)
     checks.append(_guard(f"camera ({devices.camera.driver})", camera.check))
     if devices.scanner.driver != "none":
-        from device_drivers.scanner import make_scanner
+        from device_drivers.scanner import create_scanner
 
-        scanner = make_scanner(devices.scanner)
-        checks.append(_guard(f"scanner ({devices.scanner.driver})", scanner.check))
+        scanner = create_scanner(devices.scanner)
+        if scanner is not None:
+            checks.append(_guard(f"scanner ({devices.scanner.driver})", scanner.check))
     receipts = config.resolved_data_dir / "receipts"
     printer = make_printer(devices.printer, receipts)
     checks.append(_guard(f"printer ({devices.printer.driver})", printer.check))
