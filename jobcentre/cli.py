@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("list", help="list stored documents")
     with_db(listing)
     listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--customer-numbers", action="store_true",
+                         help="add each document's customer number (for filing; personal data)")
 
     kiosks = sub.add_parser("kiosks", help="list enrolled kiosks")
     with_db(kiosks)
@@ -163,8 +165,9 @@ def _list(args: argparse.Namespace) -> int:
         repo.close()
     rows = [
         {"receipt": d.receipt_number, "kiosk": d.kiosk_id, "sha256": d.sha256,
-         "document_type": d.document_type, "pages": d.pages, "received_at": d.received_at,
-         "customer_number": d.transfer_note.get("customer_number")}
+         "document_type": d.document_type, "pages": d.pages, "received_at": d.received_at}
+        | ({"customer_number": d.transfer_note.get("customer_number")}
+           if args.customer_numbers else {})
         for d in docs
     ]
     if args.json:

@@ -227,7 +227,8 @@ class KioskApp(App):
         from kiosk.screens.base import spoken_form
 
         text = getattr(widget, "text", "") or getattr(widget, "action", "")
-        self.services.speech.speak(spoken_form(text), self.lang)
+        lang = getattr(widget, "speech_lang", "") or self.lang
+        self.services.speech.speak(spoken_form(text), lang)
 
     def _on_touch_down(self, _window: Any, touch: Any) -> None:
         self.on_visitor_activity()

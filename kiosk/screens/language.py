@@ -26,6 +26,7 @@ class LanguageScreen(KioskScreen):
             button = KButton(text=prepare_for_label(language.native_name, code), action=code,
                              selected=code == self.app.lang)
             button.ids.btn_label.font_name = font_for(code)
+            button.speech_lang = code  # each language's name is spoken in that language
             button.bind(on_release=lambda _b, c=code: self.session.choose_language(c))
             grid.add_widget(button)
 

@@ -61,6 +61,7 @@ class KButton(ButtonBehavior, DirectionalBox):
     focused = BooleanProperty(False)
     action = StringProperty("")
     fs = NumericProperty(0)
+    speech_lang = StringProperty("")  # speak this control in another language than the screen
 
     def on_press(self) -> None:
         """Every press counts as visitor activity."""

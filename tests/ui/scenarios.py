@@ -116,6 +116,7 @@ async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
     await ui.key(32)
     await arrive("language")
     await press("uk")
+    spoken_before_choice = list(speech.spoken)
     await arrive("identify")
     for char in "123a456789":
         await ui.key(ord(char), char)
@@ -139,8 +140,11 @@ async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
     await arrive("goodbye")
     await press("next")
     await arrive("attract")
-    return {"spoken": [text for text, _lang, _step in speech.spoken],
-            "languages": sorted({lang for _t, lang, _s in speech.spoken}),
+    after_choice = speech.spoken[len(spoken_before_choice):]
+    return {"spoken": [text for text, _lang, _step in after_choice],
+            "languages": sorted({lang for _t, lang, _s in after_choice}),
+            "language_names": {text: lang for text, lang, _s in spoken_before_choice
+                               if lang != "de"},
             "spoken_number": spoken_number, "receipt_number": receipt.receipt_number}
 
 

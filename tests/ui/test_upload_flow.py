@@ -38,7 +38,10 @@ def test_upload_flow_attract_to_goodbye_wipes_the_session(agent_data: Path) -> N
 def test_upload_flow_with_keys_only_and_spoken_focus(agent_data: Path) -> None:
     result = run_scenario("keyboard_flow", agent_data, ARTIFACTS / "keyboard")
     assert result["receipt_number"]
-    assert result["languages"] == ["uk"]  # everything was said in the visitor's language
+    assert result["languages"] == ["uk"]  # after the choice, everything is said in Ukrainian
+    # On the language screen each language's name was said in that language.
+    assert result["language_names"]["Українська"] == "uk"
+    assert result["language_names"]["English"] == "en"
     number = result["spoken_number"]
     assert "1, 2, 3, A, 4, 5, 6, 7, 8, 9" in number
     assert len(result["spoken"]) >= 10  # every focused control was announced
