@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify-receipt", help="check a receipt's QR text")
     with_db(verify, data_required=False)
-    verify.add_argument("--public-key", help="centre signing public key (offline check)")
+    verify.add_argument("--public-key", help="centre signing public key for an offline "
+                        "check; write --public-key=KEY (a key may start with '-')")
     verify.add_argument("payload", help="the QR text (JCR1.…)")
 
     export = sub.add_parser("export-public-key", help="print the centre's public keys")

@@ -69,10 +69,11 @@ def test_verify_receipt_cli(server: ServerProcess, kiosk: Kiosk, receipt_text: s
     bad = run_cli("verify-receipt", *args, _forge(receipt_text))
     assert bad.returncode == 1
     assert bad.stdout.startswith("FORGED")
-    offline = run_cli("verify-receipt", "--public-key", kiosk.centre_signing, receipt_text)
+    # "=" form: a base64url key may start with "-", which argparse would take for an option
+    offline = run_cli("verify-receipt", f"--public-key={kiosk.centre_signing}", receipt_text)
     assert offline.returncode == 0 and "state unknown" in offline.stdout
     wrong_centre = protocol.public_key_b64u(protocol.generate_signing_key())
-    assert run_cli("verify-receipt", "--public-key", wrong_centre, receipt_text).returncode == 1
+    assert run_cli("verify-receipt", f"--public-key={wrong_centre}", receipt_text).returncode == 1
     assert run_cli("verify-receipt", receipt_text).returncode == 2
     assert run_cli("revoke", *args, "--kiosk-id", kiosk.kiosk_id).returncode == 0
     late = _receipt(kiosk, [Document(kiosk, make_pdf(), 1)], datetime.now(UTC) + timedelta(1))
