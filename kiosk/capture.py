@@ -31,14 +31,16 @@ from scanning.models import PageResult, PageVerdict, PreviewGuidance, PreviewSta
 log = logging.getLogger(__name__)
 
 JPEG_QUALITY = 88
+DISPLAY_WIDTH = 960  # the preview box is never wider; a smaller texture uploads in ~1 ms
 
 
 @dataclass(frozen=True)
 class PreviewUpdate:
     """One analysed preview frame for the screen."""
 
-    frame: np.ndarray  # BGR, downscaled for display
-    guidance: PreviewGuidance
+    frame: np.ndarray  # BGR, downscaled for display (at most DISPLAY_WIDTH wide)
+    guidance: PreviewGuidance  # corners in camera-frame pixels
+    scale: float = 1.0  # display pixels per camera-frame pixel
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,10 @@ class CaptureController:
         frame = self.camera.read_frame()
         guidance = scanning.analyze_preview(frame, self._preview_state)
         self._preview_state = guidance.state
-        return PreviewUpdate(frame=frame, guidance=guidance)
+        scale = min(1.0, DISPLAY_WIDTH / frame.shape[1])
+        if scale < 1.0:
+            frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        return PreviewUpdate(frame=frame, guidance=guidance, scale=scale)
 
     def poll_preview(self) -> PreviewUpdate | None:
         """The newest analysed frame (None until the first); starts the next analysis."""

@@ -70,7 +70,7 @@ class CaptureScreen(KioskScreen):
         self._show_frame(update.frame)
         guidance = update.guidance
         self.hint = guidance.hints[0] if guidance.hints else "ready"
-        self._show_outline(guidance.corners, update.frame.shape)
+        self._show_outline(guidance.corners, update.frame.shape, update.scale)
         if guidance.ready_to_capture:
             self.take_photo()
 
@@ -88,7 +88,7 @@ class CaptureScreen(KioskScreen):
         texture.blit_buffer(frame.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
         self.ids.preview.canvas.ask_update()
 
-    def _show_outline(self, corners: Any, shape: tuple[int, ...]) -> None:
+    def _show_outline(self, corners: Any, shape: tuple[int, ...], frame_scale: float) -> None:
         if corners is None:
             self.outline = []
             return
@@ -99,7 +99,8 @@ class CaptureScreen(KioskScreen):
         oy = image.y + (image.height - fh * scale) / 2
         points: list[float] = []
         for x, y in [*corners, corners[0]]:
-            points += [ox + float(x) * scale, oy + (fh - float(y)) * scale]
+            dx, dy = float(x) * frame_scale, float(y) * frame_scale  # camera → display pixels
+            points += [ox + dx * scale, oy + (fh - dy) * scale]
         self.outline = points
 
     def take_photo(self) -> None:

@@ -4,10 +4,13 @@ type (detected, correctable), and the way on: another page, another document, fi
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from kivy.core.image import Image as CoreImage
+import cv2
+import numpy as np
+from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
@@ -16,6 +19,8 @@ from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS, REASON_TEXTS
 from kiosk.session.documents import DOCUMENT_TYPES
 from kiosk.session.states import Event
 from kiosk.widgets import DirectionalBox, KButton
+
+log = logging.getLogger(__name__)
 
 Builder.load_file(str(Path(__file__).with_name("documents.kv")))
 
@@ -44,6 +49,11 @@ class DocumentsScreen(KioskScreen):
         """Refresh from the session (and the background document typing)."""
         self.choosing_type = False
         self.refresh()
+
+    def on_leave(self, *_args: Any) -> None:
+        """Thumbnails are page images: they do not outlive the page list on screen."""
+        self._thumbs: dict[bytes, Any] = {}
+        self.ids.pages.clear_widgets()
 
     def on_session_change(self, what: str) -> None:
         """Pages changed or language changed: redraw the list."""
@@ -77,14 +87,26 @@ class DocumentsScreen(KioskScreen):
             icon = "\u2714" if page.accepted else "\u26A0"
             row = PageRow(index=index, label=text, state_icon=icon,
                           can_up=index > 0, can_down=index < len(doc.pages) - 1)
-            row.ids.thumb.texture = self._thumbnail(self.session.page_image(page))
+            row.ids.thumb.texture = self._thumbnail(page)
             rows.add_widget(row)
 
-    @staticmethod
-    def _thumbnail(jpeg: bytes) -> Any:
-        import io
-
-        return CoreImage(io.BytesIO(jpeg), ext="jpg").texture
+    def _thumbnail(self, page: Any) -> Any:
+        """The page's thumbnail (decoded at 1/4 size, kept while the list is shown);
+        None (an empty box) if the image cannot be shown."""
+        thumbs: dict[bytes, Any] = getattr(self, "_thumbs", {})
+        self._thumbs = thumbs
+        if page.sha256 not in thumbs:
+            data = np.frombuffer(self.session.page_image(page), np.uint8)
+            image = cv2.imdecode(data, cv2.IMREAD_REDUCED_COLOR_4)
+            if image is None:
+                log.warning("page thumbnail could not be decoded")
+                return None
+            height, width = image.shape[:2]
+            texture = Texture.create(size=(width, height), colorfmt="bgr")
+            texture.blit_buffer(image.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
+            texture.flip_vertical()
+            thumbs[page.sha256] = texture
+        return thumbs[page.sha256]
 
     def type_text(self, doc_type: str, *_deps: Any) -> str:
         """'Payslip' in the visitor's language."""
