@@ -19,6 +19,10 @@ import numpy as np
 from accessibility.languages import get_language
 
 VOLUME_STEPS_DB: tuple[float, ...] = (-24.0, -18.0, -12.0, -6.0, 0.0, 6.0)
+DEFAULT_VOLUME_STEP = 3
+# Speaking rate as a share of each language's usual rate; the middle step is the default.
+RATE_FACTORS: tuple[float, ...] = (0.6, 0.75, 0.9, 1.0, 1.2, 1.45)
+DEFAULT_RATE_STEP = 3
 REFERENCE_PEAK_DBFS = -6.0
 ESPEAK = "espeak-ng"
 MAX_TEXT_CHARS = 2000
@@ -33,15 +37,19 @@ class AudioError(Exception):
 
 
 def synthesize_wav(text: str, lang: str, *, timeout_s: float = 10.0,
-                   espeak: str = ESPEAK) -> bytes:
-    """Speak ``text`` in ``lang`` with espeak-ng and return the WAV file's bytes."""
+                   espeak: str = ESPEAK, rate_factor: float = 1.0) -> bytes:
+    """Speak ``text`` in ``lang`` with espeak-ng and return the WAV file's bytes.
+
+    ``rate_factor`` scales the language's usual speaking rate (EN 301 549 5.1.3.12).
+    """
     if not text.strip():
         raise AudioError("empty_text")
     language = get_language(lang)
     exe = shutil.which(espeak)
     if exe is None:
         raise AudioError("espeak_missing")
-    cmd = [exe, "-v", language.espeak_voice, "-s", str(language.speech_rate_wpm),
+    wpm = max(80, min(450, round(language.speech_rate_wpm * rate_factor)))
+    cmd = [exe, "-v", language.espeak_voice, "-s", str(wpm),
            "-b", "1", "--stdout"]
     try:
         # Text goes through stdin: a text starting with "-" can never become an option.

@@ -18,6 +18,9 @@ STOP = "Stop"
 LOUDER = "Louder"
 QUIETER = "Quieter"
 VOLUME_STEP = "Volume {step} of {steps}"
+SLOWER = "Speak slower"
+FASTER = "Speak faster"
+RATE_STEP = "Speaking speed {step} of {steps}"
 SPEECH_UNAVAILABLE = "Speech output is not available on this terminal. Please ask the staff."
 HEADSET_HINT = "Plug headphones into the socket below the screen to hear the text."
 TEXT_SIZE = "Text size"
@@ -36,6 +39,9 @@ ACCESSIBILITY_MSGIDS: tuple[str, ...] = (
     "Louder",
     "Quieter",
     "Volume {step} of {steps}",
+    "Speak slower",
+    "Speak faster",
+    "Speaking speed {step} of {steps}",
     "Speech output is not available on this terminal. Please ask the staff.",
     "Plug headphones into the socket below the screen to hear the text.",
     "Text size",

@@ -5,7 +5,9 @@ and plays through ``aplay`` (an ALSA device such as the headset jack) or ``papla
 worker thread, so the UI never waits; the player is a subprocess that ``pause``/``resume``
 stop and continue (SIGSTOP/SIGCONT) and ``stop`` kills. With no audio device the engine says
 so in ``check()`` and stays silent instead of failing. ``RecordingSpeech`` records what it
-was asked to say, for tests and the simulated kiosk.
+was asked to say, for tests and the simulated kiosk (``accessibility.speech_recording``).
+The speaking rate has six steps (``RATE_FACTORS``, EN 301 549 5.1.3.12), the volume six
+steps 6 dB apart (8.2.1.2).
 
 Customer numbers are spoken digit by digit (``spoken_customer_number``); PINs never
 (``spoken_pin``). Spoken texts are never logged.
@@ -23,13 +25,16 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from accessibility import messages
 from accessibility.audio import (
+    DEFAULT_RATE_STEP,
+    DEFAULT_VOLUME_STEP,
     ESPEAK,
+    RATE_FACTORS,
     VOLUME_STEPS_DB,
     AudioError,
     apply_volume,
@@ -48,8 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_VOLUME_STEP = 3
-MAX_RECORDS = 1000
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,14 @@ class SpeechOutput(Protocol):
     def set_volume_step(self, step: int) -> None:
         """Choose a volume step (index into ``volume_steps``)."""
 
+    @property
+    def rate_step(self) -> int:
+        """Index of the current speaking-rate step (into ``RATE_FACTORS``)."""
+        ...
+
+    def set_rate_step(self, step: int) -> None:
+        """Choose a speaking-rate step; applies from the next utterance on."""
+
     def check(self) -> SpeechStatus:
         """Report whether speech output works here."""
 
@@ -101,9 +112,9 @@ class SpeechOutput(Protocol):
         """Stop and release the engine."""
 
 
-def _check_step(step: int, steps: tuple[float, ...]) -> int:
+def _check_step(step: int, steps: tuple[float, ...], what: str = "volume") -> int:
     if not isinstance(step, int) or not 0 <= step < len(steps):
-        raise ValueError(f"volume step must be 0..{len(steps) - 1}, got {step!r}")
+        raise ValueError(f"{what} step must be 0..{len(steps) - 1}, got {step!r}")
     return step
 
 
@@ -116,68 +127,6 @@ def spoken_customer_number(number: str, lang: str) -> str:
 def spoken_pin(lang: str) -> str:
     """The fixed phrase said instead of a PIN: digits are never spoken."""
     return translate(lang, messages.PIN_ENTERED)
-
-
-@dataclass
-class RecordingSpeech:
-    """Simulated speech output: records every call; ``spoken`` holds (text, lang, step)."""
-
-    available: bool = True
-    spoken: list[tuple[str, str, int]] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
-    paused: bool = False
-    volume_step: int = DEFAULT_VOLUME_STEP
-    volume_steps: tuple[float, ...] = VOLUME_STEPS_DB
-
-    def speak(self, text: str, lang: str) -> None:
-        """Record ``text`` as said in ``lang`` at the current volume step."""
-        get_language(lang)
-        self.calls.append("speak")
-        self.paused = False
-        self.spoken.append((strip_marks(text), lang, self.volume_step))
-        del self.spoken[:-MAX_RECORDS]  # a long-running silent kiosk must not grow forever
-        del self.calls[:-MAX_RECORDS]
-
-    def pause(self) -> None:
-        """Record a pause."""
-        self.calls.append("pause")
-        self.paused = True
-
-    def resume(self) -> None:
-        """Record a resume."""
-        self.calls.append("resume")
-        self.paused = False
-
-    def stop(self) -> None:
-        """Record a stop."""
-        self.calls.append("stop")
-        self.paused = False
-
-    def repeat(self) -> None:
-        """Say the last text again (recorded as a new utterance)."""
-        self.calls.append("repeat")
-        if self.spoken:
-            text, lang, _ = self.spoken[-1]
-            self.spoken.append((text, lang, self.volume_step))
-
-    def set_volume_step(self, step: int) -> None:
-        """Record a volume change."""
-        self.volume_step = _check_step(step, self.volume_steps)
-        self.calls.append(f"volume:{step}")
-        del self.calls[:-MAX_RECORDS]
-
-    def check(self) -> SpeechStatus:
-        """Report the scripted availability."""
-        return SpeechStatus(self.available, "ok" if self.available else "simulated_off")
-
-    def close(self) -> None:
-        """Record closing."""
-        self.calls.append("close")
-
-    @property
-    def last_text(self) -> str | None:
-        """The text said last, or None."""
-        return self.spoken[-1][0] if self.spoken else None
 
 
 @dataclass(frozen=True)
@@ -198,6 +147,7 @@ class EspeakSpeech:
         self._player = find_player(player)
         self._steps = volume_steps
         self._step = _check_step(volume_step, volume_steps)
+        self._rate_step = DEFAULT_RATE_STEP
         self._synth_timeout_s = synth_timeout_s
         self._espeak = espeak
         self._scratch = Path(tempfile.mkdtemp(prefix="kiosk-speech-"))
@@ -293,6 +243,15 @@ class EspeakSpeech:
         """Choose a volume step; applies from the next utterance on."""
         self._step = _check_step(step, self._steps)
 
+    @property
+    def rate_step(self) -> int:
+        """Index of the current speaking-rate step."""
+        return self._rate_step
+
+    def set_rate_step(self, step: int) -> None:
+        """Choose a speaking-rate step; applies from the next utterance on."""
+        self._rate_step = _check_step(step, RATE_FACTORS, "rate")
+
     def close(self) -> None:
         """Stop speaking, end the worker thread and delete the scratch folder."""
         with self._lock:
@@ -346,7 +305,7 @@ class EspeakSpeech:
         if not status.available or self._player is None:
             return  # silent terminal: nothing to play, nothing to crash
         wav = synthesize_wav(utterance.text, utterance.lang, timeout_s=self._synth_timeout_s,
-                             espeak=self._espeak)
+                             espeak=self._espeak, rate_factor=RATE_FACTORS[self._rate_step])
         wav = apply_volume(wav, self._steps[self._step])
         path = self._scratch / f"utt-{utterance.generation}.wav"
         path.write_bytes(wav)
@@ -421,3 +380,9 @@ def make_speech(config: AccessibilityConfig, *, device: str | None = None,
         log.warning("espeak-ng is not installed; speech output is silent")
         return RecordingSpeech(available=False, volume_step=config.volume_step)
     return EspeakSpeech(device=device, player=player, volume_step=config.volume_step)
+
+
+from accessibility.speech_recording import RecordingSpeech  # noqa: E402 - public re-export
+
+__all__ = ["EspeakSpeech", "RecordingSpeech", "SpeechOutput", "SpeechStatus", "make_speech",
+           "spoken_customer_number", "spoken_pin"]

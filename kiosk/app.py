@@ -192,6 +192,16 @@ class KioskApp(App):
         speech.speak(self.tr_plain("Volume {step} of {steps}", step=step + 1,
                                    steps=len(speech.volume_steps)), self.lang)
 
+    def change_rate(self, delta: int) -> None:
+        """One speaking-rate step slower or faster (EN 301 549 5.1.3.12)."""
+        from accessibility.audio import RATE_FACTORS
+
+        speech = self.services.speech
+        step = min(len(RATE_FACTORS) - 1, max(0, speech.rate_step + delta))
+        speech.set_rate_step(step)
+        speech.speak(self.tr_plain("Speaking speed {step} of {steps}", step=step + 1,
+                                   steps=len(RATE_FACTORS)), self.lang)
+
     def read_aloud(self) -> None:
         """Speak the current screen in the visitor's language."""
         screen = self.manager.current_screen if self.manager else None

@@ -224,3 +224,22 @@ def test_make_speech_follows_the_config() -> None:
     assert AccessibilityConfig.model_fields["volume_step"].metadata  # ge/le bounds present
     for step in range(len(VOLUME_STEPS_DB)):
         AccessibilityConfig(volume_step=step)
+
+
+def test_speaking_rate_steps_change_the_real_speech_duration() -> None:
+    """EN 301 549 5.1.3.12: the visitor can slow speech down (and speed it up)."""
+    from accessibility.audio import RATE_FACTORS
+
+    text = "Bitte legen Sie die Seite flach unter die Kamera."
+    slow = wav_duration_s(synthesize_wav(text, "de", rate_factor=RATE_FACTORS[0]))
+    usual = wav_duration_s(synthesize_wav(text, "de"))
+    fast = wav_duration_s(synthesize_wav(text, "de", rate_factor=RATE_FACTORS[-1]))
+    assert slow > usual * 1.3 and fast < usual * 0.85
+
+
+def test_rate_step_is_recorded_and_checked() -> None:
+    speech = RecordingSpeech()
+    speech.set_rate_step(0)
+    assert speech.rate_step == 0 and speech.calls[-1] == "rate:0"
+    with pytest.raises(ValueError):
+        speech.set_rate_step(99)

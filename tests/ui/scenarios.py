@@ -183,10 +183,49 @@ async def all_screens(ui: UiDriver) -> dict[str, Any]:
             "touch_px": app.touch_px}
 
 
+async def overlays(ui: UiDriver) -> dict[str, Any]:
+    """Every overlay (language list, options, inactivity warning, end, staff PIN) over the
+    identify screen, in every requested language and text size."""
+    from kiosk.screens.flows import prepare_screen
+    from tests.ui.layout_checks import clipped_labels, small_targets
+
+    app, session = ui.app, ui.app.session
+    views = app.overlays
+    openers = {"language_picker": (views.language, views.open_language_picker),
+               "options": (views.options, views.open_options),
+               "timeout_warning": (views.timeout, lambda: views.timeout.open()),
+               "confirm_end": (views.end, views.confirm_end),
+               "staff_pin": (views.staff, views.staff_unlock)}
+    prepare_screen(app, "identify", "de", 1.0, "default")
+    await ui.wait_for(lambda: app.root.current == "identify")
+    problems: dict[str, list[str]] = {}
+    shots = 0
+    for lang in OPTIONS["langs"]:
+        for scale in OPTIONS["scales"]:
+            session.presentation.language = lang
+            session.presentation.text_scale = scale
+            session.redraw()
+            for name, (view, open_view) in openers.items():
+                open_view()
+                await ui.frames(6)
+                key = f"overlay-{name}-{lang}-{int(scale * 100)}"
+                await ui.shot(key)
+                shots += 1
+                found = clipped_labels(view) + small_targets(view, app.touch_px)
+                if view.y < -1 or view.top > view.get_parent_window().height + 1:
+                    found.append(f"overlay {view.height:.0f} px high leaves the window")
+                if found:
+                    problems[key] = found
+                view.dismiss(animation=False)
+                await ui.frames(2)
+    return {"shots": shots, "problems": problems}
+
+
 OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default"}
 
 SCENARIOS: dict[str, Scenario] = {
     "upload_flow": upload_flow, "all_screens": all_screens, "keyboard_flow": keyboard_flow,
+    "overlays": overlays,
 }
 
 

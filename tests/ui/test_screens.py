@@ -74,6 +74,13 @@ def test_right_to_left_screen_reads_back_as_the_catalog_text(
         assert best >= 0.85, f"{msgid!r} in {lang}: best match {best:.2f} in {ocr!r}"
 
 
+def test_every_overlay_in_every_language_and_size(agent_data: Path) -> None:
+    result = run_scenario("overlays", agent_data, ARTIFACTS / "overlays",
+                          "--langs", ",".join(LANGUAGE_CODES), "--scales", "1.0,2.0")
+    assert result["shots"] == 5 * len(LANGUAGE_CODES) * 2
+    assert result["problems"] == {}
+
+
 def test_high_contrast_theme_renders_without_problems(agent_data: Path) -> None:
     result = run_scenario("all_screens", agent_data, ARTIFACTS / "high-contrast",
                           "--langs", "de,ar", "--scales", "2.0", "--theme", "high_contrast")
