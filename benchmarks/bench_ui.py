@@ -53,9 +53,6 @@ def probe(sessions: int, t0: float, out: Path) -> None:
     session = Session(config, time.monotonic, data / "session")
     app = KioskApp(session, services)
     result: dict[str, object] = {}
-    from scanning.synthetic import make_case
-
-    page_bytes = make_case("good", seed=7).jpeg  # a real photographed page, as the camera gives
     transitions: list[float] = []
     by_step: dict[str, list[float]] = {}
 
@@ -69,6 +66,9 @@ def probe(sessions: int, t0: float, out: Path) -> None:
 
     def run_sessions(_dt: float) -> None:
         result["rss_after_start_mb"] = rss_mb()
+        from scanning.synthetic import make_case
+
+        page_bytes = make_case("good", seed=7).jpeg  # a real photographed page (after start)
         language = config.site.customer_number_formats[0].example
         for index in range(sessions):
             steps = [

@@ -74,7 +74,8 @@ class DocumentsScreen(KioskScreen):
         self.identity = doc.document_type == "identity_document"
         self.keep_copy = doc.keep_identity_copy
         self.document_count = len(self.session.data.documents)
-        self._build_type_buttons()
+        if self.choosing_type:
+            self._build_type_buttons()
         rows = self.ids.pages
         rows.clear_widgets()
         for index, page in enumerate(doc.pages):
@@ -111,6 +112,13 @@ class DocumentsScreen(KioskScreen):
     def type_text(self, doc_type: str, *_deps: Any) -> str:
         """'Payslip' in the visitor's language."""
         return self.app.tr(DOCUMENT_TYPE_TEXTS.get(doc_type, DOCUMENT_TYPE_TEXTS["other"]))
+
+    def on_choosing_type(self, *_args: Any) -> None:
+        """The type list is built only when the visitor opens it (saves a redraw per visit)."""
+        if self.choosing_type:
+            self._build_type_buttons()
+        else:
+            self.ids.types.clear_widgets()
 
     def _build_type_buttons(self) -> None:
         grid = self.ids.types
