@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -93,13 +93,16 @@ class CaptureController:
             self.camera.open()
             self._open = True
             self._preview_state = PreviewState()
+            self._latest = None  # never show the previous visitor's last frame
 
     def stop(self) -> None:
         """Close the camera when the capture screen is left."""
         if self._open:
             self._open = False
             if self._preview_future is not None:
-                self._preview_future.cancel()
+                self._preview_future.cancel()  # a running analysis finishes unseen
+                self._preview_future = None
+            self._latest = None
             self.camera.close()
 
     def _analyse_next(self) -> PreviewUpdate:
@@ -121,6 +124,8 @@ class CaptureController:
             except (CameraFrameError, DeviceError) as exc:
                 self.last_error = exc.code
                 log.warning("preview frame failed: %s", exc.code)
+            except CancelledError:
+                pass  # left over from a closed preview: just start the next analysis
             future = None
         if future is None and self._open:
             self._preview_future = self._preview_pool.submit(self._analyse_next)

@@ -9,6 +9,7 @@ from kivy.uix.screenmanager import Screen
 
 from accessibility.bidi_text import strip_marks
 from kiosk.session.states import Event
+from kiosk.widgets import render_stale_labels
 from kiosk.widgets.frame import KioskFrame  # noqa: F401 - registers the frame for the .kv files
 
 if TYPE_CHECKING:
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 
 class KioskScreen(Screen):
     """A screen shows session state and forwards the visitor's actions; no I/O of its own."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fbind("parent", render_stale_labels)  # texts changed while the screen was hidden
 
     @property
     def app(self) -> KioskApp:

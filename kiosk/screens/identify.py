@@ -34,7 +34,9 @@ class IdentifyScreen(KioskScreen):
         """Start empty (a number is never shown to the next person)."""
         self.typed = self.session.data.customer_number or ""
         self.problem = ""
-        self.build_keys()
+        self.letters = False  # each visitor starts on the digit keys
+        if not self.ids.keypad.children:  # keys do not depend on the language: built once
+            self.build_keys()
 
     def on_letters(self, *_args: object) -> None:
         """Switch between digit and letter keys."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -20,7 +21,38 @@ from kivy.uix.label import Label
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
 
 
-class KLabel(Label):
+class LazyLabel(Label):
+    """A label that re-renders its text only while it is on the window.
+
+    A language or text-size change touches every label of every screen; rendering the
+    hidden ones would cost hundreds of milliseconds per change. Hidden labels are marked
+    stale instead and rendered by ``render_stale_labels`` when their screen or panel opens.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._texture_stale = False
+        self._trigger_texture = Clock.create_trigger(self._texture_update_if_shown, -1)
+
+    def _texture_update_if_shown(self, *_args: object) -> None:
+        if self.get_root_window() is None:
+            self._texture_stale = True
+            return
+        self._texture_stale = False
+        self.texture_update()
+
+
+def render_stale_labels(root: object, *_args: object) -> None:
+    """Render every label under ``root`` that changed while it was hidden (call on show)."""
+    if getattr(root, "parent", None) is None:
+        return
+    for widget in root.walk(restrict=True):  # type: ignore[attr-defined]
+        if isinstance(widget, LazyLabel) and widget._texture_stale:
+            widget._texture_stale = False
+            widget.texture_update()
+
+
+class KLabel(LazyLabel):
     """A themed, wrapping label whose height follows its text."""
 
     role = StringProperty("body")
@@ -56,6 +88,9 @@ class KButton(ButtonBehavior, DirectionalBox):
 
     text = StringProperty("")
     icon = StringProperty("")
+    # Mirror the icon (arrows in right-to-left) by drawing, not by changing its glyph: a new
+    # glyph of the same size rewrites the texture on screen, which stalls the GL driver.
+    mirror_icon = BooleanProperty(False)
     role = StringProperty("secondary")
     selected = BooleanProperty(False)
     focused = BooleanProperty(False)

@@ -17,7 +17,7 @@ from kivy.uix.modalview import ModalView
 
 from accessibility.bidi_text import font_for, prepare_for_label
 from accessibility.languages import get_language
-from kiosk.widgets import KButton
+from kiosk.widgets import KButton, render_stale_labels
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -29,6 +29,10 @@ class KioskOverlay(ModalView):
     """A modal panel styled by the theme; never dismissed by touching outside by accident."""
 
     kiosk = ObjectProperty(None)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fbind("parent", render_stale_labels)  # texts changed while the panel was closed
 
 
 class LanguagePicker(KioskOverlay):
