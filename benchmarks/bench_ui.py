@@ -32,6 +32,14 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def leak_trend(rss: list[float]) -> float:
+    """Least-squares slope of RSS over the second half of the sessions, in MB per 100."""
+    half = rss[len(rss) // 2:]
+    if len(half) < 2:
+        return float("nan")
+    return statistics.linear_regression(range(len(half)), half).slope * 100
+
+
 def probe(sessions: int, t0: float, out: Path, page: Path) -> None:
     """Child: start the app, time the first frame, then run sessions through the UI."""
     sys.path.insert(0, str(ROOT))
@@ -54,6 +62,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path) -> None:
     app = KioskApp(session, services)
     result: dict[str, object] = {}
     transitions: list[float] = []
+    rss_per_session: list[float] = []
     by_step: dict[str, list[float]] = {}
 
     def flip_time(action: object) -> float:
@@ -87,11 +96,11 @@ def probe(sessions: int, t0: float, out: Path, page: Path) -> None:
                 elapsed = flip_time(step)
                 transitions.append(elapsed)
                 by_step.setdefault(name, []).append(elapsed * 1000)
-            if index == 9:
-                result["rss_after_10_sessions_mb"] = rss_mb()
+            rss_per_session.append(rss_mb())
             if os.environ.get("BENCH_UI_TRACE"):
-                print(f"session {index + 1}: RSS {rss_mb():.0f} MB", file=sys.stderr)
+                print(f"session {index + 1}: RSS {rss_per_session[-1]:.0f} MB", file=sys.stderr)
         result["rss_after_sessions_mb"] = rss_mb()
+        result["rss_per_session_mb"] = rss_per_session
         result["transitions_ms"] = [t * 1000 for t in transitions]
         result["by_step_ms"] = by_step
         app.stop()
@@ -135,7 +144,7 @@ def main() -> None:
         page.unlink(missing_ok=True)
     ms = sorted(r["transitions_ms"])
     p95 = ms[int(len(ms) * 0.95)]
-    growth = r["rss_after_sessions_mb"] - r["rss_after_10_sessions_mb"]
+    trend = leak_trend(r["rss_per_session_mb"])
     growth_all = r["rss_after_sessions_mb"] - r["rss_after_start_mb"]
     print(f"start to first frame of attract screen : {r['first_frame_s']:.2f} s "
           "(target ≤ 3 s)")
@@ -143,8 +152,11 @@ def main() -> None:
           "(target ≤ 300 MB)")
     after = r["rss_after_sessions_mb"]
     print(f"RSS after {args.sessions} sessions                : {after:.0f} MB")
-    print(f"RSS growth start → {args.sessions} sessions       : {growth_all:+.1f} MB")
-    print(f"RSS growth session 10 → {args.sessions} (warm)    : {growth:+.1f} MB  (target ≤ 10 MB)")
+    print(f"RSS growth start → {args.sessions} sessions       : {growth_all:+.1f} MB  "
+          "(target ≤ 10 MB)")
+    print(f"RSS peak during the sessions            : {max(r['rss_per_session_mb']):.0f} MB")
+    print(f"RSS trend over the second half          : {trend:+.1f} MB per 100 sessions "
+          "(least squares: a steady leak shows here)")
     print(f"screen transition, action → frame      : median {statistics.median(ms):.1f} ms, "
           f"p95 {p95:.1f} ms, max {ms[-1]:.1f} ms over {len(ms)}  (target ≤ 100 ms)")
     for name, values in r["by_step_ms"].items():

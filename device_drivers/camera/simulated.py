@@ -44,6 +44,8 @@ class SimulatedCamera:
         self.calls: list[str] = []
         self.is_open = False
         self.unplugged = False
+        self._preview: np.ndarray | None = None
+        self._preview_source: np.ndarray | Path | None = None
 
     @classmethod
     def with_samples(cls, sample_dir: Path | None = None) -> SimulatedCamera:
@@ -71,7 +73,7 @@ class SimulatedCamera:
         self._items.extend(paths)
         self._use_samples = False
 
-    def _current(self) -> np.ndarray:
+    def _current_item(self) -> np.ndarray | Path:
         if not self.is_open:
             raise DeviceUnavailable("camera is not open")
         if self._use_samples:
@@ -87,11 +89,15 @@ class SimulatedCamera:
                 self.is_open, self.unplugged = False, True
                 raise DeviceUnavailable("simulated: camera unplugged")
             raise CameraFrameError("simulated: empty frame")
+        return item
+
+    @staticmethod
+    def _decode(item: np.ndarray | Path) -> np.ndarray:
+        """Image files are decoded when needed, not kept: a 12-megapixel photo is 36 MB."""
         if isinstance(item, Path):
             image = cv2.imread(str(item), cv2.IMREAD_COLOR)
             if image is None:
                 raise CameraFrameError("sample image unreadable")
-            self._items[0] = image
             return image
         return item
 
@@ -101,19 +107,25 @@ class SimulatedCamera:
         self.is_open = True
 
     def read_frame(self) -> np.ndarray:
-        """A downscaled copy of the current image."""
+        """A downscaled copy of the current image (made once per image, like a camera's
+        separate preview stream)."""
         self.calls.append("read_frame")
-        image = self._current()
-        scale = self.preview_width / image.shape[1]
-        if scale < 1:
-            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        return image
+        item = self._current_item()
+        if self._preview_source is not item:
+            image = self._decode(item)
+            scale = self.preview_width / image.shape[1]
+            if scale < 1:
+                image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            self._preview, self._preview_source = image, item
+        assert self._preview is not None
+        return self._preview.copy()
 
     def capture_still(self) -> np.ndarray:
         """The current image at full resolution; then advance to the next."""
         self.calls.append("capture_still")
-        image = self._current().copy()
-        item = self._items.popleft()
+        item = self._current_item()
+        image = self._decode(item).copy()
+        self._items.popleft()
         if self.cycle:
             self._items.append(item)
         return image
