@@ -18,17 +18,27 @@ class LanguageScreen(KioskScreen):
     """Pick the language of the session (changeable later from every screen)."""
 
     def on_pre_enter(self, *_args: object) -> None:
-        """Fill the grid with the offered languages."""
+        """Show the offered languages (built once: the names do not change), mark the current."""
         grid = self.ids.grid
-        grid.clear_widgets()
-        for code in self.session.config.accessibility.languages:
-            language = get_language(code)
-            button = KButton(text=prepare_for_label(language.native_name, code), action=code,
-                             selected=code == self.app.lang)
-            button.ids.btn_label.font_name = font_for(code)
-            button.speech_lang = code  # each language's name is spoken in that language
-            button.bind(on_release=lambda _b, c=code: self.session.choose_language(c))
-            grid.add_widget(button)
+        codes = list(self.session.config.accessibility.languages)
+        if [button.action for button in reversed(grid.children)] != codes:
+            grid.clear_widgets()
+            for code in codes:
+                button = KButton(text=prepare_for_label(get_language(code).native_name, code),
+                                 action=code, font=font_for(code))
+                button.speech_lang = code  # each language's name is spoken in that language
+                button.bind(on_release=lambda _b, c=code: self.session.choose_language(c))
+                grid.add_widget(button)
+        self._mark_current()
+
+    def on_session_change(self, what: str) -> None:
+        """The language was changed from the top bar: move the mark."""
+        if what == "presentation":
+            self._mark_current()
+
+    def _mark_current(self) -> None:
+        for button in self.ids.grid.children:
+            button.selected = button.action == self.app.lang
 
     def extra_spoken_text(self) -> list[str]:
         """The language names."""

@@ -18,7 +18,10 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
+from kiosk.widgets.text_extents import install_extents_memo
+
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
+install_extents_memo()
 
 
 class LazyLabel(Label):
@@ -91,6 +94,7 @@ class KButton(ButtonBehavior, DirectionalBox):
     # Mirror the icon (arrows in right-to-left) by drawing, not by changing its glyph: a new
     # glyph of the same size rewrites the texture on screen, which stalls the GL driver.
     mirror_icon = BooleanProperty(False)
+    font = StringProperty("")  # a fixed font for the text (a language's own name); else app.font
     role = StringProperty("secondary")
     selected = BooleanProperty(False)
     focused = BooleanProperty(False)

@@ -45,8 +45,7 @@ class LanguagePicker(KioskOverlay):
         app = self.kiosk
         for code in app.session.config.accessibility.languages:
             button = KButton(text=prepare_for_label(get_language(code).native_name, code),
-                             selected=code == app.lang, action=code)
-            button.ids.btn_label.font_name = font_for(code)
+                             selected=code == app.lang, action=code, font=font_for(code))
             button.bind(on_release=lambda _b, c=code: self.pick(c))
             grid.add_widget(button)
 
