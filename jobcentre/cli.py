@@ -11,6 +11,7 @@ import argparse
 import errno
 import json
 import logging
+import os
 import socket
 import sys
 from collections.abc import Sequence
@@ -256,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
