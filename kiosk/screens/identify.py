@@ -78,6 +78,8 @@ class IdentifyScreen(KioskScreen):
         result = self.session.identify(self.typed)
         if not result.ok and result.problem is not None:
             self.problem = result.problem
+            if self.session.presentation.speech:
+                self.app.read_aloud()  # the problem is spoken as soon as it is shown
 
     def problem_text(self, problem: str) -> str:
         """The translated sentence for a problem code, with the site's example."""

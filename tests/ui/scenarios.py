@@ -58,9 +58,11 @@ async def upload_flow(ui: UiDriver) -> dict[str, Any]:
     await arrive("language")
     await ui.tap("de")
     await arrive("identify")
+    session.toggle("speech")  # "speak everything" from the options panel
     await type_number(ui, "123A45678")  # one digit short: a clear message, no progress
     await ui.tap("next")
     problem = session.data.number_problem.problem if session.data.number_problem else None
+    typo_spoken = app.services.speech.last_text
     await ui.shot("identify-typo")
     await ui.tap("key_9")
     await ui.tap("next")
@@ -85,7 +87,8 @@ async def upload_flow(ui: UiDriver) -> dict[str, Any]:
     await arrive("goodbye")
     await ui.tap("next")
     await arrive("attract")
-    return {"screens": seen, "typo_problem": problem, "verdict": verdict,
+    return {"screens": seen, "typo_problem": problem, "typo_spoken": typo_spoken,
+            "verdict": verdict,
             "receipt_number": receipt_number, "printed": receipt.printed,
             "customer_number_after": session.data.customer_number}
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from accessibility.i18n import translate
+from kiosk.session.customer_number import PROBLEM_MESSAGES
 from tests.ui.conftest import ARTIFACTS, run_scenario
 
 pytestmark = pytest.mark.ui
@@ -17,6 +19,8 @@ def test_upload_flow_attract_to_goodbye_wipes_the_session(agent_data: Path) -> N
     assert result["screens"] == ["attract", "language", "identify", "choose_task", "capture",
                                  "documents", "summary", "receipt", "goodbye", "attract"]
     assert result["typo_problem"] == "too_short"
+    too_short = translate("de", PROBLEM_MESSAGES["too_short"])
+    assert too_short in result["typo_spoken"], result["typo_spoken"]  # spoken when shown
     assert result["verdict"]["accepted"], result["verdict"]
     assert result["receipt_number"].startswith("kiosk-dev-01-")
     assert result["printed"] is True
