@@ -219,8 +219,14 @@ class KioskApp(App):
     # -- kiosk lock-down -------------------------------------------------------------------
     def _on_key_down(self, _window: Any, key: int, _scancode: int, _text: Any,
                      modifiers: list[str] | None = None) -> bool:
-        """Keypad/keyboard: the screen first (typing), then focus navigation."""
+        """Keypad/keyboard: the screen first (typing), then focus navigation.
+
+        The first key of a session switches read-aloud on: the keypad is how people who
+        cannot see the screen use the kiosk (the next visitor starts with it off again).
+        """
         self.on_visitor_activity()
+        if not self.session.presentation.speech:
+            self.session.toggle("speech")
         overlay_open = any(w is not self.root for w in Window.children)
         screen = self.manager.current_screen if self.manager else None
         if not overlay_open and screen is not None and screen.on_key(key):

@@ -79,6 +79,8 @@ class ReceiptScreen(KioskScreen):
         self.session.data.submission = submission
         if self.manager is not None and self.manager.current == self.name:
             self._show(submission)
+            if self.session.presentation.speech:
+                self.app.read_aloud()  # printed, or why not and what to do instead
 
     def state_text(self, states: list[Any], *_deps: Any) -> str:
         """One line per document: type, pages, where it is."""

@@ -139,6 +139,8 @@ async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
     await arrive("receipt")
     receipt = app.root.get_screen("receipt")
     await ui.wait_for(lambda: not receipt.printing, timeout_s=60)
+    await ui.frames(3)
+    print_state = receipt.print_text(receipt.printing, receipt.printed)
     await press("next")
     await arrive("goodbye")
     await press("next")
@@ -148,7 +150,8 @@ async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
             "languages": sorted({lang for _t, lang, _s in after_choice}),
             "language_names": {text: lang for text, lang, _s in spoken_before_choice
                                if lang != "de"},
-            "spoken_number": spoken_number, "receipt_number": receipt.receipt_number}
+            "spoken_number": spoken_number, "receipt_number": receipt.receipt_number,
+            "print_state": print_state}
 
 
 async def all_screens(ui: UiDriver) -> dict[str, Any]:

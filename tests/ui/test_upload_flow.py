@@ -49,3 +49,5 @@ def test_upload_flow_with_keys_only_and_spoken_focus(agent_data: Path) -> None:
     number = result["spoken_number"]
     assert "1, 2, 3, A, 4, 5, 6, 7, 8, 9" in number
     assert len(result["spoken"]) >= 10  # every focused control was announced
+    # When the printer has answered, its outcome is said (printed, or what to do instead).
+    assert any(result["print_state"] in text for text in result["spoken"]), result["print_state"]
