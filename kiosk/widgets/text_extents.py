@@ -5,6 +5,9 @@ does so again each time a label re-renders: after a language or text-size change
 most of the cost of a screen change. Widths depend only on the font object (one per font
 file and size, cached by Kivy for the process), the bbox option and the text, so they are
 remembered here, up to a bound.
+
+Words with digits are never remembered: customer numbers, receipt numbers and dates are a
+visitor's data and must not outlive the session, not even as a width table's keys.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ def install_extents_memo() -> bool:
     measure = CoreLabel.get_extents
 
     def get_extents(self: Any, text: str) -> tuple[int, int]:
+        if any(char.isdigit() for char in text):
+            return measure(self, text)
         font = self._select_font()
         key = (id(font), bool(self.options["limit_render_to_text_bbox"]), text)
         size = _widths.get(key)

@@ -1,5 +1,5 @@
-"""The word-width memo gives exactly Pillow's widths, per font and size (in a child process,
-so this test process never imports Kivy)."""
+"""The word-width memo gives exactly Pillow's widths, per font and size, and never keeps a
+word with digits (in a child process, so this test process never imports Kivy)."""
 
 from __future__ import annotations
 
@@ -23,15 +23,17 @@ def widths():
     for lang, size in (("de", 20), ("de", 40), ("ar", 20), ("ar", 40)):
         label = CoreLabel(font_name=font_for(lang), font_size=size)
         label.resolve_font_name()
-        for word in ("Kundennummer", "\u0627\u0644\u0639\u0631\u0628\u064a\u0629"):
+        for word in ("Kundennummer", "\u0627\u0644\u0639\u0631\u0628\u064a\u0629", "123A4567"):
             out.append(list(label.get_extents(word)))
     return out
 
 plain = widths()
 installed = install_extents_memo()
 first, second = widths(), widths()
+from kiosk.widgets import text_extents
 print(json.dumps({"installed": installed, "plain": plain, "first": first, "second": second,
-                  "memo": CoreLabel._kiosk_extents_memo}))
+                  "memo": CoreLabel._kiosk_extents_memo,
+                  "kept": sorted({key[2] for key in text_extents._widths})}))
 """
 
 
@@ -41,5 +43,7 @@ def test_memo_returns_pillow_widths_per_font_and_size() -> None:
     data = json.loads(result.stdout.strip().splitlines()[-1])
     assert data["installed"] and data["memo"]
     assert data["first"] == data["plain"] and data["second"] == data["plain"]
-    de_small, de_large = data["plain"][0], data["plain"][2]
+    de_small, de_large = data["plain"][0], data["plain"][3]
     assert de_large[0] > de_small[0]  # sizes are not confused by the memo
+    assert "123A4567" not in data["kept"]  # a visitor's numbers are never kept
+    assert "Kundennummer" in data["kept"]
