@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
@@ -52,11 +53,9 @@ def probe(sessions: int, t0: float, out: Path, page: Path) -> None:
     from kiosk.kivy_env import prepare_kivy_environment
 
     prepare_kivy_environment(headless=True, size=(1280, 800))
-    from kivy.base import EventLoop
-    from kivy.clock import Clock
-
     from config.loader import load_config
     from kiosk.app import KioskApp
+    from kiosk.screens.frame_driver import run_driven
     from kiosk.services import build_services
     from kiosk.session.session import Session
     from kiosk.session.states import Event
@@ -71,15 +70,14 @@ def probe(sessions: int, t0: float, out: Path, page: Path) -> None:
     rss_per_session: list[float] = []
     by_step: dict[str, list[float]] = {}
 
-    def flip_time(action: object) -> float:
-        """Seconds from an action until the next frame is on screen."""
-        start = time.perf_counter()
-        if callable(action):
+    def run_sessions(next_frame: Callable[[], None]) -> None:
+        def flip_time(action: Callable[[], object]) -> float:
+            """Seconds from an action until the next frame is on screen."""
+            start = time.perf_counter()
             action()
-        EventLoop.idle()  # one full frame: clock, layout, draw, flip
-        return time.perf_counter() - start
+            next_frame()
+            return time.perf_counter() - start
 
-    def run_sessions(_dt: float) -> None:
         result["rss_after_start_mb"] = rss_mb()
         page_bytes = page.read_bytes()  # a rectified page, made by the parent process
         with Image.open(page) as picture:
@@ -111,14 +109,8 @@ def probe(sessions: int, t0: float, out: Path, page: Path) -> None:
         result["rss_per_session_mb"] = rss_per_session
         result["transitions_ms"] = [t * 1000 for t in transitions]
         result["by_step_ms"] = by_step
-        app.stop()
 
-    def first_frame(_dt: float) -> None:
-        result["first_frame_s"] = time.time() - t0
-        Clock.schedule_once(run_sessions, 0.2)
-
-    Clock.schedule_once(first_frame, 0)
-    app.run()
+    result["first_frame_s"] = run_driven(app, run_sessions) - t0
     services.close()
     out.write_text(json.dumps(result))
 
