@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from accessibility.languages import get_language
+from foundation.errors import AudioError
 
 VOLUME_STEPS_DB: tuple[float, ...] = (-24.0, -18.0, -12.0, -6.0, 0.0, 6.0)
 DEFAULT_VOLUME_STEP = 3
@@ -27,13 +28,6 @@ REFERENCE_PEAK_DBFS = -6.0
 ESPEAK = "espeak-ng"
 MAX_TEXT_CHARS = 2000
 
-
-class AudioError(Exception):
-    """Synthesis or playback failed; ``code`` says how (no personal data in the message)."""
-
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(message or code)
-        self.code = code
 
 
 def synthesize_wav(text: str, lang: str, *, timeout_s: float = 10.0,

@@ -36,7 +36,6 @@ from accessibility.audio import (
     ESPEAK,
     RATE_FACTORS,
     VOLUME_STEPS_DB,
-    AudioError,
     apply_volume,
     find_player,
     player_command,
@@ -47,6 +46,7 @@ from accessibility.audio import (
 from accessibility.bidi_text import strip_marks
 from accessibility.i18n import translate
 from accessibility.languages import LANGUAGES, get_language
+from foundation.errors import AudioError
 
 if TYPE_CHECKING:
     from config.model import AccessibilityConfig

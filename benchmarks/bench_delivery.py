@@ -28,7 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from device_drivers.printer.factory import make_encoder  # noqa: E402
-from jobcentre import protocol  # noqa: E402
 from kiosk.delivery.clock import ClockGuard  # noqa: E402
 from kiosk.delivery.identity import Identity, load_identity  # noqa: E402
 from kiosk.delivery.models import PendingUpload  # noqa: E402
@@ -39,6 +38,7 @@ from kiosk.delivery.uploader import UPLOADS, Uploader  # noqa: E402
 from tests.delivery.conftest import enroll_kiosk  # noqa: E402
 from tests.delivery.helpers import CUSTOMER, config_for, make_document  # noqa: E402
 from tests.delivery.netfaults import ServerProcess  # noqa: E402
+from wire import protocol  # noqa: E402
 
 
 def _queue(svc: DeliveryService, total_mb: float, per_doc_mb: float = 8.0) -> list[PendingUpload]:

@@ -42,8 +42,8 @@ import pikepdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jobcentre import protocol  # noqa: E402
 from jobcentre.enrollment import issue_code  # noqa: E402
+from wire import protocol  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TARGET_P99_MS = 500.0

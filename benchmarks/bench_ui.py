@@ -128,7 +128,7 @@ def main() -> None:
         return
     sys.path.insert(0, str(ROOT))
     from config.scanning import ScanQualityConfig
-    from kiosk.capture import encode_jpeg
+    from kiosk.controllers.capture import encode_jpeg
     from scanning.pipeline import check_page
     from scanning.synthetic import make_case
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.model import KioskConfig
-from kiosk.errors import ConfigError
+from foundation.errors import ConfigError
 
 CONFIG_ENV = "KIOSK_CONFIG"
 

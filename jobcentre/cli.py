@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from jobcentre.errors import ServerError, SetupError
+from foundation.errors import ServerError, SetupError
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     repo: Repository | None = None
     if args.public_key:
-        from jobcentre.protocol import ed25519_public
+        from wire.protocol import ed25519_public
 
         try:
             ed25519_public(args.public_key)

@@ -18,20 +18,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from jobcentre.errors import ApiError, SetupError
-from jobcentre.protocol import ERROR_NOT_FOUND, ERROR_OFFSET_MISMATCH, ERROR_TOO_LARGE
+from foundation.errors import ApiError, SetupError
+from foundation.files import fsync_dir
+from wire.protocol import ERROR_NOT_FOUND, ERROR_OFFSET_MISMATCH, ERROR_TOO_LARGE
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _STRIPES = 256
 
-
-def fsync_dir(path: Path) -> None:
-    """Make a directory entry (a rename or a new file) durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def check_document_id(document_id: str) -> str:

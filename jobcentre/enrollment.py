@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from jobcentre import protocol
-from jobcentre.errors import ApiError, SetupError
+from foundation.errors import ApiError, SetupError
 from jobcentre.keys import CentreKeys, load_centre_keys
 from jobcentre.repository import Repository, db_time, open_repository
+from wire import protocol
 
 CODE_VALIDITY = timedelta(hours=24)
 CODE_BYTES = 15  # 120 bits drawn, 100 shown (20 base32 characters)

@@ -19,12 +19,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from jobcentre import protocol
+from foundation.errors import ApiError, Undecryptable
 from jobcentre.docstore import UUID_RE, DocumentStore, check_document_id
-from jobcentre.errors import ApiError
 from jobcentre.keys import CentreKeys
 from jobcentre.pdfcheck import inspect_pdf
 from jobcentre.repository import DocumentRecord, KioskRecord, Repository, UploadRecord, db_time
+from wire import protocol
 
 log = logging.getLogger(__name__)
 SERVICE_VERSION = "0.1.0"
@@ -181,7 +181,7 @@ class IntakeService:
             plaintext = protocol.open_sealed(
                 sealed, self.keys.encryption, protocol.document_aad(doc_id)
             )
-        except protocol.Undecryptable as exc:
+        except Undecryptable as exc:
             raise self._reject(doc_id, protocol.ERROR_UNDECRYPTABLE) from exc
         if hashlib.sha256(plaintext).hexdigest() != upload.sha256:
             raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)

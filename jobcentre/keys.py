@@ -16,8 +16,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from jobcentre import protocol
-from jobcentre.errors import SetupError
+from foundation.errors import SetupError
+from foundation.files import fsync_dir
+from wire import protocol
 
 SIGNING_FILE = "signing.key"
 ENCRYPTION_FILE = "encryption.key"
@@ -41,13 +42,6 @@ class CentreKeys:
         return protocol.public_key_b64u(self.encryption)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
 
 def _load_or_create(path: Path, make: bytes) -> bytes:
     """Return the raw key in ``path``, writing ``make`` there first if it does not exist."""
@@ -66,7 +60,7 @@ def _load_or_create(path: Path, make: bytes) -> bytes:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     raw = path.read_bytes()
     if len(raw) != 32:
         raise SetupError(f"key file {path} is damaged (expected 32 bytes)")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
-from jobcentre.errors import ApiError
-from jobcentre.protocol import ERROR_NOT_OUR_PDF, ERROR_TOO_MANY_PAGES, PDF_PRODUCER_PREFIX
+from foundation.errors import ApiError
+from wire.protocol import ERROR_NOT_OUR_PDF, ERROR_TOO_MANY_PAGES, PDF_PRODUCER_PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jobcentre import protocol
+from foundation.errors import ForgedReceipt
 from jobcentre.repository import Repository
+from wire import protocol
 
 GENUINE = "genuine"
 FORGED = "forged"
@@ -54,7 +55,7 @@ def check_receipt(
     """Verify a receipt's QR text and, with a repository, each document's state."""
     try:
         verified = protocol.decode_and_verify_receipt(text, centre_signing_public_key)
-    except protocol.ForgedReceipt as exc:
+    except ForgedReceipt as exc:
         return ReceiptCheck(verdict=FORGED, reason=str(exc))
     receipt = verified.receipt
     name = str(verified.certificate.get("name", ""))

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from jobcentre.errors import SetupError
+from foundation.errors import SetupError
 
 
 def db_time(moment: datetime | None = None) -> str:

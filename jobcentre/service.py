@@ -1,6 +1,6 @@
 """The FastAPI application of the intake service (``create_app``).
 
-Routes follow the wire contract in ``jobcentre.protocol``: ``/api/v1/health``,
+Routes follow the wire contract in ``wire.protocol``: ``/api/v1/health``,
 ``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``) and the staff page
 ``/verify``. Bodies are read with a size cap before authentication (the signature covers
 the body hash); the blocking work runs in worker threads. No request body, query string or
@@ -20,14 +20,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from jobcentre import protocol
+from foundation.errors import ApiError, DatabaseUnavailable
 from jobcentre.docstore import DocumentStore
 from jobcentre.enrollment import enroll_kiosk
-from jobcentre.errors import ApiError, DatabaseUnavailable
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService, UploadAnnouncement
 from jobcentre.keys import load_centre_keys
 from jobcentre.repository import open_repository
 from jobcentre.verify_page import add_verify_routes
+from wire import protocol
 
 log = logging.getLogger(__name__)
 JSON_BODY_LIMIT = 64 * 1024

@@ -21,7 +21,7 @@ from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Any
 
-from jobcentre.errors import DatabaseUnavailable, SetupError
+from foundation.errors import DatabaseUnavailable, SetupError
 from jobcentre.repository import (
     Certify,
     DocumentRecord,

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from jobcentre.errors import ApiError
+from foundation.errors import ApiError
 from jobcentre.intake import IntakeService
 from jobcentre.receipts import FORGED, ReceiptCheck, check_receipt, local_time
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from config.loader import load_config
 from config.model import KioskConfig
-from kiosk.errors import KioskError
+from foundation.errors import KioskError
 
 log = logging.getLogger(__name__)
 

@@ -133,13 +133,14 @@ def run_checks(config: KioskConfig) -> Report:
     """Run every check for the configured devices and backend."""
     from device_drivers.camera import create_camera
     from device_drivers.printer.factory import make_printer
+    from scanning.samples import sample_photos
 
     devices = config.devices
     report = Report(kiosk_id=config.identity.kiosk_id)
     checks = report.checks
     checks.append(_guard("data directory", lambda: check_data_dir(config)))
     checks.append(_guard("tesseract", check_tesseract))
-    camera = create_camera(devices.camera)
+    camera = create_camera(devices.camera, sample_photos)
     checks.append(_guard(f"camera ({devices.camera.driver})", camera.check))
     if devices.scanner.driver != "none":
         from device_drivers.scanner import create_scanner

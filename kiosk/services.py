@@ -18,8 +18,9 @@ from device_drivers.camera import Camera, create_camera
 from device_drivers.printer.factory import make_printer
 from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
-from kiosk.capture import CaptureController
+from kiosk.controllers.capture import CaptureController
 from kiosk.delivery.service import DeliveryService
+from scanning.samples import sample_photos
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def build_services(config: KioskConfig, *, speech: SpeechOutput | None = None) -
     data_dir = config.resolved_data_dir
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = data_paths(data_dir)
-    camera = create_camera(config.devices.camera)
+    camera = create_camera(config.devices.camera, sample_photos)
     return KioskServices(
         config=config,
         data_dir=data_dir,

@@ -27,7 +27,7 @@ Captured page (fast, ≤1.5 s; reads only a sample of the text)::
     verdict.scores    # QualityScores (numbers behind every decision)
 
 Image files (USB stick) first go through ``load_image_file(path, config)``, which raises
-``kiosk.errors.ScanRejected`` with ``unsupported_file`` or ``too_large`` for files that
+``foundation.errors.ScanRejected`` with ``unsupported_file`` or ``too_large`` for files that
 must not or cannot be decoded.
 
 Background work (thread or process; never on the UI thread)::

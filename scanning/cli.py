@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from config.scanning import ScanQualityConfig
-from kiosk.errors import ScanRejected
+from foundation.errors import ScanRejected
 from scanning.files import load_image_file
 from scanning.pipeline import check_page, complete_page
 

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from config.scanning import ScanQualityConfig
-from kiosk.errors import ScanRejected
+from foundation.errors import ScanRejected
 
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "BMP", "WEBP", "PPM", "MPO"})
 

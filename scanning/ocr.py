@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import pytesseract
 
-from kiosk.errors import KioskError
+from foundation.errors import OcrFailed
 from scanning.models import OcrResult, OcrWord
 
 log = logging.getLogger(__name__)
@@ -45,11 +45,6 @@ SCRIPT_SAMPLE_LANG = {"Latin": "deu", "Cyrillic": "ukr+rus", "Arabic": "ara+fas"
 
 T = TypeVar("T")
 
-
-class OcrFailed(KioskError):
-    """Tesseract failed or did not finish in time (the page can still be sent)."""
-
-    code = "ocr_failed"
 
 
 def _write_image(image: np.ndarray, folder: str) -> str:

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from config.scanning import ScanQualityConfig
+from foundation.errors import OcrFailed
 from scanning import rectify as geo
 from scanning.detect import detect_page
 from scanning.doctype import classify_text
@@ -37,7 +38,6 @@ from scanning.models import (
 from scanning.ocr import (
     SCRIPT_SAMPLE_LANG,
     TESSERACT_LANG,
-    OcrFailed,
     detect_script,
     run_ocr,
     run_parallel,

@@ -1,8 +1,20 @@
 """Architecture rules a newcomer cannot break by accident.
 
-Kivy stays at the edge (kiosk/app.py, kiosk/screens/, kiosk/widgets/); the job-centre
-service never imports Kivy or the kiosk; every module says what it is for; files stay small.
+Layers only point down (see docs/ARCHITECTURE.md)::
+
+    kiosk/   jobcentre/          the two sides (kiosk/agent/embedded.py may start jobcentre)
+    wire/                        the kiosk–job-centre contract
+    scanning/
+    accessibility/ device_drivers/
+    config/
+    foundation/                  errors, file-system helpers, masking
+
+Kivy stays at the edge (kiosk/app.py, kiosk/screens/, kiosk/widgets/); there are no
+module-level import cycles; the error tree is drawn completely in one docstring; screens
+start no threads and write no session data; every module says what it is for; files stay small.
 """
+
+from __future__ import annotations
 
 import ast
 import subprocess
@@ -12,24 +24,134 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("kiosk", "scanning", "accessibility", "device_drivers", "config", "jobcentre")
+LAYERS: dict[str, int] = {
+    "foundation": 0, "config": 1, "accessibility": 2, "device_drivers": 2, "scanning": 3,
+    "wire": 4, "kiosk": 5, "jobcentre": 5,
+}
+PACKAGES = tuple(LAYERS)
 UI_LAYER = ("kiosk/app.py", "kiosk/screens/", "kiosk/widgets/")
+#: the one allowed sideways import: the embedded default starts the job-centre service
+SIDEWAYS_ALLOWED = {("kiosk/agent/embedded.py", "jobcentre")}
 MAX_LINES = 450
 
 
-def python_files() -> list[Path]:
-    return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
+def python_files(packages: tuple[str, ...] = PACKAGES) -> list[Path]:
+    return sorted(p for pkg in packages for p in (ROOT / pkg).rglob("*.py"))
 
 
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def imports_of(tree: ast.AST) -> set[str]:
+    """Every absolute module name imported anywhere in ``tree`` (lazy imports too)."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def imported_modules(path: Path) -> set[str]:
+    return imports_of(ast.parse(path.read_text(encoding="utf-8")))
+
+
+def upward_imports(path: Path, imported: set[str]) -> list[str]:
+    """Imports of ``path`` that point to a higher layer or sideways to the other side."""
+    rel = path.relative_to(ROOT).as_posix()
+    own = rel.split("/")[0]
+    bad = []
+    for module in sorted(imported):
+        top = module.split(".")[0]
+        if top not in LAYERS or top == own:
+            continue
+        sideways = LAYERS[top] == LAYERS[own] and own in ("kiosk", "jobcentre")
+        if (LAYERS[top] > LAYERS[own] or sideways) and (rel, top) not in SIDEWAYS_ALLOWED:
+            bad.append(module)
+    return bad
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def module_level_imports(tree: ast.Module, known: set[str]) -> set[str]:
+    """Project modules imported when the module is loaded (not in functions or TYPE_CHECKING)."""
+    found: set[str] = set()
+
+    def visit(stmts: list[ast.stmt]) -> None:
+        for node in stmts:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                visit(node.orelse)
+                continue
+            if isinstance(node, (ast.If, ast.Try)):
+                visit(node.body)
+                visit(node.orelse)
+                for handler in getattr(node, "handlers", []):
+                    visit(handler.body)
+                visit(getattr(node, "finalbody", []))
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name in known)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # ``from pkg import submodule`` needs the submodule, not the package's names
+                subs = {f"{node.module}.{a.name}" for a in node.names} & known
+                found.update(subs)
+                if len(subs) < len(node.names) and node.module in known:
+                    found.add(node.module)
+
+    visit(tree.body)
+    return found
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                connect(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    sys.setrecursionlimit(10_000)
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return cycles
+
+
+def import_graph(files: list[Path]) -> dict[str, set[str]]:
+    known = {module_name(p) for p in files}
+    graph = {}
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        name = module_name(path)
+        graph[name] = {m for m in module_level_imports(tree, known) if m != name}
+    return graph
+
+
+# --- the rules -----------------------------------------------------------------------------
 
 
 def test_kivy_only_in_the_ui_layer() -> None:
@@ -43,10 +165,92 @@ def test_kivy_only_in_the_ui_layer() -> None:
     assert offenders == []
 
 
+def test_layers_only_point_down() -> None:
+    offenders = {}
+    for path in python_files():
+        bad = upward_imports(path, imported_modules(path))
+        if bad:
+            offenders[path.relative_to(ROOT).as_posix()] = bad
+    assert offenders == {}
+
+
+def test_no_module_level_import_cycles() -> None:
+    assert find_cycles(import_graph(python_files())) == []
+
+
+def test_the_rules_catch_what_they_should() -> None:
+    """The checks above fail on an upward import, a lazy one, a cycle and Kivy."""
+    lazy = ast.parse("def f():\n    from kiosk.session import session\n")
+    assert upward_imports(ROOT / "scanning" / "x.py", imports_of(lazy)) == [
+        "kiosk.session", "kiosk.session.session"]
+    assert upward_imports(ROOT / "jobcentre" / "x.py", {"kiosk.errors"}) == ["kiosk.errors"]
+    assert upward_imports(ROOT / "kiosk" / "agent" / "embedded.py", {"jobcentre.service"}) == []
+    assert upward_imports(ROOT / "kiosk" / "x.py", {"scanning.ocr", "wire.protocol"}) == []
+    a = ast.parse("import b\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import c\n")
+    assert module_level_imports(a, {"b", "c"}) == {"b"}
+    sub = ast.parse("from p import q\nfrom p import name\n")
+    assert module_level_imports(sub, {"p", "p.q"}) == {"p", "p.q"}
+    assert module_level_imports(ast.parse("from p import q\n"), {"p", "p.q"}) == {"p.q"}
+    assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
 def test_jobcentre_never_imports_kiosk_or_kivy() -> None:
     for path in (ROOT / "jobcentre").rglob("*.py"):
         for module in imported_modules(path):
             assert not module.startswith(("kivy", "kiosk")), f"{path}: imports {module}"
+
+
+def _drawn_tree(doc: str) -> dict[str, str]:
+    """Child -> parent from the box drawing in ``foundation/errors.py``'s docstring."""
+    parents: dict[str, str] = {}
+    stack: list[tuple[int, str]] = []
+    for line in doc.splitlines():
+        stripped = line.lstrip(" │├└─")
+        if not stripped or not stripped[0].isupper() or " " in stripped.split()[0]:
+            continue
+        name = stripped.split()[0]
+        if not name.isidentifier():
+            continue
+        depth = len(line) - len(stripped)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if stack:
+            parents[name] = stack[-1][1]
+        stack.append((depth, name))
+    return parents
+
+
+def test_the_error_tree_is_drawn_completely_in_one_place() -> None:
+    import foundation.errors as errors
+
+    drawn = _drawn_tree(errors.__doc__ or "")
+    classes = {n: c for n, c in vars(errors).items() if isinstance(c, type)
+               and issubclass(c, Exception) and c.__module__ == errors.__name__}
+    for name, cls in classes.items():
+        assert name in drawn, f"{name} is not drawn in foundation/errors.py"
+        assert drawn[name] == cls.__mro__[1].__name__, f"{name} is drawn under {drawn[name]}"
+    # No public exception class is defined anywhere else.
+    for path in python_files():
+        if path == ROOT / "foundation" / "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                bases = {ast.unparse(b).split(".")[-1] for b in node.bases}
+                assert not bases & (set(classes) | {"Exception", "RuntimeError", "ValueError"}), (
+                    f"{path}: exception {node.name} belongs in foundation/errors.py")
+
+
+def test_no_helper_is_written_twice() -> None:
+    for helper in ("fsync_dir", "mask_customer_number", "write_synced"):
+        defined = [p for p in python_files()
+                   if f"def {helper}(" in p.read_text(encoding="utf-8")]
+        assert [p.relative_to(ROOT).as_posix() for p in defined] == [
+            "foundation/masking.py" if "mask" in helper else "foundation/files.py"]
+    for path in python_files():
+        text = path.read_text(encoding="utf-8")
+        if path.parent.name != "foundation":
+            assert "O_DIRECTORY" not in text, f"{path} fsyncs a directory itself"
 
 
 def test_every_module_has_a_docstring_and_stays_small() -> None:
@@ -62,8 +266,10 @@ def test_logic_packages_import_without_a_display() -> None:
     code = (
         "import sys\n"
         "import config.loader, kiosk.session.session, kiosk.cli, kiosk.doctor, scanning, "
-        "accessibility.i18n, device_drivers.printer, jobcentre.protocol\n"
+        "accessibility.i18n, device_drivers.printer, wire.protocol, foundation.errors\n"
         "assert 'kivy' not in sys.modules, 'kivy was imported'\n"
+        "import wire.protocol\n"
+        "assert 'fastapi' not in sys.modules, 'the wire contract pulled in the server'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
 

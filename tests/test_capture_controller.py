@@ -9,7 +9,7 @@ import numpy as np
 
 from config.loader import load_config
 from device_drivers.camera import SimulatedCamera
-from kiosk.capture import CaptureController
+from kiosk.controllers.capture import CaptureController
 
 
 def _wait_for_frame(controller: CaptureController) -> object:

@@ -6,6 +6,8 @@ imports OpenCV's capture backend until a real camera is opened.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from device_drivers.camera.protocol import Camera
@@ -17,8 +19,11 @@ if TYPE_CHECKING:
 __all__ = ["Camera", "CameraFault", "SimulatedCamera", "create_camera"]
 
 
-def create_camera(config: CameraConfig) -> Camera:
-    """The camera the config asks for (simulated serves built-in sample documents)."""
+def create_camera(
+    config: CameraConfig, default_samples: Callable[[], Sequence[Path]] | None = None
+) -> Camera:
+    """The camera the config asks for; the simulator serves ``config.sample_dir`` or
+    ``default_samples`` (the kiosk passes ``scanning.samples.sample_photos``)."""
     if config.driver == "opencv":
         from device_drivers.camera.opencv_camera import OpenCVCamera
 
@@ -28,4 +33,4 @@ def create_camera(config: CameraConfig) -> Camera:
             height=config.height,
             fourcc=config.fourcc,
         )
-    return SimulatedCamera.with_samples(config.sample_dir)
+    return SimulatedCamera.with_samples(config.sample_dir, default_samples)

@@ -18,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from kiosk.errors import CameraFrameError, DeviceTimeout, DeviceUnavailable
+from foundation.errors import CameraFrameError, DeviceTimeout, DeviceUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
     open() -> read_frame()* -> capture_still() -> close()
 
 ``read_frame`` serves preview frames (BGR), ``capture_still`` one full-resolution BGR
-image. Failures raise ``kiosk.errors`` types: ``DeviceUnavailable`` (no camera),
+image. Failures raise ``foundation.errors`` types: ``DeviceUnavailable`` (no camera),
 ``DeviceTimeout`` (no frame in time), ``CameraFrameError`` (an empty or broken frame).
 """
 

@@ -3,13 +3,15 @@
 No timers and no threads: each ``read_frame`` returns a preview of the current image,
 each ``capture_still`` returns it at full resolution and moves on to the next one
 (cycling). A ``CameraFault`` placed in the queue is raised by the next call instead.
-Without images it serves the built-in sample document photos (``scanning.samples``).
+Without images it serves the JPEG/PNG files of a sample folder, or the files a
+``default_samples`` callable returns (the kiosk passes the built-in samples from
+``scanning.samples``; drivers never import the layers above them).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from kiosk.errors import CameraFrameError, DeviceTimeout, DeviceUnavailable
+from foundation.errors import CameraFrameError, DeviceTimeout, DeviceUnavailable
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class SimulatedCamera:
     ) -> None:
         self._items: deque[np.ndarray | Path | CameraFault] = deque(items)
         self._sample_dir: Path | None = None
+        self._default_samples: Callable[[], Sequence[Path]] | None = None
         self._use_samples = not self._items
         self.preview_width, self.cycle = preview_width, cycle
         self.calls: list[str] = []
@@ -48,10 +51,15 @@ class SimulatedCamera:
         self._preview_source: np.ndarray | Path | None = None
 
     @classmethod
-    def with_samples(cls, sample_dir: Path | None = None) -> SimulatedCamera:
-        """A camera serving the JPEGs in ``sample_dir``, or the built-in samples when None."""
+    def with_samples(
+        cls,
+        sample_dir: Path | None = None,
+        default_samples: Callable[[], Sequence[Path]] | None = None,
+    ) -> SimulatedCamera:
+        """A camera serving the JPEGs in ``sample_dir``, else what ``default_samples`` gives."""
         camera = cls()
         camera._sample_dir = sample_dir
+        camera._default_samples = default_samples
         return camera
 
     def push(self, item: np.ndarray | Path | CameraFault) -> None:
@@ -66,10 +74,10 @@ class SimulatedCamera:
                 for p in self._sample_dir.iterdir()
                 if p.suffix.lower() in (".jpg", ".jpeg", ".png")
             )
+        elif self._default_samples is not None:
+            paths = list(self._default_samples())
         else:
-            from scanning.samples import sample_photos
-
-            paths = sample_photos()
+            paths = []
         self._items.extend(paths)
         self._use_samples = False
 

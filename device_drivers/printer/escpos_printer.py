@@ -30,7 +30,7 @@ from device_drivers.printer.status import (
     status_from_replies,
 )
 from device_drivers.printer.transports import Transport
-from kiosk.errors import DeviceError, DeviceTimeout, PrinterOutOfPaper
+from foundation.errors import DeviceError, DeviceTimeout, PrinterOutOfPaper
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from device_drivers.printer.transports import (
     serial_is_available,
 )
 from device_drivers.printer.usb_transport import UsbTransport, usb_is_available
-from kiosk.errors import DeviceUnavailable
+from foundation.errors import DeviceUnavailable
 
 NO_PRINTER = "No receipt printer is configured (devices.printer.driver = 'none')"
 

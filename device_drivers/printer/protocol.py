@@ -1,8 +1,8 @@
 """The receipt-printer seam: a narrow Protocol plus the two values it returns.
 
 A printer is asked for its status *before* every job; a job either raises
-(:class:`~kiosk.errors.PrinterOutOfPaper`, :class:`~kiosk.errors.PrinterCoverOpen`,
-:class:`~kiosk.errors.DeviceUnavailable`, :class:`~kiosk.errors.DeviceTimeout`) or returns a
+(:class:`PrinterOutOfPaper`, :class:`PrinterCoverOpen`,
+:class:`DeviceUnavailable`, :class:`DeviceTimeout`) or returns a
 :class:`PrintResult` whose ``confirmed`` flag says honestly whether the printer confirmed it.
 A printer on a one-way connection can never confirm anything: ``confirmed=False``.
 """

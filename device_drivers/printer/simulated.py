@@ -27,7 +27,7 @@ from device_drivers.printer.escpos_render import EscPosRenderer
 from device_drivers.printer.layout import ReceiptLayout
 from device_drivers.printer.protocol import PrinterStatus, PrintResult
 from device_drivers.printer.status import raise_for_status
-from kiosk.errors import DeviceError, DeviceTimeout, DeviceUnavailable, PrinterOutOfPaper
+from foundation.errors import DeviceError, DeviceTimeout, DeviceUnavailable, PrinterOutOfPaper
 
 log = logging.getLogger(__name__)
 

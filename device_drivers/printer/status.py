@@ -21,7 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from device_drivers.printer.protocol import PaperState, PrinterStatus
-from kiosk.errors import DeviceError, DeviceUnavailable, PrinterCoverOpen, PrinterOutOfPaper
+from foundation.errors import (
+    DeviceUnavailable,
+    PrinterCoverOpen,
+    PrinterOutOfPaper,
+    StatusParseError,
+)
 
 DLE_EOT = b"\x10\x04"
 QUERY_PRINTER = DLE_EOT + b"\x01"
@@ -35,9 +40,6 @@ FENCE_PAPER = b"\x1dr\x01"
 _FIXED_MASK = 0b1001_0011
 _FIXED_BITS = 0b0001_0010
 
-
-class StatusParseError(DeviceError):
-    """A status reply byte does not have the fixed ESC/POS pattern (code ``device_error``)."""
 
 
 def _checked(name: str, value: int) -> int:

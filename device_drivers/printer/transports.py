@@ -2,7 +2,7 @@
 
 A transport moves bytes and nothing else: ``write``, ``read_exact`` with a timeout, and
 ``discard_input``. Every I/O call has a timeout; foreign exceptions become
-:class:`~kiosk.errors.DeviceUnavailable` or :class:`~kiosk.errors.DeviceTimeout` here, with
+:class:`DeviceUnavailable` or :class:`DeviceTimeout` here, with
 a reason a technician can act on. pyserial is imported lazily (:func:`serial_is_available`).
 """
 
@@ -13,7 +13,7 @@ import socket
 import time
 from typing import Any, Protocol
 
-from kiosk.errors import DeviceTimeout, DeviceUnavailable
+from foundation.errors import DeviceTimeout, DeviceUnavailable
 
 
 class Transport(Protocol):

@@ -12,7 +12,7 @@ import importlib.util
 import logging
 from typing import Any
 
-from kiosk.errors import DeviceTimeout, DeviceUnavailable
+from foundation.errors import DeviceTimeout, DeviceUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from kiosk.errors import DeviceTimeout, DeviceUnavailable
+from foundation.errors import DeviceTimeout, DeviceUnavailable
 
 log = logging.getLogger(__name__)
 _init_lock = threading.Lock()

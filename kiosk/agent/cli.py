@@ -14,8 +14,8 @@ from pathlib import Path
 from types import FrameType
 
 from config.model import KioskConfig
+from foundation.errors import AgentAlreadyRunning
 from kiosk.agent.runner import Agent
-from kiosk.agent.socket_server import AgentAlreadyRunning
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,10 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import KioskError
+from foundation.errors import AgentUnavailable
 
 MAX_LINE = 1024 * 1024
 
-
-class AgentUnavailable(KioskError):
-    """The kiosk agent is not running or did not answer in time."""
-
-    code = "agent_unavailable"
 
 
 class AgentClient:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from foundation.errors import BackendUnavailable
 from kiosk.delivery.identity import (
     SERVER_FILE,
     Identity,
@@ -24,7 +25,6 @@ from kiosk.delivery.identity import (
     load_identity,
     write_atomic,
 )
-from kiosk.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 20.0

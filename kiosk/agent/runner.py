@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from config.model import KioskConfig
+from foundation.errors import KioskError
 from kiosk.agent.embedded import EmbeddedBackend
 from kiosk.agent.socket_server import SocketServer
 from kiosk.delivery.clock import ClockGuard
@@ -24,7 +25,6 @@ from kiosk.delivery.identity import Identity, load_identity
 from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import Backoff, Uploader
-from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 

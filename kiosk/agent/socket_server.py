@@ -17,15 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from foundation.errors import AgentAlreadyRunning
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 READ_TIMEOUT_S = 5.0
 MAX_REQUEST = 64 * 1024
 
-
-class AgentAlreadyRunning(RuntimeError):
-    """Another agent answers on the socket of this data directory."""
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from config.model import KioskConfig
+from foundation.errors import BackendRefused, EnrollmentError, KioskError
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import enroll, load_identity
 from kiosk.delivery.inputs import prepare_files
@@ -26,7 +27,6 @@ from kiosk.delivery.receipts import default_translate, state_msgid
 from kiosk.delivery.service import DeliveryService
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import SyncResult, Uploader
-from kiosk.errors import BackendRefused, EnrollmentError, KioskError
 
 EXIT_WAITING = 3
 EXIT_REJECTED = 4

@@ -12,8 +12,8 @@ import email.utils
 import time
 from datetime import UTC, datetime
 
+from foundation.errors import ClockImplausible
 from kiosk.delivery.outbox import Outbox
-from kiosk.errors import ClockImplausible
 
 BUILD_DATE = datetime(2026, 11, 1, tzinfo=UTC)
 """No receipt can truthfully be dated before this package was built."""

@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from jobcentre import protocol
+from foundation.errors import BackendUnavailable, EnrollmentError, StorageError
 from kiosk.delivery.files import fsync_dir
-from kiosk.errors import BackendUnavailable, EnrollmentError, StorageError
+from wire import protocol
 
 log = logging.getLogger(__name__)
 

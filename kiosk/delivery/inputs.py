@@ -21,9 +21,9 @@ from pathlib import Path
 import pikepdf
 
 from config.scanning import ScanQualityConfig
-from jobcentre.protocol import PDF_PRODUCER_PREFIX
+from foundation.errors import SessionError
 from kiosk.delivery.models import MAX_DOCUMENT_BYTES, PreparedDocument
-from kiosk.errors import SessionError
+from wire.protocol import PDF_PRODUCER_PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from foundation.errors import StorageError
 from kiosk.delivery.files import fsync_dir, iso_utc, storage_reason, unlink_quietly, write_synced
 from kiosk.delivery.models import (
     DocumentState,
@@ -39,7 +40,6 @@ from kiosk.delivery.models import (
     SealedDocument,
 )
 from kiosk.delivery.schema import SCHEMA
-from kiosk.errors import StorageError
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,8 @@ from device_drivers.printer.layout import (
     TextLine,
 )
 from device_drivers.printer.protocol import ReceiptPrinter
+from foundation.errors import KioskError
 from kiosk.delivery.models import QueuedDocument, QueuedSubmission
-from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 

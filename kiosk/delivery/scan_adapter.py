@@ -17,8 +17,8 @@ from pathlib import Path
 
 import scanning
 from config.scanning import ScanQualityConfig
+from foundation.errors import ScanRejected, SessionError
 from kiosk.delivery.models import PreparedDocument
-from kiosk.errors import ScanRejected, SessionError
 
 AUTO_TYPE = "auto"
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from config.model import KioskConfig
 from device_drivers.printer.layout import MAX_QR_PAYLOAD, ReceiptLayout
 from device_drivers.printer.protocol import ReceiptPrinter
-from jobcentre import protocol
+from foundation.errors import BackendRefused, InvalidCustomerNumber, SessionError
+from foundation.masking import mask_customer_number
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import Identity, load_identity
 from kiosk.delivery.models import (
@@ -37,8 +38,8 @@ from kiosk.delivery.receipts import (
     default_translate,
     print_receipt,
 )
-from kiosk.errors import BackendRefused, InvalidCustomerNumber, SessionError
 from kiosk.session.customer_number import check_number
+from wire import protocol
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class DeliveryService:
             raise SessionError("too many documents for one receipt", code="too_many_documents")
         identity = self.identity()
         self.clock.check()
-        masked = protocol.mask_customer_number(check.normalized)
+        masked = mask_customer_number(check.normalized)
         sealed = [self._seal(doc, identity) for doc in documents]
         entries = [
             protocol.receipt_doc(s.document_id, s.document_type, s.pages, s.page_hash)

@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-from jobcentre import protocol
+from foundation.errors import BackendUnavailable
 from kiosk.delivery.clock import ClockGuard, parse_http_date
 from kiosk.delivery.identity import Identity
-from kiosk.errors import BackendUnavailable
+from wire import protocol
 
 log = logging.getLogger(__name__)
 

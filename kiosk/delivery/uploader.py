@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from jobcentre import protocol
+from foundation.errors import BackendError, BackendRefused, BackendUnavailable
 from kiosk.delivery.models import PendingUpload
 from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.transport import ServerClient, safe_json
-from kiosk.errors import BackendError, BackendRefused, BackendUnavailable
+from wire import protocol
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from kiosk.capture import CapturedPage
-from kiosk.errors import KioskError
+from foundation.errors import KioskError
+from kiosk.controllers.capture import CapturedPage
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import HINT_TEXTS, REASON_TEXTS
 from kiosk.session.documents import REJECTIONS_BEFORE_OVERRIDE

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.capture import CapturedPage
+from kiosk.controllers.capture import CapturedPage
 from kiosk.demo import walk_to
 from kiosk.session.session import Session
 from kiosk.session.states import Event, SessionState

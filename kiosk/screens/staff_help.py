@@ -7,7 +7,7 @@ from pathlib import Path
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty
 
-from kiosk.errors import KioskError
+from foundation.errors import KioskError
 from kiosk.screens.base import KioskScreen
 from kiosk.session.states import Event
 

@@ -17,10 +17,10 @@ from kivy.clock import mainthread
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from kiosk.errors import KioskError
+from foundation.errors import KioskError
+from foundation.masking import mask_customer_number as mask
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS
-from kiosk.session.customer_number import mask
 
 Builder.load_file(str(Path(__file__).with_name("summary.kv")))
 log = logging.getLogger(__name__)

@@ -83,9 +83,3 @@ def check_number(raw: str, formats: tuple[CustomerNumberFormat, ...]) -> NumberC
         problem = "no_match"
     return NumberCheck(value, None, problem, nearest.example)
 
-
-def mask(number: str) -> str:
-    """Show the first 4 and last 2 characters only (receipts, screens in helper mode)."""
-    if len(number) <= 6:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 6) + number[-2:]

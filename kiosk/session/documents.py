@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 
-from kiosk.errors import SessionError
+from foundation.errors import SessionError
 
 DOCUMENT_TYPES: tuple[str, ...] = (
     "payslip", "bank_statement", "rent", "utility_bill", "sick_note",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kiosk.errors import SessionError, StorageError
+from foundation.errors import SessionError, StorageError
 
 log = logging.getLogger(__name__)
 

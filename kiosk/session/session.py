@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from config.model import KioskConfig
-from kiosk.errors import SessionError
+from foundation.errors import SessionError
 from kiosk.session.customer_number import NumberCheck, check_number
 from kiosk.session.documents import DocumentDraft, PageRecord
 from kiosk.session.inactivity import Inactivity, InactivityTimer

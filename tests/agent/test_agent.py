@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from config.model import KioskConfig
-from kiosk.agent.client import AgentClient, AgentUnavailable
+from foundation.errors import AgentUnavailable
+from kiosk.agent.client import AgentClient
 from kiosk.agent.runner import Agent
 from kiosk.delivery.service import DeliveryService
 from tests.delivery.helpers import CUSTOMER, make_document
@@ -87,7 +88,8 @@ def test_ui_works_without_agent(tmp_path: Path) -> None:
 
 
 def test_second_agent_refuses_to_start(agent: Agent, tmp_path: Path) -> None:
-    from kiosk.agent.socket_server import AgentAlreadyRunning, SocketServer
+    from foundation.errors import AgentAlreadyRunning
+    from kiosk.agent.socket_server import SocketServer
 
     with pytest.raises(AgentAlreadyRunning):
         SocketServer(agent.socket_path, agent.handle)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from config.loader import load_config, merge_layers
-from kiosk.errors import ConfigError
+from foundation.errors import ConfigError
 
 
 def test_defaults_are_the_embedded_setup() -> None:

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from config.model import KioskConfig
-from jobcentre import protocol
 from kiosk.delivery import identity as ident
 from kiosk.delivery.models import PreparedDocument
+from wire import protocol
 
 CUSTOMER = "123A456789"
 

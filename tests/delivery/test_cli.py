@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from config.model import KioskConfig
+from foundation.errors import EnrollmentError, SessionError
 from jobcentre.enrollment import issue_code
 from kiosk.delivery import cli
-from kiosk.errors import EnrollmentError, SessionError
 from tests.delivery.helpers import CUSTOMER, make_pdf
 from tests.delivery.netfaults import ServerProcess
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from foundation.errors import StorageError
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import load_identity
 from kiosk.delivery.service import DeliveryService
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import Uploader
-from kiosk.errors import StorageError
 from tests.delivery.conftest import Promise, assert_promises_kept, enroll_kiosk
 from tests.delivery.helpers import CUSTOMER, config_for, enroll_locally, make_document
 from tests.delivery.netfaults import ServerProcess

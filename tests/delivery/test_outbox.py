@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from jobcentre import protocol
+from foundation.errors import BackendRefused, InvalidCustomerNumber, SessionError
 from kiosk.delivery.models import PreparedDocument
 from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.service import DeliveryService
-from kiosk.errors import BackendRefused, InvalidCustomerNumber, SessionError
 from tests.delivery.helpers import CUSTOMER, config_for, enroll_locally, make_document
+from wire import protocol
 
 
 @pytest.fixture()

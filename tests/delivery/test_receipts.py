@@ -9,6 +9,7 @@ import pytest
 
 from device_drivers.printer.layout import QRCode, TextLine
 from device_drivers.printer.simulated import SimulatedPrinter
+from foundation.errors import ClockImplausible, SessionError
 from kiosk.delivery.clock import BUILD_DATE, ClockGuard
 from kiosk.delivery.receipts import (
     FALLBACK_DE,
@@ -19,7 +20,6 @@ from kiosk.delivery.receipts import (
     default_translate,
 )
 from kiosk.delivery.service import DeliveryService
-from kiosk.errors import ClockImplausible, SessionError
 from tests.delivery.helpers import CUSTOMER, config_for, enroll_locally, make_document
 
 FAKE_UK = {MSG_STORED: "надійно збережено", "Payslip": "Розрахунковий лист"}

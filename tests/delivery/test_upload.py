@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from foundation.errors import EnrollmentError
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import load_identity
 from kiosk.delivery.service import DeliveryService
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import Backoff, Uploader
-from kiosk.errors import EnrollmentError
 from tests.delivery.conftest import Promise, assert_promises_kept, enroll_kiosk, server_documents
 from tests.delivery.helpers import CUSTOMER, config_for, make_document
 from tests.delivery.netfaults import FaultProxy, ServerProcess

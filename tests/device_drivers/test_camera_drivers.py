@@ -11,7 +11,7 @@ import pytest
 from config.model import CameraConfig
 from device_drivers.camera import Camera, CameraFault, SimulatedCamera, create_camera
 from device_drivers.camera.opencv_camera import OpenCVCamera
-from kiosk.errors import CameraFrameError, DeviceTimeout, DeviceUnavailable
+from foundation.errors import CameraFrameError, DeviceTimeout, DeviceUnavailable
 
 
 def _image(value: int, width: int = 1920) -> np.ndarray:
@@ -62,7 +62,9 @@ def test_default_camera_serves_builtin_samples(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    camera = create_camera(CameraConfig())
+    from scanning.samples import sample_photos
+
+    camera = create_camera(CameraConfig(), sample_photos)
     camera.open()
     still = camera.capture_still()
     assert still.shape[1] >= 3000

@@ -10,7 +10,7 @@ import pytest
 from config.model import ScannerConfig
 from device_drivers.scanner import Scanner, create_scanner, sane_scanner
 from device_drivers.scanner.scanimage_scanner import ScanimageScanner, is_available
-from kiosk.errors import DeviceTimeout, DeviceUnavailable
+from foundation.errors import DeviceTimeout, DeviceUnavailable
 
 pytestmark = pytest.mark.skipif(not is_available(), reason="sane-utils not installed")
 

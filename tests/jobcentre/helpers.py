@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pikepdf
 
-from jobcentre import protocol
 from jobcentre.enrollment import issue_code
+from wire import protocol
 
 PYTHON = sys.executable
 

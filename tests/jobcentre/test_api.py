@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from jobcentre import protocol
 from tests.jobcentre.helpers import Document, Kiosk, ServerProcess, make_pdf, run_cli, upload
+from wire import protocol
 
 
 def _db_args(server: ServerProcess) -> list[str]:

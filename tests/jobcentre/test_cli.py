@@ -7,8 +7,8 @@ import re
 import socket
 from pathlib import Path
 
-from jobcentre import protocol
 from tests.jobcentre.helpers import run_cli
+from wire import protocol
 
 
 def test_enroll_prints_a_grouped_code_and_keys_export(tmp_path: Path) -> None:

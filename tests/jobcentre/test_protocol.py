@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from jobcentre import protocol as p
+from foundation.errors import ForgedReceipt, Undecryptable
+from foundation.masking import mask_customer_number
+from wire import protocol as p
 
 
 def _flip(text: str, index: int) -> str:
@@ -74,13 +76,13 @@ def test_seal_open_roundtrip_and_tamper() -> None:
     for index in (0, 10, 40, 50, len(blob) - 1):
         changed = bytearray(blob)
         changed[index] ^= 0x01
-        with pytest.raises(p.Undecryptable):
+        with pytest.raises(Undecryptable):
             p.open_sealed(bytes(changed), centre, aad)
-    with pytest.raises(p.Undecryptable):
+    with pytest.raises(Undecryptable):
         p.open_sealed(blob, centre, b"other-document")
-    with pytest.raises(p.Undecryptable):
+    with pytest.raises(Undecryptable):
         p.open_sealed(blob, p.generate_encryption_key(), aad)
-    with pytest.raises(p.Undecryptable):
+    with pytest.raises(Undecryptable):
         p.open_sealed(b"JCK1", centre, aad)
 
 
@@ -111,7 +113,7 @@ def _receipt_fixture() -> tuple[Ed25519PrivateKey, str]:
     docs = [p.receipt_doc("6f1c0c1e-aaaa-4000-8000-000000000001", "payslip", 2,
                           p.page_hash([b"page1", b"page2"]))]
     receipt = p.build_receipt(rn, "k-1", "Jobcenter Köln", datetime(2025, 3, 1, tzinfo=UTC),
-                              p.mask_customer_number("123A456789"), docs)
+                              mask_customer_number("123A456789"), docs)
     return centre, p.encode_receipt(receipt, kiosk, cert)
 
 
@@ -134,16 +136,16 @@ def test_receipt_every_changed_byte_is_forged() -> None:
         changed = bytearray(raw)
         changed[index] ^= 0x04
         forged = ".".join([prefix, p.b64u_encode(bytes(changed)), sig, cert])
-        with pytest.raises(p.ForgedReceipt):
+        with pytest.raises(ForgedReceipt):
             p.decode_and_verify_receipt(forged, centre.public_key())
     for part in (2, 3):
         parts = text.split(".")
         parts[part] = _flip(parts[part], 5)
-        with pytest.raises(p.ForgedReceipt):
+        with pytest.raises(ForgedReceipt):
             p.decode_and_verify_receipt(".".join(parts), centre.public_key())
-    with pytest.raises(p.ForgedReceipt):
+    with pytest.raises(ForgedReceipt):
         p.decode_and_verify_receipt(text, p.generate_signing_key().public_key())
-    with pytest.raises(p.ForgedReceipt):
+    with pytest.raises(ForgedReceipt):
         p.decode_and_verify_receipt("hello", centre.public_key())
 
 
@@ -152,7 +154,7 @@ def test_receipt_other_kiosk_cert_is_forged() -> None:
     prefix, body, sig, _ = text.split(".")
     other = p.sign_certificate("k-1", "Foyer", p.generate_signing_key().public_key(), centre)
     swapped = ".".join([prefix, body, sig, p.b64u_encode(p.canonical_json(other))])
-    with pytest.raises(p.ForgedReceipt):
+    with pytest.raises(ForgedReceipt):
         p.decode_and_verify_receipt(swapped, centre.public_key())
     receipt = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     assert receipt["kiosk"] == "k-1"
@@ -163,5 +165,5 @@ def test_page_hash_and_mask() -> None:
 
     digests = [hashlib.sha256(b"a").digest(), hashlib.sha256(b"b").digest()]
     assert p.page_hash([b"a", b"b"]) == hashlib.sha256(b"".join(digests)).hexdigest()[:16]
-    assert p.mask_customer_number("12345BG1234567") == "1234********67"
-    assert p.mask_customer_number("123") == "***"
+    assert mask_customer_number("12345BG1234567") == "1234********67"
+    assert mask_customer_number("123") == "***"

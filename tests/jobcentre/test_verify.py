@@ -12,8 +12,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from jobcentre import protocol
+from foundation.masking import mask_customer_number
 from tests.jobcentre.helpers import Document, Kiosk, ServerProcess, make_pdf, run_cli, upload
+from wire import protocol
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -22,7 +23,7 @@ def _receipt(kiosk: Kiosk, docs: list[Document], when: datetime | None = None) -
     entries = [protocol.receipt_doc(d.document_id, "payslip", d.pages, d.page_hash) for d in docs]
     receipt = protocol.build_receipt(
         docs[0].receipt_number, kiosk.kiosk_id, "Jobcenter Musterstadt, Foyer",
-        when or datetime.now(UTC), protocol.mask_customer_number("123A456789"), entries,
+        when or datetime.now(UTC), mask_customer_number("123A456789"), entries,
     )
     return protocol.encode_receipt(receipt, kiosk.key, kiosk.certificate)
 

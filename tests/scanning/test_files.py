@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from config.scanning import ScanQualityConfig
-from kiosk.errors import ScanRejected
+from foundation.errors import ScanRejected
 from scanning.files import load_image_bytes, load_image_file
 
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from config.scanning import ScanQualityConfig
+from foundation.errors import OcrFailed
 from scanning import check_page, complete_page
-from scanning.ocr import OcrFailed, parse_tsv, run_ocr, run_parallel
+from scanning.ocr import parse_tsv, run_ocr, run_parallel
 from scanning.synthetic_docs import render_document
 from tests.scanning.conftest import corpus_case
 

@@ -1,7 +1,8 @@
 """Customer numbers: accepted formats, typo diagnosis, masking."""
 
 from config.model import DEFAULT_NUMBER_FORMATS
-from kiosk.session.customer_number import check_number, mask
+from foundation.masking import mask_customer_number as mask
+from kiosk.session.customer_number import check_number
 
 
 def test_valid_numbers_with_separators() -> None:

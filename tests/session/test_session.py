@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from config.model import KioskConfig, SessionConfig
-from kiosk.errors import SessionError
+from foundation.errors import SessionError
 from kiosk.session.inactivity import Inactivity
 from kiosk.session.session import Session
 from kiosk.session.states import BACK, TRANSITIONS, Event, SessionState

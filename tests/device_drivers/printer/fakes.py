@@ -15,7 +15,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
-from kiosk.errors import DeviceTimeout
+from foundation.errors import DeviceTimeout
 
 OK = {1: 0x12, 2: 0x12, 3: 0x12, 4: 0x12}
 """DLE EOT replies of a healthy printer: only the fixed bits set."""

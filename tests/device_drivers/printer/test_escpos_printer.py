@@ -9,7 +9,7 @@ from device_drivers.printer.escpos_printer import EscPosPrinter
 from device_drivers.printer.layout import Cut, QRCode, ReceiptLayout, TextLine
 from device_drivers.printer.protocol import ReceiptPrinter
 from device_drivers.printer.status import QUERY_PAPER, REALTIME_QUERIES
-from kiosk.errors import DeviceTimeout, DeviceUnavailable, PrinterCoverOpen, PrinterOutOfPaper
+from foundation.errors import DeviceTimeout, DeviceUnavailable, PrinterCoverOpen, PrinterOutOfPaper
 
 from .fakes import OK, FakePrinterDevice, MemoryTransport
 

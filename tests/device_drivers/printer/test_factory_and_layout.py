@@ -22,7 +22,7 @@ from device_drivers.printer import (
 from device_drivers.printer.factory import is_available
 from device_drivers.printer.layout import Cut, Feed, QRCode, Separator
 from device_drivers.printer.usb_transport import UsbTransport
-from kiosk.errors import DeviceUnavailable
+from foundation.errors import DeviceUnavailable
 
 
 @pytest.mark.parametrize(

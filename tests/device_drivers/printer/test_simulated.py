@@ -13,7 +13,7 @@ from device_drivers.printer.escpos_render import MARGIN, EscPosRenderer
 from device_drivers.printer.layout import Cut, Feed, QRCode, ReceiptLayout, Separator, TextLine
 from device_drivers.printer.protocol import PrinterStatus, ReceiptPrinter
 from device_drivers.printer.simulated import SimulatedPrinter
-from kiosk.errors import DeviceTimeout, DeviceUnavailable, PrinterCoverOpen, PrinterOutOfPaper
+from foundation.errors import DeviceTimeout, DeviceUnavailable, PrinterCoverOpen, PrinterOutOfPaper
 
 PAYLOAD = "KIOSK1.eyJyIjoiUi0yMDI0LTAwNDIifQ." + "Q" * 250
 GERMAN = ReceiptLayout.of(

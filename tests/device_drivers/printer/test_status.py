@@ -15,7 +15,7 @@ from device_drivers.printer.status import (
     raise_for_status,
     status_from_replies,
 )
-from kiosk.errors import DeviceUnavailable, PrinterCoverOpen, PrinterOutOfPaper
+from foundation.errors import DeviceUnavailable, PrinterCoverOpen, PrinterOutOfPaper
 
 BASE = 0x12  # fixed bits: bit1 and bit4 on
 

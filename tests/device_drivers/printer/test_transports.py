@@ -11,7 +11,7 @@ from device_drivers.printer.escpos_printer import EscPosPrinter
 from device_drivers.printer.layout import Cut, QRCode, ReceiptLayout, TextLine
 from device_drivers.printer.status import REALTIME_QUERIES
 from device_drivers.printer.transports import NetworkTransport, SerialTransport
-from kiosk.errors import DeviceTimeout, DeviceUnavailable, PrinterOutOfPaper
+from foundation.errors import DeviceTimeout, DeviceUnavailable, PrinterOutOfPaper
 
 from .fakes import OK, FakeNetworkPrinter, FakePrinterDevice, FakeSerialPrinter
 

@@ -23,8 +23,8 @@ import numpy as np
 import scanning
 from config.model import KioskConfig
 from device_drivers.camera import Camera
+from foundation.errors import CameraFrameError, DeviceError, KioskError
 from kiosk.delivery.models import PreparedDocument
-from kiosk.errors import CameraFrameError, DeviceError, KioskError
 from kiosk.session.documents import DocumentDraft, PageRecord
 from scanning.models import PageResult, PageVerdict, PreviewGuidance, PreviewState
 

@@ -5,11 +5,8 @@ never imports fastapi, kivy or kiosk. It holds canonical JSON, base64url, the ke
 kiosk certificates, request signatures, the sealed document envelope (``JCK1``), the
 server acknowledgement and the signed kiosk receipt (``JCR1.`` QR text).
 
-Errors raised here::
-
-    ProtocolError           a message does not follow the contract
-    ├── Undecryptable       a sealed envelope cannot be opened (wrong key, changed byte)
-    └── ForgedReceipt       a receipt's signature or certificate does not verify
+Errors raised here are the ``ProtocolError`` branch of ``foundation.errors``
+(re-exported here with ``mask_customer_number`` for callers of the contract).
 """
 
 from __future__ import annotations
@@ -30,7 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from jobcentre import codec as _codec
+from foundation.errors import ForgedReceipt, Undecryptable
+from wire import codec as _codec
 
 # Re-exported: both sides import every format helper from this module.
 EncPublicKeyLike = _codec.EncPublicKeyLike
@@ -93,23 +91,6 @@ ERROR_NOT_FOUND = "not_found"
 ERROR_INCOMPLETE = "incomplete"
 
 
-
-class ProtocolError(Exception):
-    """A message does not follow the wire contract."""
-
-    code = "protocol_error"
-
-
-class Undecryptable(ProtocolError):
-    """A sealed envelope cannot be opened (wrong key, wrong AAD or a changed byte)."""
-
-    code = ERROR_UNDECRYPTABLE
-
-
-class ForgedReceipt(ProtocolError):
-    """A receipt does not verify: changed, wrongly signed, or not certified by this centre."""
-
-    code = "forged_receipt"
 
 
 # --- kiosk certificate -----------------------------------------------------------------
@@ -291,13 +272,6 @@ def page_hash(page_images: Iterable[bytes]) -> str:
     """The receipt's short page hash over the page images, in order."""
     return page_hash_from_digests(hashlib.sha256(img).digest() for img in page_images)
 
-
-def mask_customer_number(number: str) -> str:
-    """Keep the first four and last two characters, e.g. ``123A****89``."""
-    compact = "".join(number.split())
-    if len(compact) <= 6:
-        return "*" * len(compact)
-    return compact[:4] + "*" * (len(compact) - 6) + compact[-2:]
 
 
 def receipt_doc(

@@ -1,7 +1,7 @@
-"""Encoding and key helpers under the wire contract (re-exported by ``jobcentre.protocol``).
+"""Encoding and key helpers under the wire contract (re-exported by ``wire.protocol``).
 
 Canonical JSON, base64url without padding, ISO-8601 UTC times, and loading/converting the
-Ed25519 and X25519 keys. Import these through ``jobcentre.protocol``.
+Ed25519 and X25519 keys. Import these through ``wire.protocol``.
 """
 
 from __future__ import annotations
