@@ -32,7 +32,8 @@ exception class defined anywhere in the project appears in this drawing.
     │   └── ClockImplausible            the kiosk clock cannot be trusted for receipts
     ├── ProtocolError                   a message breaks the kiosk–job-centre wire contract
     │   ├── Undecryptable               a sealed envelope cannot be opened
-    │   └── ForgedReceipt               a receipt's signature or certificate does not verify
+    │   ├── ForgedReceipt               a receipt's signature or certificate does not verify
+    │   └── BundleRejected              a signed bundle is refused (code says why)
     └── ServerError                     the job-centre side
         ├── SetupError                  bad database URL, unwritable data directory, port in use
         ├── DatabaseUnavailable         the database cannot be reached or answered an error
@@ -213,6 +214,16 @@ class ForgedReceipt(ProtocolError):
     """A receipt does not verify: changed, wrongly signed, or not certified by this centre."""
 
     code = "forged_receipt"
+
+
+class BundleRejected(ProtocolError):
+    """A signed bundle is refused; ``code`` says why (expired, replayed, bad_signature, …)."""
+
+    code = "bundle_rejected"
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
 
 
 # --- job-centre side ---------------------------------------------------------------------
