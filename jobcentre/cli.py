@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-pages", type=int, default=None, help="page limit per document")
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate (HTTPS)")
     serve.add_argument("--tls-key", type=Path, help="PEM private key (HTTPS)")
+    serve.add_argument("--live-max-wait", type=float, default=None, metavar="S",
+                       help="longest a live-channel poll is held open (default 25 s)")
+    serve.add_argument("--live-max-waiting", type=int, default=None, metavar="N",
+                       help="waiting live-channel polls per process (default 12000)")
 
     enroll = sub.add_parser("enroll", help="print a one-time enrollment code for a new kiosk")
     with_db(enroll)
@@ -72,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export-public-key", help="print the centre's public keys")
     export.add_argument("--data", type=_data, required=True)
+
+    live = sub.add_parser("live-send", help="queue a live-channel message for a kiosk "
+                          "(operators' test of the channel; the running service delivers it)")
+    with_db(live)
+    live.add_argument("--kiosk-id", required=True)
+    live.add_argument("--type", required=True, help="message type, e.g. ops.ping")
+    live.add_argument("--body", default="{}", help="JSON object (default {})")
     return parser
 
 
@@ -79,6 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from jobcentre.intake import IntakeLimits
+    from jobcentre.live import LiveLimits
     from jobcentre.service import create_app
 
     defaults = IntakeLimits()
@@ -90,7 +102,10 @@ def _serve(args: argparse.Namespace) -> int:
         raise SetupError("--tls-cert and --tls-key go together")
     sock = _bind(args.host, args.port)
     try:
-        app = create_app(args.data, args.database, limits=limits)
+        live = LiveLimits()
+        live = LiveLimits(max_wait_s=args.live_max_wait or live.max_wait_s,
+                          max_waiting=args.live_max_waiting or live.max_waiting)
+        app = create_app(args.data, args.database, limits=limits, live_limits=live)
         config = uvicorn.Config(
             app, log_config=None, access_log=False, timeout_graceful_shutdown=10,
             ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, backlog=2048,
@@ -237,9 +252,34 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _live_send(args: argparse.Namespace) -> int:
+    from jobcentre.live import LiveLimits
+    from jobcentre.live_store import LiveStore
+    from jobcentre.repository import open_repository
+
+    try:
+        body = json.loads(args.body)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        print("kiosk-server: --body must be a JSON object, e.g. '{\"text\": \"hi\"}'",
+              file=sys.stderr)
+        return 2
+    repo = open_repository(args.data, args.database)
+    try:
+        if repo.get_kiosk(args.kiosk_id) is None:
+            print(f"kiosk-server: no kiosk {args.kiosk_id!r} is enrolled", file=sys.stderr)
+            return 1
+        message = LiveStore(repo).add(args.kiosk_id, args.type, body, LiveLimits().message_ttl)
+    finally:
+        repo.close()
+    print(json.dumps(message.wire(), ensure_ascii=False))
+    return 0
+
+
 COMMANDS = {
     "serve": _serve, "enroll": _enroll, "revoke": _revoke, "list": _list, "kiosks": _kiosks,
-    "verify-receipt": _verify, "export-public-key": _export,
+    "verify-receipt": _verify, "export-public-key": _export, "live-send": _live_send,
 }
 
 

@@ -8,6 +8,7 @@ times are ISO-8601 UTC text with milliseconds, JSON columns are text.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,9 @@ class Repository(Protocol):
 
     def close(self) -> None:
         """Close every connection."""
+
+    def transaction(self, write: bool = False) -> AbstractContextManager[Any]:
+        """One transaction; yields ``execute(sql, params) -> cursor`` (``?`` placeholders)."""
 
     def add_enrollment_code(self, code_hash: str, name: str, expires_at: str) -> str:
         """Store a hashed one-time code; returns the kiosk id reserved for it."""

@@ -25,6 +25,8 @@ from jobcentre.docstore import DocumentStore
 from jobcentre.enrollment import enroll_kiosk
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService, UploadAnnouncement
 from jobcentre.keys import load_centre_keys
+from jobcentre.live import LiveHub, LiveLimits, parse_poll
+from jobcentre.live_store import LiveStore
 from jobcentre.repository import open_repository
 from jobcentre.verify_page import add_verify_routes
 from wire import protocol
@@ -42,6 +44,10 @@ _CHUNK_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
     "parameters": [{"name": protocol.HEADER_UPLOAD_OFFSET, "in": "header", "required": True,
                     "schema": {"type": "integer", "minimum": 0}}]}
+_LIVE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "additionalProperties": False, "properties": {
+        "after": {"type": "integer", "minimum": 0}, "wait": {"type": "number", "minimum": 0,
+                                                              "maximum": 3600}}}}}}}
 _AUTH = {"parameters": [
     {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
     for h in (protocol.HEADER_KIOSK_ID, protocol.HEADER_KIOSK_TIME, protocol.HEADER_KIOSK_SIGNATURE)
@@ -79,7 +85,11 @@ def _json(body: bytes) -> Any:
 
 
 def create_app(
-    data_dir: Path, database_url: str | None = None, *, limits: IntakeLimits | None = None
+    data_dir: Path,
+    database_url: str | None = None,
+    *,
+    limits: IntakeLimits | None = None,
+    live_limits: LiveLimits | None = None,
 ) -> FastAPI:
     """Build the intake service on ``data_dir`` (SQLite there unless ``database_url``)."""
     data_dir = Path(data_dir)
@@ -87,12 +97,15 @@ def create_app(
     keys = load_centre_keys(data_dir)
     repo = open_repository(data_dir, database_url)
     service = IntakeService(repo, store, keys, limits or IntakeLimits())
+    hub = LiveHub(LiveStore(repo), live_limits)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             repo.close()
 
     app = FastAPI(
@@ -102,10 +115,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.live = hub
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> Response:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        retry = exc.extra.get("retry_after")
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(DatabaseUnavailable)
     async def _db_error(_: Request, exc: DatabaseUnavailable) -> Response:
@@ -163,6 +179,15 @@ def create_app(
         """Verify the upload, store it once and answer with the centre-signed ack."""
         kiosk, _ = await authed(request)
         return await call(service.finish, kiosk, document_id)
+
+    @app.post(f"{API}/live/poll", tags=["live"], openapi_extra=_merge(_AUTH, _LIVE_BODY))
+    async def live_poll(request: Request) -> Any:
+        """Messages for this kiosk past ``after``, waiting up to ``wait`` s for the first."""
+        kiosk, body = await authed(request)
+        after, wait = parse_poll(_json(body))
+        messages = await hub.poll(kiosk.kiosk_id, after, wait)
+        cursor = max([after, *(m.seq for m in messages)])
+        return {"messages": [m.wire() for m in messages], "cursor": cursor}
 
     add_verify_routes(app, service)
     return app

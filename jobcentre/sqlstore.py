@@ -155,6 +155,10 @@ class SqlRepository:
                 raise self._translate(exc) from exc
             raise
 
+    def transaction(self, write: bool = False) -> contextlib.AbstractContextManager[Any]:
+        """One transaction for modules that keep their own tables (e.g. the live channel)."""
+        return self._tx(write)
+
     def _begin(self, conn: Any, write: bool) -> None:
         """Start a transaction (backend specific)."""
 
