@@ -75,3 +75,19 @@ def test_bad_config_stops_with_file_field_and_allowed_values(tmp_path: Path) -> 
     message = result.stderr + result.stdout
     assert "site.toml" in message and "devices.printer.driver" in message
     assert "usb" in message and "Traceback" not in message
+
+
+def test_degraded_feature_is_a_warning_not_a_failure(capsys: Any) -> None:
+    from kiosk.doctor import Report, print_report
+    from kiosk.health import Health
+
+    report = Report("K1", [Health("printer", "printer (usb)", True, "ready", paper="ok"),
+                           Health("audio", "audio (aplay)", False, "no audio device",
+                                  required=False)])
+    assert report.ok
+    print_report(report, as_json=False)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("WARN    audio (aplay)")
+    assert "degraded" in lines[-1]
+    failed = Report("K1", [*report.checks, Health("disk", "data directory", False, "full")])
+    assert not failed.ok

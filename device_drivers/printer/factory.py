@@ -24,6 +24,11 @@ NO_PRINTER = "No receipt printer is configured (devices.printer.driver = 'none')
 class NullPrinter:
     """The kiosk has no printer: checks fail plainly and printing raises DeviceUnavailable."""
 
+    @property
+    def where(self) -> str:
+        """There is no printer to point at."""
+        return "none (not configured)"
+
     def status(self) -> PrinterStatus:
         """Always offline, with the reason."""
         return PrinterStatus(online=False, paper="unknown", cover_open=False, error=NO_PRINTER,

@@ -61,6 +61,11 @@ class PrintResult:
 class ReceiptPrinter(Protocol):
     """A receipt printer: status, print a layout, a health check, a description."""
 
+    @property
+    def where(self) -> str:
+        """Where the printer is, in words a technician understands (no personal data)."""
+        ...
+
     def status(self) -> PrinterStatus:
         """Query the printer's current status (raises DeviceUnavailable/DeviceTimeout)."""
         ...

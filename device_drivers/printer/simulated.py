@@ -74,6 +74,11 @@ class SimulatedPrinter:
         existing = [p.stem.removeprefix("receipt-") for p in self.out_dir.glob("receipt-*.bin")]
         self._last_number = max((int(n) for n in existing if n.isdigit()), default=0)
 
+    @property
+    def where(self) -> str:
+        """Always the simulated printer."""
+        return WHERE
+
     def queue(self, *entries: ScriptEntry) -> None:
         """Append states/faults for the next calls, one per call."""
         for entry in entries:

@@ -1,10 +1,10 @@
 """The agent process: upload loop with backoff, device health, the unix socket, embedded backend.
 
 ``Agent.start()`` recovers the outbox, starts the embedded intake service if configured (and
-enrolls to it), opens ``<data>/agent.sock`` and starts the upload thread; ``Agent.stop()``
-undoes it in reverse order. Socket ops: ``ping``, ``kick`` (upload now), ``status`` (outbox
-counts, health and alerts, no personal data), ``document_states`` (by receipt number),
-``staff_call`` (a visitor asks for help: recorded as an alert).
+enrolls to it), opens ``<data>/agent.sock`` and starts the upload and health threads;
+``Agent.stop()`` undoes it in reverse order. Requests on the socket are dispatched to the
+command registry (``kiosk/agent/operations.py``) as ``Origin.LOCAL``; device health comes
+from :mod:`kiosk.health`, the same checks ``kiosk doctor`` runs.
 """
 
 from __future__ import annotations
@@ -12,13 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from config.model import KioskConfig
 from foundation.errors import KioskError
+from kiosk import health
+from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
+from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import Identity, load_identity
@@ -30,7 +34,7 @@ log = logging.getLogger(__name__)
 
 IDLE_S = 30.0
 HEALTH_EVERY_S = 60.0
-ALERT_WINDOW_S = 3600.0
+FIRST_HEALTH_WAIT_S = 1.5
 
 
 class Agent:
@@ -45,10 +49,10 @@ class Agent:
         self.outbox: Outbox | None = None
         self.embedded: EmbeddedBackend | None = None
         self.socket: SocketServer | None = None
-        self._upload_thread: threading.Thread | None = None
-        self._health: dict[str, Any] = {}
+        self._threads: list[threading.Thread] = []
+        self._health: dict[str, dict[str, Any]] = {}
+        self._health_ready = threading.Event()
         self._backend: dict[str, Any] = {"last_error": None, "last_success": None}
-        self._last_health = 0.0
 
     @property
     def socket_path(self) -> Path:
@@ -68,10 +72,10 @@ class Agent:
             )
         self.socket = SocketServer(self.socket_path, self.handle)
         self.socket.start()
-        self._upload_thread = threading.Thread(
-            target=self._upload_loop, name="uploader", daemon=True
-        )
-        self._upload_thread.start()
+        for target, name in ((self._upload_loop, "uploader"), (self._health_loop, "health")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
         log.info("agent started")
 
     def request_stop(self) -> None:
@@ -82,8 +86,8 @@ class Agent:
     def stop(self) -> None:
         """Stop everything and close the outbox."""
         self.request_stop()
-        if self._upload_thread is not None:
-            self._upload_thread.join(timeout=30)
+        for thread in self._threads:
+            thread.join(timeout=30)
         if self.socket is not None:
             self.socket.stop()
         if self.embedded is not None:
@@ -118,7 +122,6 @@ class Agent:
                             client.close()
                         client = ServerClient(identity, clock, self.config.backend.timeout_s)
                     delay = self._sync_once(Uploader(self.outbox, client))
-                self._maybe_check_health()
                 self.kick_event.wait(delay)
         finally:
             if client is not None:
@@ -143,94 +146,49 @@ class Agent:
 
     # --- health ---------------------------------------------------------------------
 
-    def _maybe_check_health(self, force: bool = False) -> None:
-        if not force and time.monotonic() - self._last_health < HEALTH_EVERY_S:
-            return
-        self._last_health = time.monotonic()
-        self._health = {"printer": self._check_printer(), "camera": self._check_camera()}
+    def check_health(self) -> None:
+        """Run the device checks of :mod:`kiosk.health` once and keep the results."""
+        from scanning.samples import sample_photos
 
-    def _check_printer(self) -> dict[str, Any]:
-        try:
-            from device_drivers.printer.factory import make_printer
+        results = health.check_devices(self.config, self.data_dir / "printer-sim", sample_photos)
+        self._health = {r.key: asdict(r) for r in results}
+        self._health_ready.set()
 
-            printer = make_printer(self.config.devices.printer, self.data_dir / "printer-sim")
-            healthy, detail = printer.check()
-        except Exception as exc:  # a broken driver is a health finding, not an agent crash
-            return {"ok": False, "detail": f"printer check failed: {type(exc).__name__}"}
-        return {"ok": healthy, "detail": detail}
+    def health_report(self) -> dict[str, dict[str, Any]]:
+        """The latest device health by key (waits briefly for the first pass after start)."""
+        self._health_ready.wait(FIRST_HEALTH_WAIT_S)
+        return self._health
 
-    def _check_camera(self) -> dict[str, Any]:
-        cam = self.config.devices.camera
-        if cam.driver == "simulated":
-            return {"ok": True, "detail": "simulated camera"}
-        try:
-            import device_drivers.camera as camera_pkg
+    def _health_loop(self) -> None:
+        while not self.stop_event.is_set():
+            self.check_health()
+            self.stop_event.wait(HEALTH_EVERY_S)
 
-            factory = getattr(camera_pkg, "make_camera", None)
-            if factory is None:
-                return {"ok": None, "detail": "no camera driver available to check"}
-            device = factory(cam)
-            healthy, detail = device.check()
-        except Exception as exc:
-            return {"ok": False, "detail": f"camera check failed: {type(exc).__name__}"}
-        return {"ok": bool(healthy), "detail": str(detail)}
+    # --- commands -------------------------------------------------------------------
 
-    # --- socket ops -----------------------------------------------------------------
+    @property
+    def backend_state(self) -> dict[str, Any]:
+        """Last upload error and last success (set by the upload loop)."""
+        return dict(self._backend)
 
-    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Answer one socket request."""
-        op = request["op"]
-        if op == "ping":
-            return {"ok": True, "pid": _pid()}
-        if op == "kick":
-            self.kick_event.set()
-            return {"ok": True}
-        if op == "status":
-            return self._status()
-        if op == "staff_call":  # the visitor asked for help; shows in status() alerts
-            assert self.outbox is not None
-            self.outbox.add_event("staff_call", "help_requested")
-            log.warning("a visitor asked for staff help at the terminal")
-            return {"ok": True}
-        if op == "document_states":
-            return self._document_states(str(request.get("receipt_number", "")))
-        return {"ok": False, "error": "unknown_op"}
+    def require_outbox(self) -> Outbox:
+        """The open outbox; commands only arrive after :meth:`start`."""
+        if self.outbox is None:
+            raise RuntimeError("the agent is not started")
+        return self.outbox
 
-    def _status(self) -> dict[str, Any]:
-        assert self.outbox is not None
-        if not self._health:
-            self._maybe_check_health(force=True)
-        clock = ClockGuard(self.outbox)
-        alerts = [e for e in self.outbox.recent_events(time.time() - ALERT_WINDOW_S)]
-        identity = load_identity(self.data_dir)
-        return {
-            "ok": True,
-            "enrolled": identity is not None,
-            "kiosk_id": identity.kiosk_id if identity else None,
-            "outbox": self.outbox.counts(),
-            "backend": {**self._backend, "mode": self.config.backend.mode,
-                        "clock_offset_s": clock.offset(), "last_contact": clock.last_contact()},
-            "health": self._health,
-            "alerts": alerts,
-        }
+    def dispatch(self, name: str, params: Mapping[str, Any], *,
+                 origin: Origin = Origin.LOCAL) -> Answer:
+        """Run one registered command for ``origin`` (errors come back as answers)."""
+        return REGISTRY.dispatch(self, name, params, origin=origin)
 
-    def _document_states(self, receipt_number: str) -> dict[str, Any]:
-        assert self.outbox is not None
-        sub = self.outbox.by_receipt_number(receipt_number)
-        if sub is None:
-            return {"ok": False, "error": "receipt_unknown"}
-        return {"ok": True, "receipt_number": sub.receipt_number, "documents": [
-            {"id": d.short_id, "type": d.document_type, "pages": d.pages, "state": d.state,
-             "error": d.error} for d in sub.documents
-        ]}
+    def handle(self, request: dict[str, Any]) -> Answer:
+        """Answer one socket request ``{"op": name, **params}`` (always local origin)."""
+        params = {k: v for k, v in request.items() if k != "op"}
+        return self.dispatch(str(request["op"]), params, origin=Origin.LOCAL)
 
 
 def _key(identity: Identity) -> tuple[str, str, str]:
     """What makes a connection reusable (key objects do not compare by value)."""
     return identity.kiosk_id, identity.server_url, str(identity.certificate.get("sig"))
 
-
-def _pid() -> int:
-    import os
-
-    return os.getpid()

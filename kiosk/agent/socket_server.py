@@ -1,8 +1,9 @@
 """The agent's unix-socket endpoint: JSON lines in, JSON lines out, one thread per connection.
 
-Requests are ``{"op": ...}`` objects; ops are dispatched to a handler function that returns a
-JSON-able dict. The socket file is created mode 0600 in the data directory; a stale file
-left by a killed agent is replaced, a live agent is never displaced.
+Requests are ``{"op": ...}`` objects; each is handed to one handler function (the agent's
+command dispatch, local origin) that returns a JSON-able dict. The socket file is created
+mode 0600 in the data directory; a stale file left by a killed agent is replaced, a live
+agent is never displaced.
 """
 
 from __future__ import annotations

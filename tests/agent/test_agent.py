@@ -30,15 +30,6 @@ def _wait(predicate, timeout_s: float = 30.0) -> bool:
     return False
 
 
-@pytest.fixture()
-def agent(tmp_path: Path):
-    config = KioskConfig(data_dir=tmp_path)
-    running = Agent(config, tmp_path)
-    running.start()
-    yield running
-    running.stop()
-
-
 def test_embedded_agent_enrolls_and_delivers(agent: Agent, tmp_path: Path) -> None:
     client = AgentClient(agent.socket_path)
     assert client.ping()
