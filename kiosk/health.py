@@ -119,11 +119,24 @@ def check_tesseract() -> Health:
 
 
 @_guarded("camera", "camera")
-def check_camera(config: KioskConfig, default_samples: SampleProvider | None) -> Health:
-    """Open the configured camera, wait for one frame, release it again."""
+def check_camera(config: KioskConfig, default_samples: SampleProvider | None,
+                 passive: bool = False) -> Health:
+    """Open the configured camera, wait for one frame, release it again.
+
+    ``passive`` only looks for the device node: the agent's periodic check must never take
+    the camera from the UI while a visitor is being served.
+    """
     from device_drivers.camera import create_camera
 
     driver = config.devices.camera.driver
+    if passive and driver == "opencv":
+        from device_drivers.camera.opencv_camera import is_available
+
+        index = config.devices.camera.device_index
+        present = is_available(index)
+        return Health("camera", f"camera ({driver})", present,
+                      f"/dev/video{index} present" if present else
+                      f"/dev/video{index} missing: check the USB cable")
     camera = create_camera(config.devices.camera, default_samples)
     try:
         ok, detail = camera.check()
@@ -180,12 +193,25 @@ def check_card_reader(config: KioskConfig) -> Health:
 
 
 @_guarded("audio", "audio")
-def check_audio(config: KioskConfig) -> Health:
-    """Speech output: espeak-ng, its voices, a player and a device that plays a test sound."""
+def check_audio(config: KioskConfig, passive: bool = False) -> Health:
+    """Speech output: espeak-ng, its voices, a player and a device that plays a test sound.
+
+    ``passive`` checks the programs only and plays nothing (the agent's periodic check must
+    not interrupt the visitor's read-aloud).
+    """
     from accessibility.speech import EspeakSpeech
 
     if not config.accessibility.speech:
         return Health("audio", "audio", True, "speech output is off in the configuration",
+                      required=False)
+    if passive:
+        from accessibility.audio import ESPEAK, find_player
+
+        player = find_player()
+        ok = shutil.which(ESPEAK) is not None and player is not None
+        return Health("audio", f"audio ({player or 'no player'})", ok,
+                      "espeak-ng and a player are installed" if ok else
+                      AUDIO_ADVICE["espeak_missing" if player else "player_missing"],
                       required=False)
     speech = EspeakSpeech(volume_step=config.accessibility.volume_step)
     try:
@@ -254,15 +280,19 @@ def check_enrollment(config: KioskConfig) -> Health:
 
 
 def check_devices(config: KioskConfig, printer_dir: Path,
-                  default_samples: SampleProvider | None) -> tuple[Health, ...]:
-    """Disk and every configured device; optional devices only when configured."""
+                  default_samples: SampleProvider | None,
+                  passive: bool = False) -> tuple[Health, ...]:
+    """Disk and every configured device; optional devices only when configured.
+
+    ``passive`` (the agent's periodic check) neither opens the camera nor plays a sound.
+    """
     devices = config.devices
-    results = [check_disk(config), check_camera(config, default_samples)]
+    results = [check_disk(config), check_camera(config, default_samples, passive)]
     if devices.scanner.driver != "none":
         results.append(check_scanner(config))
     results.append(check_printer(config, printer_dir))
     if devices.card_reader.driver != "none":
         results.append(check_card_reader(config))
-    results.append(check_audio(config))
+    results.append(check_audio(config, passive))
     return tuple(results)
 

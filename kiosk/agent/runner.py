@@ -150,7 +150,8 @@ class Agent:
         """Run the device checks of :mod:`kiosk.health` once and keep the results."""
         from scanning.samples import sample_photos
 
-        results = health.check_devices(self.config, self.data_dir / "printer-sim", sample_photos)
+        results = health.check_devices(self.config, self.data_dir / "printer-sim", sample_photos,
+                                       passive=True)
         self._health = {r.key: asdict(r) for r in results}
         self._health_ready.set()
 
