@@ -111,6 +111,8 @@ class BackendConfig(Section):
     mode: Literal["embedded", "remote"] = "embedded"
     url: str | None = Field(default=None, description="https://… of the intake service")
     timeout_s: float = Field(default=10.0, gt=0, le=120)
+    live_wait_s: float = Field(default=25.0, gt=0, le=55, description=(
+        "how long one poll of the live channel waits for a message (below proxy timeouts)"))
 
     @model_validator(mode="after")
     def _url_for_remote(self) -> BackendConfig:

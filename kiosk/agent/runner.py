@@ -1,10 +1,11 @@
 """The agent process: upload loop with backoff, device health, the unix socket, embedded backend.
 
 ``Agent.start()`` recovers the outbox, starts the embedded intake service if configured (and
-enrolls to it), opens ``<data>/agent.sock`` and starts the upload and health threads;
-``Agent.stop()`` undoes it in reverse order. Requests on the socket are dispatched to the
-command registry (``kiosk/agent/operations.py``) as ``Origin.LOCAL``; device health comes
-from :mod:`kiosk.health`, the same checks ``kiosk doctor`` runs.
+enrolls to it), opens ``<data>/agent.sock`` and starts the upload, health and live-channel
+threads; ``Agent.stop()`` undoes it in reverse order. Requests on the socket are dispatched
+to the command registry (``kiosk/agent/operations.py``) as ``Origin.LOCAL``; device health
+comes from :mod:`kiosk.health`, the same checks ``kiosk doctor`` runs. The live channel from
+the job centre (``kiosk/agent/live.py``) hands each message to ``live_handlers`` by type.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from config.model import KioskConfig
-from foundation.errors import KioskError
+from foundation.errors import BackendUnavailable, KioskError
 from kiosk import health
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
+from kiosk.agent.live import LiveClient
 from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
 from kiosk.delivery.clock import ClockGuard
@@ -53,6 +55,11 @@ class Agent:
         self._health: dict[str, dict[str, Any]] = {}
         self._health_ready = threading.Event()
         self._backend: dict[str, Any] = {"last_error": None, "last_success": None}
+        #: what the live channel's messages do, by type; later capabilities add theirs
+        self.live_handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+            "ops.ping": lambda message: log.info("live channel ping received"),
+        }
+        self.live: LiveClient | None = None
 
     @property
     def socket_path(self) -> Path:
@@ -72,7 +79,11 @@ class Agent:
             )
         self.socket = SocketServer(self.socket_path, self.handle)
         self.socket.start()
-        for target, name in ((self._upload_loop, "uploader"), (self._health_loop, "health")):
+        self.live = LiveClient(self._open_live_client, self.data_dir, self._on_live_message,
+                               wait_s=self.config.backend.live_wait_s)
+        loops = ((self._upload_loop, "uploader"), (self._health_loop, "health"),
+                 (lambda: self.live.run(self.stop_event) if self.live else None, "live"))
+        for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -95,6 +106,21 @@ class Agent:
         if self.outbox is not None:
             self.outbox.close()
         log.info("agent stopped")
+
+    # --- live channel ---------------------------------------------------------------
+
+    def _open_live_client(self, timeout_s: float) -> ServerClient:
+        identity = self._identity()
+        if identity is None or self.outbox is None:
+            raise BackendUnavailable("not enrolled yet", code="not_enrolled")
+        return ServerClient(identity, ClockGuard(self.outbox), timeout_s)
+
+    def _on_live_message(self, message: dict[str, Any]) -> None:
+        handler = self.live_handlers.get(str(message.get("type")))
+        if handler is None:
+            log.warning("live message of unknown type %s ignored", str(message.get("type"))[:40])
+            return
+        handler(message)
 
     # --- upload loop ----------------------------------------------------------------
 
