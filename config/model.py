@@ -124,9 +124,9 @@ def server_url_problem(url: str) -> str | None:
     except ValueError:  # a bad port or IPv6 literal
         scheme, host = "", None
     if scheme not in ("http", "https") or not host or re.search(r"\s", url):
-        return f"{url!r} is not a server URL like 'https://host[:port]'"
+        return "is not a server URL like 'https://host[:port]'"
     if scheme == "http" and not _is_loopback(host):
-        return (f"{url!r} must use https:// (plain http:// is allowed only to this machine, "
+        return ("must use https:// (plain http:// is allowed only to this machine, "
                 "e.g. http://127.0.0.1:8765)")
     return None
 
@@ -146,6 +146,13 @@ class BackendConfig(Section):
         "service certificate's SubjectPublicKeyInfo; the kiosk refuses any other key.",
     )
 
+    @field_validator("url")
+    @classmethod
+    def _https_unless_loopback(cls, value: str | None) -> str | None:
+        if value is not None and (problem := server_url_problem(value)):
+            raise ValueError(problem)
+        return value
+
     @field_validator("ca_file")
     @classmethod
     def _ca_file_exists(cls, value: Path | None) -> Path | None:
@@ -157,8 +164,6 @@ class BackendConfig(Section):
     def _url_for_remote(self) -> BackendConfig:
         if self.mode == "remote" and not self.url:
             raise ValueError("mode 'remote' needs url = 'https://host[:port]'")
-        if self.url is not None and (problem := server_url_problem(self.url)):
-            raise ValueError(f"url {problem}")
         if (self.ca_file or self.pin_sha256) and not (self.url or "").startswith("https://"):
             raise ValueError("ca_file and pin_sha256 need url = 'https://…'")
         return self

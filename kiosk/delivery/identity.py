@@ -149,7 +149,7 @@ def _centre_keys(data: Any) -> tuple[str, str]:
 def _check_url_and_code(url: str, code: str, tls: TlsSettings) -> str:
     """Refuse a plain-http remote URL, TLS options without https, or a malformed code."""
     if (problem := server_url_problem(url)) is not None:
-        raise EnrollmentError(f"server URL {problem}", code="enrollment_url")
+        raise EnrollmentError(f"server URL {url!r} {problem}", code="enrollment_url")
     if (tls.ca_file or tls.pin_sha256) and not url.startswith("https://"):
         raise EnrollmentError("--ca-file and --pin-sha256 need an https:// server URL",
                               code="enrollment_url")

@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 PIN_HINT = "backend.pin_sha256 / --pin-sha256"
+PIN_MISMATCH = "the server certificate's key does not match the pin"
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,7 @@ class _PinnedSocket(ssl.SSLSocket):
         expected = getattr(self.context, "pin_sha256", "")
         der = self.getpeercert(binary_form=True)
         if expected and (der is None or not hmac.compare_digest(spki_sha256(der), expected)):
-            raise ssl.SSLCertVerificationError(
-                f"the server certificate's key does not match the pin ({PIN_HINT})"
-            )
+            raise ssl.SSLCertVerificationError(PIN_MISMATCH)
 
 
 def ssl_context(settings: TlsSettings) -> ssl.SSLContext:
@@ -97,12 +96,12 @@ def describe_tls_failure(exc: BaseException, settings: TlsSettings) -> str | Non
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError):
-            reason = str(getattr(seen, "verify_message", "") or seen)
-            if "pin" in reason:
+            if PIN_MISMATCH in seen.args:
                 return f"the server's certificate does not match the pinned key ({PIN_HINT})"
             where = (f"the CA file {settings.ca_file}" if settings.ca_file is not None
                      else "the public CAs (a site with a private CA sets backend.ca_file / "
                           "--ca-file)")
+            reason = getattr(seen, "verify_message", "") or str(seen)
             return f"the server's certificate is not trusted by {where}: {reason}"
         seen = seen.__cause__ or seen.__context__
     return None
