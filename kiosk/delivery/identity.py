@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -172,6 +172,8 @@ def enroll(
     """Enroll with a one-time code: only a server holding the keys the code names succeeds."""
     url = server_url.rstrip("/")
     tls = tls or TlsSettings()
+    if tls.ca_file is not None:  # the agent runs elsewhere: remember an absolute path
+        tls = replace(tls, ca_file=tls.ca_file.expanduser().absolute())
     secret = _check_url_and_code(url, code, tls)
     key = load_or_create_key(data_dir)
     my_pub = protocol.public_key_b64u(key)
