@@ -9,7 +9,9 @@ reads a global settings object.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Literal
 
@@ -105,6 +107,30 @@ class DevicesConfig(Section):
     card_reader: CardReaderConfig = CardReaderConfig()
 
 
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def server_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an intake service URL, or None (https://, or http:// to loopback)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        scheme, host, _ = parts.scheme, parts.hostname, parts.port
+    except ValueError:  # a bad port or IPv6 literal
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host or re.search(r"\s", url):
+        return "is not a server URL like 'https://host[:port]'"
+    if scheme == "http" and not _is_loopback(host):
+        return ("must use https:// (plain http:// is allowed only to this machine, "
+                "e.g. http://127.0.0.1:8765)")
+    return None
+
+
 class BackendConfig(Section):
     """Where documents go: the embedded local service or a job centre's intake URL."""
 
@@ -113,11 +139,35 @@ class BackendConfig(Section):
     timeout_s: float = Field(default=10.0, gt=0, le=120)
     live_wait_s: float = Field(default=25.0, gt=0, le=55, description=(
         "how long one poll of the live channel waits for a message (below proxy timeouts)"))
+    ca_file: Path | None = Field(
+        default=None, description="PEM file of the CA that signed the intake service's "
+        "certificate (a site's private CA); None = the public CAs.",
+    )
+    pin_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-fA-F]{64}$", description="Hex SHA-256 of the intake "
+        "service certificate's SubjectPublicKeyInfo; the kiosk refuses any other key.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _https_unless_loopback(cls, value: str | None) -> str | None:
+        if value is not None and (problem := server_url_problem(value)):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_file():
+            raise ValueError(f"CA file {value} does not exist")
+        return value
 
     @model_validator(mode="after")
     def _url_for_remote(self) -> BackendConfig:
-        if self.mode == "remote" and (not self.url or not re.match(r"^https?://[^\s/]+", self.url)):
+        if self.mode == "remote" and not self.url:
             raise ValueError("mode 'remote' needs url = 'https://host[:port]'")
+        if (self.ca_file or self.pin_sha256) and not (self.url or "").startswith("https://"):
+            raise ValueError("ca_file and pin_sha256 need url = 'https://…'")
         return self
 
 
@@ -207,6 +257,17 @@ class KioskConfig(Section):
     session: SessionConfig = SessionConfig()
     accessibility: AccessibilityConfig = AccessibilityConfig()
     scanning: ScanQualityConfig = ScanQualityConfig()
+
+    @model_validator(mode="after")
+    def _no_embedded_centre_in_kiosk_mode(self) -> KioskConfig:
+        if self.backend.mode == "embedded" and self.display.mode == "fullscreen":
+            raise ValueError(
+                'backend.mode = "embedded" cannot be combined with display.mode = "fullscreen": '
+                "the embedded intake service keeps the job centre's private key and the "
+                "documents in plain text on the terminal and is only for trying the kiosk out; "
+                'set backend.mode = "remote" with backend.url, or display.mode = "window"'
+            )
+        return self
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -142,18 +142,20 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _enroll(args: argparse.Namespace) -> int:
-    from jobcentre.enrollment import create_code
+    from jobcentre.enrollment import centre_fingerprint, create_code
     from jobcentre.keys import load_centre_keys
     from jobcentre.repository import open_repository
+    from wire.enrollment import format_fingerprint
 
-    load_centre_keys(args.data)
+    keys = load_centre_keys(args.data)
     repo = open_repository(args.data, args.database)
     try:
-        code, kiosk_id = create_code(repo, args.name)
+        code, kiosk_id = create_code(repo, keys, args.name)
     finally:
         repo.close()
     print(code)
-    print(f"(kiosk id {kiosk_id}; valid for 24 hours, usable once)", file=sys.stderr)
+    print(f"(kiosk id {kiosk_id}; valid for 24 hours, usable once; bound to the centre key "
+          f"fingerprint {format_fingerprint(centre_fingerprint(keys))})", file=sys.stderr)
     return 0
 
 

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError, DatabaseUnavailable
 from jobcentre.docstore import DocumentStore
-from jobcentre.enrollment import enroll_kiosk
+from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService, UploadAnnouncement
 from jobcentre.keys import load_centre_keys
 from jobcentre.live import LiveHub, LiveLimits, parse_poll
@@ -39,7 +39,8 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": UploadAnnouncement.model_json_schema()}}}}
 _ENROLL_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["code", "public_key"],
-    "properties": {"code": {"type": "string"}, "public_key": {"type": "string"}}}}}}}
+    "properties": {"code": {"type": "string"}, "public_key": {"type": "string"},
+                   "nonce": {"type": "string"}}}}}}}
 _CHUNK_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
     "parameters": [{"name": protocol.HEADER_UPLOAD_OFFSET, "in": "header", "required": True,
@@ -144,13 +145,19 @@ def create_app(
         """Liveness and the server's clock (no authentication)."""
         return {"status": "ok", "server_time": protocol.utc_now_iso(), "version": SERVICE_VERSION}
 
+    @app.get(f"{API}/enroll", tags=["enrollment"])
+    async def enroll_keys() -> dict[str, str]:
+        """The centre's public keys; a kiosk checks them against its code before enrolling."""
+        return centre_keys_answer(keys)
+
     @app.post(f"{API}/enroll", tags=["enrollment"], openapi_extra=_ENROLL_BODY)
     async def enroll(request: Request) -> Any:
         """Exchange a one-time code and a kiosk public key for a certificate."""
         payload = _json(await read_body(request, JSON_BODY_LIMIT))
         if not isinstance(payload, dict):
             raise ApiError(400, "invalid_request", detail="JSON object expected")
-        return await call(enroll_kiosk, repo, keys, payload.get("code"), payload.get("public_key"))
+        return await call(enroll_kiosk, repo, keys, payload.get("code"), payload.get("public_key"),
+                          payload.get("nonce"))
 
     @app.post(f"{API}/uploads", tags=["uploads"], openapi_extra=_merge(_AUTH, _UPLOAD_BODY))
     async def announce(request: Request) -> Response:

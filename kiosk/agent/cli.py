@@ -60,6 +60,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="use the enrolled server instead of the embedded backend")
     add_agent_arguments(parser)
     args = parser.parse_args(argv)
-    backend = {"mode": "remote", "url": "http://enrolled.invalid"} if args.remote else {}
+    backend = {"mode": "remote", "url": "https://enrolled.invalid"} if args.remote else {}
     config = KioskConfig.model_validate({"data_dir": args.data, "backend": backend})
     return run_agent(args, config)

@@ -3,7 +3,11 @@
 With ``backend.mode == "embedded"`` (the default) a developer gets the whole flow on one
 machine: uvicorn serves ``jobcentre.service.create_app(<data>/embedded-server)`` in a thread,
 on the port remembered from last time if it is free, and the kiosk is enrolled to it with a
-code from ``jobcentre.enrollment.issue_code`` if it is not enrolled yet.
+code from ``jobcentre.enrollment.issue_code`` if it is not enrolled yet. That code is bound to
+the embedded centre's keys like any other, and the kiosk checks them the same way.
+
+The embedded service keeps the centre's private key and the opened documents on the terminal:
+it is for trying the kiosk out, and the config refuses it together with fullscreen kiosk mode.
 """
 
 from __future__ import annotations

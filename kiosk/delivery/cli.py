@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from kiosk.delivery.inputs import prepare_files
 from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.receipts import default_translate, state_msgid
 from kiosk.delivery.service import DeliveryService
+from kiosk.delivery.tls import TlsSettings
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import SyncResult, Uploader
 
@@ -37,9 +39,14 @@ def _data(config: KioskConfig) -> Path:
 
 
 def add_enroll_arguments(parser: argparse.ArgumentParser) -> None:
-    """``enroll --server URL --code CODE``."""
-    parser.add_argument("--server", help="intake service URL (default: backend.url)")
+    """``enroll --server URL --code CODE [--ca-file PEM] [--pin-sha256 HEX]``."""
+    parser.add_argument("--server", help="intake service URL, https:// unless on this machine "
+                        "(default: backend.url)")
     parser.add_argument("--code", required=True, help="one-time code from `kiosk-server enroll`")
+    parser.add_argument("--ca-file", type=Path, help="PEM file of the site's private CA "
+                        "(default: backend.ca_file, else the public CAs)")
+    parser.add_argument("--pin-sha256", help="hex SHA-256 of the server certificate's "
+                        "SubjectPublicKeyInfo (default: backend.pin_sha256)")
 
 
 def run_enroll(args: argparse.Namespace, config: KioskConfig) -> int:
@@ -47,7 +54,13 @@ def run_enroll(args: argparse.Namespace, config: KioskConfig) -> int:
     server = args.server or config.backend.url
     if not server:
         raise EnrollmentError("give --server URL (or set backend.url in the site config)")
-    result = enroll(server, args.code, _data(config), config.backend.timeout_s)
+    pin = args.pin_sha256 or config.backend.pin_sha256
+    if pin is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", pin):
+        raise EnrollmentError("--pin-sha256 must be 64 hex digits (SHA-256 of the certificate's "
+                              "SubjectPublicKeyInfo)")
+    tls = TlsSettings(ca_file=(args.ca_file or config.backend.ca_file),
+                      pin_sha256=pin.lower() if pin else None)
+    result = enroll(server, args.code, _data(config), config.backend.timeout_s, tls)
     if result.server_time is not None:
         with Outbox(_data(config)) as outbox:
             ClockGuard(outbox).learn(result.server_time)

@@ -3,7 +3,9 @@
 Every request except enroll/health carries the kiosk's signature headers from the contract.
 The request time is the kiosk clock corrected by the offset learned at the last contact, so
 a kiosk whose clock drifted can still upload (receipts stay refused until the clock is right).
-Foreign exceptions are translated here: network trouble becomes ``BackendUnavailable``.
+Foreign exceptions are translated here: network trouble becomes ``BackendUnavailable``, a
+refused certificate (CA file, pin; see ``kiosk.delivery.tls``) ``BackendUnavailable`` with code
+``backend_tls`` and a sentence saying which check failed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import httpx
 from foundation.errors import BackendUnavailable
 from kiosk.delivery.clock import ClockGuard, parse_http_date
 from kiosk.delivery.identity import Identity
+from kiosk.delivery.tls import describe_tls_failure, http_client
 from wire import protocol
 
 log = logging.getLogger(__name__)
@@ -37,9 +40,12 @@ class ServerClient:
         self.clock = clock
         self._offset = clock.offset() or 0.0
         timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
-        self._http = httpx.Client(
-            base_url=identity.server_url, timeout=timeout, transport=transport
-        )
+        self._tls_problem = ""
+        try:
+            self._http = http_client(identity.server_url, identity.tls, timeout, transport)
+        except OSError as exc:  # the CA file vanished or broke: uploads wait, nothing crashes
+            self._tls_problem = f"cannot use the CA file {identity.tls.ca_file}: {exc}"
+            self._http = httpx.Client(base_url=identity.server_url, timeout=timeout)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -68,9 +74,15 @@ class ServerClient:
                 self.identity.kiosk_key, self.identity.kiosk_id, method, path, body,
                 timestamp=int(time.time() + self._offset),
             ))
+        if self._tls_problem:
+            raise BackendUnavailable(self._tls_problem, code="backend_tls")
         try:
             response = self._http.request(method, path, content=body, headers=all_headers)
         except httpx.HTTPError as exc:
+            reason = describe_tls_failure(exc, self.identity.tls)
+            if reason is not None:
+                log.warning("intake service certificate refused")
+                raise BackendUnavailable(reason, code="backend_tls") from exc
             raise BackendUnavailable(f"intake service not reachable: {type(exc).__name__}") from exc
         self._learn_time(response)
         return response

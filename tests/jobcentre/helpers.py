@@ -8,6 +8,7 @@ import os
 import selectors
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -42,10 +43,12 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
 class ServerProcess:
     """``kiosk-server serve`` on a free loopback port, started and stopped by tests."""
 
-    def __init__(self, data_dir: Path, database_url: str | None, extra: tuple[str, ...] = ()):
+    def __init__(self, data_dir: Path, database_url: str | None, extra: tuple[str, ...] = (),
+                 verify: ssl.SSLContext | bool = True):
         self.data_dir = data_dir
         self.database_url = database_url
         self.extra = extra
+        self.verify = verify  # how the /health probe checks an https:// server
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
         self._log: Any = None
@@ -73,7 +76,7 @@ class ServerProcess:
             self.stop()
             raise RuntimeError(f"server did not start: {line!r}")
         self.url = line.decode().strip().rsplit(" ", 1)[-1]
-        with httpx.Client(timeout=5) as client:
+        with httpx.Client(timeout=5, verify=self.verify) as client:
             for _ in range(100):
                 try:
                     if client.get(self.url + "/api/v1/health").status_code == 200:

@@ -8,16 +8,22 @@ import socket
 from pathlib import Path
 
 from tests.jobcentre.helpers import run_cli
-from wire import protocol
+from wire import enrollment, protocol
 
 
 def test_enroll_prints_a_grouped_code_and_keys_export(tmp_path: Path) -> None:
     data = tmp_path / "data"
     done = run_cli("enroll", "--data", str(data), "--name", "Foyer 2")
     assert done.returncode == 0, done.stderr
-    assert re.fullmatch(r"([A-Z2-7]{4}-){4}[A-Z2-7]{4}\n", done.stdout)
+    assert re.fullmatch(r"([A-Z2-7]{4}-){6}[A-Z2-7]{4}\n", done.stdout)
     assert "Foyer-2" in done.stderr
     keys = json.loads(run_cli("export-public-key", "--data", str(data)).stdout)
+    signing, encryption = keys["centre_signing_public_key"], keys["centre_encryption_public_key"]
+    assert enrollment.code_fits_keys(done.stdout, signing, encryption)
+    assert not enrollment.code_fits_keys(
+        done.stdout, protocol.public_key_b64u(protocol.generate_signing_key()), encryption)
+    fingerprint = enrollment.format_fingerprint(enrollment.centre_fingerprint(signing, encryption))
+    assert fingerprint in done.stderr
     assert len(protocol.b64u_decode(keys["centre_signing_public_key"])) == 32
     assert len(protocol.b64u_decode(keys["centre_encryption_public_key"])) == 32
     for key_file in (data / "keys").iterdir():
