@@ -63,7 +63,8 @@ class UploadRecord:
 
 @dataclass(frozen=True)
 class DocumentRecord:
-    """A stored document with its metadata, transfer note and the signed ack."""
+    """A stored document with its metadata, transfer note, the signed ack, and the note's
+    extensions (``wire.transfer_note`` envelopes, verbatim, in the kiosk's order)."""
 
     document_id: str
     kiosk_id: str
@@ -79,6 +80,7 @@ class DocumentRecord:
     pdf_metadata: dict[str, Any] = field(default_factory=dict)
     transfer_note: dict[str, Any] = field(default_factory=dict)
     ack: dict[str, Any] = field(default_factory=dict)
+    note_extensions: list[dict[str, Any]] = field(default_factory=list)
 
 
 Certify = Callable[[str, str], dict[str, Any]]
