@@ -7,7 +7,8 @@ list under ``"extensions"``. Each entry is ``{"kind": str, "version": int, "data
   ``acme.survey``; names without a dot are reserved for this project); ``version`` an integer
   1..65535 (``true`` is not a number here); ``data`` a JSON object of strings, finite numbers,
   booleans, nulls, lists and objects.
-* **Limits**: at most ``MAX_EXTENSIONS`` entries, one per kind; each at most
+* **Limits**: at most ``MAX_EXTENSIONS`` entries, one per (kind, version) -- a kiosk may send
+  a kind in two versions so that an older service still reads the older one; each at most
   ``MAX_EXTENSION_BYTES`` and all together at most ``MAX_TOTAL_BYTES`` in canonical JSON;
   ``data`` nested at most ``MAX_DEPTH`` levels.
 * **Registry**: ``KNOWN_KINDS`` maps kind -> version -> schema of ``data``
@@ -19,7 +20,7 @@ list under ``"extensions"``. Each entry is ``{"kind": str, "version": int, "data
 
 Breaking any rule raises ``InvalidNoteExtension`` with a stable ``reason``: ``not_a_list``,
 ``too_many``, ``not_an_object``, ``bad_keys``, ``bad_kind``, ``bad_version``, ``bad_data``,
-``too_deep``, ``too_large``, ``duplicate_kind`` or ``schema`` (with the fields at fault). The
+``too_deep``, ``too_large``, ``duplicate`` or ``schema`` (with the fields at fault). The
 intake service answers it with 422 ``invalid_note_extension``.
 """
 
@@ -110,7 +111,8 @@ class NoteExtension:
 
     def as_json(self) -> dict[str, Any]:
         """The envelope as a JSON object (a fresh copy)."""
-        return {"kind": self.kind, "version": self.version, "data": json.loads(self.canonical())}
+        return {"kind": self.kind, "version": self.version,
+                "data": json.loads(canonical_json(self.data))}
 
     def canonical(self) -> bytes:
         """The envelope in canonical JSON."""
@@ -142,15 +144,16 @@ def check_extension(kind: Any, version: Any, data: Any, index: int | None = None
 
 
 def check_list(extensions: Iterable[NoteExtension]) -> list[NoteExtension]:
-    """The rules over the whole list: count, one entry per kind, total size."""
+    """The rules over the whole list: count, one entry per (kind, version), total size."""
     found = list(extensions)
     if len(found) > MAX_EXTENSIONS:
         raise InvalidNoteExtension("too_many")
-    seen: set[str] = set()
+    seen: set[tuple[str, int]] = set()
     for index, extension in enumerate(found):
-        if extension.kind in seen:
-            raise InvalidNoteExtension("duplicate_kind", index)
-        seen.add(extension.kind)
+        pair = (extension.kind, extension.version)
+        if pair in seen:
+            raise InvalidNoteExtension("duplicate", index)
+        seen.add(pair)
     if len(canonical_extensions(found)) > MAX_TOTAL_BYTES:
         raise InvalidNoteExtension("too_large")
     return found

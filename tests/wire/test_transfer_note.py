@@ -77,6 +77,9 @@ def test_unknown_kind_and_newer_version_are_kept_as_unknown() -> None:
     parsed = parse_extensions(raw)
     assert [e.known for e in parsed] == [False, False]
     assert extensions_json(parsed) == raw
+    both = [{"kind": "helper_audit", "version": 1, "data": helper_data()}, raw[1] | {
+        "kind": "helper_audit"}]
+    assert [e.known for e in parse_extensions(both)] == [True, False]  # one kind, two versions
 
 
 @pytest.mark.parametrize(
@@ -97,7 +100,8 @@ def test_unknown_kind_and_newer_version_are_kept_as_unknown() -> None:
         ([{"kind": "acme.x", "version": 1, "data": {"d": {"d": {"d": {"d": {"d": {"d": {
             "d": {"d": 1}}}}}}}}}], "too_deep", 0),
         ([{"kind": "acme.x", "version": 1, "data": {}},
-          {"kind": "acme.x", "version": 2, "data": {}}], "duplicate_kind", 1),
+          {"kind": "acme.y", "version": 1, "data": {}},
+          {"kind": "acme.x", "version": 1, "data": {"other": 1}}], "duplicate", 2),
     ],
 )
 def test_malformed_envelopes_are_refused(raw: Any, reason: str, index: int | None) -> None:
