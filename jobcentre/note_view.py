@@ -113,7 +113,8 @@ def _unknown(kind: str, version: int | None, data: Any) -> ExtensionView:
         content = repr(data)
     rows: Rows = [("Art", kind), ("Version", "–" if version is None else str(version)),
                   ("Inhalt", content)]
-    return ExtensionView(kind, version, False, unknown_title(kind, version), rows)
+    title = unknown_title(kind, "?" if version is None else version)
+    return ExtensionView(kind, version, False, title, rows)
 
 
 def view_extension(extension: Mapping[str, Any]) -> ExtensionView:
