@@ -63,8 +63,11 @@ class UploadRecord:
 
 @dataclass(frozen=True)
 class DocumentRecord:
-    """A stored document with its metadata, transfer note, the signed ack, and the note's
-    extensions (``wire.transfer_note`` envelopes, verbatim, in the kiosk's order)."""
+    """A stored document with its metadata, transfer note, signed ack and note extensions.
+
+    ``note_extensions`` are the kiosk note's ``wire.transfer_note`` envelopes, verbatim and
+    in the kiosk's order (unknown kinds and versions included).
+    """
 
     document_id: str
     kiosk_id: str

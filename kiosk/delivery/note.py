@@ -3,9 +3,9 @@
 The extensions already in the PDF's note (from ``build_document_pdf``), the document's own
 (``PreparedDocument.note_extensions``) and the submission's (``submit(note_extensions=...)``)
 are joined in that order and checked as one list (``wire.transfer_note``: limits, one entry
-per kind and version). Only the PDF's XMP packet changes, so the page digests -- and with them the
-receipt's signed payload -- stay the same. A document without any extension is returned as
-it is, byte for byte.
+per kind and version). Only the PDF's XMP packet changes, so the page digests -- and with
+them the receipt's signed payload -- stay the same. A document without any extension is
+returned as it is, byte for byte.
 """
 
 from __future__ import annotations
