@@ -32,6 +32,7 @@ exception class defined anywhere in the project appears in this drawing.
     │   └── ClockImplausible            the kiosk clock cannot be trusted for receipts
     ├── ProtocolError                   a message breaks the kiosk–job-centre wire contract
     │   ├── Undecryptable               a sealed envelope cannot be opened
+    │   ├── InvalidNoteExtension        a transfer-note extension breaks its envelope or schema
     │   ├── ForgedReceipt               a receipt's signature or certificate does not verify
     │   └── BundleRejected              a signed bundle is refused (code says why)
     └── ServerError                     the job-centre side
@@ -208,6 +209,35 @@ class Undecryptable(ProtocolError):
     """A sealed envelope cannot be opened (wrong key, wrong AAD or a changed byte)."""
 
     code = "undecryptable"
+
+
+class InvalidNoteExtension(ProtocolError):
+    """A transfer-note extension breaks the envelope, a size limit or its kind's schema.
+
+    ``reason`` is a stable sub-code (e.g. ``bad_kind``, ``too_large``, ``schema``), ``index``
+    the position in the list (None for the list as a whole), ``fields`` the schema fields at
+    fault. None of them carries the extension's content.
+    """
+
+    code = "invalid_note_extension"
+
+    def __init__(
+        self, reason: str, index: int | None = None, fields: tuple[str, ...] = ()
+    ) -> None:
+        where = "" if index is None else f" (extension {index})"
+        super().__init__(f"invalid transfer-note extension{where}: {reason}")
+        self.reason = reason
+        self.index = index
+        self.fields = fields
+
+    def details(self) -> dict[str, Any]:
+        """The reason, index and fields for an API error body."""
+        found: dict[str, Any] = {"reason": self.reason}
+        if self.index is not None:
+            found["index"] = self.index
+        if self.fields:
+            found["fields"] = list(self.fields)
+        return found
 
 
 class ForgedReceipt(ProtocolError):

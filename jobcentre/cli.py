@@ -16,6 +16,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from foundation.errors import ServerError, SetupError
 
@@ -174,6 +175,17 @@ def _revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extensions_json(extensions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A document's note extensions for ``list --json``: verbatim, plus whether known."""
+    from jobcentre.note_view import view_extensions
+
+    return [
+        {"kind": e.get("kind"), "version": e.get("version"), "known": view.known,
+         "title": view.title, "data": e.get("data")}
+        for e, view in zip(extensions, view_extensions(extensions), strict=True)
+    ]
+
+
 def _list(args: argparse.Namespace) -> int:
     from jobcentre.repository import open_repository
 
@@ -184,7 +196,8 @@ def _list(args: argparse.Namespace) -> int:
         repo.close()
     rows = [
         {"receipt": d.receipt_number, "kiosk": d.kiosk_id, "sha256": d.sha256,
-         "document_type": d.document_type, "pages": d.pages, "received_at": d.received_at}
+         "document_type": d.document_type, "pages": d.pages, "received_at": d.received_at,
+         "note_extensions": _extensions_json(d.note_extensions)}
         | ({"customer_number": d.transfer_note.get("customer_number")}
            if args.customer_numbers else {})
         for d in docs
@@ -192,9 +205,11 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    for row in rows:
+    for row, d in zip(rows, docs, strict=True):
+        kinds = ", ".join(f"{e.get('kind')} v{e.get('version')}" for e in d.note_extensions)
         print(f"{row['received_at']}  {row['receipt']:<32} {row['document_type']:<20} "
-              f"{row['pages']:>3} p.  {str(row['sha256'])[:16]}")
+              f"{row['pages']:>3} p.  {str(row['sha256'])[:16]}"
+              + (f"  [{kinds}]" if kinds else ""))
     print(f"{len(rows)} document(s)", file=sys.stderr)
     return 0
 

@@ -3,7 +3,9 @@
 No FastAPI here: every method takes plain values, returns ``(status, body)`` or a body,
 and refuses with ``ApiError``. The HTTP layer (``jobcentre.service``) runs these methods
 in worker threads. Idempotency key is the document id: a repeated announcement, chunk or
-finish is answered from what is stored, and the database stores each document once.
+finish is answered from what is stored, and the database stores each document once. The
+transfer-note extensions (``wire.transfer_note``) are read from the PDF at finish and stored
+with the document; a malformed one refuses the upload with 422 ``invalid_note_extension``.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from foundation.errors import ApiError, Undecryptable
+from foundation.errors import ApiError, InvalidNoteExtension, Undecryptable
 from jobcentre.docstore import UUID_RE, DocumentStore, check_document_id
 from jobcentre.keys import CentreKeys
 from jobcentre.pdfcheck import inspect_pdf
 from jobcentre.repository import DocumentRecord, KioskRecord, Repository, UploadRecord, db_time
 from wire import protocol
+from wire.transfer_note import NoteExtension, extensions_from_note, extensions_json
 
 log = logging.getLogger(__name__)
 SERVICE_VERSION = "0.1.0"
@@ -189,6 +192,12 @@ class IntakeService:
             facts = inspect_pdf(plaintext, upload.pages, self.limits.max_pages)
         except ApiError as exc:
             raise self._reject(doc_id, exc.code) from exc
+        try:
+            extensions = note_extensions_from(facts.xmp)
+        except InvalidNoteExtension as exc:
+            raise self._reject(
+                doc_id, protocol.ERROR_INVALID_NOTE_EXTENSION, **exc.details()
+            ) from exc
         moment = datetime.now(UTC)
         received_at = db_time(moment)
         path = self.store.store(doc_id, plaintext, moment)
@@ -206,6 +215,7 @@ class IntakeService:
                 "customer_number": customer_number_from(facts.xmp),
             },
             ack=ack,
+            note_extensions=extensions_json(extensions),
         )
         stored = self.repo.insert_document(record)
         self.store.discard_part(doc_id)
@@ -252,19 +262,34 @@ def transfer_note(
 _CUSTOMER_NUMBER = re.compile(r"^[0-9A-Z]{5,20}$")
 
 
+def kiosk_note_from(xmp: dict[str, str]) -> dict[str, Any] | None:
+    """The kiosk's transfer note (JSON in the XMP); None if absent or not a JSON object."""
+    for key, value in xmp.items():
+        if key.endswith("}TransferNote") or key == "jck:TransferNote":
+            try:
+                note = json.loads(value)
+            except (ValueError, RecursionError):
+                return None
+            return note if isinstance(note, dict) else None
+    return None
+
+
 def customer_number_from(xmp: dict[str, str]) -> str | None:
     """The customer number in the kiosk's transfer note (XMP), for filing; None if absent.
 
     It travels inside the sealed PDF only, so nobody on the way can read it.
     """
-    for key, value in xmp.items():
-        if key.endswith("}TransferNote") or key == "jck:TransferNote":
-            try:
-                note = json.loads(value)
-            except ValueError:
-                return None
-            number = note.get("customer_number") if isinstance(note, dict) else None
-            if isinstance(number, str) and _CUSTOMER_NUMBER.match(number):
-                return number
-            return None
+    note = kiosk_note_from(xmp)
+    number = note.get("customer_number") if note is not None else None
+    if isinstance(number, str) and _CUSTOMER_NUMBER.match(number):
+        return number
     return None
+
+
+def note_extensions_from(xmp: dict[str, str]) -> list[NoteExtension]:
+    """The note's extensions ([] without a note); raises InvalidNoteExtension if malformed.
+
+    Unknown kinds and versions come back verbatim (``known`` is False), never dropped.
+    """
+    note = kiosk_note_from(xmp)
+    return [] if note is None else extensions_from_note(note)

@@ -64,7 +64,11 @@ class UploadRecord:
 
 @dataclass(frozen=True)
 class DocumentRecord:
-    """A stored document with its metadata, transfer note and the signed ack."""
+    """A stored document with its metadata, transfer note, signed ack and note extensions.
+
+    ``note_extensions`` are the kiosk note's ``wire.transfer_note`` envelopes, verbatim and
+    in the kiosk's order (unknown kinds and versions included).
+    """
 
     document_id: str
     kiosk_id: str
@@ -80,6 +84,7 @@ class DocumentRecord:
     pdf_metadata: dict[str, Any] = field(default_factory=dict)
     transfer_note: dict[str, Any] = field(default_factory=dict)
     ack: dict[str, Any] = field(default_factory=dict)
+    note_extensions: list[dict[str, Any]] = field(default_factory=list)
 
 
 Certify = Callable[[str, str], dict[str, Any]]

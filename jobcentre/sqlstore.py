@@ -3,7 +3,8 @@
 One SQL text serves both (``?`` placeholders become ``%s`` for psycopg). Each backend keeps a
 small pool of connections so the service's worker threads do not share one. Document
 uniqueness is a primary key: ``insert_document`` uses ``ON CONFLICT DO NOTHING`` and then
-reads the winner, so retried, duplicated or concurrent finishes store one row.
+reads the winner, so retried, duplicated or concurrent finishes store one row. The schema and
+its migrations live in ``jobcentre.sqlschema``.
 """
 
 from __future__ import annotations
@@ -30,36 +31,14 @@ from jobcentre.repository import (
     db_time,
     redact_url,
 )
+from jobcentre.sqlschema import SCHEMA, migrate_postgres, migrate_sqlite
 
 log = logging.getLogger(__name__)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS enrollment_codes (
-    code_hash TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
-CREATE TABLE IF NOT EXISTS kiosks (
-    kiosk_id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL,
-    certificate TEXT NOT NULL, enrolled_at TEXT NOT NULL, revoked_at TEXT);
-CREATE TABLE IF NOT EXISTS uploads (
-    document_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL REFERENCES kiosks(kiosk_id),
-    receipt_number TEXT NOT NULL, sealed_size BIGINT NOT NULL, sealed_sha256 TEXT NOT NULL,
-    sha256 TEXT NOT NULL, document_type TEXT NOT NULL, pages INTEGER NOT NULL,
-    page_hash TEXT NOT NULL, submitted_at TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    document_id TEXT PRIMARY KEY REFERENCES uploads(document_id),
-    kiosk_id TEXT NOT NULL, receipt_number TEXT NOT NULL, sha256 TEXT NOT NULL,
-    document_type TEXT NOT NULL, pages INTEGER NOT NULL, page_hash TEXT NOT NULL,
-    submitted_at TEXT NOT NULL, received_at TEXT NOT NULL, path TEXT NOT NULL,
-    size BIGINT NOT NULL, pdf_metadata TEXT NOT NULL, transfer_note TEXT NOT NULL,
-    ack TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS documents_by_receipt ON documents(kiosk_id, receipt_number);
-CREATE INDEX IF NOT EXISTS documents_by_time ON documents(received_at);
-"""
 
 _KIOSK_COLS = "kiosk_id, name, public_key, certificate, enrolled_at, revoked_at"
 _UPLOAD_COLS = ", ".join(f.name for f in fields(UploadRecord))
 _DOC_COLS = ", ".join(f.name for f in fields(DocumentRecord))
-_DOC_JSON = ("pdf_metadata", "transfer_note", "ack")
+_DOC_JSON = ("pdf_metadata", "transfer_note", "ack", "note_extensions")
 
 
 def slugify(name: str) -> str:
@@ -331,6 +310,7 @@ class SqliteRepository(SqlRepository):
             with self._pool.connection() as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(SCHEMA)
+                migrate_sqlite(conn)
         except sqlite3.Error as exc:
             self._pool.close()
             raise SetupError(f"cannot open the SQLite database {path}: {exc}") from exc
@@ -369,6 +349,7 @@ class PostgresRepository(SqlRepository):
                 cur.execute("SELECT pg_advisory_xact_lock(716151)")
                 for statement in filter(str.strip, SCHEMA.split(";")):
                     cur.execute(statement)
+                migrate_postgres(cur)
                 conn.commit()
         except (psycopg.Error, DatabaseUnavailable) as exc:
             self._pool.close()

@@ -4,7 +4,10 @@ Each page image is encoded once by ``encode_page_image`` (deterministic), so the
 printed on the receipt (``page_image_hashes``) equals the hash of the image stream inside
 the PDF. The text layer is Tesseract's own text-only PDF page laid over the image. The
 transfer note (BSI TR-03138 spirit: who, when, device and settings, quality scores, page
-hashes) is stored as JSON in an XMP property described by a PDF/A extension schema.
+hashes) is stored as JSON in an XMP property described by a PDF/A extension schema. Its
+``"extensions"`` list carries versioned facts added by later capabilities; this module only
+writes what it is given (the kiosk validates them with ``wire.transfer_note`` first), and
+``write_note_extensions`` puts them into an existing PDF without touching its pages.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 import cv2
 import numpy as np
@@ -27,6 +30,8 @@ from scanning.models import PageResult
 
 PRODUCER = "jobcenter-kiosk scanning 0.1 (pikepdf)"
 NOTE_NS = "https://jobcenter-kiosk.invalid/ns/transfer-note/1.0/"
+NOTE_EXTENSIONS_KEY = "extensions"
+_NOTE_RE = re.compile(r"<jck:TransferNote>(.*?)</jck:TransferNote>", re.S)
 
 
 def encode_page_image(
@@ -151,8 +156,12 @@ def build_document_pdf(
     *,
     max_dpi: float = 200.0,
     quality: int = 55,
+    note_extensions: Sequence[Mapping[str, Any]] = (),
 ) -> bytes:
-    """Build one PDF for a document; the transfer note gains page hashes and quality scores."""
+    """Build one PDF for a document; the transfer note gains page hashes and quality scores.
+
+    ``note_extensions`` (already validated envelopes) become the note's ``"extensions"``.
+    """
     if not pages or any(p.verdict.image is None for p in pages):
         raise ValueError("every page needs a rectified image")
     pdf = pikepdf.new()
@@ -172,6 +181,8 @@ def build_document_pdf(
         for digest, p in zip(hashes, pages, strict=True)
     ]
     note["images_sha256"] = hashes
+    if note_extensions:
+        note[NOTE_EXTENSIONS_KEY] = [dict(e) for e in note_extensions]
     note_json = json.dumps(note, ensure_ascii=False, sort_keys=True)
     when = datetime.now(UTC)
     iso = when.isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -205,16 +216,45 @@ def build_document_pdf(
     return out.getvalue()
 
 
+def _xmp_text(pdf: pikepdf.Pdf) -> str:
+    if "/Metadata" not in pdf.Root:
+        return ""
+    return bytes(pdf.Root.Metadata.read_bytes()).decode("utf-8", "replace")
+
+
 def read_transfer_note(pdf_bytes: bytes) -> dict[str, Any]:
     """The transfer note stored in a PDF made by ``build_document_pdf`` ({} if absent)."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        if "/Metadata" not in pdf.Root:
-            return {}
-        xmp = bytes(pdf.Root.Metadata.read_bytes()).decode("utf-8", "replace")
-    match = re.search(r"<jck:TransferNote>(.*?)</jck:TransferNote>", xmp, re.S)
+        xmp = _xmp_text(pdf)
+    match = _NOTE_RE.search(xmp)
     if not match:
         return {}
-    from xml.sax.saxutils import unescape
-
     loaded: dict[str, Any] = json.loads(unescape(match.group(1)))
     return loaded
+
+
+def write_note_extensions(pdf_bytes: bytes, extensions: Sequence[Mapping[str, Any]]) -> bytes:
+    """The PDF with its transfer note's ``"extensions"`` set to ``extensions``.
+
+    Only the XMP packet changes; page content and image streams are kept byte for byte, so
+    page hashes (and the receipt's page hash) stay the same. A PDF without a transfer note
+    (one made by an older kiosk) gets a fresh packet holding a note with just the extensions.
+    """
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        xmp = _xmp_text(pdf)
+        match = _NOTE_RE.search(xmp)
+        note: dict[str, Any] = json.loads(unescape(match.group(1))) if match else {}
+        note[NOTE_EXTENSIONS_KEY] = [dict(e) for e in extensions]
+        note_json = json.dumps(note, ensure_ascii=False, sort_keys=True)
+        if match:
+            packet = (xmp[: match.start(1)] + escape(note_json) + xmp[match.end(1) :]).encode()
+        else:
+            title = str(pdf.docinfo.get("/Title", "Dokument"))
+            iso = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            packet = _xmp(title, iso, note_json)
+        pdf.Root.Metadata = pikepdf.Stream(
+            pdf, packet, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML
+        )
+        out = io.BytesIO()
+        pdf.save(out, static_id=False, deterministic_id=False, fix_metadata_version=False)
+    return out.getvalue()

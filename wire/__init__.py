@@ -1,5 +1,6 @@
 """The kiosk–job-centre wire contract: formats, signatures, envelopes, receipts.
 
-Both sides import it; it imports only ``foundation`` and ``cryptography``, never the kiosk
-application, the server or Kivy.
+Both sides import it; it imports only ``foundation``, ``cryptography`` and ``pydantic`` (for
+the transfer-note extension schemas, ``wire.transfer_note``), never the kiosk application,
+the server or Kivy.
 """

@@ -89,6 +89,7 @@ ERROR_METADATA_CONFLICT = "metadata_conflict"
 ERROR_OFFSET_MISMATCH = "offset_mismatch"
 ERROR_NOT_FOUND = "not_found"
 ERROR_INCOMPLETE = "incomplete"
+ERROR_INVALID_NOTE_EXTENSION = "invalid_note_extension"  # see wire.transfer_note
 
 
 

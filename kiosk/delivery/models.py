@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from wire.transfer_note import NoteExtension
+
 DocumentState = Literal["stored", "delivered", "rejected"]
 """``stored``: sealed at this terminal, will be sent; ``delivered``: the job centre's signed
 acknowledgement confirmed the SHA-256; ``rejected``: the job centre refused it for good
@@ -24,12 +26,17 @@ MAX_DOCUMENTS_PER_SUBMISSION = 30
 
 @dataclass(frozen=True)
 class PreparedDocument:
-    """One finished document as the scanning pipeline made it (a PDF of our own making)."""
+    """One finished document as the scanning pipeline made it (a PDF of our own making).
+
+    ``note_extensions`` are facts about this document alone (e.g. which checklist item it
+    answers); ``DeliveryService.submit`` writes them into the PDF's transfer note.
+    """
 
     document_type: str
     pdf: bytes
     pages: int
     page_image_sha256: tuple[bytes, ...]
+    note_extensions: tuple[NoteExtension, ...] = ()
 
     def __post_init__(self) -> None:
         if not _DOC_TYPE_RE.match(self.document_type):

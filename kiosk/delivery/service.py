@@ -5,6 +5,9 @@ atomically in the outbox with its signed receipt, pokes the agent to upload, and
 :class:`QueuedSubmission`. It raises instead of half-succeeding: ``InvalidCustomerNumber``,
 ``SessionError`` (too many documents for one receipt), ``BackendRefused`` (code
 ``not_enrolled``), ``ClockImplausible`` or ``StorageError`` -- in each case nothing is stored.
+``note_extensions`` (``wire.transfer_note``) go into every document's sealed transfer note
+(with each document's own); a broken one is a ``SessionError`` ``invalid_note_extension``.
+The receipt's signed payload does not carry them and stays as it was.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from kiosk.delivery.models import (
     QueuedSubmission,
     SealedDocument,
 )
+from kiosk.delivery.note import with_note_extensions
 from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.receipts import (
     DISPLAY_TZ,
@@ -40,6 +44,7 @@ from kiosk.delivery.receipts import (
 )
 from kiosk.session.customer_number import check_number
 from wire import protocol
+from wire.transfer_note import NoteExtension
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +84,12 @@ class DeliveryService:
         return self._identity
 
     def submit(
-        self, customer_number: str, documents: Sequence[PreparedDocument], poke_agent: bool = True
+        self,
+        customer_number: str,
+        documents: Sequence[PreparedDocument],
+        poke_agent: bool = True,
+        *,
+        note_extensions: Sequence[NoteExtension] = (),
     ) -> QueuedSubmission:
         """Store a submission durably (all documents or none) and return it with its receipt."""
         check = check_number(customer_number, self.config.site.customer_number_formats)
@@ -89,6 +99,7 @@ class DeliveryService:
             raise SessionError("a submission needs at least one document", code="no_documents")
         if len(documents) > MAX_DOCUMENTS_PER_SUBMISSION:
             raise SessionError("too many documents for one receipt", code="too_many_documents")
+        documents = [with_note_extensions(doc, note_extensions) for doc in documents]
         identity = self.identity()
         self.clock.check()
         masked = mask_customer_number(check.normalized)

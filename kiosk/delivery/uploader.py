@@ -33,6 +33,7 @@ UPLOADS = f"{protocol.API_PREFIX}/uploads"
 _PERMANENT_FINISH = {
     protocol.ERROR_HASH_MISMATCH, protocol.ERROR_SIZE_MISMATCH, protocol.ERROR_NOT_OUR_PDF,
     protocol.ERROR_TOO_MANY_PAGES, protocol.ERROR_UNDECRYPTABLE,
+    protocol.ERROR_INVALID_NOTE_EXTENSION,
 }
 
 

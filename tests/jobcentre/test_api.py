@@ -104,6 +104,7 @@ def test_upload_store_and_list(server: ServerProcess, kiosk: Kiosk) -> None:
     assert rows == [{
         "receipt": doc.receipt_number, "kiosk": kiosk.kiosk_id, "sha256": ack["sha256"],
         "document_type": "payslip", "pages": 2, "received_at": ack["received_at"],
+        "note_extensions": [],
     }]
 
 
