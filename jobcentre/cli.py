@@ -1,8 +1,9 @@
 """The ``kiosk-server`` command: run the intake service and administer kiosks.
 
 Sub-commands: ``serve``, ``enroll``, ``revoke``, ``list``, ``kiosks``, ``verify-receipt``,
-``export-public-key``. Expected problems (bad database URL, unwritable directory, port in
-use, unknown kiosk) end with one plain sentence on stderr and a non-zero exit code.
+``export-public-key``, ``staff add|list|disable`` (staff web app accounts). Expected
+problems (bad database URL, unwritable directory, port in use, unknown kiosk) end with one
+plain sentence on stderr and a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-pages", type=int, default=None, help="page limit per document")
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate (HTTPS)")
     serve.add_argument("--tls-key", type=Path, help="PEM private key (HTTPS)")
+    serve.add_argument("--staff-idle-seconds", type=int, default=None,
+                       help="end staff sessions after this idle time (default 900)")
 
     enroll = sub.add_parser("enroll", help="print a one-time enrollment code for a new kiosk")
     with_db(enroll)
@@ -72,6 +75,19 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export-public-key", help="print the centre's public keys")
     export.add_argument("--data", type=_data, required=True)
+
+    staff = sub.add_parser("staff", help="staff web app accounts")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="create an account (password read from stdin)")
+    with_db(add)
+    add.add_argument("--user", required=True)
+    add.add_argument("--role", required=True, choices=["desk", "counsellor", "ops", "admin"])
+    add.add_argument("--password-stdin", action="store_true", required=True,
+                     help="read the password from the first line of standard input")
+    with_db(staff_sub.add_parser("list", help="list accounts"))
+    disable = staff_sub.add_parser("disable", help="disable an account and end its sessions")
+    with_db(disable)
+    disable.add_argument("--user", required=True)
     return parser
 
 
@@ -88,9 +104,18 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SetupError("--tls-cert and --tls-key go together")
+    staff = None
+    if args.staff_idle_seconds is not None:
+        from datetime import timedelta
+
+        from jobcentre.staff.web import StaffSettings
+
+        if args.staff_idle_seconds < 1:
+            raise SetupError("--staff-idle-seconds must be at least 1")
+        staff = StaffSettings(idle=timedelta(seconds=args.staff_idle_seconds))
     sock = _bind(args.host, args.port)
     try:
-        app = create_app(args.data, args.database, limits=limits)
+        app = create_app(args.data, args.database, limits=limits, staff=staff)
         config = uvicorn.Config(
             app, log_config=None, access_log=False, timeout_graceful_shutdown=10,
             ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, backlog=2048,
@@ -237,9 +262,35 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _staff(args: argparse.Namespace) -> int:
+    from jobcentre.repository import open_repository
+    from jobcentre.staff.accounts import add_account, disable_account
+
+    password = ""
+    if args.staff_command == "add":
+        password = sys.stdin.readline().rstrip("\r\n")
+    repo = open_repository(args.data, args.database)
+    try:
+        if args.staff_command == "add":
+            account = add_account(repo, args.user, args.role, password)
+            print(f"added staff account {account.username} ({account.role})")
+        elif args.staff_command == "list":
+            for a in repo.list_staff():
+                state = f"disabled {a.disabled_at}" if a.disabled_at else "active"
+                print(f"{a.username:<30} {a.role:<11} created {a.created_at}  {state}")
+        elif not disable_account(repo, args.user):
+            print("kiosk-server: no active staff account of that name", file=sys.stderr)
+            return 1
+        else:
+            print(f"disabled staff account {args.user.strip().lower()}")
+    finally:
+        repo.close()
+    return 0
+
+
 COMMANDS = {
     "serve": _serve, "enroll": _enroll, "revoke": _revoke, "list": _list, "kiosks": _kiosks,
-    "verify-receipt": _verify, "export-public-key": _export,
+    "verify-receipt": _verify, "export-public-key": _export, "staff": _staff,
 }
 
 

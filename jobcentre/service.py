@@ -1,10 +1,10 @@
 """The FastAPI application of the intake service (``create_app``).
 
 Routes follow the wire contract in ``wire.protocol``: ``/api/v1/health``,
-``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``) and the staff page
-``/verify``. Bodies are read with a size cap before authentication (the signature covers
-the body hash); the blocking work runs in worker threads. No request body, query string or
-customer data is ever logged.
+``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``), the staff page
+``/verify`` and the staff web app under ``/staff`` (``jobcentre.staff``). Bodies are read
+with a size cap before authentication (the signature covers the body hash); the blocking
+work runs in worker threads. No request body, query string or customer data is ever logged.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from jobcentre.enrollment import enroll_kiosk
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService, UploadAnnouncement
 from jobcentre.keys import load_centre_keys
 from jobcentre.repository import open_repository
+from jobcentre.staff.app import create_staff_app
+from jobcentre.staff.web import StaffSettings
 from jobcentre.verify_page import add_verify_routes
 from wire import protocol
 
@@ -79,7 +81,8 @@ def _json(body: bytes) -> Any:
 
 
 def create_app(
-    data_dir: Path, database_url: str | None = None, *, limits: IntakeLimits | None = None
+    data_dir: Path, database_url: str | None = None, *, limits: IntakeLimits | None = None,
+    staff: StaffSettings | None = None,
 ) -> FastAPI:
     """Build the intake service on ``data_dir`` (SQLite there unless ``database_url``)."""
     data_dir = Path(data_dir)
@@ -165,4 +168,5 @@ def create_app(
         return await call(service.finish, kiosk, document_id)
 
     add_verify_routes(app, service)
+    app.mount("/staff", create_staff_app(service, store, staff))
     return app

@@ -30,6 +30,7 @@ from jobcentre.repository import (
     db_time,
     redact_url,
 )
+from jobcentre.staff.sql import POSTGRES_GUARDS, SQLITE_GUARDS, STAFF_SCHEMA, StaffSql
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS documents (
     ack TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_by_receipt ON documents(kiosk_id, receipt_number);
 CREATE INDEX IF NOT EXISTS documents_by_time ON documents(received_at);
-"""
+""" + STAFF_SCHEMA
 
 _KIOSK_COLS = "kiosk_id, name, public_key, certificate, enrolled_at, revoked_at"
 _UPLOAD_COLS = ", ".join(f.name for f in fields(UploadRecord))
@@ -120,7 +121,7 @@ class _Pool:
             conn.close()
 
 
-class SqlRepository:
+class SqlRepository(StaffSql):
     """The repository over any DB-API connection; subclasses open connections."""
 
     placeholder = "?"
@@ -327,6 +328,8 @@ class SqliteRepository(SqlRepository):
             with self._pool.connection() as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(SCHEMA)
+                for guard in SQLITE_GUARDS:
+                    conn.execute(guard)
         except sqlite3.Error as exc:
             self._pool.close()
             raise SetupError(f"cannot open the SQLite database {path}: {exc}") from exc
@@ -364,6 +367,8 @@ class PostgresRepository(SqlRepository):
             with self._pool.connection() as conn, conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(716151)")
                 for statement in filter(str.strip, SCHEMA.split(";")):
+                    cur.execute(statement)
+                for statement in POSTGRES_GUARDS:
                     cur.execute(statement)
                 conn.commit()
         except (psycopg.Error, DatabaseUnavailable) as exc:
