@@ -93,8 +93,9 @@ class StaffSql:
                 " AND disabled_at IS NULL",
                 (at, username),
             )
+            disabled = cur.rowcount == 1  # read before the cursor runs the next statement
             run("DELETE FROM staff_sessions WHERE username = ?", (username,))
-            return bool(cur.rowcount == 1)
+            return disabled
 
     def set_staff_password(self, username: str, password_hash: str) -> None:
         """Replace an account's password hash (re-hash with newer parameters)."""
