@@ -93,7 +93,7 @@ class StaffSql:
                 " AND disabled_at IS NULL",
                 (at, username),
             )
-            disabled = cur.rowcount == 1  # read before the cursor runs the next statement
+            disabled = bool(cur.rowcount == 1)  # read before the cursor runs the next statement
             run("DELETE FROM staff_sessions WHERE username = ?", (username,))
             return disabled
 
