@@ -110,5 +110,7 @@ def table(caption: str, headers: list[str], rows: list[list[str]], empty: str) -
         return f'<p class="empty">{esc(empty)}</p>'
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (f'<div class="table-wrap"><table><caption>{esc(caption)}</caption>'
+    # focusable so that keyboard users can scroll a table wider than the screen
+    return (f'<div class="table-wrap" role="region" tabindex="0" aria-label="{esc(caption)}">'
+            f'<table><caption>{esc(caption)}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
