@@ -1,8 +1,9 @@
 """The ``kiosk-server`` command: run the intake service and administer kiosks.
 
 Sub-commands: ``serve``, ``enroll``, ``revoke``, ``list``, ``kiosks``, ``verify-receipt``,
-``export-public-key``. Expected problems (bad database URL, unwritable directory, port in
-use, unknown kiosk) end with one plain sentence on stderr and a non-zero exit code.
+``export-public-key``, ``staff add|list|disable`` (staff web app accounts). Expected
+problems (bad database URL, unwritable directory, port in use, unknown kiosk) end with one
+plain sentence on stderr and a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="longest a live-channel poll is held open (default 25 s)")
     serve.add_argument("--live-max-waiting", type=int, default=None, metavar="N",
                        help="waiting live-channel polls per process (default 12000)")
+    serve.add_argument("--staff-idle-seconds", type=int, default=None,
+                       help="end staff sessions after this idle time (default 900)")
 
     enroll = sub.add_parser("enroll", help="print a one-time enrollment code for a new kiosk")
     with_db(enroll)
@@ -84,6 +87,18 @@ def _parser() -> argparse.ArgumentParser:
     live.add_argument("--kiosk-id", required=True)
     live.add_argument("--type", required=True, help="message type, e.g. ops.ping")
     live.add_argument("--body", default="{}", help="JSON object (default {})")
+    staff = sub.add_parser("staff", help="staff web app accounts")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="create an account (password read from stdin)")
+    with_db(add)
+    add.add_argument("--user", required=True)
+    add.add_argument("--role", required=True, choices=["desk", "counsellor", "ops", "admin"])
+    add.add_argument("--password-stdin", action="store_true", required=True,
+                     help="read the password from the first line of standard input")
+    with_db(staff_sub.add_parser("list", help="list accounts"))
+    disable = staff_sub.add_parser("disable", help="disable an account and end its sessions")
+    with_db(disable)
+    disable.add_argument("--user", required=True)
     return parser
 
 
@@ -101,12 +116,22 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SetupError("--tls-cert and --tls-key go together")
+    staff = None
+    if args.staff_idle_seconds is not None:
+        from datetime import timedelta
+
+        from jobcentre.staff.web import StaffSettings
+
+        if args.staff_idle_seconds < 1:
+            raise SetupError("--staff-idle-seconds must be at least 1")
+        staff = StaffSettings(idle=timedelta(seconds=args.staff_idle_seconds))
     sock = _bind(args.host, args.port)
     try:
         live = LiveLimits()
         live = LiveLimits(max_wait_s=args.live_max_wait or live.max_wait_s,
                           max_waiting=args.live_max_waiting or live.max_waiting)
-        app = create_app(args.data, args.database, limits=limits, live_limits=live)
+        app = create_app(args.data, args.database, limits=limits, live_limits=live,
+                         staff=staff)
         config = uvicorn.Config(
             app, log_config=None, access_log=False, timeout_graceful_shutdown=10,
             ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, backlog=2048,
@@ -294,9 +319,36 @@ def _live_send(args: argparse.Namespace) -> int:
     return 0
 
 
+def _staff(args: argparse.Namespace) -> int:
+    from jobcentre.repository import open_repository
+    from jobcentre.staff.accounts import add_account, disable_account
+
+    password = ""
+    if args.staff_command == "add":
+        password = sys.stdin.readline().rstrip("\r\n")
+    repo = open_repository(args.data, args.database)
+    try:
+        if args.staff_command == "add":
+            account = add_account(repo, args.user, args.role, password)
+            print(f"added staff account {account.username} ({account.role})")
+        elif args.staff_command == "list":
+            for a in repo.list_staff():
+                state = f"disabled {a.disabled_at}" if a.disabled_at else "active"
+                print(f"{a.username:<30} {a.role:<11} created {a.created_at}  {state}")
+        elif not disable_account(repo, args.user):
+            print("kiosk-server: no active staff account of that name", file=sys.stderr)
+            return 1
+        else:
+            print(f"disabled staff account {args.user.strip().lower()}")
+    finally:
+        repo.close()
+    return 0
+
+
 COMMANDS = {
     "serve": _serve, "enroll": _enroll, "revoke": _revoke, "list": _list, "kiosks": _kiosks,
     "verify-receipt": _verify, "export-public-key": _export, "live-send": _live_send,
+    "staff": _staff,
 }
 
 

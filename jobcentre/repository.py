@@ -1,7 +1,8 @@
 """The intake service's repository interface, its records, and how a database URL is opened.
 
 Two real backends implement ``Repository``: SQLite (embedded default, WAL, synchronous=FULL)
-and PostgreSQL (psycopg 3), both in ``jobcentre.sqlstore``. Records are frozen dataclasses;
+and PostgreSQL (psycopg 3), both in ``jobcentre.sqlstore`` (the staff web app's tables are in
+``jobcentre.staff.sql``, mixed into the same classes). Records are frozen dataclasses;
 times are ISO-8601 UTC text with milliseconds, JSON columns are text.
 """
 
@@ -90,7 +91,96 @@ class DocumentRecord:
 Certify = Callable[[str, str], dict[str, Any]]
 
 
-class Repository(Protocol):
+@dataclass(frozen=True)
+class StaffAccount:
+    """A staff member's account (role: desk, counsellor, ops or admin)."""
+
+    username: str
+    role: str
+    password_hash: str
+    created_at: str
+    disabled_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A server-side staff session; only the SHA-256 of its token is stored."""
+
+    token_hash: str
+    username: str
+    created_at: str
+    last_seen: str
+    address: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One staff action: who, when, what, on which document or kiosk, from where."""
+
+    entry_id: str
+    at: str
+    actor: str
+    role: str
+    action: str
+    target: str
+    address: str
+    outcome: str
+    detail: str = ""
+
+
+class StaffRepository(Protocol):
+    """What the staff web app needs from a database (accounts, sessions, lockout, audit)."""
+
+    def add_staff(self, account: StaffAccount) -> bool:
+        """Insert an account; False if the name is taken."""
+
+    def get_staff(self, username: str) -> StaffAccount | None:
+        """One account by name."""
+
+    def list_staff(self) -> list[StaffAccount]:
+        """Every account, by name."""
+
+    def disable_staff(self, username: str, at: str) -> bool:
+        """Disable an account and end its sessions; False if unknown or already disabled."""
+
+    def set_staff_password(self, username: str, password_hash: str) -> None:
+        """Replace an account's password hash (re-hash with newer parameters)."""
+
+    def add_staff_session(self, session: StaffSession) -> None:
+        """Store a new session."""
+
+    def get_staff_session(self, token_hash: str) -> StaffSession | None:
+        """One session by the hash of its token."""
+
+    def touch_staff_session(self, token_hash: str, at: str) -> None:
+        """Record activity on a session."""
+
+    def delete_staff_session(self, token_hash: str) -> None:
+        """End one session."""
+
+    def add_login_failure(self, kind: str, subject: str, at: str) -> None:
+        """Count a failed login against an account name or an address."""
+
+    def login_failures(self, kind: str, subject: str, since: str) -> list[str]:
+        """Times of failed logins for a name or address since ``since``, oldest first."""
+
+    def clear_login_failures(self, kind: str, subject: str) -> None:
+        """Forget the failed logins of a name or address (after a successful login)."""
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        """Append an entry to the audit log (the log cannot be changed afterwards)."""
+
+    def list_audit(self, limit: int = 200, actor: str = "", action: str = "") -> list[AuditEntry]:
+        """The newest audit entries first, optionally of one actor or action prefix."""
+
+    def assign_visitor(self, username: str, kiosk_id: str, receipt_number: str) -> None:
+        """Let a counsellor read the documents of one visit (receipt)."""
+
+    def is_assigned(self, username: str, kiosk_id: str, receipt_number: str) -> bool:
+        """Whether a counsellor may read the documents of that visit."""
+
+
+class Repository(StaffRepository, Protocol):
     """What the intake service needs from a database."""
 
     def close(self) -> None:

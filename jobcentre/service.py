@@ -1,10 +1,10 @@
 """The FastAPI application of the intake service (``create_app``).
 
 Routes follow the wire contract in ``wire.protocol``: ``/api/v1/health``,
-``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``) and the staff page
-``/verify``. Bodies are read with a size cap before authentication (the signature covers
-the body hash); the blocking work runs in worker threads. No request body, query string or
-customer data is ever logged.
+``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``), the staff page
+``/verify`` and the staff web app under ``/staff`` (``jobcentre.staff``). Bodies are read
+with a size cap before authentication (the signature covers the body hash); the blocking
+work runs in worker threads. No request body, query string or customer data is ever logged.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from jobcentre.keys import load_centre_keys
 from jobcentre.live import LiveHub, LiveLimits, parse_poll
 from jobcentre.live_store import LiveStore
 from jobcentre.repository import open_repository
+from jobcentre.staff.app import create_staff_app
+from jobcentre.staff.web import StaffSettings
 from jobcentre.verify_page import add_verify_routes
 from wire import protocol
 
@@ -91,6 +93,7 @@ def create_app(
     *,
     limits: IntakeLimits | None = None,
     live_limits: LiveLimits | None = None,
+    staff: StaffSettings | None = None,
 ) -> FastAPI:
     """Build the intake service on ``data_dir`` (SQLite there unless ``database_url``)."""
     data_dir = Path(data_dir)
@@ -197,4 +200,5 @@ def create_app(
         return {"messages": [m.wire() for m in messages], "cursor": cursor}
 
     add_verify_routes(app, service)
+    app.mount("/staff", create_staff_app(service, store, staff))
     return app

@@ -1,6 +1,6 @@
 """The intake database schema (one SQL text for SQLite and PostgreSQL) and its migrations.
 
-``SCHEMA`` creates what is missing on a fresh database. Columns added after the first
+``BASE_SCHEMA`` creates what is missing on a fresh database. Columns added after the first
 release are listed in ``ADDED_COLUMNS`` and added to an existing database when it is opened:
 SQLite checks ``PRAGMA table_info`` inside one ``BEGIN IMMEDIATE`` transaction (so two
 processes opening the same file do not both add a column), PostgreSQL uses
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA = """
+BASE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS enrollment_codes (
     code_hash TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
     created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);

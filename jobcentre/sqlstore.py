@@ -31,9 +31,12 @@ from jobcentre.repository import (
     db_time,
     redact_url,
 )
-from jobcentre.sqlschema import SCHEMA, migrate_postgres, migrate_sqlite
+from jobcentre.sqlschema import BASE_SCHEMA, migrate_postgres, migrate_sqlite
+from jobcentre.staff.sql import POSTGRES_GUARDS, SQLITE_GUARDS, STAFF_SCHEMA, StaffSql
 
 log = logging.getLogger(__name__)
+
+SCHEMA = BASE_SCHEMA + STAFF_SCHEMA
 
 _KIOSK_COLS = "kiosk_id, name, public_key, certificate, enrolled_at, revoked_at"
 _UPLOAD_COLS = ", ".join(f.name for f in fields(UploadRecord))
@@ -99,7 +102,7 @@ class _Pool:
             conn.close()
 
 
-class SqlRepository:
+class SqlRepository(StaffSql):
     """The repository over any DB-API connection; subclasses open connections."""
 
     placeholder = "?"
@@ -311,6 +314,8 @@ class SqliteRepository(SqlRepository):
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(SCHEMA)
                 migrate_sqlite(conn)
+                for guard in SQLITE_GUARDS:
+                    conn.execute(guard)
         except sqlite3.Error as exc:
             self._pool.close()
             raise SetupError(f"cannot open the SQLite database {path}: {exc}") from exc
@@ -350,6 +355,8 @@ class PostgresRepository(SqlRepository):
                 for statement in filter(str.strip, SCHEMA.split(";")):
                     cur.execute(statement)
                 migrate_postgres(cur)
+                for statement in POSTGRES_GUARDS:
+                    cur.execute(statement)
                 conn.commit()
         except (psycopg.Error, DatabaseUnavailable) as exc:
             self._pool.close()

@@ -1,0 +1,244 @@
+"""German and English texts of the staff web app, picked when a page is drawn.
+
+German is the default; ``?lang=en`` or ``?lang=de`` switches and is remembered in a cookie.
+Both catalogs must have the same keys (a test checks it).
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("de", "en")
+DEFAULT = "de"
+
+CATALOG: dict[str, dict[str, str]] = {
+    "de": {
+        "layout.app": "Jobcenter – Terminal-Verwaltung",
+        "layout.skip": "Zum Inhalt springen",
+        "layout.signed_in": "Angemeldet: {user} ({role})",
+        "layout.logout": "Abmelden",
+        "layout.footer": "Jeder Zugriff auf Dokumente wird protokolliert.",
+        "nav.main": "Hauptnavigation",
+        "nav.language": "Sprache",
+        "nav.documents": "Eingegangene Dokumente",
+        "nav.receipts": "Eingangsbestätigung prüfen",
+        "nav.kiosks": "Terminals",
+        "nav.audit": "Protokoll",
+        "role.desk": "Empfang",
+        "role.counsellor": "Beratung",
+        "role.ops": "Betrieb",
+        "role.admin": "Verwaltung",
+        "role.-": "–",
+        "login.title": "Anmeldung für Mitarbeitende",
+        "login.username": "Benutzername",
+        "login.password": "Passwort",
+        "login.submit": "Anmelden",
+        "login.wrong": "Benutzername oder Passwort ist falsch.",
+        "login.locked": "Zu viele Fehlversuche. Die Anmeldung ist für {seconds} Sekunden "
+                        "gesperrt. Bitte warten Sie und versuchen Sie es dann erneut.",
+        "login.expired": "Ihre Sitzung ist wegen Inaktivität abgelaufen. "
+                         "Bitte melden Sie sich erneut an.",
+        "login.required": "Bitte melden Sie sich an.",
+        "login.bye": "Sie haben sich abgemeldet.",
+        "home.title": "Start",
+        "home.nothing": "Für Ihre Rolle gibt es hier noch keine Seiten.",
+        "documents.title": "Eingegangene Dokumente",
+        "documents.filter": "Dokumente filtern",
+        "documents.from": "Eingang ab",
+        "documents.to": "Eingang bis",
+        "documents.kiosk": "Terminal",
+        "documents.type": "Art",
+        "documents.any": "alle",
+        "documents.apply": "Filtern",
+        "documents.caption": "{count} Dokument(e)",
+        "documents.received": "Eingegangen",
+        "documents.pages": "Seiten",
+        "documents.receipt": "Bestätigung",
+        "documents.actions": "Aktionen",
+        "documents.open": "Öffnen",
+        "documents.download": "Herunterladen",
+        "documents.row": "{type}, Bestätigung {receipt}",
+        "documents.none": "Keine Dokumente für diese Auswahl.",
+        "receipts.title": "Eingangsbestätigung prüfen",
+        "receipts.intro": "Scannen Sie den QR-Code der Bestätigung oder fügen Sie seinen Text "
+                          "ein.",
+        "receipts.label": "Text des QR-Codes",
+        "receipts.submit": "Prüfen",
+        "receipts.public": "Öffentliche Prüfseite (/verify)",
+        "kiosks.title": "Terminals",
+        "kiosks.caption": "{count} Terminal(s)",
+        "kiosks.name": "Name",
+        "kiosks.id": "Kennung",
+        "kiosks.enrolled": "Angemeldet am",
+        "kiosks.state": "Zustand",
+        "kiosks.actions": "Aktionen",
+        "kiosks.active": "aktiv",
+        "kiosks.revoked": "gesperrt seit {at}",
+        "kiosks.revoke": "Sperren",
+        "kiosks.none": "Noch keine Terminals angemeldet.",
+        "kiosks.new": "Neues Terminal anmelden",
+        "kiosks.new_help": "Der Code gilt 24 Stunden und nur einmal.",
+        "kiosks.new_name": "Name des Terminals (z. B. Foyer 1)",
+        "kiosks.issue": "Anmeldecode erzeugen",
+        "kiosks.bad_name": "Bitte geben Sie einen Namen mit 1 bis 200 Zeichen ein.",
+        "kiosks.code_for": "Anmeldecode für „{name}“ (Kennung {kiosk_id}):",
+        "kiosks.code_once": "Notieren Sie den Code jetzt: er wird nicht noch einmal angezeigt.",
+        "kiosks.revoke_title": "Terminal sperren",
+        "kiosks.revoke_question": "Soll das Terminal „{name}“ ({kiosk_id}) gesperrt werden? "
+                                  "Es kann danach keine Dokumente mehr senden.",
+        "kiosks.revoke_yes": "Ja, sperren",
+        "kiosks.cancel": "Abbrechen",
+        "kiosks.revoked_done": "Das Terminal ist gesperrt.",
+        "audit.title": "Protokoll",
+        "audit.filter": "Protokoll filtern",
+        "audit.apply": "Filtern",
+        "audit.help": "Die neuesten {limit} Einträge. Das Protokoll kann nicht geändert werden.",
+        "audit.caption": "{count} Eintrag/Einträge",
+        "audit.when": "Zeit",
+        "audit.actor": "Benutzer",
+        "audit.role": "Rolle",
+        "audit.action": "Aktion",
+        "audit.target": "Ziel",
+        "audit.address": "Adresse",
+        "audit.outcome": "Ergebnis",
+        "audit.detail": "Details",
+        "audit.none": "Keine Einträge.",
+        "audit.outcome.ok": "erfolgt",
+        "audit.outcome.denied": "abgelehnt",
+        "audit.outcome.failed": "fehlgeschlagen",
+        "error.title": "Fehler {status}",
+        "error.forbidden": "Dafür fehlt Ihrer Rolle die Berechtigung.",
+        "error.csrf": "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen. Bitte laden "
+                      "Sie die Seite neu und senden Sie das Formular noch einmal.",
+        "error.not_found": "Diese Seite oder dieses Dokument gibt es nicht.",
+        "error.too_large": "Die Eingabe ist zu groß.",
+        "error.server": "Ein technischer Fehler ist aufgetreten. Bitte versuchen Sie es später "
+                        "erneut.",
+        "error.back": "Zur Startseite",
+    },
+    "en": {
+        "layout.app": "Jobcentre – terminal administration",
+        "layout.skip": "Skip to content",
+        "layout.signed_in": "Signed in: {user} ({role})",
+        "layout.logout": "Log out",
+        "layout.footer": "Every access to documents is recorded.",
+        "nav.main": "Main navigation",
+        "nav.language": "Language",
+        "nav.documents": "Documents received",
+        "nav.receipts": "Check a receipt",
+        "nav.kiosks": "Kiosks",
+        "nav.audit": "Audit log",
+        "role.desk": "Front desk",
+        "role.counsellor": "Counsellor",
+        "role.ops": "Operations",
+        "role.admin": "Administrator",
+        "role.-": "–",
+        "login.title": "Staff sign-in",
+        "login.username": "User name",
+        "login.password": "Password",
+        "login.submit": "Sign in",
+        "login.wrong": "The user name or password is wrong.",
+        "login.locked": "Too many failed attempts. Signing in is blocked for {seconds} seconds. "
+                        "Please wait, then try again.",
+        "login.expired": "Your session ended after a period of inactivity. Please sign in "
+                         "again.",
+        "login.required": "Please sign in.",
+        "login.bye": "You have logged out.",
+        "home.title": "Start",
+        "home.nothing": "There are no pages for your role yet.",
+        "documents.title": "Documents received",
+        "documents.filter": "Filter documents",
+        "documents.from": "Received from",
+        "documents.to": "Received until",
+        "documents.kiosk": "Kiosk",
+        "documents.type": "Type",
+        "documents.any": "all",
+        "documents.apply": "Filter",
+        "documents.caption": "{count} document(s)",
+        "documents.received": "Received",
+        "documents.pages": "Pages",
+        "documents.receipt": "Receipt",
+        "documents.actions": "Actions",
+        "documents.open": "Open",
+        "documents.download": "Download",
+        "documents.row": "{type}, receipt {receipt}",
+        "documents.none": "No documents for this selection.",
+        "receipts.title": "Check a receipt",
+        "receipts.intro": "Scan the receipt's QR code or paste its text.",
+        "receipts.label": "QR code text",
+        "receipts.submit": "Check",
+        "receipts.public": "Public check page (/verify)",
+        "kiosks.title": "Kiosks",
+        "kiosks.caption": "{count} kiosk(s)",
+        "kiosks.name": "Name",
+        "kiosks.id": "ID",
+        "kiosks.enrolled": "Enrolled",
+        "kiosks.state": "State",
+        "kiosks.actions": "Actions",
+        "kiosks.active": "active",
+        "kiosks.revoked": "revoked since {at}",
+        "kiosks.revoke": "Revoke",
+        "kiosks.none": "No kiosks enrolled yet.",
+        "kiosks.new": "Enroll a new kiosk",
+        "kiosks.new_help": "The code is valid for 24 hours and can be used once.",
+        "kiosks.new_name": "Kiosk name (e.g. Foyer 1)",
+        "kiosks.issue": "Create enrollment code",
+        "kiosks.bad_name": "Please enter a name of 1 to 200 characters.",
+        "kiosks.code_for": "Enrollment code for “{name}” (ID {kiosk_id}):",
+        "kiosks.code_once": "Write the code down now: it is not shown again.",
+        "kiosks.revoke_title": "Revoke a kiosk",
+        "kiosks.revoke_question": "Revoke the kiosk “{name}” ({kiosk_id})? It will no longer "
+                                  "be able to send documents.",
+        "kiosks.revoke_yes": "Yes, revoke",
+        "kiosks.cancel": "Cancel",
+        "kiosks.revoked_done": "The kiosk is revoked.",
+        "audit.title": "Audit log",
+        "audit.filter": "Filter the audit log",
+        "audit.apply": "Filter",
+        "audit.help": "The newest {limit} entries. The log cannot be changed.",
+        "audit.caption": "{count} entries",
+        "audit.when": "Time",
+        "audit.actor": "User",
+        "audit.role": "Role",
+        "audit.action": "Action",
+        "audit.target": "Target",
+        "audit.address": "Address",
+        "audit.outcome": "Outcome",
+        "audit.detail": "Details",
+        "audit.none": "No entries.",
+        "audit.outcome.ok": "done",
+        "audit.outcome.denied": "refused",
+        "audit.outcome.failed": "failed",
+        "error.title": "Error {status}",
+        "error.forbidden": "Your role does not allow this.",
+        "error.csrf": "The form's security check failed. Please reload the page and send the "
+                      "form again.",
+        "error.not_found": "This page or document does not exist.",
+        "error.too_large": "The input is too large.",
+        "error.server": "A technical error occurred. Please try again later.",
+        "error.back": "To the start page",
+    },
+}
+
+
+def pick_language(query: str | None, cookie: str | None) -> str:
+    """The language of a request: the query, else the cookie, else German."""
+    for choice in (query, cookie):
+        if choice in LANGUAGES:
+            return str(choice)
+    return DEFAULT
+
+
+class Translator:
+    """Looks texts up in one language's catalog."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT
+        self._texts = CATALOG[self.lang]
+
+    def __call__(self, key: str, default: str | None = None, **values: object) -> str:
+        """The text for ``key`` with ``{name}`` fields filled in."""
+        text = self._texts.get(key)
+        if text is None:
+            if default is None:
+                raise KeyError(key)
+            return default
+        return text.format(**values) if values else text

@@ -1,0 +1,13 @@
+"""The staff pages, one module each. ``PAGES`` lists them in navigation order.
+
+A page module has ``NAV`` (a ``NavEntry`` or None for pages outside the navigation) and
+``add_routes(router, ctx)``. Adding a page = one module here plus its name in ``PAGES``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from jobcentre.staff.pages import audit_log, documents, kiosks, login, receipts
+
+PAGES: tuple[ModuleType, ...] = (login, documents, receipts, kiosks, audit_log)

@@ -1,0 +1,102 @@
+"""Documents received: filter by date, kiosk and type; open or download (both audited)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from jobcentre.receipts import local_time
+from jobcentre.staff.documents import DOWNLOAD, OPEN, DocumentFilter, list_documents, read_document
+from jobcentre.staff.roles import Permission
+from jobcentre.staff.templates import esc, render, table, url
+from jobcentre.staff.web import NavEntry, StaffContext, StaffRequest, staff_request
+
+NAV = NavEntry("/documents", "nav.documents", Permission.READ_DOCUMENTS)
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _options(values: list[str], chosen: str, any_label: str) -> str:
+    opts = [f'<option value="">{esc(any_label)}</option>']
+    for value in values:
+        mark = " selected" if value == chosen else ""
+        opts.append(f'<option value="{esc(value)}"{mark}>{esc(value)}</option>')
+    return "".join(opts)
+
+
+def _filter_form(req: StaffRequest, wanted: DocumentFilter, kiosks: list[str],
+                 types: list[str]) -> str:
+    t = req.t
+    any_label = t("documents.any")
+    return f"""<form method="get" action="{url('/documents')}" class="filters"
+ aria-label="{esc(t('documents.filter'))}">
+<div class="field"><label for="from">{esc(t("documents.from"))}</label>
+<input id="from" name="from" type="date" value="{esc(wanted.date_from or '')}"></div>
+<div class="field"><label for="to">{esc(t("documents.to"))}</label>
+<input id="to" name="to" type="date" value="{esc(wanted.date_to or '')}"></div>
+<div class="field"><label for="kiosk">{esc(t("documents.kiosk"))}</label>
+<select id="kiosk" name="kiosk">{_options(kiosks, wanted.kiosk_id, any_label)}</select></div>
+<div class="field"><label for="type">{esc(t("documents.type"))}</label>
+<select id="type" name="type">{_options(types, wanted.document_type, any_label)}</select></div>
+<button type="submit">{esc(t("documents.apply"))}</button>
+</form>"""
+
+
+def add_routes(router: APIRouter, ctx: StaffContext) -> None:
+    """Register the documents list, open and download."""
+
+    @router.get("/documents")
+    async def documents_page(request: Request) -> Response:
+        req = await staff_request(request, ctx, Permission.READ_DOCUMENTS)
+        q = request.query_params
+        wanted = DocumentFilter(_day(q.get("from", "")), _day(q.get("to", "")),
+                                q.get("kiosk", "")[:100], q.get("type", "")[:100])
+        docs = await run_in_threadpool(list_documents, ctx.repo, req.actor, wanted)
+        everything = await run_in_threadpool(ctx.repo.list_documents)
+        kiosks = sorted({d.kiosk_id for d in everything})
+        types = sorted({d.document_type for d in everything})
+        t = req.t
+        rows = []
+        for d in docs:
+            label = t("documents.row", type=d.document_type, receipt=d.receipt_number)
+            rows.append([
+                esc(local_time(d.received_at)), esc(d.kiosk_id), esc(d.document_type),
+                esc(d.pages), esc(d.receipt_number),
+                f'<a href="{url("/documents/" + d.document_id)}" '
+                f'aria-label="{esc(t("documents.open") + ": " + label)}">'
+                f'{esc(t("documents.open"))}</a> '
+                f'<a href="{url("/documents/" + d.document_id + "/download")}" download '
+                f'aria-label="{esc(t("documents.download") + ": " + label)}">'
+                f'{esc(t("documents.download"))}</a>',
+            ])
+        body = _filter_form(req, wanted, kiosks, types) + table(
+            t("documents.caption", count=len(docs)),
+            [t("documents.received"), t("documents.kiosk"), t("documents.type"),
+             t("documents.pages"), t("documents.receipt"), t("documents.actions")],
+            rows, t("documents.none"))
+        return render(req, t("documents.title"), body)
+
+    async def _serve(request: Request, document_id: str, action: str) -> Response:
+        req = await staff_request(request, ctx, Permission.READ_DOCUMENTS)
+        doc, content = await run_in_threadpool(
+            read_document, ctx.repo, ctx.store, document_id, req.actor, action)
+        disposition = "attachment" if action == DOWNLOAD else "inline"
+        name = f"{doc.document_type}-{doc.document_id[:8]}.pdf"
+        return Response(content, media_type="application/pdf", headers={
+            "Content-Disposition": f'{disposition}; filename="{name}"'})
+
+    @router.get("/documents/{document_id}")
+    async def open_document(request: Request, document_id: str) -> Response:
+        return await _serve(request, document_id, OPEN)
+
+    @router.get("/documents/{document_id}/download")
+    async def download_document(request: Request, document_id: str) -> Response:
+        return await _serve(request, document_id, DOWNLOAD)
