@@ -1,7 +1,11 @@
 """Encoding and key helpers under the wire contract (re-exported by ``wire.protocol``).
 
-Canonical JSON, base64url without padding, ISO-8601 UTC times, and loading/converting the
-Ed25519 and X25519 keys. Import these through ``wire.protocol``.
+Canonical JSON, depth-limited JSON parsing, canonical base64url without padding, ISO-8601
+UTC times, and loading/converting the Ed25519 and X25519 keys. Import these through
+``wire.protocol``.
+
+Every decoder is strict on purpose: one value has exactly one accepted encoding, so a signed
+message cannot be changed into another text that still verifies (receipt malleability).
 """
 
 from __future__ import annotations
@@ -41,13 +45,20 @@ _B64U_RE = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 def b64u_decode(text: str) -> bytes:
-    """Decode base64url without padding; raises ``ValueError`` on anything else."""
+    """Decode canonical base64url without padding; raises ``ValueError`` on anything else.
+
+    Canonical: the unused low bits of the last character must be zero, so exactly one text
+    decodes to given bytes (``b64u_encode(b64u_decode(t)) == t``).
+    """
     if not isinstance(text, str) or not _B64U_RE.match(text) or len(text) % 4 == 1:
         raise ValueError("not base64url")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise ValueError("not base64url") from exc
+    if b64u_encode(raw) != text:
+        raise ValueError("not canonical base64url")
+    return raw
 
 
 def sha256_hex(data: bytes) -> str:

@@ -353,11 +353,13 @@ def decode_and_verify_receipt(
         raise ForgedReceipt("not a JCR1 receipt")
     try:
         body, receipt = _load_json_part(parts[1])
-        _, cert = _load_json_part(parts[3])
+        cert_raw, cert = _load_json_part(parts[3])
     except (ValueError, UnicodeDecodeError) as exc:
         raise ForgedReceipt("receipt does not decode") from exc
     if not isinstance(receipt, dict) or canonical_json(receipt) != body:
         raise ForgedReceipt("receipt is not canonical")
+    if not isinstance(cert, dict) or canonical_json(cert) != cert_raw:
+        raise ForgedReceipt("certificate is not canonical")
     if not verify_certificate(cert, centre_signing_public_key):
         raise ForgedReceipt("kiosk certificate not issued by this centre")
     if not verify_signature(cert["public_key"], parts[2], body):
