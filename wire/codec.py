@@ -36,6 +36,29 @@ def canonical_json(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+#: deepest nesting of arrays and objects any message of the contract may have
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON ``text`` (a linear scan, no recursion)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if ``text`` nests deeper than ``limit``: refuse it before ``json.loads`` recurses."""
+    return json_depth(text) > limit
+
+
 def b64u_encode(data: bytes) -> str:
     """Base64url without padding."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
@@ -79,9 +102,18 @@ def utc_now_iso() -> str:
 
 
 def parse_time(text: str) -> datetime:
-    """Parse an ISO-8601 time (``Z`` or offset); naive times are taken as UTC."""
+    """Parse an ISO-8601 time (``Z`` or offset); naive times are taken as UTC.
+
+    Raises ``ValueError`` also for a time that has no UTC equivalent in ``datetime``'s range
+    (``0001-01-01T00:00+14:00``), so comparing or converting a parsed time never overflows.
+    """
     moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("time out of range") from exc
+    return moment
 
 
 # --- keys ------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from foundation.errors import ForgedReceipt
 from tests.jobcentre.test_protocol import _receipt_fixture
@@ -77,3 +79,57 @@ def test_certificate_part_must_be_canonical_json() -> None:
     changed = ".".join([prefix, body, sig, p.b64u_encode(spaced)])
     with pytest.raises(ForgedReceipt):
         p.decode_and_verify_receipt(changed, centre.public_key())
+
+
+def _signed(receipt_changes: dict[str, Any], doc_changes: dict[str, Any] | None = None) -> tuple[
+    Ed25519PrivateKey, str
+]:
+    """A properly signed receipt with some fields changed before signing."""
+    centre, kiosk = p.generate_signing_key(), p.generate_signing_key()
+    cert = p.sign_certificate("k-1", "Foyer", kiosk.public_key(), centre)
+    doc = p.receipt_doc("6f1c0c1e-aaaa-4000-8000-000000000001", "payslip", 2, "ab" * 8)
+    receipt = p.build_receipt("k-1-20250301-0007", "k-1", "Foyer", "2025-03-01T09:00:00Z",
+                              "123A****89", [{**doc, **(doc_changes or {})}])
+    return centre, p.encode_receipt({**receipt, **receipt_changes}, kiosk, cert)
+
+
+@pytest.mark.parametrize("doc_id", ["", "6f1c0c1", "6F1C0C1E", "6f1c0c1e-", "6f1c0c1e-aaaa"])
+def test_receipt_document_id_must_have_the_full_length(doc_id: str) -> None:
+    centre, text = _signed({}, {"id": doc_id})
+    with pytest.raises(ForgedReceipt):
+        p.decode_and_verify_receipt(text, centre.public_key())
+
+
+def test_receipt_listing_a_document_twice_is_refused() -> None:
+    centre, kiosk = p.generate_signing_key(), p.generate_signing_key()
+    cert = p.sign_certificate("k-1", "Foyer", kiosk.public_key(), centre)
+    doc = p.receipt_doc("6f1c0c1e-aaaa-4000-8000-000000000001", "payslip", 2, "ab" * 8)
+    receipt = p.build_receipt("rn", "k-1", "Foyer", "2025-03-01T09:00:00Z", "x", [doc, doc])
+    with pytest.raises(ForgedReceipt):
+        p.decode_and_verify_receipt(p.encode_receipt(receipt, kiosk, cert), centre.public_key())
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_receipt_time_out_of_range_has_its_own_code(when: str) -> None:
+    centre, text = _signed({"t": when})
+    with pytest.raises(ForgedReceipt) as info:
+        p.decode_and_verify_receipt(text, centre.public_key())
+    assert info.value.code == p.ERROR_RECEIPT_TIME
+    with pytest.raises(ValueError):
+        p.parse_time(when)
+
+
+def test_deeply_nested_receipt_json_has_its_own_code() -> None:
+    centre, text = _signed({})
+    prefix, _, sig, cert = text.split(".")
+    deep = p.b64u_encode(b"[" * 20000 + b"]" * 20000)
+    with pytest.raises(ForgedReceipt) as info:
+        p.decode_and_verify_receipt(".".join([prefix, deep, sig, cert]), centre.public_key())
+    assert info.value.code == p.ERROR_JSON_TOO_DEEP
+
+
+def test_json_depth_ignores_brackets_inside_strings() -> None:
+    assert p.json_depth('{"a":[1,{"b":"[[[[\\"{"}]}') == 3
+    assert p.json_depth('"[[["') == 0
+    assert not p.json_too_deep('{"loc":"' + "[" * 100 + '"}')
+    assert p.json_too_deep("[" * (p.MAX_JSON_DEPTH + 1) + "]" * (p.MAX_JSON_DEPTH + 1))
