@@ -5,7 +5,9 @@ offset (every chunk is fsync'd before its offset is reported). Stored documents 
 ``<data>/documents/YYYY/MM/DD/<document_id>.pdf`` by writing a temporary file, fsync,
 rename, and fsync of the directory, so a stored document is complete and durable before
 the service signs an ack. Work on one document is serialised by a striped in-process lock
-(the service runs as one process; the database's unique key guards the rest).
+(the service runs as one process; the database's unique key guards the rest). A partial
+upload untouched for ``PART_MAX_AGE_S`` (default 7 days) is removed by ``expire_parts``; the
+kiosk then finds offset 0 and sends the document again from the start.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +27,7 @@ from wire.protocol import ERROR_NOT_FOUND, ERROR_OFFSET_MISMATCH, ERROR_TOO_LARG
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _STRIPES = 256
-
+PART_MAX_AGE_S = 7 * 24 * 3600.0
 
 
 def check_document_id(document_id: str) -> str:
@@ -103,6 +106,22 @@ class DocumentStore:
         """Remove a partial upload (after storing, or when it proved corrupt)."""
         with contextlib.suppress(FileNotFoundError):
             self.part_path(document_id).unlink()
+
+    def expire_parts(self, max_age_s: float, now: float | None = None) -> int:
+        """Remove partial uploads not written to for ``max_age_s``; returns how many."""
+        cutoff = (time.time() if now is None else now) - max_age_s
+        removed = 0
+        for path in self.incoming.glob("*.part"):
+            document_id = path.name.removesuffix(".part")
+            if not UUID_RE.match(document_id):
+                continue
+            with self.locked(document_id), contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        if removed:
+            fsync_dir(self.incoming)
+        return removed
 
     def store(self, document_id: str, content: bytes, received: datetime) -> str:
         """Store a document atomically and durably; returns its path below the data dir."""

@@ -1,28 +1,34 @@
-"""Checking a kiosk receipt (QR text) and looking up the state of its documents.
+"""Checking a kiosk receipt (QR text) against the centre's key and its own records.
 
 Shared by the staff page ``/verify`` and ``kiosk-server verify-receipt``. A receipt is
 genuine when its certificate was issued by this centre and the kiosk's signature matches.
-A receipt dated after its kiosk was revoked is not accepted (a stolen key could make it).
+Its time ``t`` is only the terminal's own statement (the paper prints before the upload), so
+with the database the check also reports when the job centre itself received each listed
+document (the document rows' ``received_at``, server clock). A stolen kiosk key can sign any
+time, so a receipt of a revoked kiosk counts only if the centre received every listed
+document, as listed, before the revocation, both by the server's clock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from foundation.errors import ForgedReceipt
-from jobcentre.repository import Repository
+from jobcentre.repository import DocumentRecord, Repository
 from wire import protocol
 
 GENUINE = "genuine"
 FORGED = "forged"
-REVOKED = "issued_after_revocation"
+UNREADABLE = "unreadable"
+REVOKED = "not_received_before_revocation"
 
 
 @dataclass(frozen=True)
 class DocumentState:
-    """One document listed on a receipt and whether the centre has it."""
+    """One document listed on a receipt and when the centre received it (server clock)."""
 
     short_id: str
     document_type: str
@@ -37,6 +43,7 @@ class ReceiptCheck:
 
     verdict: str
     reason: str = ""
+    code: str = ""
     receipt: dict[str, Any] = field(default_factory=dict)
     kiosk_name: str = ""
     kiosk_revoked_at: str | None = None
@@ -48,6 +55,11 @@ class ReceiptCheck:
         """True only for a genuine receipt."""
         return self.verdict == GENUINE
 
+    @property
+    def received_at(self) -> str | None:
+        """When the centre had every listed document (its own clock); None if not all."""
+        return received_all_at(self.documents) if self.looked_up else None
+
 
 def check_receipt(
     text: str, centre_signing_public_key: protocol.PublicKeyLike, repo: Repository | None
@@ -56,7 +68,8 @@ def check_receipt(
     try:
         verified = protocol.decode_and_verify_receipt(text, centre_signing_public_key)
     except ForgedReceipt as exc:
-        return ReceiptCheck(verdict=FORGED, reason=str(exc))
+        verdict = FORGED if exc.code == ForgedReceipt.code else UNREADABLE
+        return ReceiptCheck(verdict, reason=str(exc), code=exc.code)
     receipt = verified.receipt
     name = str(verified.certificate.get("name", ""))
     if repo is None:
@@ -64,42 +77,50 @@ def check_receipt(
         return ReceiptCheck(GENUINE, receipt=receipt, kiosk_name=name, documents=docs)
     kiosk = repo.get_kiosk(verified.kiosk_id)
     revoked_at = kiosk.revoked_at if kiosk else None
-    if revoked_at and _after(receipt["t"], revoked_at):
-        return ReceiptCheck(
-            REVOKED, reason="receipt dated after the kiosk was revoked", receipt=receipt,
-            kiosk_name=name, kiosk_revoked_at=revoked_at,
-        )
     stored = repo.documents_for_receipt(verified.kiosk_id, verified.receipt_number)
-    docs = []
-    for entry in verified.docs:
-        match = next((d for d in stored if d.document_id.startswith(entry["id"])), None)
-        docs.append(_state(entry, match))
-    return ReceiptCheck(
+    docs = [_state(entry, _stored(stored, entry["id"])) for entry in verified.docs]
+    check = ReceiptCheck(
         GENUINE, receipt=receipt, kiosk_name=name, kiosk_revoked_at=revoked_at,
         documents=docs, looked_up=True,
     )
+    if revoked_at and not received_before(docs, revoked_at):
+        return replace(
+            check, verdict=REVOKED,
+            reason="the terminal was revoked before the job centre received these documents",
+        )
+    return check
 
 
-def _after(receipt_time: str, revoked_at: str) -> bool:
+def _stored(stored: Sequence[DocumentRecord], short_id: str) -> DocumentRecord | None:
+    return next(
+        (d for d in stored if d.document_id[: protocol.RECEIPT_DOC_ID_LEN] == short_id), None
+    )
+
+
+def received_all_at(docs: Sequence[DocumentState]) -> str | None:
+    """The latest server receive time if every document arrived as listed, else None."""
+    if not docs or any(d.received_at is None or not d.matches for d in docs):
+        return None
+    return max(str(d.received_at) for d in docs)  # fixed-width UTC text sorts as time
+
+
+def received_before(docs: Sequence[DocumentState], revoked_at: str) -> bool:
+    """True if the centre received every listed document, as listed, before ``revoked_at``."""
     try:
-        return protocol.parse_time(receipt_time) > protocol.parse_time(revoked_at)
+        last = received_all_at(docs)
+        return last is not None and protocol.parse_time(last) < protocol.parse_time(revoked_at)
     except ValueError:
-        return True
+        return False
 
 
-def _state(entry: dict[str, Any], stored: Any) -> DocumentState:
-    pages = entry.get("p")
+def _state(entry: dict[str, Any], stored: DocumentRecord | None) -> DocumentState:
     base = DocumentState(
-        short_id=str(entry.get("id", "")),
-        document_type=str(entry.get("type", "")),
-        pages=pages if isinstance(pages, int) else 0,
+        short_id=str(entry["id"]), document_type=str(entry["type"]), pages=int(entry["p"])
     )
     if stored is None:
         return base
-    matches = stored.page_hash == entry.get("h") and stored.pages == entry.get("p")
-    return DocumentState(
-        base.short_id, base.document_type, base.pages, stored.received_at, matches
-    )
+    matches = stored.page_hash == entry["h"] and stored.pages == entry["p"]
+    return replace(base, received_at=stored.received_at, matches=matches)
 
 
 def local_time(text: str) -> str:
@@ -112,6 +133,8 @@ def local_time(text: str) -> str:
         moment = moment.astimezone(ZoneInfo("Europe/Berlin"))
     except ZoneInfoNotFoundError:
         return moment.strftime("%d.%m.%Y, %H:%M UTC")
+    except OverflowError:  # the very edge of datetime's range
+        return text
     return moment.strftime("%d.%m.%Y, %H:%M Uhr")
 
 
@@ -119,23 +142,36 @@ def format_check(check: ReceiptCheck) -> list[str]:
     """Plain-text lines describing a check (for the CLI)."""
     if check.verdict == FORGED:
         return ["FORGED (Gefälscht): " + check.reason]
+    if check.verdict == UNREADABLE:
+        return [f"UNREADABLE (Unlesbar): {check.reason} [{check.code}]"]
     r = check.receipt
     head = "GENUINE (Echt)" if check.genuine else "NOT VALID (Ungültig): " + check.reason
     lines = [
         head,
         f"receipt {r.get('rn')} from kiosk {r.get('kiosk')} ({check.kiosk_name}), {r.get('loc')}",
-        f"stored at the kiosk: {r.get('t')}",
+        f"handed in at the terminal at {r.get('t')} (the terminal's own clock)",
     ]
+    if not check.looked_up:
+        lines.append("offline check: this time is the terminal's own statement; the job "
+                     "centre's records were not consulted (give --data to see when the job "
+                     "centre received the documents)")
+    elif check.received_at is not None:
+        lines.append(f"received by the job centre at {check.received_at}")
+    else:
+        lines.append("not yet fully received by the job centre")
     if check.kiosk_revoked_at:
-        lines.append(f"note: this kiosk was revoked at {check.kiosk_revoked_at}")
+        lines.append(f"note: this terminal was revoked at {check.kiosk_revoked_at}"
+                     + ("; its documents were received before that" if check.genuine else ""))
     for doc in check.documents:
-        if not check.looked_up:
-            state = "state unknown (no database)"
-        elif doc.received_at is None:
-            state = "not yet received"
-        else:
-            state = f"received at {doc.received_at}"
-            if not doc.matches:
-                state += " (DIFFERS from the receipt)"
+        state = _doc_line(check, doc)
         lines.append(f"  {doc.short_id} {doc.document_type} {doc.pages} p.: {state}")
     return lines
+
+
+def _doc_line(check: ReceiptCheck, doc: DocumentState) -> str:
+    if not check.looked_up:
+        return "state unknown (no database)"
+    if doc.received_at is None:
+        return "not yet received"
+    state = f"received by the job centre at {doc.received_at}"
+    return state if doc.matches else state + " (DIFFERS from the receipt)"

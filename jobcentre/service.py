@@ -1,14 +1,20 @@
 """The FastAPI application of the intake service (``create_app``).
 
 Routes follow the wire contract in ``wire.protocol``: ``/api/v1/health``,
-``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``), the staff page
-``/verify`` and the staff web app under ``/staff`` (``jobcentre.staff``). Bodies are read
-with a size cap before authentication (the signature covers the body hash); the blocking
-work runs in worker threads. No request body, query string or customer data is ever logged.
+``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``), ``/api/v1/live/poll``,
+the staff page ``/verify`` and the staff web app under ``/staff`` (``jobcentre.staff``). Bodies
+are read with a size cap before authentication (the signature covers the body hash); JSON
+nested deeper than ``protocol.MAX_JSON_DEPTH`` is refused with 400 ``json_too_deep`` before it
+is parsed. The blocking work runs in worker threads. No request body, query string or customer
+data is ever logged. Partial uploads older than ``part_max_age_s`` are removed at start and
+then every ``expiry_interval_s``. ``/openapi.json`` describes the API; the Swagger and ReDoc
+pages are off (they load scripts from a CDN, which a job centre's network does not reach).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -21,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError, DatabaseUnavailable
-from jobcentre.docstore import DocumentStore
+from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService, UploadAnnouncement
 from jobcentre.keys import load_centre_keys
@@ -82,9 +88,22 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = body.decode("utf-8")
+        if protocol.json_too_deep(text):
+            raise ApiError(400, protocol.ERROR_JSON_TOO_DEEP, limit=protocol.MAX_JSON_DEPTH)
+        return json.loads(text)
+    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to convert
         raise ApiError(400, "invalid_request", detail="body is not JSON") from exc
+
+
+async def _expire_parts(store: DocumentStore, max_age_s: float) -> None:
+    try:
+        removed = await run_in_threadpool(store.expire_parts, max_age_s)
+    except OSError as exc:
+        log.warning("could not expire partial uploads: %s", exc.strerror or type(exc).__name__)
+        return
+    if removed:
+        log.info("removed %d partial upload(s) older than %.0f s", removed, max_age_s)
 
 
 def create_app(
@@ -94,6 +113,8 @@ def create_app(
     limits: IntakeLimits | None = None,
     live_limits: LiveLimits | None = None,
     staff: StaffSettings | None = None,
+    part_max_age_s: float = PART_MAX_AGE_S,
+    expiry_interval_s: float = 3600.0,
 ) -> FastAPI:
     """Build the intake service on ``data_dir`` (SQLite there unless ``database_url``)."""
     data_dir = Path(data_dir)
@@ -105,11 +126,21 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async def expire_periodically() -> None:
+            while True:
+                await asyncio.sleep(expiry_interval_s)
+                await _expire_parts(store, part_max_age_s)
+
+        await _expire_parts(store, part_max_age_s)
+        expiry = asyncio.create_task(expire_periodically())
         await hub.start()
         try:
             yield
         finally:
             await hub.stop()
+            expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await expiry
             repo.close()
 
     app = FastAPI(
@@ -117,6 +148,8 @@ def create_app(
         version=SERVICE_VERSION,
         description="Receives sealed documents from enrolled kiosks and proves their receipt.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     app.state.live = hub

@@ -17,7 +17,14 @@ from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError
 from jobcentre.intake import IntakeService
-from jobcentre.receipts import FORGED, ReceiptCheck, check_receipt, local_time
+from jobcentre.receipts import (
+    FORGED,
+    UNREADABLE,
+    DocumentState,
+    ReceiptCheck,
+    check_receipt,
+    local_time,
+)
 
 FORM_LIMIT = 16 * 1024
 HEADERS = {
@@ -73,55 +80,77 @@ def _page(result_html: str, payload: str = "") -> str:
 """
 
 
-def _doc_state(check: ReceiptCheck, received_at: str | None, matches: bool) -> str:
+def _doc_state(check: ReceiptCheck, doc: DocumentState) -> str:
     if not check.looked_up:
         return _bi("Status unbekannt", "State unknown")
-    if received_at is None:
+    if doc.received_at is None:
         return _bi("Noch nicht eingegangen", "Not yet received")
-    when = local_time(received_at)
-    text = _bi(f"Eingegangen am {when}", f"Received at {when}")
-    if not matches:
+    when = local_time(doc.received_at)
+    text = _bi(f"Eingegangen am {when}", f"Received by the job centre at {when}")
+    if not doc.matches:
         text += "<br>" + _bi("Abweichung zur Bestätigung!", "Differs from the receipt!")
     return text
+
+
+def _refused(title: str, text: str, code: str = "") -> str:
+    detail = ""
+    if code:
+        detail = f"<p>{_bi('Fehlercode', 'Error code')}: <code>{escape(code)}</code></p>"
+    return f'<section class="verdict forged"><h2>✘ {title}</h2><p>{text}</p>{detail}</section>'
+
+
+def _received_row(check: ReceiptCheck) -> str:
+    if check.received_at is not None:
+        return escape(local_time(check.received_at))
+    return _bi("Noch nicht vollständig eingegangen", "Not yet fully received")
 
 
 def render_result(check: ReceiptCheck) -> str:
     """The verdict block for one checked receipt."""
     if check.verdict == FORGED:
-        return (
-            '<section class="verdict forged"><h2>✘ '
-            + _bi("Gefälscht – diese Bestätigung ist nicht echt",
-                  "Forged – this receipt is not genuine")
-            + "</h2><p>"
-            + _bi("Die Daten wurden verändert oder stammen nicht von einem unserer Terminals.",
-                  "The data was changed or does not come from one of our terminals.")
-            + "</p></section>"
+        return _refused(
+            _bi("Gefälscht – diese Bestätigung ist nicht echt",
+                "Forged – this receipt is not genuine"),
+            _bi("Die Daten wurden verändert oder stammen nicht von einem unserer Terminals.",
+                "The data was changed or does not come from one of our terminals."),
+        )
+    if check.verdict == UNREADABLE:
+        return _refused(
+            _bi("Nicht lesbar – diese Bestätigung hat kein gültiges Format",
+                "Unreadable – this receipt is malformed"),
+            _bi("Bitte den QR-Code erneut scannen.", "Please scan the QR code again."),
+            check.code,
         )
     r = check.receipt
     if check.genuine:
         head = "✔ " + _bi("Echt – die Bestätigung ist gültig", "Genuine – this receipt is valid")
         css = "genuine"
     else:
-        head = "✘ " + _bi("Ungültig – ausgestellt nach Sperrung des Terminals",
-                          "Not valid – issued after the terminal was revoked")
+        head = "✘ " + _bi(
+            "Ungültig – das Terminal wurde gesperrt, bevor die Dokumente eingingen",
+            "Not valid – the terminal was revoked before the job centre received the documents")
         css = "forged"
+    handed_in = escape(local_time(str(r.get("t", "")))) + "<br>" + _bi(
+        "(Zeit laut Terminal)", "(the terminal's own clock)")
     rows = [
         (_bi("Nummer", "Receipt number"), escape(str(r.get("rn", "")))),
         (_bi("Terminal", "Terminal"), escape(f"{check.kiosk_name} ({r.get('kiosk', '')})")),
         (_bi("Ort", "Location"), escape(str(r.get("loc", "")))),
-        (_bi("Abgegeben am", "Submitted at"), escape(local_time(str(r.get("t", ""))))),
+        (_bi("Abgegeben am Terminal", "Handed in at the terminal"), handed_in),
+        (_bi("Beim Jobcenter eingegangen", "Received by the job centre"), _received_row(check)),
         (_bi("Kundennummer", "Customer number"), escape(str(r.get("cn", "")))),
     ]
     info = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
     docs = "".join(
         f"<tr><td>{escape(d.short_id)}</td><td>{escape(d.document_type)}</td>"
-        f"<td>{d.pages}</td><td>{_doc_state(check, d.received_at, d.matches)}</td></tr>"
+        f"<td>{d.pages}</td><td>{_doc_state(check, d)}</td></tr>"
         for d in check.documents
     )
     note = ""
-    if check.kiosk_revoked_at and check.genuine:
-        note = "<p>" + _bi(f"Hinweis: Terminal gesperrt seit {local_time(check.kiosk_revoked_at)}",
-                           "Note: this terminal has since been revoked") + "</p>"
+    if check.kiosk_revoked_at:
+        since = local_time(check.kiosk_revoked_at)
+        note = "<p>" + _bi(f"Hinweis: Terminal gesperrt seit {since}",
+                           f"Note: this terminal was revoked at {since}") + "</p>"
     return (
         f'<section class="verdict {css}"><h2>{head}</h2>'
         f"<table>{info}</table>{note}</section>"
@@ -144,7 +173,8 @@ def add_verify_routes(app: FastAPI, service: IntakeService) -> None:
         if not payload:
             return HTMLResponse(_page(""), headers=HEADERS)
         check = await run_in_threadpool(check_receipt, payload, centre_key, service.repo)
-        return HTMLResponse(_page(render_result(check), payload), headers=HEADERS)
+        status = 400 if check.verdict == UNREADABLE else 200
+        return HTMLResponse(_page(render_result(check), payload), status, headers=HEADERS)
 
     @app.get("/verify", response_class=HTMLResponse, tags=["verify"])
     async def verify_form(payload: str = "") -> HTMLResponse:

@@ -3,17 +3,19 @@
 On two cores, several single-threaded Tesseract processes side by side beat one process
 using OpenMP, so ``OMP_THREAD_LIMIT=1`` is set for the child processes and parallel work
 (two orientations, several pages) runs as separate processes via ``run_parallel``. Images
-are handed over as uncompressed PGM/PPM files so nothing is spent on PNG compression.
+are piped to ``tesseract stdin stdout`` as uncompressed PGM/PPM and the results read from
+its standard output, so no page image or recognised text ever lands in a temporary file
+(which a kill -9 would leave behind; pytesseract's own helpers write temp files).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import re
+import subprocess
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TypeVar
 
 import cv2
@@ -46,12 +48,52 @@ SCRIPT_SAMPLE_LANG = {"Latin": "deu", "Cyrillic": "ukr+rus", "Arabic": "ara+fas"
 T = TypeVar("T")
 
 
+def run_tesseract_in_memory(image: np.ndarray, args: Sequence[str], timeout_s: float) -> bytes:
+    """Run Tesseract on an in-memory image (stdin) and return what it writes to stdout."""
+    ok, encoded = cv2.imencode(".pgm" if image.ndim == 2 else ".ppm", image)
+    if not ok:
+        raise OcrFailed("could not encode the OCR input image")
+    command = [pytesseract.pytesseract.tesseract_cmd, "stdin", "stdout", *args]
+    try:
+        done = subprocess.run(
+            command, input=encoded.tobytes(), capture_output=True, timeout=timeout_s, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        log.warning("tesseract timed out after %.1f s", timeout_s)
+        raise OcrFailed("tesseract timed out", code="ocr_timeout") from exc
+    except OSError as exc:
+        log.warning("tesseract failed: %s", type(exc).__name__)
+        raise OcrFailed("tesseract failed") from exc
+    if done.returncode != 0:
+        log.warning("tesseract failed with exit code %d", done.returncode)
+        raise OcrFailed("tesseract failed")
+    return done.stdout
 
-def _write_image(image: np.ndarray, folder: str) -> str:
-    path = str(Path(folder) / ("page.pgm" if image.ndim == 2 else "page.ppm"))
-    if not cv2.imwrite(path, image):
-        raise OcrFailed("could not write the OCR input image")
-    return path
+
+_OBJ = re.compile(rb"\d+ 0 obj\b")
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+
+
+def split_tsv_pdf(out: bytes) -> tuple[str, bytes]:
+    """Separate the TSV and the PDF that one Tesseract run wrote together to stdout.
+
+    Tesseract writes each part as it goes: TSV heading, the PDF's opening objects, the
+    page's TSV rows, then the PDF's page objects and trailer. The PDF's cross-reference
+    table finds the cut: every object after the rows sits their length later than listed.
+    """
+    start = out.find(b"%PDF-")
+    xref = out.rfind(b"\nxref\n") + 1
+    end = _STARTXREF.search(out)
+    if start < 0 or xref <= start or end is None:
+        raise OcrFailed("tesseract output not understood")
+    rest = out[start:]
+    gap = xref - start - int(end.group(1))
+    offsets = sorted(int(o) for o in re.findall(rb"(\d{10}) 00000 n", out[xref:]))
+    cut = next((o for o in offsets if not _OBJ.match(rest, o)), len(rest) - gap)
+    rows, pdf = rest[cut : cut + gap], rest[:cut] + rest[cut + gap :]
+    if gap < 0 or not offsets or not all(_OBJ.match(pdf, o) for o in offsets):
+        raise OcrFailed("tesseract output not understood")
+    return (out[:start] + rows).decode("utf-8", errors="replace"), pdf
 
 
 def parse_tsv(tsv: str) -> tuple[tuple[OcrWord, ...], str]:
@@ -91,40 +133,28 @@ def run_ocr(
     timeout_s: float = 20.0,
 ) -> OcrResult:
     """Recognise text in an image (greyscale or BGR); optionally also a text-only PDF page."""
-    config = f"--psm {psm} --dpi {dpi or 300} -c tessedit_create_tsv=1"
-    extension = "tsv"
+    args = ["-l", lang, "--psm", str(psm), "--dpi", str(dpi or 300),
+            "-c", "tessedit_create_tsv=1"]
     if want_pdf:
-        extension += " pdf"
-        config += " -c textonly_pdf=1"
-    with tempfile.TemporaryDirectory(prefix="kiosk-ocr-") as folder:
-        path = _write_image(image, folder)
-        base = str(Path(folder) / "out")
-        try:
-            pytesseract.pytesseract.run_tesseract(
-                path, base, extension, lang, config=config, timeout=timeout_s
-            )
-            tsv = Path(base + ".tsv").read_text("utf-8", errors="replace")
-            pdf = Path(base + ".pdf").read_bytes() if want_pdf else None
-        except RuntimeError as exc:  # pytesseract signals its timeout this way
-            log.warning("tesseract timed out after %.1f s", timeout_s)
-            raise OcrFailed("tesseract timed out", code="ocr_timeout") from exc
-        except (pytesseract.TesseractError, OSError) as exc:
-            log.warning("tesseract failed: %s", type(exc).__name__)
-            raise OcrFailed("tesseract failed") from exc
+        args += ["-c", "tessedit_create_pdf=1", "-c", "textonly_pdf=1"]
+    out = run_tesseract_in_memory(image, args, timeout_s)
+    if want_pdf:
+        tsv, pdf = split_tsv_pdf(out)
+    else:
+        tsv, pdf = out.decode("utf-8", errors="replace"), None
     words, text = parse_tsv(tsv)
     return OcrResult(words, text, lang, pdf)
 
 
 def detect_script(image: np.ndarray, timeout_s: float = 10.0) -> tuple[str, float]:
     """Tesseract OSD's script guess ('Latin', 'Cyrillic', 'Arabic', …) and its confidence."""
-    with tempfile.TemporaryDirectory(prefix="kiosk-osd-") as folder:
-        path = _write_image(image, folder)
-        try:
-            osd = pytesseract.image_to_osd(path, config="--psm 0 --dpi 300", timeout=timeout_s)
-        except (RuntimeError, pytesseract.TesseractError, OSError):
-            return "unknown", 0.0
+    try:
+        args = ["-l", "osd", "--psm", "0", "--dpi", "300"]
+        osd = run_tesseract_in_memory(image, args, timeout_s).decode("utf-8", "replace")
+    except OcrFailed:
+        return "unknown", 0.0
     script, conf = "unknown", 0.0
-    for line in str(osd).splitlines():
+    for line in osd.splitlines():
         if line.startswith("Script:"):
             script = line.split(":", 1)[1].strip()
         elif line.startswith("Script confidence:"):

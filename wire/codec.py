@@ -1,7 +1,11 @@
 """Encoding and key helpers under the wire contract (re-exported by ``wire.protocol``).
 
-Canonical JSON, base64url without padding, ISO-8601 UTC times, and loading/converting the
-Ed25519 and X25519 keys. Import these through ``wire.protocol``.
+Canonical JSON, depth-limited JSON parsing, canonical base64url without padding, ISO-8601
+UTC times, and loading/converting the Ed25519 and X25519 keys. Import these through
+``wire.protocol``.
+
+Every decoder is strict on purpose: one value has exactly one accepted encoding, so a signed
+message cannot be changed into another text that still verifies (receipt malleability).
 """
 
 from __future__ import annotations
@@ -32,6 +36,29 @@ def canonical_json(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+#: deepest nesting of arrays and objects any message of the contract may have
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON ``text`` (a linear scan, no recursion)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if ``text`` nests deeper than ``limit``: refuse it before ``json.loads`` recurses."""
+    return json_depth(text) > limit
+
+
 def b64u_encode(data: bytes) -> str:
     """Base64url without padding."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
@@ -41,13 +68,20 @@ _B64U_RE = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 def b64u_decode(text: str) -> bytes:
-    """Decode base64url without padding; raises ``ValueError`` on anything else."""
+    """Decode canonical base64url without padding; raises ``ValueError`` on anything else.
+
+    Canonical: the unused low bits of the last character must be zero, so exactly one text
+    decodes to given bytes (``b64u_encode(b64u_decode(t)) == t``).
+    """
     if not isinstance(text, str) or not _B64U_RE.match(text) or len(text) % 4 == 1:
         raise ValueError("not base64url")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise ValueError("not base64url") from exc
+    if b64u_encode(raw) != text:
+        raise ValueError("not canonical base64url")
+    return raw
 
 
 def sha256_hex(data: bytes) -> str:
@@ -68,9 +102,18 @@ def utc_now_iso() -> str:
 
 
 def parse_time(text: str) -> datetime:
-    """Parse an ISO-8601 time (``Z`` or offset); naive times are taken as UTC."""
+    """Parse an ISO-8601 time (``Z`` or offset); naive times are taken as UTC.
+
+    Raises ``ValueError`` also for a time that has no UTC equivalent in ``datetime``'s range
+    (``0001-01-01T00:00+14:00``), so comparing or converting a parsed time never overflows.
+    """
     moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("time out of range") from exc
+    return moment
 
 
 # --- keys ------------------------------------------------------------------------------

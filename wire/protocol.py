@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from foundation.errors import ForgedReceipt, Undecryptable
 from wire import codec as _codec
+from wire import receipt_shape as _shape
 
 # Re-exported: both sides import every format helper from this module.
 EncPublicKeyLike = _codec.EncPublicKeyLike
@@ -38,6 +39,9 @@ b64u_encode = _codec.b64u_encode
 canonical_json = _codec.canonical_json
 ed25519_public = _codec.ed25519_public
 format_time = _codec.format_time
+json_depth = _codec.json_depth
+json_too_deep = _codec.json_too_deep
+MAX_JSON_DEPTH = _codec.MAX_JSON_DEPTH
 generate_encryption_key = _codec.generate_encryption_key
 generate_signing_key = _codec.generate_signing_key
 load_encryption_key = _codec.load_encryption_key
@@ -72,6 +76,7 @@ _TAG_LEN = 16
 SEAL_OVERHEAD = len(SEAL_MAGIC) + 32 + _NONCE_LEN + _TAG_LEN
 
 RECEIPT_PREFIX = "JCR1"
+RECEIPT_DOC_ID_LEN = _shape.RECEIPT_DOC_ID_LEN
 
 # Error codes in JSON bodies ``{"error": code}`` of the intake service.
 ERROR_UNKNOWN_KIOSK = "unknown_kiosk"
@@ -90,8 +95,8 @@ ERROR_OFFSET_MISMATCH = "offset_mismatch"
 ERROR_NOT_FOUND = "not_found"
 ERROR_INCOMPLETE = "incomplete"
 ERROR_INVALID_NOTE_EXTENSION = "invalid_note_extension"  # see wire.transfer_note
-
-
+ERROR_JSON_TOO_DEEP = _shape.ERROR_JSON_TOO_DEEP
+ERROR_RECEIPT_TIME = _shape.ERROR_RECEIPT_TIME
 
 
 # --- kiosk certificate -----------------------------------------------------------------
@@ -274,12 +279,14 @@ def page_hash(page_images: Iterable[bytes]) -> str:
     return page_hash_from_digests(hashlib.sha256(img).digest() for img in page_images)
 
 
-
 def receipt_doc(
     document_id: str, document_type: str, pages: int, page_hash_hex: str
 ) -> dict[str, Any]:
     """One document entry of a receipt."""
-    return {"id": document_id[:8], "type": document_type, "p": pages, "h": page_hash_hex}
+    return {
+        "id": document_id[:RECEIPT_DOC_ID_LEN], "type": document_type, "p": pages,
+        "h": page_hash_hex,
+    }
 
 
 def build_receipt(
@@ -342,7 +349,10 @@ class VerifiedReceipt:
 
 def _load_json_part(part: str) -> tuple[bytes, Any]:
     raw = b64u_decode(part)
-    return raw, json.loads(raw.decode("utf-8"))
+    text = raw.decode("utf-8")
+    if json_too_deep(text):
+        raise _shape.unreadable("receipt JSON nested too deeply", ERROR_JSON_TOO_DEEP)
+    return raw, json.loads(text)
 
 
 def decode_and_verify_receipt(
@@ -354,27 +364,18 @@ def decode_and_verify_receipt(
         raise ForgedReceipt("not a JCR1 receipt")
     try:
         body, receipt = _load_json_part(parts[1])
-        _, cert = _load_json_part(parts[3])
+        cert_raw, cert = _load_json_part(parts[3])
     except (ValueError, UnicodeDecodeError) as exc:
         raise ForgedReceipt("receipt does not decode") from exc
     if not isinstance(receipt, dict) or canonical_json(receipt) != body:
         raise ForgedReceipt("receipt is not canonical")
+    if not isinstance(cert, dict) or canonical_json(cert) != cert_raw:
+        raise ForgedReceipt("certificate is not canonical")
     if not verify_certificate(cert, centre_signing_public_key):
         raise ForgedReceipt("kiosk certificate not issued by this centre")
     if not verify_signature(cert["public_key"], parts[2], body):
         raise ForgedReceipt("receipt signature does not verify")
-    _check_receipt_shape(receipt, cert)
-    return VerifiedReceipt(receipt=receipt, certificate=cert)
-
-
-def _check_receipt_shape(receipt: dict[str, Any], cert: dict[str, Any]) -> None:
     if receipt.get("v") != PROTOCOL_VERSION or receipt.get("kiosk") != cert["kiosk_id"]:
         raise ForgedReceipt("receipt kiosk does not match its certificate")
-    for field in ("rn", "loc", "t", "cn"):
-        if not isinstance(receipt.get(field), str):
-            raise ForgedReceipt(f"receipt field {field} missing")
-    docs = receipt.get("docs")
-    if not isinstance(docs, list) or not all(
-        isinstance(d, dict) and isinstance(d.get("id"), str) for d in docs
-    ):
-        raise ForgedReceipt("receipt documents malformed")
+    _shape.check_receipt_shape(receipt)
+    return VerifiedReceipt(receipt=receipt, certificate=cert)
