@@ -23,6 +23,7 @@ prepare_kivy_environment(headless=True, size=(1280, 800))
 from accessibility.speech import RecordingSpeech  # noqa: E402
 from config.loader import load_config  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
+from kiosk.screens.base import post_to_ui  # noqa: E402
 from kiosk.services import build_services  # noqa: E402
 from kiosk.session.session import Session  # noqa: E402
 from tests.ui.driver import UiDriver, run_with  # noqa: E402
@@ -249,7 +250,7 @@ def main() -> None:
     OPTIONS.update(langs=args.langs.split(","), theme=args.theme,
                    scales=[float(s) for s in args.scales.split(",")])
     config = load_config(data_dir=args.data, environ={})
-    services = build_services(config, speech=RecordingSpeech())
+    services = build_services(config, speech=RecordingSpeech(), post_to_ui=post_to_ui)
     session = Session(config, time.monotonic, args.data / "session")
     app = KioskApp(session, services)
     try:
