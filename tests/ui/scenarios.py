@@ -228,11 +228,38 @@ async def overlays(ui: UiDriver) -> dict[str, Any]:
     return {"shots": shots, "problems": problems}
 
 
+async def back_to_attract(ui: UiDriver) -> dict[str, Any]:
+    """A visitor changes every setting on the language screen and taps BACK: the next
+    visitor must find the terminal as it was (regression: BACK skipped the wipe)."""
+    app, session, speech = ui.app, ui.app.session, ui.app.services.speech
+    clean = {"lang": app.lang, "fs_body": app.fs_body, "background": list(app.c["background"]),
+             "volume": speech.volume_step, "rate": speech.rate_step}
+    await ui.tap("start")
+    await ui.wait_for(lambda: app.root.current == "language")
+    await ui.tap("text_size")
+    await ui.tap("text_size")
+    session.toggle("high_contrast")  # as the options panel does
+    session.set_language("ar")
+    app.change_volume(2)
+    app.change_rate(-2)
+    await ui.frames(3)
+    changed = {"lang": app.lang, "fs_body": app.fs_body,
+               "background": list(app.c["background"]), "volume": speech.volume_step,
+               "rate": speech.rate_step}
+    await ui.tap("back")
+    await ui.wait_for(lambda: app.root.current == "attract")
+    await ui.frames(3)
+    after = {"lang": app.lang, "fs_body": app.fs_body, "background": list(app.c["background"]),
+             "volume": speech.volume_step, "rate": speech.rate_step}
+    return {"clean": clean, "changed": changed, "after": after,
+            "speech_on": session.presentation.speech, "rtl": app.rtl}
+
+
 OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default"}
 
 SCENARIOS: dict[str, Scenario] = {
     "upload_flow": upload_flow, "all_screens": all_screens, "keyboard_flow": keyboard_flow,
-    "overlays": overlays,
+    "overlays": overlays, "back_to_attract": back_to_attract,
 }
 
 
