@@ -142,6 +142,7 @@ async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
     await ui.wait_for(lambda: not receipt.printing, timeout_s=60)
     await ui.frames(3)
     print_state = receipt.print_text(receipt.printing, receipt.printed)
+    receipt_number = receipt.receipt_number  # the screen clears it when the visitor leaves
     await press("next")
     await arrive("goodbye")
     await press("next")
@@ -151,7 +152,7 @@ async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
             "languages": sorted({lang for _t, lang, _s in after_choice}),
             "language_names": {text: lang for text, lang, _s in spoken_before_choice
                                if lang != "de"},
-            "spoken_number": spoken_number, "receipt_number": receipt.receipt_number,
+            "spoken_number": spoken_number, "receipt_number": receipt_number,
             "print_state": print_state}
 
 
