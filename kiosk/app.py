@@ -146,7 +146,9 @@ class KioskApp(App):
         if what == "warning" and self.overlays is not None:
             self.overlays.show_timeout_warning(session.warning_shown)
         if what == "wipe":
-            self.services.capture.forget_all()  # page images held for OCR go with the session
+            # Speech, volume, rate and the page images held for OCR go with the visitor;
+            # language, size, contrast and layout were reset by _apply_presentation above.
+            self.services.reset_for_next_visitor()
             if self.overlays is not None:
                 self.overlays.close_all()
         if self.manager is not None and self.manager.current != session.state.value:

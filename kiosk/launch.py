@@ -76,9 +76,10 @@ def run_kiosk(config: KioskConfig, config_path: Path | None = None) -> int:
     prepare_kivy_environment(headless=False, mode=display.mode,
                              size=(display.width_px, display.height_px))
     from kiosk.app import KioskApp
+    from kiosk.screens.base import post_to_ui
     from kiosk.services import build_services
 
-    services = build_services(config)
+    services = build_services(config, post_to_ui=post_to_ui)
     session = Session(config, time.monotonic, services.data_dir / "session")
     agent = start_agent_if_needed(config, config_path)
     try:
@@ -106,6 +107,7 @@ def render_screenshot(
     display = config.display
     prepare_kivy_environment(headless=True, mode="window",
                              size=(display.width_px, display.height_px))
+    from kiosk.screens.base import post_to_ui
     from kiosk.screens.render import render_one
     from kiosk.services import build_services
 
@@ -117,7 +119,7 @@ def render_screenshot(
         backend = EmbeddedBackend(scratch_data)
         backend.start()
         backend.ensure_enrolled(demo_config.identity.kiosk_id, timeout_s=30)
-        services = build_services(demo_config)
+        services = build_services(demo_config, post_to_ui=post_to_ui)
         session = Session(demo_config, time.monotonic, scratch_data / "session")
         try:
             render_one(session, services, screen, lang, font_scale, theme_name, out)

@@ -2,6 +2,8 @@
 
 No Kivy here. Each device is picked by its config section (real driver or simulator);
 the UI receives one ``KioskServices`` and never reads the config to find a device.
+The controllers behind the screens are built here too, with the background runner and
+the UI thread's post injected (see ``kiosk.controllers``).
 Tests build their own ``KioskServices`` with scripted simulators.
 """
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from accessibility.audio import DEFAULT_RATE_STEP
 from accessibility.speech import SpeechOutput, make_speech
 from config.model import KioskConfig
 from device_drivers.camera import Camera, create_camera
@@ -19,6 +22,10 @@ from device_drivers.printer.factory import make_printer
 from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
 from kiosk.controllers.capture import CaptureController
+from kiosk.controllers.documents import DocumentsController
+from kiosk.controllers.printing import PrintController
+from kiosk.controllers.runner import Post, Runner, call_now, start_thread
+from kiosk.controllers.submit import SubmitController
 from kiosk.delivery.service import DeliveryService
 from scanning.samples import sample_photos
 
@@ -37,6 +44,17 @@ class KioskServices:
     delivery: DeliveryService
     agent: AgentClient
     capture: CaptureController
+    documents: DocumentsController
+    submit: SubmitController
+    printing: PrintController
+
+    def reset_for_next_visitor(self) -> None:
+        """After a wipe: silence the last visitor's speech, put volume and speaking rate
+        back to the terminal's defaults and drop the page images held for OCR."""
+        self.speech.stop()
+        self.speech.set_volume_step(self.config.accessibility.volume_step)
+        self.speech.set_rate_step(DEFAULT_RATE_STEP)
+        self.capture.forget_all()
 
     def close(self) -> None:
         """Release devices (camera handle, speech worker)."""
@@ -58,19 +76,35 @@ def data_paths(data_dir: Path) -> dict[str, Path]:
     }
 
 
-def build_services(config: KioskConfig, *, speech: SpeechOutput | None = None) -> KioskServices:
-    """Create devices and services for ``config`` (simulators in the embedded default)."""
+def build_services(
+    config: KioskConfig,
+    *,
+    speech: SpeechOutput | None = None,
+    run_in_background: Runner = start_thread,
+    post_to_ui: Post = call_now,
+) -> KioskServices:
+    """Create devices, services and controllers for ``config`` (simulators by default).
+
+    The UI passes ``post_to_ui`` (its own thread's scheduler); ``call_now`` is only for
+    callers without a UI, which then get the controllers' answers on the worker thread.
+    """
     data_dir = config.resolved_data_dir
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = data_paths(data_dir)
     camera = create_camera(config.devices.camera, sample_photos)
+    printer = make_printer(config.devices.printer, paths["receipts"])
+    delivery = DeliveryService(config, data_dir)
+    capture = CaptureController(config, camera)
     return KioskServices(
         config=config,
         data_dir=data_dir,
         camera=camera,
-        printer=make_printer(config.devices.printer, paths["receipts"]),
+        printer=printer,
         speech=speech or make_speech(config.accessibility),
-        delivery=DeliveryService(config, data_dir),
+        delivery=delivery,
         agent=AgentClient(paths["agent_socket"]),
-        capture=CaptureController(config, camera),
+        capture=capture,
+        documents=DocumentsController(capture),
+        submit=SubmitController(capture, delivery, run=run_in_background, post=post_to_ui),
+        printing=PrintController(delivery, printer, run=run_in_background, post=post_to_ui),
     )

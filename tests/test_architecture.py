@@ -286,3 +286,131 @@ def test_mypy_strict_is_clean_on_the_logic_packages() -> None:
     result = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True,
                             cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stdout[-5000:]
+
+
+# --- screens show; controllers act ---------------------------------------------------------
+
+#: Calls that start concurrent work (by their last name, or the module-qualified name).
+THREAD_STARTERS = {
+    "Thread", "Timer", "ThreadPoolExecutor", "ProcessPoolExecutor", "Process",
+    "start_new_thread", "create_task", "ensure_future", "run_in_executor", "to_thread",
+    "submit", "start_thread",
+}
+#: Methods that change a list, dict or document in place.
+MUTATORS = {
+    "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "sort",
+    "reverse", "add", "discard", "replace", "send_anyway", "move", "set_type",
+}
+#: Where a screen reaches the visitor's data; names bound from these count as that data.
+SESSION_DATA = ("session.data", "session.current_document", "session.ready_documents")
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _mentions_session_data(node: ast.AST, tainted: set[str]) -> bool:
+    text = ast.unparse(node)
+    if any(marker in text for marker in SESSION_DATA):
+        return True
+    root = node
+    while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    return isinstance(root, ast.Name) and root.id in tainted
+
+
+def _own_nodes(function: ast.AST) -> list[ast.AST]:
+    """The nodes of ``function`` without those of functions nested in it (own scope)."""
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    body = getattr(function, "body", [])
+    todo = [n for n in (body if isinstance(body, list) else [body]) if not isinstance(n, nested)]
+    nodes: list[ast.AST] = []
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo += [c for c in ast.iter_child_nodes(node) if not isinstance(c, nested)]
+    return sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+
+def screen_rule_violations(source: str) -> list[str]:
+    """Threads started and session data written in one screen module's ``source``."""
+    found: list[str] = []
+    for function in [n for n in ast.walk(ast.parse(source))
+                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]:
+        tainted: set[str] = set()
+        for node in _own_nodes(function):
+            if isinstance(node, (ast.Assign, ast.For, ast.NamedExpr)):
+                value = node.iter if isinstance(node, ast.For) else node.value
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                flat = [e for t in targets for e in getattr(t, "elts", [t])]
+                names = {t.id for t in flat if isinstance(t, ast.Name)}
+                if _mentions_session_data(value, tainted):
+                    tainted |= names
+        for node in _own_nodes(function):
+            if isinstance(node, ast.Call) and _called_name(node) in THREAD_STARTERS:
+                found.append(f"line {node.lineno}: starts work: {ast.unparse(node.func)}")
+            if isinstance(node, ast.Call) and _called_name(node) in MUTATORS \
+                    and isinstance(node.func, ast.Attribute) \
+                    and _mentions_session_data(node.func.value, tainted):
+                found.append(f"line {node.lineno}: changes session data: {ast.unparse(node)}")
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            elif isinstance(node, ast.Delete):
+                targets = node.targets
+            for target in targets:
+                if isinstance(target, (ast.Attribute, ast.Subscript)) \
+                        and _mentions_session_data(target, tainted):
+                    found.append(f"line {node.lineno}: writes session data: {ast.unparse(target)}")
+    return found
+
+
+def test_screens_start_no_threads_and_write_no_session_data() -> None:
+    offenders = {}
+    for path in sorted((ROOT / "kiosk" / "screens").rglob("*.py")):
+        found = screen_rule_violations(path.read_text(encoding="utf-8"))
+        if found:
+            offenders[path.relative_to(ROOT).as_posix()] = found
+    assert offenders == {}, "screens forward actions to kiosk/controllers/; see its docstring"
+
+
+def test_the_screen_rule_catches_a_bad_screen() -> None:
+    bad = (
+        "import threading\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "class Bad:\n"
+        "    def submit(self):\n"
+        "        threading.Thread(target=self.work).start()\n"
+        "        ThreadPoolExecutor(1)\n"
+        "        self.pool.submit(self.work)\n"
+        "        asyncio.create_task(self.work())\n"
+        "        asyncio.ensure_future(self.work())\n"
+        "    def go_back(self):\n"
+        "        self.session.data.retake_index = None\n"
+        "        self.session.data.documents.pop()\n"
+        "        self.session.data.current -= 1\n"
+        "        del self.session.data.documents[0]\n"
+        "    def toggle(self):\n"
+        "        doc = self.session.current_document\n"
+        "        doc.keep_identity_copy = True\n"
+        "        doc.pages[0] = None\n"
+        "        doc.send_anyway(0)\n"
+        "        for d in self.session.ready_documents():\n"
+        "            d.type_confidence = 0.5\n"
+    )
+    found = screen_rule_violations(bad)
+    assert len([f for f in found if "starts work" in f]) == 5, found
+    assert len([f for f in found if "session data" in f]) == 8, found
+    good = (
+        "class Good:\n"
+        "    def submit(self):\n"
+        "        problem = self.app.services.submit.start(self.session, self.ok, self.no)\n"
+        "        self.busy = problem is None\n"
+        "        doc = self.session.current_document\n"
+        "        self.pages = len(doc.pages)\n"
+        "        self.session.presentation.language = 'de'\n"
+    )
+    assert screen_rule_violations(good) == []

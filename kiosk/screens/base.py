@@ -1,10 +1,13 @@
-"""Base class of every screen: access to the app, session and services, spoken text."""
+"""Base class of every screen: access to the app, session and services, spoken text; and
+``post_to_ui``, the UI thread's post that the controllers get injected (``kiosk.services``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.uix.screenmanager import Screen
 
 from accessibility.bidi_text import strip_marks
@@ -63,6 +66,11 @@ class KioskScreen(Screen):
     def on_key(self, key: int) -> bool:
         """A hardware key; return True if handled."""
         return False
+
+
+def post_to_ui(work: Callable[[], None]) -> None:
+    """Run ``work`` on the UI thread at the next frame (safe to call from any thread)."""
+    Clock.schedule_once(lambda _dt: work(), 0)
 
 
 def spoken_form(text: str) -> str:

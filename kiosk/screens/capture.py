@@ -1,5 +1,8 @@
 """Capture screen: live preview with the page outline, hints, auto-capture, and the
 verdict of each page in plain words (retry, or send anyway after two tries).
+
+The camera and the checks run in the capture controller; keeping, retaking and sending
+pages and the way back are the documents controller's (``kiosk.controllers``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from kiosk.controllers.capture import CapturedPage
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import HINT_TEXTS, REASON_TEXTS
 from kiosk.session.documents import REJECTIONS_BEFORE_OVERRIDE
-from kiosk.session.states import Event
 
 Builder.load_file(str(Path(__file__).with_name("capture.kv")))
 
@@ -118,11 +120,7 @@ class CaptureScreen(KioskScreen):
             self.mode = "verdict"
             return
         verdict = result.verdict
-        page = self.session.store_page(result.image_jpeg, verdict.accepted,
-                                       tuple(verdict.reasons), result.size)
-        # Every kept page is read in the background: an accepted page now, a rejected one
-        # in case the visitor sends it anyway after the second try.
-        self.app.services.capture.complete_in_background(page, result)
+        page = self.app.services.documents.keep_page(self.session, result)
         self.accepted = verdict.accepted
         self.reasons = list(verdict.reasons)
         self.may_send_anyway = page.rejections >= REJECTIONS_BEFORE_OVERRIDE
@@ -137,35 +135,21 @@ class CaptureScreen(KioskScreen):
 
     def next_page(self) -> None:
         """Capture another page of this document."""
-        self.session.data.retake_index = None
+        self.app.services.documents.next_page(self.session)
         self.mode, self.reasons = "live", []
 
     def send_anyway(self) -> None:
         """Keep a twice-rejected page, flagged with its reasons."""
-        doc = self.session.current_document
-        index = self.session.data.retake_index
-        if doc is not None and index is not None:
-            doc.send_anyway(index)
-            self.session.data.retake_index = None
+        self.app.services.documents.send_anyway(self.session)
         self.document_done()
 
     def document_done(self) -> None:
         """Go to the page list of this document."""
-        doc = self.session.current_document
-        if doc is not None and doc.pages:
-            self.session.dispatch(Event.PAGE_DONE)
+        self.app.services.documents.document_done(self.session)
 
     def go_back(self) -> None:
-        """Back goes to the page list if there are pages, else to the task choice."""
-        doc = self.session.current_document
-        if doc is not None and doc.pages:
-            self.session.dispatch(Event.PAGE_DONE)
-        else:
-            self.session.data.documents.pop()
-            self.session.data.current = len(self.session.data.documents) - 1
-            self.session.dispatch(Event.BACK)
-            if self.session.state.value == "documents" and not self.session.data.documents:
-                self.session.dispatch(Event.BACK)
+        """Back goes to the page list if there are pages, else one step back."""
+        self.app.services.documents.back_from_capture(self.session)
 
     def status_text(self, mode: str, hint: str, accepted: bool, reasons: list[str],
                     problem: str, *_deps: Any) -> str:

@@ -1,5 +1,6 @@
 """Documents screen: the pages of the current document (reorder, retake, delete), its
 type (detected, correctable), and the way on: another page, another document, finish.
+Changes go through the documents controller (``kiosk.controllers.documents``).
 """
 
 from __future__ import annotations
@@ -62,14 +63,9 @@ class DocumentsScreen(KioskScreen):
 
     def refresh(self) -> None:
         """Redraw type and page list."""
-        doc = self.session.current_document
+        doc = self.app.services.documents.suggest_type(self.session)
         if doc is None:
             return
-        if not doc.type_confirmed:
-            suggestion = self.app.services.capture.suggest_type(doc)
-            if suggestion is not None:
-                doc.set_type(suggestion[0], confirmed=False)
-                doc.type_confidence = suggestion[1]
         self.doc_type, self.confidence = doc.document_type, doc.type_confidence
         self.identity = doc.document_type == "identity_document"
         self.keep_copy = doc.keep_identity_copy
@@ -131,35 +127,26 @@ class DocumentsScreen(KioskScreen):
 
     def choose_type(self, doc_type: str) -> None:
         """The visitor's correction of the detected type."""
-        doc = self.session.current_document
-        if doc is not None:
-            doc.set_type(doc_type)
+        self.app.services.documents.choose_type(self.session, doc_type)
         self.choosing_type = False
-        self.session.activity()
         self.refresh()
 
     def toggle_keep_copy(self) -> None:
         """Identity documents: keep a copy only if the visitor confirms."""
-        doc = self.session.current_document
-        if doc is not None:
-            doc.keep_identity_copy = not doc.keep_identity_copy
-            self.keep_copy = doc.keep_identity_copy
+        self.keep_copy = self.app.services.documents.toggle_keep_copy(self.session)
 
     def move(self, index: int, delta: int) -> None:
         """Move a page up or down."""
-        doc = self.session.current_document
-        if doc is not None:
-            doc.move(index, index + delta)
-            self.session.activity()
-            self.refresh()
+        self.app.services.documents.move_page(self.session, index, delta)
+        self.refresh()
 
     def retake(self, index: int) -> None:
         """Photograph page ``index`` again."""
-        self.session.retake(index)
+        self.app.services.documents.retake(self.session, index)
 
     def delete(self, index: int) -> None:
         """Delete page ``index``."""
-        self.session.delete_page(index)
+        self.app.services.documents.delete_page(self.session, index)
 
     def add_page(self) -> None:
         """Another page of this document."""
@@ -167,8 +154,7 @@ class DocumentsScreen(KioskScreen):
 
     def new_document(self) -> None:
         """Start the next document."""
-        self.session.start_document()
-        self.session.dispatch(Event.NEW_DOCUMENT)
+        self.app.services.documents.new_document(self.session)
 
     def finish(self) -> None:
         """Go to the summary (identity documents without consent are left out there)."""

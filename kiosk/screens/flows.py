@@ -45,24 +45,16 @@ def prepare_screen(app: Any, screen: str, lang: str, font_scale: float, theme_na
 
     def capture(s: Session) -> None:
         page = capture_one_page(app)
-        record = s.store_page(page.image_jpeg, page.verdict.accepted, tuple(page.verdict.reasons),
-                              page.size)
-        if not page.verdict.accepted:
-            s.store_page(page.image_jpeg, False, tuple(page.verdict.reasons), page.size)
-            doc = s.current_document
-            assert doc is not None
-            doc.send_anyway(len(doc.pages) - 1)
-        app.services.capture.complete_in_background(record, page)
+        documents = app.services.documents
+        documents.keep_page(s, page)
+        if not page.verdict.accepted:  # a second try, then sent anyway, as a visitor would
+            documents.keep_page(s, page)
+            documents.send_anyway(s)
 
     target = SessionState(screen)
     if target in (SessionState.RECEIPT, SessionState.GOODBYE):
         walk_to(session, SessionState.SUMMARY.value, capture)
-        documents = session.ready_documents()
-        prepared = app.services.capture.prepare_documents(
-            documents, session.page_image, session.data.customer_number or "")
-        submission = app.services.delivery.submit(session.data.customer_number or "", prepared,
-                                                  poke_agent=False)
-        session.mark_submitted(submission)
+        app.services.submit.submit_now(session, poke_agent=False)
         if target is SessionState.GOODBYE:
             session.dispatch(Event.DONE)
     else:

@@ -1,26 +1,24 @@
-"""Receipt screen: prints the Eingangsbestätigung and shows each document's state.
+"""Receipt screen: shows the Eingangsbestätigung and each document's state while the
+print controller (``kiosk.controllers.printing``) prints it.
 
-The printer is asked for paper first; only a printer-confirmed print is called
-"printed". Otherwise the receipt appears here as a QR code to photograph, the agent
-alerts staff, and the receipt can be reprinted later by its number.
+Only a printer-confirmed print is called "printed". Otherwise the receipt appears here
+as a QR code to photograph, the agent alerts staff, and the receipt can be reprinted
+later by its number. Leaving the screen clears the receipt from it.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
 import qrcode
-from kivy.clock import mainthread
 from kivy.core.image import Image as CoreImage
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from accessibility.formats import format_datetime
-from accessibility.i18n import translate
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS
 from kiosk.session.states import Event
@@ -39,25 +37,18 @@ class ReceiptScreen(KioskScreen):
     states = ListProperty([])
 
     def on_pre_enter(self, *_args: Any) -> None:
-        """Print on a worker; show the submission at once."""
+        """Show the submission at once; the controller prints it."""
         submission = self.session.data.submission
         self.printing, self.printed = True, False
         if submission is None:
             return
         self._show(submission)
-        services, lang = self.app.services, self.app.lang
+        self.app.services.printing.start(self.session, self.app.lang, self._printed)
 
-        def work() -> None:
-            try:
-                outcome = services.delivery.print_receipt(
-                    submission, services.printer, lang, translate)
-                printed = outcome.printed
-            except Exception:  # noqa: BLE001 - a printer fault must not cost the receipt
-                log.exception("receipt printing failed")
-                printed = False
-            self._printed(printed, services.delivery.refresh(submission))
-
-        threading.Thread(target=work, name="print-receipt", daemon=True).start()
+    def on_leave(self, *_args: Any) -> None:
+        """The receipt number and its QR code do not stay behind for the next visitor."""
+        self.receipt_number, self.stored_at, self.states = "", "", []
+        self.ids.qr.texture = None
 
     def _show(self, submission: Any) -> None:
         self.receipt_number = submission.receipt_number
@@ -73,11 +64,11 @@ class ReceiptScreen(KioskScreen):
         buffer.seek(0)
         return CoreImage(buffer, ext="png").texture
 
-    @mainthread
-    def _printed(self, printed: bool, submission: Any) -> None:
+    def _printed(self, printed: bool) -> None:
         self.printing, self.printed = False, printed
-        self.session.data.submission = submission
-        if self.manager is not None and self.manager.current == self.name:
+        submission = self.session.data.submission
+        if submission is not None and self.manager is not None \
+                and self.manager.current == self.name:
             self._show(submission)
             if self.session.presentation.speech:
                 self.app.read_aloud()  # printed, or why not and what to do instead

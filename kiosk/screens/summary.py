@@ -1,24 +1,22 @@
-"""Summary screen: what will be handed in, then the durable submission.
+"""Summary screen: what will be handed in, and what went wrong if storing failed.
 
-"Hand in" builds the PDFs (mostly done in the background already), stores everything
-durably in the outbox and only then moves on to the receipt. If storing fails, nothing
-is claimed and nothing is lost: the documents stay in the session and the visitor is
-told what to do.
+"Hand in" is forwarded to the submit controller (``kiosk.controllers.submit``), which
+builds the PDFs, stores everything durably and only then moves the session on to the
+receipt; it also holds the rule that an ID copy is sent only with the visitor's consent.
+If storing fails, the visitor is told what to do.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
-from kivy.clock import mainthread
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from foundation.errors import KioskError
 from foundation.masking import mask_customer_number as mask
+from kiosk.controllers.submit import is_left_out
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS
 
@@ -51,7 +49,7 @@ class SummaryScreen(KioskScreen):
         self.rows = [self._row(i, d) for i, d in enumerate(self.session.ready_documents())]
 
     def _row(self, index: int, doc: Any) -> dict[str, Any]:
-        excluded = doc.document_type == "identity_document" and not doc.keep_identity_copy
+        excluded = is_left_out(doc)
         return {"index": index, "type": doc.document_type, "pages": len(doc.pages),
                 "flagged": sum(1 for p in doc.pages if p.sent_anyway), "excluded": excluded}
 
@@ -67,41 +65,18 @@ class SummaryScreen(KioskScreen):
         return text
 
     def submit(self) -> None:
-        """Build PDFs and store durably on a worker thread, then show the receipt."""
+        """Hand in (the controller stores durably, then the session shows the receipt)."""
         if self.busy:
             return
-        documents = [d for d in self.session.ready_documents()
-                     if d.document_type != "identity_document" or d.keep_identity_copy]
-        if not documents:
-            self.error = "no_documents"
-            return
         self.busy, self.error = True, ""
-        services, session = self.app.services, self.session
-        number = session.data.customer_number or ""
+        problem = self.app.services.submit.start(self.session, self._stored, self._failed)
+        if problem is not None:
+            self.busy = False
+            self.error = "" if problem == "busy" else problem
 
-        def work() -> None:
-            try:
-                prepared = services.capture.prepare_documents(documents, session.page_image,
-                                                              number)
-                submission = services.delivery.submit(number, prepared)
-            except KioskError as exc:
-                log.warning("submission failed: %s", exc.code)
-                self._failed(exc.code)
-                return
-            except Exception:  # noqa: BLE001 - the visitor must get an answer, never a crash
-                log.exception("submission failed unexpectedly")
-                self._failed("storage_failed")
-                return
-            self._stored(submission)
-
-        threading.Thread(target=work, name="submit", daemon=True).start()
-
-    @mainthread
-    def _stored(self, submission: Any) -> None:
+    def _stored(self, _submission: Any) -> None:
         self.busy = False
-        self.session.mark_submitted(submission)
 
-    @mainthread
     def _failed(self, code: str) -> None:
         self.busy = False
         self.error = code

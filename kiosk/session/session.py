@@ -1,9 +1,14 @@
 """One visitor's session as a plain state machine (no Kivy, clock injected).
 
 The UI forwards actions here and redraws from ``state`` and the data; listeners hear
-every change. Leaving (goodbye, "end", inactivity) wipes everything not yet submitted:
-scratch files, their rows, the customer number, the documents. Submitted documents
-have already left the session for the outbox.
+every change. Every way back to the attract screen (goodbye, "end", inactivity, BACK
+from the language choice) wipes everything of the visit: scratch files, their rows, the
+customer number, the documents and the visitor's presentation. Submitted documents have
+already left the session for the outbox.
+
+Overlays (helper bar, out-of-service lock) and sub-flows lie above the step and never
+lose it (``kiosk.session.layers``): a lock refuses the visitor's input, a pausing
+overlay holds the countdowns, which start over from a full period when it goes.
 """
 
 from __future__ import annotations
@@ -20,13 +25,25 @@ from foundation.errors import SessionError
 from kiosk.session.customer_number import NumberCheck, check_number
 from kiosk.session.documents import DocumentDraft, PageRecord
 from kiosk.session.inactivity import Inactivity, InactivityTimer
+from kiosk.session.layers import Bookmark, OverlayStack, SubFlowStack
 from kiosk.session.scratch import SessionScratch, open_scratch
-from kiosk.session.states import BACK, TIMED_STATES, TRANSITIONS, Event, SessionState
+from kiosk.session.states import (
+    BACK,
+    SUB_FLOWS,
+    TIMED_STATES,
+    TRANSITIONS,
+    Event,
+    Overlay,
+    SessionState,
+    SubFlow,
+)
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Listener = Callable[["Session", str], None]
+#: Events that are not the visitor's input: a lock does not refuse them.
+NOT_INPUT = frozenset({Event.END, Event.TIMEOUT})
 
 
 @dataclass
@@ -69,6 +86,9 @@ class Session:
         self.warning_shown = False
         self._goodbye_since: float | None = None
         self._listeners: list[Listener] = []
+        self.overlays = OverlayStack()
+        self.sub_flows = SubFlowStack()
+        self.visit = 0  # counts wipes: a late worker result can tell it belongs to a past visit
 
     # -- observers -------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -85,29 +105,44 @@ class Session:
             listener(self, what)
 
     # -- moving between states ---------------------------------------------------------
+    @property
+    def accepts_input(self) -> bool:
+        """False while an overlay (the lock) refuses the visitor's input."""
+        return not self.overlays.blocks_input
+
     def can(self, event: Event) -> bool:
         """Whether ``event`` is allowed now."""
+        if event not in NOT_INPUT and not self.accepts_input:
+            return False
         if event is Event.BACK:
-            return self.state in BACK
-        if event in (Event.END, Event.TIMEOUT):
+            return self.state in BACK or self.sub_flows.at_entry(self.state)
+        if event in NOT_INPUT:
             return self.state is not SessionState.ATTRACT
         return (self.state, event) in TRANSITIONS
 
     def dispatch(self, event: Event) -> SessionState:
         """Apply ``event``; raise ``SessionError`` if the state does not allow it."""
+        if event not in NOT_INPUT and not self.accepts_input:
+            raise SessionError(f"{event.value} refused: input is locked", code="input_locked")
         if event is Event.BACK:
-            if self.state not in BACK:
+            if self.state not in BACK and not self.sub_flows.at_entry(self.state):
                 raise SessionError(f"no way back from {self.state.value}")
-            return self._enter(BACK[self.state])
-        if event in (Event.END, Event.TIMEOUT):
+            return self._go(BACK.get(self.state, self.state), back=True)
+        if event in NOT_INPUT:
             self.wipe()
             return self.state
         target = TRANSITIONS.get((self.state, event))
         if target is None:
             raise SessionError(f"{event.value} not allowed in {self.state.value}")
+        return self._go(target)
+
+    def _go(self, target: SessionState, back: bool = False) -> SessionState:
+        """The one way to move: attract always wipes; leaving a sub-flow returns from it."""
         if target is SessionState.ATTRACT:
             self.wipe()
             return self.state
+        if self.sub_flows.leads_out(self.state, target, back):
+            return self.leave_sub_flow()
         return self._enter(target)
 
     def _enter(self, target: SessionState) -> SessionState:
@@ -121,9 +156,52 @@ class Session:
         self._changed("state")
         return target
 
+    # -- overlays and sub-flows ----------------------------------------------------------
+    def show_overlay(self, overlay: Overlay) -> None:
+        """Lay ``overlay`` over the step (the step and its data stay as they are)."""
+        paused = self.overlays.pauses_timeout
+        if not self.overlays.push(overlay):
+            return
+        if self.overlays.pauses_timeout and not paused and self.warning_shown:
+            self.warning_shown = False  # nobody is idle while staff help or the terminal is locked
+            self._changed("warning")
+        self._changed("overlay")
+
+    def close_overlay(self, overlay: Overlay) -> None:
+        """Take ``overlay`` away; the countdowns start over when the last pausing one goes."""
+        paused = self.overlays.pauses_timeout
+        if not self.overlays.remove(overlay):
+            return
+        if paused and not self.overlays.pauses_timeout:
+            now = self.clock()
+            self.timer.touch(now)
+            if self._goodbye_since is not None:
+                self._goodbye_since = now
+        self._changed("overlay")
+
+    def enter_sub_flow(self, flow: SubFlow) -> SessionState:
+        """Start ``flow`` from the current step, which is bookmarked to return to."""
+        spec = SUB_FLOWS[flow]
+        if not self.accepts_input:
+            raise SessionError(f"{flow.value} refused: input is locked", code="input_locked")
+        if self.state not in spec.hosts:
+            raise SessionError(f"{flow.value} cannot start in {self.state.value}")
+        self.sub_flows.push(Bookmark(flow, self.state, self.data.current, self.data.retake_index))
+        return self._enter(spec.entry)
+
+    def leave_sub_flow(self) -> SessionState:
+        """End the innermost sub-flow: back to the bookmarked step and document."""
+        if self.sub_flows.current is None:
+            raise SessionError("no sub-flow is running")
+        bookmark = self.sub_flows.pop()
+        self.data.current, self.data.retake_index = bookmark.current, bookmark.retake_index
+        return self._enter(bookmark.state)
+
     # -- visitor actions -----------------------------------------------------------------
     def activity(self) -> None:
-        """Any touch or key press: the visitor is still here."""
+        """Any touch or key press: the visitor is still here (not counted while locked)."""
+        if not self.accepts_input:
+            return
         self.timer.touch(self.clock())
         if self.warning_shown:
             self.warning_shown = False
@@ -231,8 +309,8 @@ class Session:
         if self.state is SessionState.DOCUMENTS:
             self.dispatch(Event.ADD_PAGE)
 
-    def delete_page(self, index: int) -> None:
-        """Remove a page and its image."""
+    def delete_page(self, index: int) -> PageRecord:
+        """Remove a page and its image; returns the removed page."""
         doc = self.current_document
         if doc is None or self.scratch is None:
             raise SessionError("no document")
@@ -241,6 +319,16 @@ class Session:
         self.data.retake_index = None
         self.activity()
         self._changed("pages")
+        return page
+
+    def discard_empty_document(self) -> None:
+        """Drop the current document when it has no page (the visitor backed out of it)."""
+        doc = self.current_document
+        if doc is None or doc.pages:
+            raise SessionError("only an empty document can be discarded")
+        del self.data.documents[self.data.current]
+        self.data.current = len(self.data.documents) - 1
+        self.data.retake_index = None
 
     def page_image(self, page: PageRecord) -> bytes:
         """Decrypted image bytes of ``page``."""
@@ -267,6 +355,8 @@ class Session:
     def tick(self) -> Inactivity:
         """Advance the inactivity logic to ``clock()``; expires the session if due."""
         now = self.clock()
+        if self.overlays.pauses_timeout:
+            return Inactivity.ACTIVE
         if self.state is SessionState.GOODBYE:
             since = self._goodbye_since if self._goodbye_since is not None else now
             if now - since >= self.config.session.goodbye_s:
@@ -302,4 +392,7 @@ class Session:
         self.state = SessionState.ATTRACT
         self.warning_shown = False
         self._goodbye_since = None
+        self.overlays.clear_for_wipe()
+        self.sub_flows.clear()
+        self.visit += 1
         self._changed("wipe")

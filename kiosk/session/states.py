@@ -3,13 +3,25 @@
     ATTRACT ─touch→ LANGUAGE ─language→ IDENTIFY ─number ok→ CHOOSE_TASK
     CHOOSE_TASK ─upload→ CAPTURE ⇄ DOCUMENTS ─finish→ SUMMARY ─submit→ RECEIPT ─done→ GOODBYE
     CHOOSE_TASK ─staff_help→ STAFF_HELP ─done→ GOODBYE
+    CAPTURE ─cancel_document (first document, no page yet)→ CHOOSE_TASK
     any ─timeout / end→ wipe → ATTRACT ;  GOODBYE ─timeout / touch→ wipe → ATTRACT
+    LANGUAGE ─back→ wipe → ATTRACT  (every way to ATTRACT wipes)
+
+Beside the step, two layers that never replace it (see ``kiosk.session.layers``):
+
+* OVERLAYS lie over the step (a helper bar while staff assist, an out-of-service lock);
+  each one's rule says whether it blocks the visitor's input, pauses the inactivity
+  countdown and survives the wipe. Closing the last one resumes exactly where it was.
+* SUB-FLOWS run a few steps inside another one (a capture inside a video call): entering
+  bookmarks the step, and BACK from the entry step, or any event leading outside the
+  sub-flow's steps, returns to the bookmark instead.
 
 Kept as data so that a test can walk every edge and the UI can ask "what may I do now".
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -42,6 +54,7 @@ class Event(StrEnum):
     FINISH = "finish"
     SUBMITTED = "submitted"
     DONE = "done"
+    CANCEL_DOCUMENT = "cancel_document"
     BACK = "back"
     END = "end"
     TIMEOUT = "timeout"
@@ -56,6 +69,7 @@ TRANSITIONS: dict[tuple[SessionState, Event], SessionState] = {
     (S.CHOOSE_TASK, E.CHOOSE_UPLOAD): S.CAPTURE,
     (S.CHOOSE_TASK, E.CHOOSE_STAFF_HELP): S.STAFF_HELP,
     (S.CAPTURE, E.PAGE_DONE): S.DOCUMENTS,
+    (S.CAPTURE, E.CANCEL_DOCUMENT): S.CHOOSE_TASK,
     (S.DOCUMENTS, E.ADD_PAGE): S.CAPTURE,
     (S.DOCUMENTS, E.NEW_DOCUMENT): S.CAPTURE,
     (S.DOCUMENTS, E.FINISH): S.SUMMARY,
@@ -86,3 +100,48 @@ TIMED_STATES = frozenset(
 UPLOAD_STEPS: tuple[SessionState, ...] = (
     S.LANGUAGE, S.IDENTIFY, S.CHOOSE_TASK, S.CAPTURE, S.DOCUMENTS, S.SUMMARY, S.RECEIPT,
 )
+
+
+class Overlay(StrEnum):
+    """Something shown over the visitor's step without replacing it."""
+
+    HELPER = "helper"  # a member of staff assists: the helper bar is on top
+    OUT_OF_SERVICE = "out_of_service"  # the terminal is locked (fault, maintenance)
+
+
+@dataclass(frozen=True)
+class OverlayRule:
+    """What an overlay does to input and time while it is up."""
+
+    blocks_input: bool  # the visitor's events are refused (END and TIMEOUT are not input)
+    pauses_timeout: bool  # the inactivity and goodbye countdowns stand still
+    survives_wipe: bool  # a state of the terminal, not of the visit
+
+
+OVERLAY_RULES: dict[Overlay, OverlayRule] = {
+    Overlay.HELPER: OverlayRule(blocks_input=False, pauses_timeout=True, survives_wipe=False),
+    Overlay.OUT_OF_SERVICE: OverlayRule(blocks_input=True, pauses_timeout=True,
+                                        survives_wipe=True),
+}
+
+
+class SubFlow(StrEnum):
+    """A few steps run inside another step, which they return to."""
+
+    CAPTURE_IN_CALL = "capture_in_call"  # photograph a document while staff are on a call
+
+
+@dataclass(frozen=True)
+class SubFlowSpec:
+    """Where a sub-flow may start, where it begins and which steps belong to it."""
+
+    hosts: frozenset[SessionState]
+    entry: SessionState
+    steps: frozenset[SessionState]
+
+
+SUB_FLOWS: dict[SubFlow, SubFlowSpec] = {
+    # Staff help hosts it until the video call gets a step of its own.
+    SubFlow.CAPTURE_IN_CALL: SubFlowSpec(hosts=frozenset({S.STAFF_HELP}), entry=S.CAPTURE,
+                                         steps=frozenset({S.CAPTURE, S.DOCUMENTS})),
+}

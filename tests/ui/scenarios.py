@@ -23,6 +23,7 @@ prepare_kivy_environment(headless=True, size=(1280, 800))
 from accessibility.speech import RecordingSpeech  # noqa: E402
 from config.loader import load_config  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
+from kiosk.screens.base import post_to_ui  # noqa: E402
 from kiosk.services import build_services  # noqa: E402
 from kiosk.session.session import Session  # noqa: E402
 from tests.ui.driver import UiDriver, run_with  # noqa: E402
@@ -141,6 +142,7 @@ async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
     await ui.wait_for(lambda: not receipt.printing, timeout_s=60)
     await ui.frames(3)
     print_state = receipt.print_text(receipt.printing, receipt.printed)
+    receipt_number = receipt.receipt_number  # the screen clears it when the visitor leaves
     await press("next")
     await arrive("goodbye")
     await press("next")
@@ -150,7 +152,7 @@ async def keyboard_flow(ui: UiDriver) -> dict[str, Any]:
             "languages": sorted({lang for _t, lang, _s in after_choice}),
             "language_names": {text: lang for text, lang, _s in spoken_before_choice
                                if lang != "de"},
-            "spoken_number": spoken_number, "receipt_number": receipt.receipt_number,
+            "spoken_number": spoken_number, "receipt_number": receipt_number,
             "print_state": print_state}
 
 
@@ -227,11 +229,38 @@ async def overlays(ui: UiDriver) -> dict[str, Any]:
     return {"shots": shots, "problems": problems}
 
 
+async def back_to_attract(ui: UiDriver) -> dict[str, Any]:
+    """A visitor changes every setting on the language screen and taps BACK: the next
+    visitor must find the terminal as it was (regression: BACK skipped the wipe)."""
+    app, session, speech = ui.app, ui.app.session, ui.app.services.speech
+    clean = {"lang": app.lang, "fs_body": app.fs_body, "background": list(app.c["background"]),
+             "volume": speech.volume_step, "rate": speech.rate_step}
+    await ui.tap("start")
+    await ui.wait_for(lambda: app.root.current == "language")
+    await ui.tap("text_size")
+    await ui.tap("text_size")
+    session.toggle("high_contrast")  # as the options panel does
+    session.set_language("ar")
+    app.change_volume(2)
+    app.change_rate(-2)
+    await ui.frames(3)
+    changed = {"lang": app.lang, "fs_body": app.fs_body,
+               "background": list(app.c["background"]), "volume": speech.volume_step,
+               "rate": speech.rate_step}
+    await ui.tap("back")
+    await ui.wait_for(lambda: app.root.current == "attract")
+    await ui.frames(3)
+    after = {"lang": app.lang, "fs_body": app.fs_body, "background": list(app.c["background"]),
+             "volume": speech.volume_step, "rate": speech.rate_step}
+    return {"clean": clean, "changed": changed, "after": after,
+            "speech_on": session.presentation.speech, "rtl": app.rtl}
+
+
 OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default"}
 
 SCENARIOS: dict[str, Scenario] = {
     "upload_flow": upload_flow, "all_screens": all_screens, "keyboard_flow": keyboard_flow,
-    "overlays": overlays,
+    "overlays": overlays, "back_to_attract": back_to_attract,
 }
 
 
@@ -249,7 +278,7 @@ def main() -> None:
     OPTIONS.update(langs=args.langs.split(","), theme=args.theme,
                    scales=[float(s) for s in args.scales.split(",")])
     config = load_config(data_dir=args.data, environ={})
-    services = build_services(config, speech=RecordingSpeech())
+    services = build_services(config, speech=RecordingSpeech(), post_to_ui=post_to_ui)
     session = Session(config, time.monotonic, args.data / "session")
     app = KioskApp(session, services)
     try:

@@ -51,3 +51,12 @@ def test_upload_flow_with_keys_only_and_spoken_focus(agent_data: Path) -> None:
     assert len(result["spoken"]) >= 10  # every focused control was announced
     # When the printer has answered, its outcome is said (printed, or what to do instead).
     assert any(result["print_state"] in text for text in result["spoken"]), result["print_state"]
+
+
+def test_back_to_attract_leaves_nothing_of_the_visitor(agent_data: Path) -> None:
+    """BACK from the language screen wipes: language, size, contrast, speech, volume, rate."""
+    result = run_scenario("back_to_attract", agent_data, ARTIFACTS / "back")
+    clean, changed, after = result["clean"], result["changed"], result["after"]
+    assert all(changed[key] != clean[key] for key in clean), (clean, changed)
+    assert after == clean
+    assert not result["speech_on"] and not result["rtl"]
