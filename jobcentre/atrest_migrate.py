@@ -5,7 +5,8 @@ migrate-at-rest``). For each document row still in plaintext it writes the encry
 ``<id>.jca`` beside the old ``<id>.pdf`` (temporary file, fsync, rename), seals the personal
 columns and adds the blind index in one UPDATE, and only then removes the ``.pdf``; a crash
 in between leaves a row that the next run finishes. A ``.pdf`` without a plaintext row (a
-leftover of an interrupted store) is sealed in place too, never left readable. Afterwards the
+leftover of an interrupted store) is sealed in place too, never left readable, and the
+document folders are narrowed to 0700. Afterwards the
 database is compacted (SQLite ``VACUUM`` and an emptied WAL, PostgreSQL ``VACUUM FULL
 documents``) so the old plaintext does not linger in free pages or the log. Before anything
 else it checks that the key fits rows sealed earlier, and refuses with a clear message if not.
@@ -23,7 +24,7 @@ from typing import Any
 from foundation.errors import SetupError, Undecryptable
 from foundation.files import fsync_dir
 from jobcentre.atrest import DOCUMENT, FIELD_PREFIX, AtRest, is_sealed_blob
-from jobcentre.docstore import STORED_SUFFIX, UUID_RE, DocumentStore
+from jobcentre.docstore import STORED_SUFFIX, UUID_RE, DocumentStore, private_dir
 from jobcentre.repository import SEALED_COLUMNS, Repository
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,14 @@ def check_key_fits(repo: Repository, at_rest: AtRest) -> None:
                          "give the key they were sealed with") from exc
 
 
-def seal_legacy(repo: Repository, store: DocumentStore, at_rest: AtRest) -> MigrationReport:
-    """Seal every plaintext document file and row; returns what was done."""
+def seal_legacy(
+    repo: Repository, store: DocumentStore, at_rest: AtRest, *, scan: bool = False
+) -> MigrationReport:
+    """Seal every plaintext document file and row; returns what was done.
+
+    The document tree is walked for stray ``.pdf`` files (and directories narrowed to 0700)
+    when plaintext rows were found or ``scan`` asks for it, not on every start.
+    """
     check_key_fits(repo, at_rest)
     with repo.transaction() as run:
         rows = run(f"SELECT document_id, path, {_COLS} FROM documents"
@@ -68,7 +75,7 @@ def seal_legacy(repo: Repository, store: DocumentStore, at_rest: AtRest) -> Migr
                    ("%" + STORED_SUFFIX, *[_SEALED_LIKE] * len(SEALED_COLUMNS))).fetchall()
     for row in rows:
         _seal_row(repo, store, at_rest, row)
-    files = _seal_strays(store, at_rest)
+    files = _seal_strays(store, at_rest) if rows or scan else 0
     report = MigrationReport(rows=len(rows), files=files)
     if report.changed:
         repo.compact()
@@ -123,6 +130,9 @@ def _seal_file(store: DocumentStore, at_rest: AtRest, doc_id: str, old: Path, ne
 def _seal_strays(store: DocumentStore, at_rest: AtRest) -> int:
     """Seal (or drop, if already sealed beside it) every ``<id>.pdf`` left in the store."""
     count = 0
+    for folder in store.documents.rglob("*"):
+        if folder.is_dir():
+            private_dir(folder)
     for old in sorted(store.documents.rglob("*.pdf")):
         doc_id = old.stem
         if not UUID_RE.match(doc_id):

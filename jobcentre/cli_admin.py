@@ -258,7 +258,7 @@ def run_migrate(args: argparse.Namespace) -> int:
     store = DocumentStore(args.data)
     repo = open_repository(args.data, args.database, at_rest)
     try:
-        report = seal_legacy(repo, store, at_rest)
+        report = seal_legacy(repo, store, at_rest, scan=True)
     finally:
         repo.close()
     print(f"sealed {report.rows} document row(s) and {report.files} stray file(s)")
