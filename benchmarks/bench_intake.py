@@ -92,7 +92,13 @@ def start_postgres(base: Path) -> tuple[str, list[str]]:
 
 def start_server(data: Path, database: str | None) -> tuple[subprocess.Popen[bytes], str]:
     """``kiosk-server serve --port 0``; returns the process and its URL."""
-    args = [sys.executable, "-m", "jobcentre.cli", "serve", "--port", "0", "--data", str(data)]
+    kek = data.parent / "server.kek"  # beside the data directory, never inside
+    if not kek.exists():
+        from jobcentre.atrest_kek import write_new_kek
+
+        write_new_kek(kek)
+    args = [sys.executable, "-m", "jobcentre.cli", "serve", "--port", "0", "--data", str(data),
+            "--kek-file", str(kek)]
     if database:
         args += ["--database", database]
     log = open(data.parent / "server.log", "wb")  # noqa: SIM115 - lives as long as the server

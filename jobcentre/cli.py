@@ -1,7 +1,9 @@
 """The ``kiosk-server`` command: run the intake service and administer kiosks.
 
-Sub-commands: ``serve``, ``enroll``, ``revoke``, ``list``, ``kiosks``, ``verify-receipt``,
-``export-public-key``, ``staff add|list|disable`` (staff web app accounts). Expected
+Sub-commands: ``serve``, ``enroll``, ``revoke``, ``kiosks``, ``export-public-key``,
+``staff add|list|disable`` (staff web app accounts); those that reach stored documents or
+the at-rest key (``list``, ``verify-receipt``, ``export``, ``keygen-kek``,
+``migrate-at-rest``) live in ``jobcentre.cli_admin``. Expected
 problems (bad database URL, unwritable directory, port in use, unknown kiosk) end with one
 plain sentence on stderr and a non-zero exit code.
 """
@@ -17,9 +19,9 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from foundation.errors import ServerError, SetupError
+from jobcentre import cli_admin
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="waiting live-channel polls per process (default 12000)")
     serve.add_argument("--staff-idle-seconds", type=int, default=None,
                        help="end staff sessions after this idle time (default 900)")
+    serve.add_argument("--kek-file", type=Path, metavar="PATH",
+                       help="key-encryption key of the stored documents (default: the systemd "
+                       "credential kiosk-server-kek); never inside the data directory")
 
     enroll = sub.add_parser("enroll", help="print a one-time enrollment code for a new kiosk")
     with_db(enroll)
@@ -63,20 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--name")
     who.add_argument("--kiosk-id")
 
-    listing = sub.add_parser("list", help="list stored documents")
-    with_db(listing)
-    listing.add_argument("--json", action="store_true", help="print a JSON array")
-    listing.add_argument("--customer-numbers", action="store_true",
-                         help="add each document's customer number (for filing; personal data)")
+    cli_admin.add_parsers(sub, with_db)
 
     kiosks = sub.add_parser("kiosks", help="list enrolled kiosks")
     with_db(kiosks)
-
-    verify = sub.add_parser("verify-receipt", help="check a receipt's QR text")
-    with_db(verify, data_required=False)
-    verify.add_argument("--public-key", help="centre signing public key for an offline "
-                        "check; write --public-key=KEY (a key may start with '-')")
-    verify.add_argument("payload", help="the QR text (JCR1.…)")
 
     export = sub.add_parser("export-public-key", help="print the centre's public keys")
     export.add_argument("--data", type=_data, required=True)
@@ -131,7 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
         live = LiveLimits(max_wait_s=args.live_max_wait or live.max_wait_s,
                           max_waiting=args.live_max_waiting or live.max_waiting)
         app = create_app(args.data, args.database, limits=limits, live_limits=live,
-                         staff=staff)
+                         staff=staff, kek_file=args.kek_file)
         config = uvicorn.Config(
             app, log_config=None, access_log=False, timeout_graceful_shutdown=10,
             ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, backlog=2048,
@@ -200,45 +195,6 @@ def _revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _extensions_json(extensions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A document's note extensions for ``list --json``: verbatim, plus whether known."""
-    from jobcentre.note_view import view_extensions
-
-    return [
-        {"kind": e.get("kind"), "version": e.get("version"), "known": view.known,
-         "title": view.title, "data": e.get("data")}
-        for e, view in zip(extensions, view_extensions(extensions), strict=True)
-    ]
-
-
-def _list(args: argparse.Namespace) -> int:
-    from jobcentre.repository import open_repository
-
-    repo = open_repository(args.data, args.database)
-    try:
-        docs = repo.list_documents()
-    finally:
-        repo.close()
-    rows = [
-        {"receipt": d.receipt_number, "kiosk": d.kiosk_id, "sha256": d.sha256,
-         "document_type": d.document_type, "pages": d.pages, "received_at": d.received_at,
-         "note_extensions": _extensions_json(d.note_extensions)}
-        | ({"customer_number": d.transfer_note.get("customer_number")}
-           if args.customer_numbers else {})
-        for d in docs
-    ]
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    for row, d in zip(rows, docs, strict=True):
-        kinds = ", ".join(f"{e.get('kind')} v{e.get('version')}" for e in d.note_extensions)
-        print(f"{row['received_at']}  {row['receipt']:<32} {row['document_type']:<20} "
-              f"{row['pages']:>3} p.  {str(row['sha256'])[:16]}"
-              + (f"  [{kinds}]" if kinds else ""))
-    print(f"{len(rows)} document(s)", file=sys.stderr)
-    return 0
-
-
 def _kiosks(args: argparse.Namespace) -> int:
     from jobcentre.repository import open_repository
 
@@ -251,36 +207,6 @@ def _kiosks(args: argparse.Namespace) -> int:
         state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
         print(f"{k.kiosk_id:<30} {k.name:<30} enrolled {k.enrolled_at}  {state}")
     return 0
-
-
-def _verify(args: argparse.Namespace) -> int:
-    from jobcentre.receipts import check_receipt, format_check
-    from jobcentre.repository import Repository, open_repository
-
-    repo: Repository | None = None
-    if args.public_key:
-        from wire.protocol import ed25519_public
-
-        try:
-            ed25519_public(args.public_key)
-        except ValueError as exc:
-            raise SetupError("the public key is not a valid Ed25519 key") from exc
-        centre_key: str = args.public_key
-    elif args.data is not None:
-        from jobcentre.keys import load_centre_keys
-
-        centre_key = load_centre_keys(args.data).signing_public
-    else:
-        raise SetupError("give --data DIR (or --public-key KEY for an offline check)")
-    if args.data is not None:
-        repo = open_repository(args.data, args.database)
-    try:
-        check = check_receipt(args.payload, centre_key, repo)
-    finally:
-        if repo is not None:
-            repo.close()
-    print("\n".join(format_check(check)))
-    return 0 if check.genuine else 1
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -346,9 +272,9 @@ def _staff(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "serve": _serve, "enroll": _enroll, "revoke": _revoke, "list": _list, "kiosks": _kiosks,
-    "verify-receipt": _verify, "export-public-key": _export, "live-send": _live_send,
-    "staff": _staff,
+    "serve": _serve, "enroll": _enroll, "revoke": _revoke, "kiosks": _kiosks,
+    "export-public-key": _export, "live-send": _live_send, "staff": _staff,
+    **cli_admin.COMMANDS,
 }
 
 

@@ -1,13 +1,17 @@
 """Document files of the intake service: partial uploads and stored documents.
 
-Partial uploads live in ``<data>/incoming/<document_id>.part`` and their size is the upload
-offset (every chunk is fsync'd before its offset is reported). Stored documents go to
-``<data>/documents/YYYY/MM/DD/<document_id>.pdf`` by writing a temporary file, fsync,
-rename, and fsync of the directory, so a stored document is complete and durable before
-the service signs an ack. Work on one document is serialised by a striped in-process lock
-(the service runs as one process; the database's unique key guards the rest). A partial
-upload untouched for ``PART_MAX_AGE_S`` (default 7 days) is removed by ``expire_parts``; the
-kiosk then finds offset 0 and sends the document again from the start.
+Partial uploads live in ``<data>/incoming/<document_id>.part`` (still sealed to the centre's
+key) and their size is the upload offset (every chunk is fsync'd before its offset is
+reported). Stored documents go to ``<data>/documents/YYYY/MM/DD/<document_id>.jca``,
+encrypted at rest by the caller (``jobcentre.atrest``; files of older releases are
+``….pdf`` until ``jobcentre.atrest_migrate`` encrypts them), by writing a temporary file,
+fsync, rename, and fsync of the directory, so a stored document is complete and durable
+before the service signs an ack. Every directory is created 0700 and every file 0600,
+whatever the umask; the data directory itself is narrowed to 0700. Work on one document is
+serialised by a striped in-process lock (the service runs as one process; the database's
+unique key guards the rest). A partial upload untouched for ``PART_MAX_AGE_S`` (default 7
+days) is removed by ``expire_parts``; the kiosk then finds offset 0 and sends the document
+again from the start.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +32,7 @@ from wire.protocol import ERROR_NOT_FOUND, ERROR_OFFSET_MISMATCH, ERROR_TOO_LARG
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _STRIPES = 256
 PART_MAX_AGE_S = 7 * 24 * 3600.0
+STORED_SUFFIX = ".jca"
 
 
 def check_document_id(document_id: str) -> str:
@@ -46,8 +51,11 @@ class DocumentStore:
         self.documents = data_dir / "documents"
         self._locks = [threading.Lock() for _ in range(_STRIPES)]
         try:
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_dir(data_dir)
             for path in (self.incoming, self.documents):
-                path.mkdir(mode=0o700, parents=True, exist_ok=True)
+                path.mkdir(mode=0o700, exist_ok=True)
+                private_dir(path)
                 probe = path / ".write-test"
                 probe.write_bytes(b"")
                 probe.unlink()
@@ -123,23 +131,35 @@ class DocumentStore:
             fsync_dir(self.incoming)
         return removed
 
-    def store(self, document_id: str, content: bytes, received: datetime) -> str:
-        """Store a document atomically and durably; returns its path below the data dir."""
+    def store(self, document_id: str, parts: Sequence[bytes], received: datetime) -> str:
+        """Store a sealed document (``parts`` written in order) atomically and durably.
+
+        Returns its path below the data directory.
+        """
         folder = self.documents / f"{received:%Y}" / f"{received:%m}" / f"{received:%d}"
         self._make_dirs(folder)
-        final = folder / f"{check_document_id(document_id)}.pdf"
-        tmp = folder / f".{document_id}.{threading.get_ident()}.tmp"
+        final = folder / f"{check_document_id(document_id)}{STORED_SUFFIX}"
+        self.replace_file(final, parts)
+        return str(final.relative_to(self.root))
+
+    def replace_file(self, final: Path, parts: Sequence[bytes]) -> None:
+        """Write ``parts`` to a temporary file, fsync, rename onto ``final``, fsync the folder."""
+        tmp = final.with_name(f".{final.name}.{threading.get_ident()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view):]
+            for part in parts:
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(fd, view):]
             os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, final)
-        fsync_dir(folder)
-        return str(final.relative_to(self.root))
+        fsync_dir(final.parent)
+
+    def read_stored(self, path: str) -> bytes:
+        """The bytes of a stored document file (``path`` as kept in its database row)."""
+        return (self.root / path).read_bytes()
 
     def _make_dirs(self, folder: Path) -> None:
         missing = []
@@ -151,3 +171,9 @@ class DocumentStore:
             with contextlib.suppress(FileExistsError):
                 path.mkdir(mode=0o700)
             fsync_dir(path.parent)
+
+
+def private_dir(path: Path) -> None:
+    """Narrow a directory we own to 0700 (the umask may have left it wider)."""
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)

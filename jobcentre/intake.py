@@ -6,6 +6,8 @@ in worker threads. Idempotency key is the document id: a repeated announcement, 
 finish is answered from what is stored, and the database stores each document once. The
 transfer-note extensions (``wire.transfer_note``) are read from the PDF at finish and stored
 with the document; a malformed one refuses the upload with 422 ``invalid_note_extension``.
+The PDF is stored encrypted at rest (``jobcentre.atrest``) and the customer number only as
+its keyed blind index and inside the sealed transfer note.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from foundation.errors import ApiError, InvalidNoteExtension, Undecryptable
+from jobcentre.atrest import DOCUMENT, AtRest
 from jobcentre.docstore import UUID_RE, DocumentStore, check_document_id
 from jobcentre.keys import CentreKeys
 from jobcentre.pdfcheck import inspect_pdf
@@ -74,12 +77,14 @@ class IntakeService:
     """Enrolled kiosks upload sealed documents; the service stores each exactly once."""
 
     def __init__(
-        self, repo: Repository, store: DocumentStore, keys: CentreKeys, limits: IntakeLimits
+        self, repo: Repository, store: DocumentStore, keys: CentreKeys, limits: IntakeLimits,
+        at_rest: AtRest,
     ) -> None:
         self.repo = repo
         self.store = store
         self.keys = keys
         self.limits = limits
+        self.at_rest = at_rest
 
     def authenticate(
         self, method: str, path: str, headers: dict[str, str], body: bytes
@@ -200,7 +205,9 @@ class IntakeService:
             ) from exc
         moment = datetime.now(UTC)
         received_at = db_time(moment)
-        path = self.store.store(doc_id, plaintext, moment)
+        path = self.store.store(doc_id, self.at_rest.seal_parts(doc_id, DOCUMENT, plaintext),
+                                moment)
+        customer_number = customer_number_from(facts.xmp)
         ack = protocol.sign_ack(
             doc_id, upload.receipt_number, upload.sha256, received_at, self.keys.signing
         )
@@ -212,10 +219,11 @@ class IntakeService:
             pdf_metadata={"info": facts.info, "xmp": facts.xmp},
             transfer_note={
                 **transfer_note(kiosk, upload, facts.producer, received_at, len(plaintext)),
-                "customer_number": customer_number_from(facts.xmp),
+                "customer_number": customer_number,
             },
             ack=ack,
             note_extensions=extensions_json(extensions),
+            number_index=self.at_rest.blind_index(customer_number),
         )
         stored = self.repo.insert_document(record)
         self.store.discard_part(doc_id)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from foundation.errors import SetupError
 from foundation.files import fsync_dir
+from jobcentre.docstore import private_dir
 from wire import protocol
 
 SIGNING_FILE = "signing.key"
@@ -71,7 +72,9 @@ def load_centre_keys(data_dir: Path) -> CentreKeys:
     """Load the centre keys from ``<data>/keys/``, creating them on first use."""
     key_dir = data_dir / "keys"
     try:
-        key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key_dir.mkdir(mode=0o700, exist_ok=True)
+        private_dir(key_dir)
         signing = _load_or_create(
             key_dir / SIGNING_FILE,
             protocol.private_key_bytes(protocol.generate_signing_key()),

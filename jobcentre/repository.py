@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from foundation.errors import SetupError
+from jobcentre.atrest import AtRest
 
 
 def db_time(moment: datetime | None = None) -> str:
@@ -68,7 +69,10 @@ class DocumentRecord:
     """A stored document with its metadata, transfer note, signed ack and note extensions.
 
     ``note_extensions`` are the kiosk note's ``wire.transfer_note`` envelopes, verbatim and
-    in the kiosk's order (unknown kinds and versions included).
+    in the kiosk's order (unknown kinds and versions included). ``pdf_metadata``,
+    ``transfer_note`` and ``note_extensions`` are personal and sealed at rest; a repository
+    opened without the key-encryption key reads them as empty and sets ``locked``.
+    ``number_index`` is the blind index of the customer number (``jobcentre.atrest``).
     """
 
     document_id: str
@@ -86,6 +90,14 @@ class DocumentRecord:
     transfer_note: dict[str, Any] = field(default_factory=dict)
     ack: dict[str, Any] = field(default_factory=dict)
     note_extensions: list[dict[str, Any]] = field(default_factory=list)
+    number_index: str | None = None
+    locked: bool = field(default=False, compare=False)
+
+
+#: the columns of ``documents`` (every ``DocumentRecord`` field but ``locked``)
+DOCUMENT_COLUMNS = tuple(f.name for f in fields(DocumentRecord) if f.name != "locked")
+#: the personal columns, sealed at rest
+SEALED_COLUMNS = ("pdf_metadata", "transfer_note", "note_extensions")
 
 
 Certify = Callable[[str, str], dict[str, Any]]
@@ -224,6 +236,12 @@ class Repository(StaffRepository, Protocol):
     def documents_for_receipt(self, kiosk_id: str, receipt_number: str) -> list[DocumentRecord]:
         """The stored documents of one receipt."""
 
+    def documents_by_number(self, number_index: str) -> list[DocumentRecord]:
+        """The stored documents whose customer-number blind index is ``number_index``."""
+
+    def compact(self) -> None:
+        """Rewrite the storage so no freed page or log keeps old row contents."""
+
 
 def default_database_url(data_dir: Path) -> str:
     """``sqlite:///<data>/intake.sqlite3`` (an absolute path gives four slashes)."""
@@ -240,8 +258,14 @@ def redact_url(url: str) -> str:
     return url
 
 
-def open_repository(data_dir: Path, database_url: str | None = None) -> Repository:
-    """Open (and create the schema of) the database named by ``database_url``."""
+def open_repository(
+    data_dir: Path, database_url: str | None = None, at_rest: AtRest | None = None
+) -> Repository:
+    """Open (and create the schema of) the database named by ``database_url``.
+
+    With ``at_rest`` the repository seals and opens the personal document fields; without
+    it, it stores no document and reads those fields as empty (``DocumentRecord.locked``).
+    """
     from jobcentre import sqlstore
 
     url = database_url or default_database_url(data_dir)
@@ -249,9 +273,9 @@ def open_repository(data_dir: Path, database_url: str | None = None) -> Reposito
         path = Path(url[len("sqlite:///"):])
         if not str(path) or str(path) == ".":
             raise SetupError(f"database URL {url!r} names no file")
-        return sqlstore.SqliteRepository(path)
+        return sqlstore.SqliteRepository(path, at_rest=at_rest)
     if url.startswith(("postgresql://", "postgres://")):
-        return sqlstore.PostgresRepository(url)
+        return sqlstore.PostgresRepository(url, at_rest=at_rest)
     raise SetupError(
         f"unsupported database URL {redact_url(url)!r}: use sqlite:///PATH or postgresql://…"
     )

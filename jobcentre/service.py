@@ -27,6 +27,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError, DatabaseUnavailable
+from jobcentre.atrest_kek import open_at_rest
+from jobcentre.atrest_migrate import seal_legacy
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService, UploadAnnouncement
@@ -115,13 +117,25 @@ def create_app(
     staff: StaffSettings | None = None,
     part_max_age_s: float = PART_MAX_AGE_S,
     expiry_interval_s: float = 3600.0,
+    kek_file: Path | None = None,
 ) -> FastAPI:
-    """Build the intake service on ``data_dir`` (SQLite there unless ``database_url``)."""
+    """Build the intake service on ``data_dir`` (SQLite there unless ``database_url``).
+
+    The key-encryption key comes from ``kek_file`` or the systemd credential
+    (``jobcentre.atrest_kek``); documents stored in plaintext by an older release are
+    encrypted in place first (``jobcentre.atrest_migrate``).
+    """
     data_dir = Path(data_dir)
+    at_rest = open_at_rest(kek_file, data_dir)
     store = DocumentStore(data_dir)
     keys = load_centre_keys(data_dir)
-    repo = open_repository(data_dir, database_url)
-    service = IntakeService(repo, store, keys, limits or IntakeLimits())
+    repo = open_repository(data_dir, database_url, at_rest)
+    try:
+        seal_legacy(repo, store, at_rest)
+    except BaseException:
+        repo.close()
+        raise
+    service = IntakeService(repo, store, keys, limits or IntakeLimits(), at_rest)
     hub = LiveHub(LiveStore(repo), live_limits)
 
     @asynccontextmanager

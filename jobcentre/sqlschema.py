@@ -5,7 +5,13 @@ release are listed in ``ADDED_COLUMNS`` and added to an existing database when i
 SQLite checks ``PRAGMA table_info`` inside one ``BEGIN IMMEDIATE`` transaction (so two
 processes opening the same file do not both add a column), PostgreSQL uses
 ``ADD COLUMN IF NOT EXISTS`` under the advisory lock its opener already holds. Each added
-column has a default, so rows written before it read as "nothing there".
+column has a default, so rows written before it read as "nothing there". Indexes on added
+columns (``ADDED_INDEXES``) follow the columns.
+
+Personal columns of ``documents`` (``pdf_metadata``, ``transfer_note``, ``note_extensions``)
+hold ``jca1.…`` text sealed by ``jobcentre.atrest``; rows of older releases hold plaintext
+JSON until ``jobcentre.atrest_migrate`` seals them. ``number_index`` is the keyed blind index
+of the customer or BG number (never the number itself).
 """
 
 from __future__ import annotations
@@ -39,6 +45,11 @@ CREATE INDEX IF NOT EXISTS documents_by_time ON documents(received_at);
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # transfer-note extensions (wire.transfer_note) as a JSON array, verbatim
     ("documents", "note_extensions", "TEXT NOT NULL DEFAULT '[]'"),
+    # blind index (HMAC-SHA256 hex) of the customer or BG number, jobcentre.atrest
+    ("documents", "number_index", "TEXT"),
+)
+ADDED_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS documents_by_number ON documents(number_index)",
 )
 
 
@@ -50,6 +61,8 @@ def migrate_sqlite(conn: Any) -> None:
             present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        for statement in ADDED_INDEXES:
+            conn.execute(statement)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -60,3 +73,5 @@ def migrate_postgres(cur: Any) -> None:
     """Add missing columns to a PostgreSQL database (inside the opener's transaction)."""
     for table, column, declaration in ADDED_COLUMNS:
         cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {declaration}")
+    for statement in ADDED_INDEXES:
+        cur.execute(statement)

@@ -4,7 +4,11 @@ One SQL text serves both (``?`` placeholders become ``%s`` for psycopg). Each ba
 small pool of connections so the service's worker threads do not share one. Document
 uniqueness is a primary key: ``insert_document`` uses ``ON CONFLICT DO NOTHING`` and then
 reads the winner, so retried, duplicated or concurrent finishes store one row. The schema and
-its migrations live in ``jobcentre.sqlschema``.
+its migrations live in ``jobcentre.sqlschema``. The personal document columns are sealed on
+the way in and opened on the way out (``jobcentre.atrest``); without a key-encryption key the
+repository refuses to store documents and reads those columns as empty. SQLite files are
+created 0600 (its ``-wal`` and ``-shm`` files take the main file's mode) with
+``secure_delete`` on, so deleted rows are overwritten rather than left in free pages.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import queue
 import re
 import sqlite3
@@ -23,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from foundation.errors import DatabaseUnavailable, SetupError
+from jobcentre.atrest import AtRest
+from jobcentre.atrest_sql import DocumentSql
 from jobcentre.repository import (
     Certify,
-    DocumentRecord,
     KioskRecord,
     UploadRecord,
     db_time,
@@ -40,8 +46,6 @@ SCHEMA = BASE_SCHEMA + STAFF_SCHEMA
 
 _KIOSK_COLS = "kiosk_id, name, public_key, certificate, enrolled_at, revoked_at"
 _UPLOAD_COLS = ", ".join(f.name for f in fields(UploadRecord))
-_DOC_COLS = ", ".join(f.name for f in fields(DocumentRecord))
-_DOC_JSON = ("pdf_metadata", "transfer_note", "ack", "note_extensions")
 
 
 def slugify(name: str) -> str:
@@ -102,7 +106,7 @@ class _Pool:
             conn.close()
 
 
-class SqlRepository(StaffSql):
+class SqlRepository(DocumentSql, StaffSql):
     """The repository over any DB-API connection; subclasses open connections."""
 
     placeholder = "?"
@@ -224,7 +228,7 @@ class SqlRepository(StaffSql):
             )
             return int(cur.rowcount)
 
-    # --- uploads and documents -------------------------------------------------------
+    # --- uploads (documents: jobcentre.atrest_sql) ------------------------------------
 
     def create_upload(self, upload: UploadRecord) -> UploadRecord:
         """Insert an upload unless one exists; returns the stored one."""
@@ -248,66 +252,18 @@ class SqlRepository(StaffSql):
             ).fetchone()
         return None if row is None else UploadRecord(*row)
 
-    @staticmethod
-    def _document(row: Any) -> DocumentRecord:
-        values = dict(zip([f.name for f in fields(DocumentRecord)], row, strict=True))
-        for name in _DOC_JSON:
-            values[name] = json.loads(values[name])
-        return DocumentRecord(**values)
-
-    def insert_document(self, document: DocumentRecord) -> DocumentRecord:
-        """Store a document exactly once; returns the stored one (the first wins)."""
-        values = [
-            json.dumps(getattr(document, f.name), ensure_ascii=False)
-            if f.name in _DOC_JSON else getattr(document, f.name)
-            for f in fields(DocumentRecord)
-        ]
-        marks = ", ".join("?" * len(values))
-        with self._tx(write=True) as run:
-            run(
-                f"INSERT INTO documents ({_DOC_COLS}) VALUES ({marks})"
-                " ON CONFLICT (document_id) DO NOTHING",
-                tuple(values),
-            )
-            row = run(
-                f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document.document_id,)
-            ).fetchone()
-        return self._document(row)
-
-    def get_document(self, document_id: str) -> DocumentRecord | None:
-        """One stored document by id."""
-        with self._tx() as run:
-            row = run(
-                f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document_id,)
-            ).fetchone()
-        return None if row is None else self._document(row)
-
-    def list_documents(self) -> list[DocumentRecord]:
-        """Every stored document in order of receipt."""
-        with self._tx() as run:
-            rows = run(f"SELECT {_DOC_COLS} FROM documents ORDER BY received_at").fetchall()
-        return [self._document(r) for r in rows]
-
-    def documents_for_receipt(self, kiosk_id: str, receipt_number: str) -> list[DocumentRecord]:
-        """The stored documents of one receipt."""
-        with self._tx() as run:
-            rows = run(
-                f"SELECT {_DOC_COLS} FROM documents WHERE kiosk_id = ? AND receipt_number = ?",
-                (kiosk_id, receipt_number),
-            ).fetchall()
-        return [self._document(r) for r in rows]
-
-
 class SqliteRepository(SqlRepository):
     """SQLite in WAL mode with synchronous=FULL: a commit is on disk before any ack."""
 
-    def __init__(self, path: Path, pool_size: int = 8) -> None:
+    def __init__(self, path: Path, pool_size: int = 8, *, at_rest: AtRest | None = None) -> None:
         self.path = path
+        self.at_rest = at_rest
         self._write_lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_database_files(path)
         except OSError as exc:
-            raise SetupError(f"cannot create the directory {path.parent}: {exc.strerror}") from exc
+            raise SetupError(f"cannot create the database {path}: {exc.strerror}") from exc
         self._pool = _Pool(self._connect, pool_size)
         try:
             with self._pool.connection() as conn:
@@ -324,7 +280,14 @@ class SqliteRepository(SqlRepository):
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA secure_delete=ON")
         return conn
+
+    def compact(self) -> None:
+        """VACUUM, then empty the WAL file: no old row contents in free pages or the log."""
+        with self._write_lock, self._pool.connection() as conn:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _begin(self, conn: Any, write: bool) -> None:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -343,11 +306,12 @@ class PostgresRepository(SqlRepository):
 
     placeholder = "%s"
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(self, url: str, pool_size: int = 10, *, at_rest: AtRest | None = None) -> None:
         import psycopg
 
         self._psycopg = psycopg
         self.url = url
+        self.at_rest = at_rest
         self._pool = _Pool(self._connect, pool_size)
         try:
             with self._pool.connection() as conn, conn.cursor() as cur:
@@ -369,6 +333,24 @@ class PostgresRepository(SqlRepository):
 
     def _is_db_error(self, exc: Exception) -> bool:
         return isinstance(exc, self._psycopg.Error)
+
+    def compact(self) -> None:
+        """VACUUM FULL the documents table (rewritten, so old row versions are gone)."""
+        conn = self._connect()
+        try:
+            conn.autocommit = True
+            conn.execute("VACUUM FULL documents")
+        finally:
+            conn.close()
+
+
+def _private_database_files(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (its -wal/-shm copy that mode)."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(FileNotFoundError):
+            if name.stat().st_mode & 0o077:
+                os.chmod(name, 0o600)
 
 
 def _first_line(exc: Exception) -> str:

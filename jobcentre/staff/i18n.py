@@ -57,6 +57,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "documents.download": "Herunterladen",
         "documents.row": "{type}, Bestätigung {receipt}",
         "documents.none": "Keine Dokumente für diese Auswahl.",
+        "documents.number_search": "Nach Kunden- oder BG-Nummer suchen",
+        "documents.number": "Kunden- oder BG-Nummer",
+        "documents.number_hint": "Zum Beispiel 123A456789 oder 12345//1234567; Leerzeichen "
+                                 "und Groß-/Kleinschreibung spielen keine Rolle.",
+        "documents.search": "Suchen",
         "receipts.title": "Eingangsbestätigung prüfen",
         "receipts.intro": "Scannen Sie den QR-Code der Bestätigung oder fügen Sie seinen Text "
                           "ein.",
@@ -161,6 +166,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "documents.download": "Download",
         "documents.row": "{type}, receipt {receipt}",
         "documents.none": "No documents for this selection.",
+        "documents.number_search": "Find by customer or BG number",
+        "documents.number": "Customer or BG number",
+        "documents.number_hint": "For example 123A456789 or 12345//1234567; spaces and "
+                                 "upper or lower case do not matter.",
+        "documents.search": "Search",
         "receipts.title": "Check a receipt",
         "receipts.intro": "Scan the receipt's QR code or paste its text.",
         "receipts.label": "QR code text",

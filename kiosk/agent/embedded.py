@@ -6,8 +6,11 @@ on the port remembered from last time if it is free, and the kiosk is enrolled t
 code from ``jobcentre.enrollment.issue_code`` if it is not enrolled yet. That code is bound to
 the embedded centre's keys like any other, and the kiosk checks them the same way.
 
-The embedded service keeps the centre's private key and the opened documents on the terminal:
-it is for trying the kiosk out, and the config refuses it together with fullscreen kiosk mode.
+The embedded service keeps the centre's private key, the stored documents and their
+key-encryption key (``<data>/embedded-server.kek``, beside the server's data directory, not
+inside it, made on first start) on the same terminal, so its encryption at rest protects
+nothing there: it is for trying the kiosk out only, and the config refuses it together with
+fullscreen kiosk mode.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class EmbeddedBackend:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.server_dir = data_dir / "embedded-server"
+        self.kek_file = data_dir / "embedded-server.kek"
         self.url = ""
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -49,10 +53,13 @@ class EmbeddedBackend:
         """Start serving; returns the base URL."""
         import uvicorn
 
+        from jobcentre.atrest_kek import write_new_kek
         from jobcentre.service import create_app
 
-        self.server_dir.mkdir(parents=True, exist_ok=True)
-        app = create_app(self.server_dir)
+        self.server_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.kek_file.exists():
+            write_new_kek(self.kek_file)
+        app = create_app(self.server_dir, kek_file=self.kek_file)
         sock = _bind(self._remembered_port())
         port = sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")

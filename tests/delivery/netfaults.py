@@ -30,14 +30,19 @@ class ServerProcess:
 
     def __init__(self, data_dir: Path, port: int = 0) -> None:
         self.data_dir = data_dir
+        self.kek_file = data_dir.parent / f"{data_dir.name}.kek"  # beside, never inside
         self.port = port
         self.url = ""
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self, timeout_s: float = 30.0) -> str:
         """Start (or restart on the same port); returns the base URL."""
+        if not self.kek_file.exists():
+            from jobcentre.atrest_kek import write_new_kek
+
+            write_new_kek(self.kek_file)
         args = [sys.executable, "-c", SERVE, "serve", "--data", str(self.data_dir),
-                "--port", str(self.port)]
+                "--port", str(self.port), "--kek-file", str(self.kek_file)]
         self.proc = subprocess.Popen(  # noqa: S603 - our own command line
             args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

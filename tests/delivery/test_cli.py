@@ -103,7 +103,9 @@ def test_images_go_through_the_scanning_pipeline(
                                             str(image)])
     assert cli.run_submit(args, kiosk) == 0
     # The job centre can file it: the customer number arrived inside the sealed PDF.
-    repo = open_repository(server.data_dir, None)
+    from jobcentre.atrest_kek import open_at_rest
+
+    repo = open_repository(server.data_dir, None, open_at_rest(server.kek_file, server.data_dir))
     try:
         (document,) = repo.list_documents()
     finally:

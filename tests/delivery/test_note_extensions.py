@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from foundation.errors import SessionError
+from jobcentre.atrest import DOCUMENT
+from jobcentre.atrest_kek import open_at_rest
+from jobcentre.repository import open_repository
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import load_identity
 from kiosk.delivery.models import PreparedDocument
@@ -20,7 +23,7 @@ from kiosk.delivery.service import DeliveryService
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import Uploader
 from scanning.pdf import read_transfer_note
-from tests.delivery.conftest import enroll_kiosk, server_documents
+from tests.delivery.conftest import enroll_kiosk
 from tests.delivery.helpers import CUSTOMER, config_for, enroll_locally, make_document
 from tests.delivery.netfaults import ServerProcess
 from tests.wire.samples import call_data, checklist_data, helper_data
@@ -59,12 +62,18 @@ def test_round_trip_kiosk_to_server(server: ServerProcess, tmp_path: Path) -> No
                          note_extensions=[HELPER])
         _sync(svc)
         assert [d.state for d in svc.refresh(sub).documents] == ["delivered", "delivered"]
-    stored = {d.document_id: d for d in server_documents(server.data_dir)}
+    at_rest = open_at_rest(server.kek_file, server.data_dir)  # documents are sealed at rest
+    repo = open_repository(server.data_dir, None, at_rest)
+    try:
+        stored = {d.document_id: d for d in repo.list_documents()}
+    finally:
+        repo.close()
     got = [stored[d.document_id] for d in sub.documents]
     assert got[0].note_extensions == [CHECKLIST.as_json(), HELPER.as_json()]
     assert got[1].note_extensions == [CALL.as_json(), FUTURE.as_json(), HELPER.as_json()]
     for queued, record in zip(sub.documents, got, strict=True):
-        pdf = (server.data_dir / record.path).read_bytes()
+        sealed = (server.data_dir / record.path).read_bytes()
+        pdf = at_rest.open(record.document_id, DOCUMENT, sealed)
         assert hashlib.sha256(pdf).hexdigest() == queued.sha256 == record.sha256
         assert read_transfer_note(pdf)["extensions"] == record.note_extensions
 

@@ -40,12 +40,23 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     )
 
 
+def ensure_kek(data_dir: Path) -> Path:
+    """The test KEK beside ``data_dir`` (``<data>.kek``, 0600), written on first use."""
+    from jobcentre.atrest_kek import write_new_kek
+
+    path = data_dir.parent / f"{data_dir.name}.kek"
+    if not path.exists():
+        write_new_kek(path)
+    return path
+
+
 class ServerProcess:
     """``kiosk-server serve`` on a free loopback port, started and stopped by tests."""
 
     def __init__(self, data_dir: Path, database_url: str | None, extra: tuple[str, ...] = (),
-                 verify: ssl.SSLContext | bool = True):
+                 verify: ssl.SSLContext | bool = True, kek_file: Path | None = None):
         self.data_dir = data_dir
+        self.kek_file = kek_file or ensure_kek(data_dir)
         self.database_url = database_url
         self.extra = extra
         self.verify = verify  # how the /health probe checks an https:// server
@@ -55,7 +66,8 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         """Start the process and wait until /health answers."""
-        args = [PYTHON, "-m", "jobcentre.cli", "serve", "--port", "0", "--data", str(self.data_dir)]
+        args = [PYTHON, "-m", "jobcentre.cli", "serve", "--port", "0", "--data", str(self.data_dir),
+                "--kek-file", str(self.kek_file)]
         if self.database_url:
             args += ["--database", self.database_url]
         self._log = open(self.data_dir.parent / f"{self.data_dir.name}-server.log", "ab")  # noqa: SIM115
@@ -219,3 +231,36 @@ def upload(
         assert answer.status_code == 200, answer.text
         offset = answer.json()["offset"]
     return kiosk.call("POST", doc.path + "/finish")
+
+
+def cli_args(server: ServerProcess) -> list[str]:
+    """``--data``, ``--database`` (if any) and ``--kek-file`` of a server, for the CLI."""
+    args = ["--data", str(server.data_dir), "--kek-file", str(server.kek_file)]
+    return args + (["--database", server.database_url] if server.database_url else [])
+
+
+def server_at_rest(server: ServerProcess) -> Any:
+    """The server's at-rest sealer (``jobcentre.atrest.AtRest``) from its KEK file."""
+    from jobcentre.atrest_kek import open_at_rest
+
+    return open_at_rest(server.kek_file, server.data_dir)
+
+
+def stored_plaintext(server: ServerProcess, document_id: str) -> bytes:
+    """The stored file of a document, decrypted with the server's KEK (exactly one file)."""
+    from jobcentre.atrest import DOCUMENT
+
+    [path] = (server.data_dir / "documents").rglob(f"{document_id}.*")
+    return bytes(server_at_rest(server).open(document_id, DOCUMENT, path.read_bytes()))
+
+
+def add_staff_account(server: ServerProcess, username: str, role: str) -> None:
+    """Create a staff account directly in the server's database."""
+    from jobcentre.repository import open_repository
+    from jobcentre.staff.accounts import add_account
+
+    repo = open_repository(server.data_dir, server.database_url)
+    try:
+        add_account(repo, username, role, "correct horse battery staple 42")
+    finally:
+        repo.close()

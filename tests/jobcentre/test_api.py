@@ -12,7 +12,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.jobcentre.helpers import Document, Kiosk, ServerProcess, make_pdf, run_cli, upload
+from tests.jobcentre.helpers import (
+    Document,
+    Kiosk,
+    ServerProcess,
+    cli_args,
+    make_pdf,
+    run_cli,
+    stored_plaintext,
+    upload,
+)
 from wire import protocol
 
 
@@ -94,17 +103,15 @@ def test_upload_store_and_list(server: ServerProcess, kiosk: Kiosk) -> None:
     assert protocol.verify_ack(ack, kiosk.centre_signing)
     assert ack["sha256"] == hashlib.sha256(pdf).hexdigest()
     assert ack["document_id"] == doc.document_id
-    stored = list((server.data_dir / "documents").rglob(f"{doc.document_id}.pdf"))
-    assert len(stored) == 1
-    assert stored[0].read_bytes() == pdf
+    assert stored_plaintext(server, doc.document_id) == pdf  # one file, sealed at rest
     assert not list((server.data_dir / "incoming").glob("*.part"))
-    listed = run_cli("list", *_db_args(server), "--json")
+    listed = run_cli("list", *cli_args(server), "--json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert rows == [{
         "receipt": doc.receipt_number, "kiosk": kiosk.kiosk_id, "sha256": ack["sha256"],
         "document_type": "payslip", "pages": 2, "received_at": ack["received_at"],
-        "note_extensions": [],
+        "document_id": doc.document_id, "note_extensions": [],
     }]
 
 
@@ -128,7 +135,7 @@ def test_duplicate_finish_and_announce_store_once(server: ServerProcess, kiosk: 
     assert all(ack == acks[0] for ack in acks) and len(acks) == 5
     replay = kiosk.call("POST", "/api/v1/uploads", doc.announcement())
     assert replay.json() == {"complete": True, "ack": acks[0]}
-    rows = json.loads(run_cli("list", *_db_args(server), "--json").stdout)
+    rows = json.loads(run_cli("list", *cli_args(server), "--json").stdout)
     assert len(rows) == 1
     assert kiosk.call("GET", doc.path).json()["complete"] is True
 
@@ -149,7 +156,7 @@ def test_concurrent_duplicate_upload_stores_once(server: ServerProcess, kiosk: K
     assert complete.json() == {"complete": True, "ack": first}
     late_chunk = kiosk.call("PATCH", doc.path, b"x", headers={"Upload-Offset": "0"})
     assert late_chunk.json()["complete"] is True
-    rows = json.loads(run_cli("list", *_db_args(server), "--json").stdout)
+    rows = json.loads(run_cli("list", *cli_args(server), "--json").stdout)
     assert len(rows) == 1
 
 
@@ -167,7 +174,7 @@ def test_wrong_hash_refused(server: ServerProcess, kiosk: Kiosk, override: dict[
     assert answer.status_code == 422
     assert answer.json()["error"] == code
     assert kiosk.call("GET", doc.path).json()["offset"] == 0
-    assert json.loads(run_cli("list", *_db_args(server), "--json").stdout) == []
+    assert json.loads(run_cli("list", *cli_args(server), "--json").stdout) == []
 
 
 def test_not_our_pdf_and_undecryptable(kiosk: Kiosk) -> None:
@@ -252,7 +259,6 @@ def test_resume_after_server_killed_mid_upload(server: ServerProcess, kiosk: Kio
         finish = upload(kiosk, doc, chunk=third)
         assert finish.status_code == 200, finish.text
         assert protocol.verify_ack(finish.json()["ack"], kiosk.centre_signing)
-        stored = next((server.data_dir / "documents").rglob(f"{doc.document_id}.pdf"))
-        assert stored.read_bytes() == pdf
+        assert stored_plaintext(server, doc.document_id) == pdf
     finally:
         restarted.stop()

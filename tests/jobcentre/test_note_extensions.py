@@ -16,7 +16,16 @@ import pytest
 
 from jobcentre.repository import open_repository
 from scanning.pdf import NOTE_NS, write_note_extensions
-from tests.jobcentre.helpers import Document, Kiosk, ServerProcess, make_pdf, run_cli, upload
+from tests.jobcentre.helpers import (
+    Document,
+    Kiosk,
+    ServerProcess,
+    cli_args,
+    make_pdf,
+    run_cli,
+    server_at_rest,
+    upload,
+)
 from tests.wire.samples import call_data, checklist_data, helper_data
 from wire.transfer_note import MAX_EXTENSION_BYTES
 
@@ -30,8 +39,7 @@ NEWER = {"kind": "helper_audit", "version": 2, "data": {"staff": {"id": "s1"}, "
 
 
 def _db_args(server: ServerProcess) -> list[str]:
-    args = ["--data", str(server.data_dir)]
-    return args + (["--database", server.database_url] if server.database_url else [])
+    return cli_args(server)
 
 
 def _listed(server: ServerProcess) -> list[dict[str, Any]]:
@@ -61,7 +69,7 @@ def test_known_unknown_and_newer_are_stored_and_listed(
     doc = _document(kiosk, sent)
     answer = upload(kiosk, doc)
     assert answer.status_code == 200, answer.text
-    repo = open_repository(server.data_dir, server.database_url)
+    repo = open_repository(server.data_dir, server.database_url, server_at_rest(server))
     try:
         stored = repo.get_document(doc.document_id)
     finally:
@@ -111,4 +119,4 @@ def test_malformed_is_refused_with_422(
         assert body["fields"] == ["requested_at"] and body["index"] == 0
     assert kiosk.call("GET", doc.path).json()["offset"] == 0  # partial upload discarded
     assert _listed(server) == []
-    assert not list((server.data_dir / "documents").rglob("*.pdf"))
+    assert not [p for p in (server.data_dir / "documents").rglob("*") if p.is_file()]

@@ -6,6 +6,7 @@ as the first release created it; the repository must add ``note_extensions`` on 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from jobcentre.atrest import AtRest
 from jobcentre.repository import DocumentRecord, open_repository
 from tests.jobcentre.conftest import new_database
 
@@ -63,7 +65,8 @@ def _record(doc_id: str) -> DocumentRecord:
 
 
 def _check_migrated(data_dir: Path, url: str | None) -> None:
-    repo = open_repository(data_dir, url)
+    at_rest = AtRest(os.urandom(32))
+    repo = open_repository(data_dir, url, at_rest)
     try:
         [old] = repo.list_documents()
         assert old.document_id == OLD_ID and old.note_extensions == []
@@ -71,7 +74,8 @@ def _check_migrated(data_dir: Path, url: str | None) -> None:
         assert repo.insert_document(_record(NEW_ID)).note_extensions == EXTENSIONS
     finally:
         repo.close()
-    again = open_repository(data_dir, url)  # a second open finds the column and adds nothing
+    # a second open finds the column and adds nothing
+    again = open_repository(data_dir, url, at_rest)
     try:
         stored = again.get_document(NEW_ID)
         assert stored is not None and stored.note_extensions == EXTENSIONS

@@ -13,7 +13,15 @@ import httpx
 import pytest
 
 from foundation.masking import mask_customer_number
-from tests.jobcentre.helpers import Document, Kiosk, ServerProcess, make_pdf, run_cli, upload
+from tests.jobcentre.helpers import (
+    Document,
+    Kiosk,
+    ServerProcess,
+    add_staff_account,
+    make_pdf,
+    run_cli,
+    upload,
+)
 from wire import protocol
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -63,6 +71,11 @@ def test_verify_receipt_cli(server: ServerProcess, kiosk: Kiosk, receipt_text: s
     args = ["--data", str(server.data_dir)]
     if server.database_url:
         args += ["--database", server.database_url]
+    add_staff_account(server, "anna", "admin")
+    offline_data = run_cli("verify-receipt", *args, receipt_text)  # no --as: signatures only
+    assert offline_data.returncode == 0 and "state unknown" in offline_data.stdout
+    assert "--as USER" in offline_data.stderr
+    db_args, args = args, [*args, "--as", "anna"]
     ok = run_cli("verify-receipt", *args, receipt_text)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("GENUINE")
@@ -76,7 +89,7 @@ def test_verify_receipt_cli(server: ServerProcess, kiosk: Kiosk, receipt_text: s
     wrong_centre = protocol.public_key_b64u(protocol.generate_signing_key())
     assert run_cli("verify-receipt", f"--public-key={wrong_centre}", receipt_text).returncode == 1
     assert run_cli("verify-receipt", receipt_text).returncode == 2
-    assert run_cli("revoke", *args, "--kiosk-id", kiosk.kiosk_id).returncode == 0
+    assert run_cli("revoke", *db_args, "--kiosk-id", kiosk.kiosk_id).returncode == 0
     late = _receipt(kiosk, [Document(kiosk, make_pdf(), 1)], datetime.now(UTC) + timedelta(1))
     after = run_cli("verify-receipt", *args, late)
     assert after.returncode == 1 and "revoked" in after.stdout

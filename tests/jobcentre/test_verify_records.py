@@ -7,13 +7,23 @@ of a revoked kiosk only if the centre received every listed document before the 
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from foundation.errors import SetupError
 from jobcentre.receipts import DocumentState, received_all_at, received_before
-from tests.jobcentre.helpers import Document, Kiosk, ServerProcess, make_pdf, run_cli, upload
+from tests.jobcentre.helpers import (
+    Document,
+    Kiosk,
+    ServerProcess,
+    add_staff_account,
+    make_pdf,
+    run_cli,
+    upload,
+)
 from tests.jobcentre.test_verify import _receipt
 from wire import protocol
 
@@ -21,7 +31,9 @@ SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
 def _db_args(server: ServerProcess) -> list[str]:
-    return ["--data", str(server.data_dir)]
+    with contextlib.suppress(SetupError):  # made by an earlier call of this test
+        add_staff_account(server, "anna", "admin")
+    return ["--data", str(server.data_dir), "--as", "anna"]
 
 
 def _received(kiosk: Kiosk) -> tuple[Document, str]:
@@ -61,7 +73,7 @@ def test_backdated_receipt_of_a_revoked_kiosk_is_not_valid(
     server: ServerProcess, kiosk: Kiosk
 ) -> None:
     arrived, _ = _received(kiosk)
-    assert run_cli("revoke", *_db_args(server), "--kiosk-id", kiosk.kiosk_id).returncode == 0
+    assert run_cli("revoke", *_db_args(server)[:2], "--kiosk-id", kiosk.kiosk_id).returncode == 0
     # whoever holds the stolen key signs a receipt dated before the revocation
     yesterday = datetime.now(UTC) - timedelta(days=1)
     invented = Document(kiosk, make_pdf(), 1, receipt_number=arrived.receipt_number)

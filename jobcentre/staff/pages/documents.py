@@ -1,4 +1,9 @@
-"""Documents received: filter by date, kiosk and type; open or download (both audited)."""
+"""Documents received: filter by date, kiosk and type, or find them by customer or BG number;
+open or download. Listing, number search, open and download are all audited.
+
+The number search is a POST (with the CSRF token), so the number never lands in a URL, the
+browser history or a proxy log; the service looks it up through its blind index only.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,18 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from jobcentre.receipts import local_time
-from jobcentre.staff.documents import DOWNLOAD, OPEN, DocumentFilter, list_documents, read_document
+from jobcentre.repository import DocumentRecord
+from jobcentre.staff.documents import (
+    DOWNLOAD,
+    OPEN,
+    DocumentFilter,
+    find_documents,
+    list_documents,
+    read_document,
+)
 from jobcentre.staff.roles import Permission
-from jobcentre.staff.templates import esc, render, table, url
-from jobcentre.staff.web import NavEntry, StaffContext, StaffRequest, staff_request
+from jobcentre.staff.templates import csrf_field, esc, render, table, url
+from jobcentre.staff.web import NavEntry, StaffContext, StaffRequest, session_form, staff_request
 
 NAV = NavEntry("/documents", "nav.documents", Permission.READ_DOCUMENTS)
 
@@ -50,16 +63,23 @@ def _filter_form(req: StaffRequest, wanted: DocumentFilter, kiosks: list[str],
 </form>"""
 
 
-def add_routes(router: APIRouter, ctx: StaffContext) -> None:
-    """Register the documents list, open and download."""
+def _number_form(req: StaffRequest, number: str) -> str:
+    t = req.t
+    return f"""<form method="post" action="{url('/documents')}" class="filters"
+ aria-label="{esc(t('documents.number_search'))}">{csrf_field(req)}
+<div class="field"><label for="number">{esc(t("documents.number"))}</label>
+<input id="number" name="number" type="text" value="{esc(number)}" autocomplete="off"
+ spellcheck="false" maxlength="40" aria-describedby="number-hint">
+<p id="number-hint" class="hint">{esc(t("documents.number_hint"))}</p></div>
+<button type="submit">{esc(t("documents.search"))}</button>
+</form>"""
 
-    @router.get("/documents")
-    async def documents_page(request: Request) -> Response:
-        req = await staff_request(request, ctx, Permission.READ_DOCUMENTS)
-        q = request.query_params
-        wanted = DocumentFilter(_day(q.get("from", "")), _day(q.get("to", "")),
-                                q.get("kiosk", "")[:100], q.get("type", "")[:100])
-        docs = await run_in_threadpool(list_documents, ctx.repo, req.actor, wanted)
+
+def add_routes(router: APIRouter, ctx: StaffContext) -> None:
+    """Register the documents list, the number search, open and download."""
+
+    async def _page(req: StaffRequest, wanted: DocumentFilter, docs: list[DocumentRecord],
+                    number: str) -> Response:
         everything = await run_in_threadpool(ctx.repo.list_documents)
         kiosks = sorted({d.kiosk_id for d in everything})
         types = sorted({d.document_type for d in everything})
@@ -77,17 +97,39 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
                 f'aria-label="{esc(t("documents.download") + ": " + label)}">'
                 f'{esc(t("documents.download"))}</a>',
             ])
-        body = _filter_form(req, wanted, kiosks, types) + table(
+        body = _filter_form(req, wanted, kiosks, types) + _number_form(req, number) + table(
             t("documents.caption", count=len(docs)),
             [t("documents.received"), t("documents.kiosk"), t("documents.type"),
              t("documents.pages"), t("documents.receipt"), t("documents.actions")],
             rows, t("documents.none"))
         return render(req, t("documents.title"), body)
 
+    @router.get("/documents")
+    async def documents_page(request: Request) -> Response:
+        req = await staff_request(request, ctx, Permission.READ_DOCUMENTS)
+        q = request.query_params
+        wanted = DocumentFilter(_day(q.get("from", "")), _day(q.get("to", "")),
+                                q.get("kiosk", "")[:100], q.get("type", "")[:100])
+        docs = await run_in_threadpool(list_documents, ctx.repo, req.actor, wanted)
+        return await _page(req, wanted, docs, "")
+
+    @router.post("/documents")
+    async def documents_by_number(request: Request) -> Response:
+        req = await staff_request(request, ctx, Permission.READ_DOCUMENTS)
+        number = (await session_form(req)).get("number", "").strip()[:40]
+        wanted = DocumentFilter()
+        if not number:
+            docs = await run_in_threadpool(list_documents, ctx.repo, req.actor, wanted)
+        else:
+            docs = await run_in_threadpool(
+                find_documents, ctx.repo, ctx.service.at_rest, req.actor, number)
+        return await _page(req, wanted, docs, number)
+
     async def _serve(request: Request, document_id: str, action: str) -> Response:
         req = await staff_request(request, ctx, Permission.READ_DOCUMENTS)
         doc, content = await run_in_threadpool(
-            read_document, ctx.repo, ctx.store, document_id, req.actor, action)
+            read_document, ctx.repo, ctx.store, ctx.service.at_rest, document_id, req.actor,
+            action)
         disposition = "attachment" if action == DOWNLOAD else "inline"
         name = f"{doc.document_type}-{doc.document_id[:8]}.pdf"
         return Response(content, media_type="application/pdf", headers={

@@ -1,0 +1,102 @@
+"""SQL for the ``documents`` table, sealing its personal columns at rest.
+
+Mixed into ``jobcentre.sqlstore.SqlRepository`` like ``jobcentre.staff.sql``. The personal
+columns (``repository.SEALED_COLUMNS``) are sealed by ``jobcentre.atrest`` on insert and opened
+on read; rows of older releases (plaintext JSON, until ``jobcentre.atrest_migrate`` seals
+them) still read. Without a key-encryption key (``at_rest`` None) nothing is inserted and the
+sealed columns read as empty with ``DocumentRecord.locked`` set, which is all that commands
+like ``kiosks`` or an offline receipt check need.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from foundation.errors import SetupError
+from jobcentre.atrest import AtRest, is_sealed_field
+from jobcentre.repository import DOCUMENT_COLUMNS, SEALED_COLUMNS, DocumentRecord
+
+_DOC_COLS = ", ".join(DOCUMENT_COLUMNS)
+_EMPTY: dict[str, Any] = {"pdf_metadata": {}, "transfer_note": {}, "note_extensions": []}
+
+
+class DocumentSql:
+    """The document methods of the repository over its ``_tx`` transactions."""
+
+    at_rest: AtRest | None = None
+
+    if TYPE_CHECKING:
+        def _tx(self, write: bool = False) -> AbstractContextManager[Callable[..., Any]]: ...
+
+    def _document(self, row: Any) -> DocumentRecord:
+        values: dict[str, Any] = dict(zip(DOCUMENT_COLUMNS, row, strict=True))
+        values["ack"] = json.loads(values["ack"])
+        doc_id = values["document_id"]
+        for name in SEALED_COLUMNS:
+            text = values[name]
+            if not is_sealed_field(text):
+                values[name] = json.loads(text)  # a row of an older release, not yet sealed
+            elif self.at_rest is None:
+                values[name], values["locked"] = type(_EMPTY[name])(), True
+            else:
+                values[name] = self.at_rest.open_json(doc_id, name, text)
+        return DocumentRecord(**values)
+
+    def insert_document(self, document: DocumentRecord) -> DocumentRecord:
+        """Store a document exactly once; returns the stored one (the first wins)."""
+        if self.at_rest is None:
+            raise SetupError("refusing to store a document without the key-encryption key")
+        at_rest = self.at_rest
+        values = [
+            at_rest.seal_json(document.document_id, name, getattr(document, name))
+            if name in SEALED_COLUMNS
+            else json.dumps(document.ack) if name == "ack" else getattr(document, name)
+            for name in DOCUMENT_COLUMNS
+        ]
+        marks = ", ".join("?" * len(values))
+        with self._tx(write=True) as run:
+            run(
+                f"INSERT INTO documents ({_DOC_COLS}) VALUES ({marks})"
+                " ON CONFLICT (document_id) DO NOTHING",
+                tuple(values),
+            )
+            row = run(
+                f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document.document_id,)
+            ).fetchone()
+        return self._document(row)
+
+    def get_document(self, document_id: str) -> DocumentRecord | None:
+        """One stored document by id."""
+        with self._tx() as run:
+            row = run(
+                f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document_id,)
+            ).fetchone()
+        return None if row is None else self._document(row)
+
+    def list_documents(self) -> list[DocumentRecord]:
+        """Every stored document in order of receipt."""
+        with self._tx() as run:
+            rows = run(f"SELECT {_DOC_COLS} FROM documents ORDER BY received_at").fetchall()
+        return [self._document(r) for r in rows]
+
+    def documents_for_receipt(self, kiosk_id: str, receipt_number: str) -> list[DocumentRecord]:
+        """The stored documents of one receipt."""
+        with self._tx() as run:
+            rows = run(
+                f"SELECT {_DOC_COLS} FROM documents WHERE kiosk_id = ? AND receipt_number = ?",
+                (kiosk_id, receipt_number),
+            ).fetchall()
+        return [self._document(r) for r in rows]
+
+    def documents_by_number(self, number_index: str) -> list[DocumentRecord]:
+        """The stored documents whose customer-number blind index is ``number_index``."""
+        with self._tx() as run:
+            rows = run(
+                f"SELECT {_DOC_COLS} FROM documents WHERE number_index = ?"
+                " ORDER BY received_at",
+                (number_index,),
+            ).fetchall()
+        return [self._document(r) for r in rows]
