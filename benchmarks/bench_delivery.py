@@ -59,8 +59,10 @@ def _kiosk_upload(svc: DeliveryService, identity: Identity) -> tuple[float, int]
     return elapsed, size
 
 
-def _signed(identity: Identity, method: str, path: str, body: bytes) -> list[str]:
-    headers = protocol.sign_request(identity.kiosk_key, identity.kiosk_id, method, path, body)
+def _signed(identity: Identity, method: str, path: str, body: bytes,
+            upload_offset: int | None = None) -> list[str]:
+    headers = protocol.sign_request(identity.kiosk_key, identity.kiosk_id, method, path, body,
+                                    upload_offset=upload_offset)
     return [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
 
 
@@ -84,9 +86,9 @@ def _curl_args(identity: Identity, item: PendingUpload, url: str, work: Path) ->
         chunk_file = work / f"{item.document_id}.{n}"
         chunk_file.write_bytes(chunk)
         args += ["--next", "-sS", "--fail", "-o", "/dev/null", "-X", "PATCH", f"{url}{path}",
-                 "-H", f"Upload-Offset: {offset}",
                  "-H", "Content-Type: application/offset+octet-stream",
-                 *_signed(identity, "PATCH", path, chunk), "--data-binary", f"@{chunk_file}"]
+                 *_signed(identity, "PATCH", path, chunk, offset),
+                 "--data-binary", f"@{chunk_file}"]
     finish = f"{path}/finish"
     args += ["--next", "-sS", "--fail", "-o", "/dev/null", "-X", "POST", f"{url}{finish}",
              *_signed(identity, "POST", finish, b"")]

@@ -98,7 +98,10 @@ def start_server(data: Path, database: str | None) -> tuple[subprocess.Popen[byt
 
         write_new_kek(kek)
     args = [sys.executable, "-m", "jobcentre.cli", "serve", "--port", "0", "--data", str(data),
-            "--kek-file", str(kek)]
+            "--kek-file", str(kek),
+            # every simulated kiosk enrolls at once from this one address, and all of them
+            # upload at the same moment: lift the per-address limit and the concurrency cap
+            "--address-rate", "100000", "--address-burst", "100000", "--max-concurrent", "100000"]
     if database:
         args += ["--database", database]
     log = open(data.parent / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
@@ -124,9 +127,12 @@ async def timed(client: httpx.AsyncClient, kiosk: Kiosk, kind: str, method: str,
                 body: bytes, lat: dict[str, list[float]], headers: dict[str, str] | None = None
                 ) -> httpx.Response:
     """A signed request whose latency is recorded under ``kind``."""
-    signed = protocol.sign_request(kiosk.key, kiosk.kiosk_id, method, path, body)
+    extra = dict(headers or {})
+    offset = extra.pop("Upload-Offset", None)
+    signed = protocol.sign_request(kiosk.key, kiosk.kiosk_id, method, path, body,
+                                   upload_offset=None if offset is None else int(offset))
     start = time.perf_counter()
-    answer = await client.request(method, path, content=body, headers={**signed, **(headers or {})})
+    answer = await client.request(method, path, content=body, headers={**signed, **extra})
     lat[kind].append((time.perf_counter() - start) * 1000)
     return answer
 

@@ -11,17 +11,16 @@ plain sentence on stderr and a non-zero exit code.
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import logging
 import os
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from foundation.errors import ServerError, SetupError
+from foundation.errors import ServerError
 from jobcentre import cli_admin
+from jobcentre.cli_serve import add_serve_parser, serve
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +39,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--data", type=_data, required=data_required, help="data directory")
         p.add_argument("--database", metavar="URL", help="postgresql://… (default: SQLite in DATA)")
 
-    serve = sub.add_parser("serve", help="run the HTTP intake service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8443, help="0 picks a free port")
-    with_db(serve)
-    serve.add_argument("--max-sealed-bytes", type=int, default=None, help="upload size limit")
-    serve.add_argument("--max-pages", type=int, default=None, help="page limit per document")
-    serve.add_argument("--tls-cert", type=Path, help="PEM certificate (HTTPS)")
-    serve.add_argument("--tls-key", type=Path, help="PEM private key (HTTPS)")
-    serve.add_argument("--live-max-wait", type=float, default=None, metavar="S",
-                       help="longest a live-channel poll is held open (default 25 s)")
-    serve.add_argument("--live-max-waiting", type=int, default=None, metavar="N",
-                       help="waiting live-channel polls per process (default 12000)")
-    serve.add_argument("--staff-idle-seconds", type=int, default=None,
-                       help="end staff sessions after this idle time (default 900)")
-    serve.add_argument("--kek-file", type=Path, metavar="PATH",
-                       help="key-encryption key of the stored documents (default: the systemd "
-                       "credential kiosk-server-kek); never inside the data directory")
+    add_serve_parser(sub, with_db, _data)
 
     enroll = sub.add_parser("enroll", help="print a one-time enrollment code for a new kiosk")
     with_db(enroll)
@@ -95,71 +78,6 @@ def _parser() -> argparse.ArgumentParser:
     with_db(disable)
     disable.add_argument("--user", required=True)
     return parser
-
-
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from jobcentre.intake import IntakeLimits
-    from jobcentre.live import LiveLimits
-    from jobcentre.service import create_app
-
-    defaults = IntakeLimits()
-    limits = IntakeLimits(
-        max_sealed_bytes=args.max_sealed_bytes or defaults.max_sealed_bytes,
-        max_pages=args.max_pages or defaults.max_pages,
-    )
-    if bool(args.tls_cert) != bool(args.tls_key):
-        raise SetupError("--tls-cert and --tls-key go together")
-    staff = None
-    if args.staff_idle_seconds is not None:
-        from datetime import timedelta
-
-        from jobcentre.staff.web import StaffSettings
-
-        if args.staff_idle_seconds < 1:
-            raise SetupError("--staff-idle-seconds must be at least 1")
-        staff = StaffSettings(idle=timedelta(seconds=args.staff_idle_seconds))
-    sock = _bind(args.host, args.port)
-    try:
-        live = LiveLimits()
-        live = LiveLimits(max_wait_s=args.live_max_wait or live.max_wait_s,
-                          max_waiting=args.live_max_waiting or live.max_waiting)
-        app = create_app(args.data, args.database, limits=limits, live_limits=live,
-                         staff=staff, kek_file=args.kek_file)
-        config = uvicorn.Config(
-            app, log_config=None, access_log=False, timeout_graceful_shutdown=10,
-            ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, backlog=2048,
-        )
-        host, port = sock.getsockname()[:2]
-        scheme = "https" if args.tls_cert else "http"
-        print(f"kiosk-server listening on {scheme}://{host}:{port}", flush=True)
-        uvicorn.Server(config).run(sockets=[sock])
-    finally:
-        sock.close()
-    return 0
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as exc:
-        raise SetupError(f"cannot resolve host {host!r}") from exc
-    family, _, _, _, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise SetupError(f"port {port} on {host} is already in use") from exc
-        if exc.errno == errno.EACCES:
-            raise SetupError(f"no permission to listen on port {port}") from exc
-        raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    sock.set_inheritable(True)
-    return sock
 
 
 def _enroll(args: argparse.Namespace) -> int:
@@ -272,7 +190,7 @@ def _staff(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "serve": _serve, "enroll": _enroll, "revoke": _revoke, "kiosks": _kiosks,
+    "serve": serve, "enroll": _enroll, "revoke": _revoke, "kiosks": _kiosks,
     "export-public-key": _export, "live-send": _live_send, "staff": _staff,
     **cli_admin.COMMANDS,
 }

@@ -27,6 +27,7 @@ from foundation.errors import ApiError, InvalidNoteExtension, Undecryptable
 from jobcentre.atrest import DOCUMENT, AtRest
 from jobcentre.docstore import UUID_RE, DocumentStore, check_document_id
 from jobcentre.keys import CentreKeys
+from jobcentre.nonces import NonceStore
 from jobcentre.pdfcheck import inspect_pdf
 from jobcentre.repository import DocumentRecord, KioskRecord, Repository, UploadRecord, db_time
 from wire import protocol
@@ -87,21 +88,30 @@ class IntakeService:
         self.at_rest = at_rest
 
     def authenticate(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
+        self, method: str, target: str, headers: dict[str, str], nonces: NonceStore | None = None
     ) -> KioskRecord:
-        """The kiosk that signed this request, or 401/403."""
-        kiosk_id = headers.get(protocol.HEADER_KIOSK_ID.lower(), "")
-        stamp = headers.get(protocol.HEADER_KIOSK_TIME.lower(), "")
-        signature = headers.get(protocol.HEADER_KIOSK_SIGNATURE.lower(), "")
-        kiosk = self.repo.get_kiosk(kiosk_id) if kiosk_id else None
+        """The kiosk that signed this request (headers only, no body), or 401/403.
+
+        ``target`` is the raw path and query as received; ``headers`` have lower-case names.
+        With ``nonces``, a nonce this kiosk already used is refused (401 ``replayed_request``).
+        """
+        auth = protocol.parse_request_auth(headers)
+        if isinstance(auth, str):
+            if auth == protocol.ERROR_SIGNATURE_OUTDATED:
+                raise ApiError(401, auth, supported=[protocol.SIGNATURE_VERSION])
+            raise ApiError(401, auth)
+        kiosk = self.repo.get_kiosk(auth.kiosk_id)
         if kiosk is None:
             raise ApiError(401, protocol.ERROR_UNKNOWN_KIOSK)
-        if not protocol.verify_request(kiosk.public_key, method, path, stamp, signature, body):
+        if not protocol.verify_request(kiosk.public_key, method, target, auth):
             raise ApiError(401, protocol.ERROR_BAD_SIGNATURE)
-        if not protocol.clock_skew_ok(stamp):
+        if not protocol.clock_skew_ok(auth.timestamp):
             raise ApiError(401, protocol.ERROR_CLOCK_SKEW, server_time=protocol.utc_now_iso())
         if kiosk.revoked_at is not None:
             raise ApiError(403, protocol.ERROR_REVOKED)
+        if nonces is not None and not nonces.remember(kiosk.kiosk_id, auth.nonce,
+                                                      int(auth.timestamp)):
+            raise ApiError(401, protocol.ERROR_REPLAYED)
         return kiosk
 
     def _own_upload(self, kiosk: KioskRecord, document_id: str) -> UploadRecord:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from foundation.errors import ForgedReceipt, Undecryptable
 from wire import codec as _codec
 from wire import receipt_shape as _shape
+from wire import request_auth as _auth
 
 # Re-exported: both sides import every format helper from this module.
 EncPublicKeyLike = _codec.EncPublicKeyLike
@@ -58,11 +58,22 @@ x25519_public = _codec.x25519_public
 PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
 
-HEADER_KIOSK_ID = "X-Kiosk-Id"
-HEADER_KIOSK_TIME = "X-Kiosk-Time"
-HEADER_KIOSK_SIGNATURE = "X-Kiosk-Signature"
-HEADER_UPLOAD_OFFSET = "Upload-Offset"
-MAX_CLOCK_SKEW_S = 900
+HEADER_KIOSK_ID = _auth.HEADER_KIOSK_ID
+HEADER_KIOSK_TIME = _auth.HEADER_KIOSK_TIME
+HEADER_KIOSK_NONCE = _auth.HEADER_KIOSK_NONCE
+HEADER_KIOSK_SIGNATURE = _auth.HEADER_KIOSK_SIGNATURE
+HEADER_CONTENT_DIGEST = _auth.HEADER_CONTENT_DIGEST
+HEADER_UPLOAD_OFFSET = _auth.HEADER_UPLOAD_OFFSET
+MAX_CLOCK_SKEW_S = _auth.MAX_CLOCK_SKEW_S
+SIGNATURE_VERSION = _auth.SIGNATURE_VERSION
+RequestAuth = _auth.RequestAuth
+clock_skew_ok = _auth.clock_skew_ok
+content_digest = _auth.content_digest
+digest_sha256 = _auth.digest_sha256
+parse_request_auth = _auth.parse_request_auth
+request_signing_input = _auth.request_signing_input
+sign_request = _auth.sign_request
+verify_request = _auth.verify_request
 
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_SEALED_BYTES = 25 * 1000 * 1000
@@ -83,6 +94,14 @@ ERROR_UNKNOWN_KIOSK = "unknown_kiosk"
 ERROR_BAD_SIGNATURE = "bad_signature"
 ERROR_CLOCK_SKEW = "clock_skew"
 ERROR_REVOKED = "revoked"
+ERROR_SIGNATURE_OUTDATED = "signature_outdated"
+ERROR_REPLAYED = "replayed_request"
+ERROR_DIGEST_MISMATCH = "digest_mismatch"
+ERROR_LENGTH_REQUIRED = "length_required"
+ERROR_RATE_LIMITED = "rate_limited"
+ERROR_BUSY = "busy"
+ERROR_STORAGE_FULL = "storage_full"
+ERROR_BODY_TIMEOUT = "body_too_slow"
 ERROR_BAD_CODE = "bad_enrollment_code"
 ERROR_HASH_MISMATCH = "hash_mismatch"
 ERROR_SIZE_MISMATCH = "size_mismatch"
@@ -136,53 +155,7 @@ def verify_certificate(cert: Any, centre_signing_public_key: PublicKeyLike) -> b
     return verify_signature(centre_signing_public_key, cert.get("sig"), unsigned)
 
 
-# --- request authentication ------------------------------------------------------------
-
-
-def request_signing_input(method: str, path: str, timestamp: int | str, body: bytes) -> bytes:
-    """The bytes a kiosk signs for one request: method, path, time and body hash."""
-    return f"{method.upper()}\n{path}\n{timestamp}\n{sha256_hex(body)}".encode()
-
-
-def sign_request(
-    kiosk_key: Ed25519PrivateKey,
-    kiosk_id: str,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    timestamp: int | None = None,
-) -> dict[str, str]:
-    """The three authentication headers for one request (``path`` without query string)."""
-    ts = int(time.time()) if timestamp is None else int(timestamp)
-    signature = kiosk_key.sign(request_signing_input(method, path, ts, body))
-    return {
-        HEADER_KIOSK_ID: kiosk_id,
-        HEADER_KIOSK_TIME: str(ts),
-        HEADER_KIOSK_SIGNATURE: b64u_encode(signature),
-    }
-
-
-def verify_request(
-    kiosk_public_key: PublicKeyLike,
-    method: str,
-    path: str,
-    timestamp: str,
-    signature: str,
-    body: bytes,
-) -> bool:
-    """True if ``signature`` is the kiosk's signature over this request."""
-    message = request_signing_input(method, path, timestamp, body)
-    return verify_signature(kiosk_public_key, signature, message)
-
-
-def clock_skew_ok(timestamp: str, now: float | None = None) -> bool:
-    """True if the request time is an integer within ``MAX_CLOCK_SKEW_S`` of ``now``."""
-    try:
-        ts = int(timestamp)
-    except (TypeError, ValueError):
-        return False
-    current = time.time() if now is None else now
-    return abs(current - ts) <= MAX_CLOCK_SKEW_S
+# --- request authentication: see wire.request_auth (signing version 2) -------------------
 
 
 # --- sealed document envelope ----------------------------------------------------------

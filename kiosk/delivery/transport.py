@@ -1,6 +1,10 @@
 """Signed HTTP calls to the intake service (httpx with timeouts), learning the server's clock.
 
-Every request except enroll/health carries the kiosk's signature headers from the contract.
+Every request except enroll/health carries the kiosk's signature headers from the contract
+(``wire.request_auth``, version 2: the raw path and query as sent, a fresh nonce, the body's
+length and ``Content-Digest``, and ``Upload-Offset``). After an error answer to a request
+with a body the connection pool is dropped: the server may have answered without reading
+the body and closed its side, and a reused connection would fail the next request.
 The request time is the kiosk clock corrected by the offset learned at the last contact, so
 a kiosk whose clock drifted can still upload (receipts stay refused until the clock is right).
 Foreign exceptions are translated here: network trouble becomes ``BackendUnavailable``, a
@@ -39,13 +43,23 @@ class ServerClient:
         self.identity = identity
         self.clock = clock
         self._offset = clock.offset() or 0.0
-        timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
+        self._timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
+        self._transport = transport
         self._tls_problem = ""
+        self._http = self._connect()
+
+    def _connect(self) -> httpx.Client:
         try:
-            self._http = http_client(identity.server_url, identity.tls, timeout, transport)
+            return http_client(self.identity.server_url, self.identity.tls, self._timeout,
+                               self._transport)
         except OSError as exc:  # the CA file vanished or broke: uploads wait, nothing crashes
-            self._tls_problem = f"cannot use the CA file {identity.tls.ca_file}: {exc}"
-            self._http = httpx.Client(base_url=identity.server_url, timeout=timeout)
+            self._tls_problem = f"cannot use the CA file {self.identity.tls.ca_file}: {exc}"
+            return httpx.Client(base_url=self.identity.server_url, timeout=self._timeout)
+
+    def _drop_connections(self) -> None:
+        """Close every pooled connection; the next request opens a fresh one."""
+        self._http.close()
+        self._http = self._connect()
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -64,26 +78,34 @@ class ServerClient:
         body: bytes = b"",
         headers: dict[str, str] | None = None,
         signed: bool = True,
+        upload_offset: int | None = None,
     ) -> httpx.Response:
         """Send one request; raises BackendUnavailable if the server cannot be reached."""
         all_headers = dict(headers or {})
         if body and "Content-Type" not in all_headers:
             all_headers["Content-Type"] = "application/json"
-        if signed:
-            all_headers.update(protocol.sign_request(
-                self.identity.kiosk_key, self.identity.kiosk_id, method, path, body,
-                timestamp=int(time.time() + self._offset),
-            ))
         if self._tls_problem:
             raise BackendUnavailable(self._tls_problem, code="backend_tls")
+        request = self._http.build_request(method, path, content=body, headers=all_headers)
+        if signed:
+            request.headers.update(protocol.sign_request(
+                self.identity.kiosk_key, self.identity.kiosk_id, method,
+                request.url.raw_path.decode("ascii"), body,
+                timestamp=int(time.time() + self._offset), upload_offset=upload_offset,
+            ))
+        elif upload_offset is not None:
+            request.headers[protocol.HEADER_UPLOAD_OFFSET] = str(upload_offset)
         try:
-            response = self._http.request(method, path, content=body, headers=all_headers)
+            response = self._http.send(request)
         except httpx.HTTPError as exc:
+            self._drop_connections()
             reason = describe_tls_failure(exc, self.identity.tls)
             if reason is not None:
                 log.warning("intake service certificate refused")
                 raise BackendUnavailable(reason, code="backend_tls") from exc
             raise BackendUnavailable(f"intake service not reachable: {type(exc).__name__}") from exc
+        if body and response.status_code >= 400:
+            self._drop_connections()
         self._learn_time(response)
         return response
 

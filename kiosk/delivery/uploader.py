@@ -152,9 +152,8 @@ class Uploader:
 
     def _patch(self, item: PendingUpload, offset: int, chunk: bytes) -> int:
         path = f"{UPLOADS}/{item.document_id}"
-        headers = {protocol.HEADER_UPLOAD_OFFSET: str(offset),
-                   "Content-Type": "application/offset+octet-stream"}
-        response = self.client.request("PATCH", path, chunk, headers)
+        headers = {"Content-Type": "application/offset+octet-stream"}
+        response = self.client.request("PATCH", path, chunk, headers, upload_offset=offset)
         if response.status_code in (200, 409):
             new = _offset(safe_json(response))
             if response.status_code == 200 and new <= offset:

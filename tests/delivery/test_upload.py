@@ -163,7 +163,7 @@ def test_server_restart_between_chunks(server: ServerProcess, tmp_path: Path) ->
                 results = [uploader.sync() for _ in range(3)]
             finally:
                 uploader.client.close()
-            assert restarted and sum(r.delivered for r in results) == 1
+            assert restarted and sum(r.delivered for r in results) == 1, results
     finally:
         proxy.close()
     assert_promises_kept(server.data_dir, [_promise(sub)])

@@ -178,8 +178,11 @@ class Kiosk:
     ) -> httpx.Response:
         """A signed request."""
         raw = protocol.canonical_json(body) if isinstance(body, dict) else body
-        signed = protocol.sign_request(self.key, self.kiosk_id, method, path, raw, timestamp)
-        return self.http.request(method, path, content=raw, headers={**signed, **(headers or {})})
+        extra = dict(headers or {})
+        offset = extra.pop("Upload-Offset", None)
+        signed = protocol.sign_request(self.key, self.kiosk_id, method, path, raw, timestamp,
+                                       upload_offset=None if offset is None else int(offset))
+        return self.http.request(method, path, content=raw, headers={**signed, **extra})
 
 
 class Document:

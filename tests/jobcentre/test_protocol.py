@@ -52,20 +52,6 @@ def test_certificate_sign_verify_and_tamper() -> None:
     assert not p.verify_certificate("nonsense", centre.public_key())
 
 
-def test_request_signature() -> None:
-    kiosk = p.generate_signing_key()
-    headers = p.sign_request(kiosk, "k-1", "post", "/api/v1/uploads", b"{}", timestamp=1000)
-    assert headers[p.HEADER_KIOSK_ID] == "k-1"
-    sig = headers[p.HEADER_KIOSK_SIGNATURE]
-    assert p.verify_request(kiosk.public_key(), "POST", "/api/v1/uploads", "1000", sig, b"{}")
-    assert not p.verify_request(kiosk.public_key(), "POST", "/api/v1/uploads", "1001", sig, b"{}")
-    assert not p.verify_request(kiosk.public_key(), "POST", "/api/v1/uploads", "1000", sig, b"{ }")
-    assert not p.verify_request(kiosk.public_key(), "PATCH", "/api/v1/uploads", "1000", sig, b"{}")
-    assert p.clock_skew_ok("1000", now=1000 + p.MAX_CLOCK_SKEW_S)
-    assert not p.clock_skew_ok("1000", now=1001 + p.MAX_CLOCK_SKEW_S)
-    assert not p.clock_skew_ok("soon", now=1000)
-
-
 def test_seal_open_roundtrip_and_tamper() -> None:
     centre = p.generate_encryption_key()
     aad = p.document_aad("6f1c0c1e-0000-4000-8000-000000000001")

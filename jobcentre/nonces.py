@@ -1,0 +1,101 @@
+"""Request nonces seen in the signature time window, shared by every intake process.
+
+A signed kiosk request carries a random nonce (``wire.request_auth``); the service refuses a
+nonce it has seen from the same kiosk, so a captured request cannot be sent again, even to
+another intake process. A nonce needs remembering only while its request time is inside the
+±``MAX_CLOCK_SKEW_S`` window: afterwards the clock check refuses it anyway, so rows expire
+then and are deleted periodically.
+
+One indexed insert per request (``ON CONFLICT DO NOTHING``; no row inserted = replay):
+
+* PostgreSQL: the table ``request_nonces`` in the service's database, written through the
+  repository with ``synchronous_commit`` off for that transaction only (losing the last
+  few nonces in a database crash reopens at most a crash-length window; documents are not
+  written here).
+* SQLite: a table of the same shape in ``nonces.sqlite3`` next to the database, with its
+  own connection (WAL, ``synchronous=NORMAL``), so that a nonce costs no fsync and never
+  waits for the documents database's single writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from foundation.errors import DatabaseUnavailable
+from wire.protocol import MAX_CLOCK_SKEW_S
+
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS request_nonces (kiosk_id TEXT NOT NULL, nonce TEXT NOT NULL,"
+    " expires_at BIGINT NOT NULL, PRIMARY KEY (kiosk_id, nonce))"
+)
+_INDEX = "CREATE INDEX IF NOT EXISTS request_nonces_expiry ON request_nonces(expires_at)"
+_INSERT = ("INSERT INTO request_nonces (kiosk_id, nonce, expires_at) VALUES (?, ?, ?)"
+           " ON CONFLICT DO NOTHING")
+_EXPIRE = "DELETE FROM request_nonces WHERE expires_at < ?"
+_MARGIN_S = 60
+
+
+def nonce_expiry(timestamp: int) -> int:
+    """Unix time after which a nonce sent with request time ``timestamp`` can be forgotten."""
+    return timestamp + MAX_CLOCK_SKEW_S + _MARGIN_S
+
+
+class NonceStore:
+    """Remembers request nonces until their time window has passed."""
+
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+        self._postgres = getattr(repo, "placeholder", "?") == "%s"
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        if self._postgres:
+            with repo.transaction(write=True) as execute:
+                execute(_DDL)
+                execute(_INDEX)
+            return
+        path = Path(getattr(repo, "path", "intake.sqlite3"))
+        try:
+            conn = sqlite3.connect(path.with_name("nonces.sqlite3"), timeout=30,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_DDL)
+            conn.execute(_INDEX)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}") from exc
+        self._conn = conn
+
+    def remember(self, kiosk_id: str, nonce: str, timestamp: int) -> bool:
+        """Record a nonce; False if this kiosk already used it (a replay)."""
+        params = (kiosk_id, nonce, nonce_expiry(timestamp))
+        if self._conn is None:
+            with self._repo.transaction(write=True) as execute:
+                execute("SET LOCAL synchronous_commit TO OFF")
+                return bool(execute(_INSERT, params).rowcount == 1)
+        try:
+            with self._lock:
+                return bool(self._conn.execute(_INSERT, params).rowcount == 1)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}") from exc
+
+    def expire(self, now: float | None = None) -> int:
+        """Forget nonces whose window has passed; returns how many."""
+        cutoff = int(time.time() if now is None else now)
+        if self._conn is None:
+            with self._repo.transaction(write=True) as execute:
+                return int(execute(_EXPIRE, (cutoff,)).rowcount or 0)
+        try:
+            with self._lock:
+                return int(self._conn.execute(_EXPIRE, (cutoff,)).rowcount or 0)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}") from exc
+
+    def close(self) -> None:
+        """Close the SQLite connection (the repository closes its own)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

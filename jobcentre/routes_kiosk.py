@@ -1,0 +1,168 @@
+"""The signed kiosk API: uploads (announce, chunk, status, finish) and the live-channel poll.
+
+Every route authenticates first, from the headers alone (``IntakeService.authenticate``:
+signature version 2, clock, revocation, nonce), charges the kiosk's rate limit, and only
+then reads the body: at most the signed ``Content-Length`` (refused with 413 above the
+route's own limit before a byte is read), compared with the signed ``Content-Digest``
+afterwards. An answer given before the body was read carries ``Connection: close``
+(``jobcentre.http_front``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from foundation.errors import ApiError
+from jobcentre.http_front import FrontGuard
+from jobcentre.intake import IntakeService, UploadAnnouncement
+from jobcentre.live import LiveHub, parse_poll
+from jobcentre.nonces import NonceStore
+from jobcentre.repository import KioskRecord
+from wire import protocol
+
+JSON_BODY_LIMIT = 64 * 1024
+API = protocol.API_PREFIX
+
+_UPLOAD_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": UploadAnnouncement.model_json_schema()}}}}
+_CHUNK_BODY = {"requestBody": {"required": True, "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+    "parameters": [{"name": protocol.HEADER_UPLOAD_OFFSET, "in": "header", "required": True,
+                    "schema": {"type": "integer", "minimum": 0}}]}
+_LIVE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "additionalProperties": False, "properties": {
+        "after": {"type": "integer", "minimum": 0}, "wait": {"type": "number", "minimum": 0,
+                                                              "maximum": 3600}}}}}}}
+_AUTH = {"parameters": [
+    {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+    for h in (protocol.HEADER_KIOSK_ID, protocol.HEADER_KIOSK_TIME, protocol.HEADER_KIOSK_NONCE,
+              protocol.HEADER_KIOSK_SIGNATURE, protocol.HEADER_CONTENT_DIGEST)
+]}
+
+
+def merge_openapi(*parts: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``openapi_extra`` fragments (parameter lists are concatenated)."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            merged[key] = merged.get(key, []) + value if key == "parameters" else value
+    return merged
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than ``limit`` bytes with 413."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        raise ApiError(400, "invalid_request", detail="body incomplete") from exc
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON of a request body, or 400 (``json_too_deep`` / ``invalid_request``)."""
+    try:
+        text = body.decode("utf-8")
+        if protocol.json_too_deep(text):
+            raise ApiError(400, protocol.ERROR_JSON_TOO_DEEP, limit=protocol.MAX_JSON_DEPTH)
+        return json.loads(text)
+    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to convert
+        raise ApiError(400, "invalid_request", detail="body is not JSON") from exc
+
+
+def request_target(request: Request) -> str:
+    """The raw path and query string as the client sent them (what the kiosk signed)."""
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
+    query: bytes = request.scope.get("query_string", b"")
+    return (raw + (b"?" + query if query else b"")).decode("latin-1")
+
+
+class KioskGate:
+    """Authenticate, rate-limit, then read the body within the signed length."""
+
+    def __init__(self, service: IntakeService, nonces: NonceStore, guard: FrontGuard) -> None:
+        self.service = service
+        self.nonces = nonces
+        self.guard = guard
+
+    async def authed(self, request: Request, limit: int = JSON_BODY_LIMIT,
+                     live: bool = False) -> tuple[KioskRecord, bytes]:
+        """The signing kiosk and the body it signed."""
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if "transfer-encoding" in headers:
+            raise ApiError(411, protocol.ERROR_LENGTH_REQUIRED)
+        try:
+            kiosk = await run_in_threadpool(self.service.authenticate, request.method,
+                                            request_target(request), headers, self.nonces)
+        except ApiError as exc:
+            if exc.status != 401:
+                raise
+            address = getattr(request.state, "client_address", "")
+            raise self.guard.charge_failure(address, exc) from None
+        self.guard.charge_kiosk(kiosk.kiosk_id, live)
+        length = int(headers.get("content-length", "0"))
+        if length > limit:
+            raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
+        body = await read_body(request, length)
+        expected = protocol.digest_sha256(headers.get("content-digest", ""))
+        if expected is None:
+            raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
+        if len(body) != length or hashlib.sha256(body).digest() != expected:
+            raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
+        return kiosk, body
+
+
+def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> None:
+    """Mount the upload and live-channel routes on ``app``."""
+    service = gate.service
+
+    @app.post(f"{API}/uploads", tags=["uploads"], openapi_extra=merge_openapi(_AUTH, _UPLOAD_BODY))
+    async def announce(request: Request) -> Response:
+        """Announce a document (201 new, 200 resume/complete, 409 conflicting metadata)."""
+        kiosk, body = await gate.authed(request)
+        status, answer = await run_in_threadpool(service.announce, kiosk, parse_json(body))
+        return JSONResponse(answer, status_code=status)
+
+    @app.get(f"{API}/uploads/{{document_id}}", tags=["uploads"], openapi_extra=_AUTH)
+    async def upload_status(document_id: str, request: Request) -> Any:
+        """Offset received so far, whether stored, and the ack if so."""
+        kiosk, _ = await gate.authed(request)
+        return await run_in_threadpool(service.status, kiosk, document_id)
+
+    @app.patch(f"{API}/uploads/{{document_id}}", tags=["uploads"],
+               openapi_extra=merge_openapi(_AUTH, _CHUNK_BODY))
+    async def upload_chunk(document_id: str, request: Request) -> Any:
+        """Append the next chunk (≤ 4 MiB) at ``Upload-Offset``; 409 with the real offset."""
+        kiosk, body = await gate.authed(request, protocol.MAX_CHUNK_BYTES)
+        offset = request.headers.get(protocol.HEADER_UPLOAD_OFFSET)
+        return await run_in_threadpool(service.append, kiosk, document_id, offset, body)
+
+    @app.post(f"{API}/uploads/{{document_id}}/finish", tags=["uploads"], openapi_extra=_AUTH)
+    async def finish(document_id: str, request: Request) -> Any:
+        """Verify the upload, store it once and answer with the centre-signed ack."""
+        kiosk, _ = await gate.authed(request)
+        return await run_in_threadpool(service.finish, kiosk, document_id)
+
+    @app.post(f"{API}/live/poll", tags=["live"], openapi_extra=merge_openapi(_AUTH, _LIVE_BODY))
+    async def live_poll(request: Request) -> Any:
+        """Messages for this kiosk past ``after``, waiting up to ``wait`` s for the first."""
+        kiosk, body = await gate.authed(request, live=True)
+        after, wait = parse_poll(parse_json(body))
+        messages = await hub.poll(kiosk.kiosk_id, after, wait)
+        cursor = max([after, *(m.seq for m in messages)])
+        return {"messages": [m.wire() for m in messages], "cursor": cursor}
