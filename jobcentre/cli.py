@@ -1,7 +1,8 @@
 """The ``kiosk-server`` command: run the intake service and administer kiosks.
 
 Sub-commands: ``serve``, ``enroll``, ``revoke``, ``list``, ``kiosks``, ``verify-receipt``,
-``export-public-key``, ``staff add|list|disable`` (staff web app accounts). Expected
+``export-public-key``, ``staff add|list|disable`` (staff web app accounts), ``staff
+card-register|card-revoke|cards|directory-bundle`` (``jobcentre.cli_staffcards``). Expected
 problems (bad database URL, unwritable directory, port in use, unknown kiosk) end with one
 plain sentence on stderr and a non-zero exit code.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from foundation.errors import ServerError, SetupError
+from jobcentre.cli_staffcards import CARD_COMMANDS, add_card_commands, run_card_command
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     disable = staff_sub.add_parser("disable", help="disable an account and end its sessions")
     with_db(disable)
     disable.add_argument("--user", required=True)
+    add_card_commands(staff_sub, with_db)
     return parser
 
 
@@ -323,6 +326,8 @@ def _staff(args: argparse.Namespace) -> int:
     from jobcentre.repository import open_repository
     from jobcentre.staff.accounts import add_account, disable_account
 
+    if args.staff_command in CARD_COMMANDS:
+        return run_card_command(args)
     password = ""
     if args.staff_command == "add":
         password = sys.stdin.readline().rstrip("\r\n")
