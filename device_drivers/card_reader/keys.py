@@ -81,7 +81,7 @@ def load_card_key(data: bytes) -> CardKey:
     """A card key from PEM (public key or certificate), DER or base64 DER text."""
     from cryptography import x509
 
-    text = data.strip()
+    text = data if data[:1] == b"\x30" else data.strip()  # never strip bytes off DER
     try:
         if text.startswith(b"-----BEGIN CERTIFICATE"):
             return card_key(x509.load_pem_x509_certificate(text).public_key())

@@ -17,7 +17,7 @@ import importlib.util
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from foundation.errors import (
     CardReaderMissing,
@@ -25,6 +25,7 @@ from foundation.errors import (
     CardUnreadable,
     DeviceError,
     DeviceTimeout,
+    DeviceUnavailable,
     PcscUnavailable,
 )
 
@@ -35,8 +36,9 @@ _NO_SERVICE = ("SCARD_E_NO_SERVICE", "SCARD_E_SERVICE_STOPPED")
 _NO_READER = ("SCARD_E_NO_READERS_AVAILABLE", "SCARD_E_UNKNOWN_READER",
               "SCARD_E_READER_UNAVAILABLE")
 _NO_CARD = ("SCARD_E_NO_SMARTCARD", "SCARD_W_REMOVED_CARD", "SCARD_W_RESET_CARD",
-            "SCARD_W_UNPOWERED_CARD", "SCARD_W_UNRESPONSIVE_CARD", "SCARD_E_NOT_TRANSACTED",
-            "SCARD_F_COMM_ERROR")
+            "SCARD_W_UNPOWERED_CARD", "SCARD_W_UNRESPONSIVE_CARD")
+#: how long a failed command may wait for pcscd to notice that the card was pulled
+REMOVAL_GRACE_S = 1.0
 
 
 def is_available() -> bool:
@@ -206,17 +208,25 @@ class PcscCardReader:
         try:
             _, response = self._checked("sending to the card",
                                         lambda: scard.SCardTransmit(card, protocol, list(apdu)))
-        except CardRemoved:
+        except (CardRemoved, DeviceTimeout, DeviceUnavailable):
             self._card = None
             raise
         except DeviceError as exc:
-            self._card = None
-            if not self.card_present():
-                raise CardRemoved("the card was removed during a command") from exc
-            raise
+            self._broken(f"the card did not complete a command ({exc})")
         if len(response) < 2:
-            raise CardUnreadable("the card answered without a status word")
+            self._broken("the card answered without a status word")
         return bytes(response[:-2]), (response[-2] << 8) | response[-1]
+
+    def _broken(self, reason: str) -> NoReturn:
+        """A command failed: the card was pulled (pcscd sees it a moment later) or is faulty.
+
+        The handle is dropped without a reset: resetting a card that is gone can wedge a
+        reader driver (vpcd does).
+        """
+        self._card = None
+        if self.wait_for_card(REMOVAL_GRACE_S, present=False):
+            raise CardRemoved("the card was removed during a command")
+        raise CardUnreadable(reason)
 
     def disconnect(self) -> None:
         """Reset the card (forgets the verified PIN) and close the channel."""

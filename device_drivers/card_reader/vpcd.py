@@ -54,7 +54,12 @@ class VpcdCard:
         self.removed = threading.Event()
 
     def insert(self, timeout_s: float = 5.0) -> None:
-        """Connect to vpcd (the card is now in the reader); OSError if pcscd/vpcd is absent."""
+        """Connect to vpcd (the card is now in the reader); OSError if pcscd/vpcd is absent.
+
+        Inserting a card that is already in does nothing.
+        """
+        if self._sock is not None:
+            return
         self.removed.clear()
         self._sock = socket.create_connection((self.host, self.port), timeout=timeout_s)
         self._sock.settimeout(None)
@@ -85,6 +90,8 @@ class VpcdCard:
         except (OSError, ConnectionError):
             pass
         finally:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # vpcd sees the card go
             self.removed.set()
 
     def _answer(self, message: bytes) -> bytes | None:

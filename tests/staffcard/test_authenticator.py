@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from device_drivers.card_reader.keys import ALG_ECC_P384, ALG_RSA2048
-from device_drivers.card_reader.piv_card import VirtualPivCard, make_private_key, self_signed
+from device_drivers.card_reader.piv_card import VirtualPivCard, make_private_key
 from device_drivers.card_reader.simulated import CardFault, SimulatedCardReader
 from foundation.errors import (
     CardBlocked,
