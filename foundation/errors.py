@@ -13,14 +13,14 @@ exception class defined anywhere in the project appears in this drawing.
     │   │   └── InvalidCustomerNumber   a typed number matches no site pattern
     │   ├── DeviceError                 a device is missing, broken or answers nonsense
     │   │   ├── DeviceUnavailable       not connected / driver library missing
+    │   │   │   ├── PcscUnavailable     the PC/SC service (pcscd) is not running
+    │   │   │   └── CardReaderMissing   no smart-card reader is connected
     │   │   ├── DeviceTimeout           did not answer in time
     │   │   ├── PrinterOutOfPaper
     │   │   ├── PrinterCoverOpen
     │   │   ├── StatusParseError        a printer status byte breaks the ESC/POS pattern
     │   │   ├── CameraFrameError
     │   │   ├── AudioError              speech synthesis or playback failed
-    │   │   ├── PcscUnavailable         the PC/SC service (pcscd) is not running
-    │   │   ├── CardReaderMissing       no smart-card reader is connected
     │   │   ├── CardRemoved             no card in the reader, or pulled mid-operation
     │   │   └── CardUnreadable          the card answered something unusable
     │   ├── ScanRejected                a captured page is unusable (carries reason codes)
