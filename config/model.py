@@ -92,10 +92,21 @@ class PrinterConfig(Section):
 
 
 class CardReaderConfig(Section):
-    """Smart-card reader for staff cards (helper mode): none, or PC/SC via pcscd."""
+    """Smart-card reader for staff cards (helper mode): none, simulated, or PC/SC via pcscd."""
 
-    driver: Literal["none", "pcsc"] = "none"
-    reader_name_contains: str = ""
+    driver: Literal["none", "simulated", "pcsc"] = "none"
+    reader_name_contains: str = Field(default="", description=(
+        "use the first PC/SC reader whose name contains this text ('' = the first reader)"))
+    timeout_s: float = Field(default=5.0, gt=0, le=60, description=(
+        "longest wait for one PC/SC call (a hung reader never hangs the kiosk)"))
+
+
+class StaffCardsConfig(Section):
+    """Staff card logins: how old the signed staff directory may be and still be trusted."""
+
+    directory_max_age_days: float = Field(default=7.0, gt=0, le=90, description=(
+        "a staff directory issued longer ago than this no longer admits card logins; "
+        "the kiosk needs a fresh one from the job centre"))
 
 
 class DevicesConfig(Section):
@@ -257,6 +268,7 @@ class KioskConfig(Section):
     session: SessionConfig = SessionConfig()
     accessibility: AccessibilityConfig = AccessibilityConfig()
     scanning: ScanQualityConfig = ScanQualityConfig()
+    staff_cards: StaffCardsConfig = StaffCardsConfig()
 
     @model_validator(mode="after")
     def _no_embedded_centre_in_kiosk_mode(self) -> KioskConfig:

@@ -13,12 +13,16 @@ exception class defined anywhere in the project appears in this drawing.
     │   │   └── InvalidCustomerNumber   a typed number matches no site pattern
     │   ├── DeviceError                 a device is missing, broken or answers nonsense
     │   │   ├── DeviceUnavailable       not connected / driver library missing
+    │   │   │   ├── PcscUnavailable     the PC/SC service (pcscd) is not running
+    │   │   │   └── CardReaderMissing   no smart-card reader is connected
     │   │   ├── DeviceTimeout           did not answer in time
     │   │   ├── PrinterOutOfPaper
     │   │   ├── PrinterCoverOpen
     │   │   ├── StatusParseError        a printer status byte breaks the ESC/POS pattern
     │   │   ├── CameraFrameError
-    │   │   └── AudioError              speech synthesis or playback failed
+    │   │   ├── AudioError              speech synthesis or playback failed
+    │   │   ├── CardRemoved             no card in the reader, or pulled mid-operation
+    │   │   └── CardUnreadable          the card answered something unusable
     │   ├── ScanRejected                a captured page is unusable (carries reason codes)
     │   ├── OcrFailed                   Tesseract failed or timed out (the page can still go)
     │   ├── BackendError                the job-centre service
@@ -28,6 +32,9 @@ exception class defined anywhere in the project appears in this drawing.
     │   ├── AgentError                  the local kiosk agent
     │   │   ├── AgentUnavailable        not running or did not answer in time
     │   │   └── AgentAlreadyRunning     another agent owns this data directory's socket
+    │   ├── StaffCardRefused            a staff card login is refused (code says why)
+    │   │   ├── WrongPin                carries the card's tries left
+    │   │   └── CardBlocked             the PIN is blocked (no tries left)
     │   ├── StorageError                local disk full or unwritable (nothing claimed stored)
     │   └── ClockImplausible            the kiosk clock cannot be trusted for receipts
     ├── ProtocolError                   a message breaks the kiosk–job-centre wire contract
@@ -126,6 +133,30 @@ class AudioError(DeviceError):
         super().__init__(message or code, code=code)
 
 
+class PcscUnavailable(DeviceUnavailable):
+    """The PC/SC service (pcscd) is not running or did not answer."""
+
+    code = "pcsc_unavailable"
+
+
+class CardReaderMissing(DeviceUnavailable):
+    """No smart-card reader is connected (or none matches the configured name)."""
+
+    code = "card_reader_missing"
+
+
+class CardRemoved(DeviceError):
+    """No card is in the reader, or it was pulled out during an operation."""
+
+    code = "staff_card_removed"
+
+
+class CardUnreadable(DeviceError):
+    """The card answered with a status or data the staff-card login cannot use."""
+
+    code = "staff_card_unreadable"
+
+
 class ScanRejected(KioskError):
     """A captured page is unusable; ``reasons`` holds the reason codes."""
 
@@ -182,6 +213,33 @@ class AgentAlreadyRunning(AgentError):
     """Another agent answers on the socket of this data directory."""
 
     code = "agent_already_running"
+
+
+class StaffCardRefused(KioskError):
+    """A staff card login is refused; ``code`` says why.
+
+    Codes: ``staff_card_unknown`` (no PIV key or a key the directory does not list),
+    ``staff_card_revoked``, ``staff_card_not_genuine`` (the challenge's signature does not
+    verify), ``staff_directory_missing``, ``staff_directory_outdated``.
+    """
+
+    code = "staff_card_refused"
+
+
+class WrongPin(StaffCardRefused):
+    """The card refused the PIN; ``tries_left`` is the card's own retry counter."""
+
+    code = "staff_card_wrong_pin"
+
+    def __init__(self, tries_left: int) -> None:
+        super().__init__(f"wrong PIN, {tries_left} tries left")
+        self.tries_left = tries_left
+
+
+class CardBlocked(StaffCardRefused):
+    """The card's PIN is blocked: no tries left (unblocking needs the PUK at the office)."""
+
+    code = "staff_card_blocked"
 
 
 class StorageError(KioskError):

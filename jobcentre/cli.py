@@ -1,9 +1,10 @@
 """The ``kiosk-server`` command: run the intake service and administer kiosks.
 
 Sub-commands: ``serve``, ``enroll``, ``revoke``, ``kiosks``, ``export-public-key``,
-``staff add|list|disable`` (staff web app accounts); those that reach stored documents or
-the at-rest key (``list``, ``verify-receipt``, ``export``, ``keygen-kek``,
-``migrate-at-rest``) live in ``jobcentre.cli_admin``. Expected
+``staff add|list|disable`` (staff web app accounts), ``staff
+card-register|card-revoke|cards|directory-bundle`` (``jobcentre.cli_staffcards``); those that
+reach stored documents or the at-rest key (``list``, ``verify-receipt``, ``export``,
+``keygen-kek``, ``migrate-at-rest``) live in ``jobcentre.cli_admin``. Expected
 problems (bad database URL, unwritable directory, port in use, unknown kiosk) end with one
 plain sentence on stderr and a non-zero exit code.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from foundation.errors import ServerError
 from jobcentre import cli_admin
 from jobcentre.cli_serve import add_serve_parser, serve
+from jobcentre.cli_staffcards import CARD_COMMANDS, add_card_commands, run_card_command
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     disable = staff_sub.add_parser("disable", help="disable an account and end its sessions")
     with_db(disable)
     disable.add_argument("--user", required=True)
+    add_card_commands(staff_sub, with_db)
     return parser
 
 
@@ -167,6 +170,8 @@ def _staff(args: argparse.Namespace) -> int:
     from jobcentre.repository import open_repository
     from jobcentre.staff.accounts import add_account, disable_account
 
+    if args.staff_command in CARD_COMMANDS:
+        return run_card_command(args)
     password = ""
     if args.staff_command == "add":
         password = sys.stdin.readline().rstrip("\r\n")

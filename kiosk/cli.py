@@ -81,6 +81,7 @@ def _subcommands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], N
         run_submit,
         run_sync,
     )
+    from kiosk.staffcard.cli import add_staff_card_arguments, run_staff_card
     from scanning.cli import add_check_image_arguments, run_check_image
 
     def check_image(args: argparse.Namespace, config: KioskConfig) -> int:
@@ -104,6 +105,8 @@ def _subcommands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], N
                    run_outbox),
         "sync": ("upload everything queued, then exit", add_sync_arguments, run_sync),
         "receipt": ("reprint a receipt", add_receipt_arguments, run_receipt),
+        "staff-card": ("staff smart cards: export a card's key, apply the staff directory",
+                       add_staff_card_arguments, run_staff_card),
     }
 
 

@@ -184,12 +184,38 @@ def check_printer(config: KioskConfig, out_dir: Path) -> Health:
 
 @_guarded("card_reader", "card reader")
 def check_card_reader(config: KioskConfig) -> Health:
-    """Staff card readers are not supported yet; healthy when none is configured."""
+    """pcscd answers, the staff-card reader is connected, and the staff directory is usable.
+
+    Healthy when no reader is configured. Opens no card (a staff login may be under way).
+    A missing reader degrades helper mode only, so it is a WARN (``required=False``).
+    """
+    from device_drivers.card_reader import create_card_reader
+
     driver = config.devices.card_reader.driver
-    if driver == "none":
-        return Health("card_reader", "card reader (none)", True, "no card reader configured")
-    return Health("card_reader", f"card reader ({driver})", False,
-                  "staff card readers arrive with helper mode; set driver = 'none'")
+    name = f"card reader ({driver})"
+    reader = create_card_reader(config.devices.card_reader)
+    if reader is None:
+        return Health("card_reader", name, True, "no card reader configured")
+    ok, detail = reader.check()
+    if ok:
+        detail += "; " + _staff_directory_state(config)
+    # Visitors are served without it; only helper mode needs the reader: WARN, not FAILED.
+    return Health("card_reader", name, ok, detail, required=False)
+
+
+def _staff_directory_state(config: KioskConfig) -> str:
+    from foundation.errors import StaffCardRefused
+    from kiosk.staffcard.wiring import directory_store
+
+    try:
+        directory = directory_store(config).current()
+    except StaffCardRefused as exc:
+        return {"staff_directory_missing": "no staff directory yet: card logins are refused "
+                "until the job centre sends one",
+                "staff_directory_outdated": "the staff directory is older than "
+                f"{config.staff_cards.directory_max_age_days:g} days: card logins are "
+                "refused until a fresh one arrives"}.get(exc.code, exc.code)
+    return f"staff directory version {directory.version} with {len(directory.members)} card(s)"
 
 
 @_guarded("audio", "audio")

@@ -58,9 +58,14 @@ def test_disk_that_cannot_be_created(tmp_path: Path) -> None:
 def test_optional_devices_are_checked_only_when_configured(tmp_path: Path) -> None:
     keys = [r.key for r in health.check_devices(site(tmp_path), tmp_path, sample_photos)]
     assert keys == ["disk", "camera", "printer", "audio"]
-    config = site(tmp_path, devices={"card_reader": {"driver": "pcsc"}})
+    # No such reader, whether or not a pcscd runs (the card tests start one): a WARN only,
+    # since visitors are served without the staff-card reader.
+    config = site(tmp_path, devices={"card_reader": {
+        "driver": "pcsc", "reader_name_contains": "no such reader", "timeout_s": 2}})
     results = {r.key: r for r in health.check_devices(config, tmp_path, sample_photos)}
-    assert results["card_reader"].ok is False and "helper mode" in results["card_reader"].detail
+    reader = results["card_reader"]
+    assert reader.ok is False and reader.required is False and reader.passed
+    assert "pcscd is not running" in reader.detail or "no card reader" in reader.detail
 
 
 def test_audio_never_fails_the_kiosk(tmp_path: Path) -> None:
