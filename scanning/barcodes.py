@@ -33,8 +33,11 @@ def decode_codes(image: np.ndarray) -> tuple[str, ...]:
     scale = _MAX_SIDE / max(grey.shape)
     if scale < 1:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    try:
-        found = zxingcpp.read_barcodes(np.ascontiguousarray(grey))
+    kinds = zxingcpp.BarcodeFormat
+    formats = [kinds.QRCode, kinds.DataMatrix, kinds.Code128, kinds.Code39, kinds.ITF]
+    try:  # letters print dark codes on white: no inverted pass (saves a third of the time)
+        found = zxingcpp.read_barcodes(np.ascontiguousarray(grey), formats=formats,
+                                       try_invert=False)
     except (RuntimeError, ValueError) as exc:  # a decoder fault must not stop the letter
         log.warning("code decoding failed: %s", type(exc).__name__)
         return ()

@@ -39,7 +39,7 @@ _PERIOD = re.compile(
     r"(?:\d{2,4}|" + _MONTH_NAMES + r")\.? ?(?:bis(?: zum| einschl\w*\.?)?|-|–)\s*$"
 )
 _LETTER_CUE = re.compile(
-    r"(?:^|\s)(?:datum|dat\.|den)\s*:?\s*$|^[a-z][\w.\- ]{1,40},\s*(?:den\s*)?$"
+    r"(?:^|\s)(?:datum|dat\.|den)\s*:?\s*$|(?:^|\s)[a-z][\w.\-]{1,30},\s*(?:den\s*)?$"
 )
 _REFERENCE = re.compile(r"(?:\bvom|\bgeb\.|geboren(?: am)?|\bab(?: dem)?|seit(?: dem)?|\bam)\s*$")
 

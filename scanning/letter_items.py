@@ -112,7 +112,7 @@ _EVIDENCE = re.compile(
     r"formular|vordruck|anlage|erklarung|attest|zeugnis|quittung|rechnung|dokument|papiere"
 )
 _MARKER = re.compile(
-    r"^\s*(?:[•·●▪■◦○►➢✓✔*\-–—»>]|\(?\d{1,2}[.)]|\(?[a-h][.)]|\[\s*[xX]?\s*\]|[☐□❑]"
+    r"^\s*(?:[•·●▪■◦○►➢✓✔*+\-–—»«>¢®]|\(?\d{1,2}[.)]|\(?[a-h][.)]|\[\s*[xX]?\s*\]|[☐□❑]"
     r"|[eo©°«](?=\s+[A-ZÄÖÜ]))\s*"
 )
 _INTRO = re.compile(

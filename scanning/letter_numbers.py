@@ -127,7 +127,7 @@ def numbers_in_codes(
     """Numbers held by decoded codes (exact matches only; separators such as ``;`` split)."""
     found: list[FoundNumber] = []
     for payload in payloads:
-        spaced = re.sub(r"[;|,=&?#\n\r\t]", " ", payload)
+        spaced = re.sub(r"[;|,=&?#:\n\r\t]", " ", payload)
         spaced = re.sub(r"(?i)\b(?:kdnr|kundennummer|bgnr|bg-nummer|bg)[:=]", " ", spaced)
         found.extend(_line_candidates(spaced.strip(), 0, False, formats))
     return best_numbers(found)
