@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from typing import Any
 
 import cv2
 import numpy as np
@@ -34,7 +35,7 @@ def decode_codes(image: np.ndarray) -> tuple[str, ...]:
     if scale < 1:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     kinds = zxingcpp.BarcodeFormat
-    formats = [kinds.QRCode, kinds.DataMatrix, kinds.Code128, kinds.Code39, kinds.ITF]
+    formats: Any = [kinds.QRCode, kinds.DataMatrix, kinds.Code128, kinds.Code39, kinds.ITF]
     try:  # letters print dark codes on white: no inverted pass (saves a third of the time)
         found = zxingcpp.read_barcodes(np.ascontiguousarray(grey), formats=formats,
                                        try_invert=False)

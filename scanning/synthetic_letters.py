@@ -186,12 +186,12 @@ def _code_image(payload: str, rng: random.Random) -> np.ndarray:
     if kind == "Code128":  # a 1-D code carries one number only, or it grows too wide
         payload = payload.split(";")[0].split(":")[-1]
     barcode = zxingcpp.create_barcode(payload, getattr(zxingcpp.BarcodeFormat, kind))
-    image = np.asarray(zxingcpp.write_barcode_to_image(barcode, scale=1), np.uint8)
+    plain = np.asarray(zxingcpp.write_barcode_to_image(barcode, scale=1), np.uint8)
     module_px = 5 if kind != "Code128" else 3
-    image = cv2.resize(image, None, fx=module_px, fy=module_px, interpolation=cv2.INTER_NEAREST)
+    image = cv2.resize(plain, None, fx=module_px, fy=module_px, interpolation=cv2.INTER_NEAREST)
     if kind == "Code128":
         image = cv2.resize(image, (image.shape[1], 90), interpolation=cv2.INTER_NEAREST)
-    return image
+    return np.asarray(image, np.uint8)
 
 
 def render_pages(lines: list[tuple[str, str]], rng: random.Random,
