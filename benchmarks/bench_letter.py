@@ -139,7 +139,10 @@ def main() -> int:
         with ProcessPoolExecutor(args.workers) as pool:
             rows = list(pool.map(run_one, jobs))
     else:
-        rows = [run_one(job) for job in jobs]
+        rows = []
+        for job in jobs:
+            rows.append(run_one(job))
+            print(f"  {len(rows)}/{len(jobs)} letters read", file=sys.stderr, flush=True)
     return 0 if report(rows, args.part) else 1
 
 
