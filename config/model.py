@@ -188,6 +188,18 @@ class CustomerNumberFormat(Section):
     name: str
     pattern: str = Field(description="Regular expression over the number without spaces.")
     example: str
+    kind: Literal["customer", "household"] | None = Field(
+        default=None,
+        description="Whose number: a person's (Kundennummer) or a household's (BG-Nummer); "
+        "left out, a format whose name or example holds 'BG' is a household's.",
+    )
+
+    @property
+    def number_kind(self) -> Literal["customer", "household"]:
+        """``kind``, or guessed from the name/example when the site left it out."""
+        if self.kind is not None:
+            return self.kind
+        return "household" if "BG" in self.name.upper() or "BG" in self.example else "customer"
 
     @field_validator("pattern")
     @classmethod

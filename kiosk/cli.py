@@ -66,6 +66,18 @@ def _add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable report")
 
 
+def _add_read_letter_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON array")
+    parser.add_argument("letters", nargs="+", metavar="LETTER",
+                        help="an image, or the pages of one letter joined with commas")
+
+
+def _read_letter(args: argparse.Namespace, config: KioskConfig) -> int:
+    from scanning.letter_cli import run_read_letter
+
+    return run_read_letter(args, config)
+
+
 def _subcommands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]]:
     """name → (help, add_arguments, run); delivery and scanning commands live beside their code."""
     from kiosk.agent.cli import add_agent_arguments, run_agent
@@ -95,6 +107,8 @@ def _subcommands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], N
                        _screenshot),
         "check-image": ("judge page images like the scan screen does", add_check_image_arguments,
                         check_image),
+        "read-letter": ("read a job-centre letter: numbers, deadline, documents asked for",
+                        _add_read_letter_arguments, _read_letter),
         "agent": ("run the background agent (uploads, device health)", add_agent_arguments,
                   run_agent),
         "enroll": ("enroll this kiosk with a job-centre intake service", add_enroll_arguments,

@@ -39,6 +39,11 @@ Background work (thread or process; never on the UI thread)::
     pdf = build_document_pdf([result, ...], {"kiosk_id": ..., "device": camera.describe(),
                                              "document_type": doc_type})
 
+Job-centre letters (numbers, dates, requested documents; see ``scanning.letter``)::
+
+    facts = read_letter(images, kiosk_config)     # or read_letter_pages(results, formats)
+    checklist = Checklist.from_letter(facts)      # scanning.checklist: tick / untick / missing
+
 ``complete_page`` raises nothing for OCR trouble: a Tesseract timeout yields a result
 without text (``result.ocr is None``) and the page can still be sent.
 """

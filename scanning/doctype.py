@@ -4,6 +4,27 @@ Weighted keywords per type (matched after folding case and umlauts, so OCR that 
 diacritic still counts), plus layout cues: an ID-1 card aspect ratio, many lines that pair
 a date with an amount (statements). Scores become probabilities with a softmax against a
 fixed score for ``other``.
+
+Type codes (shared with the letter reader, ``scanning.letter_items``, so a handed-in document
+can tick an item a job-centre letter asks for):
+
+``payslip``              Lohn-/Gehaltsabrechnung, Verdienstbescheinigung
+``bank_statement``       Kontoauszug, Umsatzübersicht
+``rent``                 Mietvertrag, Mietbescheinigung, evidence of the rent
+``utility_bill``         Heiz-/Neben-/Betriebskostenabrechnung, electricity or gas bill
+``sick_note``            Arbeitsunfähigkeitsbescheinigung, medical certificate
+``identity_document``    Personalausweis, Reisepass, Aufenthaltstitel
+``jobcenter_letter``     a letter or decision from the job centre
+``application_form``     Weiterbewilligungsantrag, Veränderungsmitteilung, Anlage EK/KDU/VM …
+``benefit_notice``       notice of another benefit or pension: Rentenbescheid, Arbeitslosengeld,
+                         Krankengeld, Elterngeld, Wohngeld, Unterhaltsvorschuss
+``child_benefit``        Kindergeld (Familienkasse), Kinderzuschlag
+``school_certificate``   Schul-, Studien- or Ausbildungsbescheinigung, school report
+``health_insurance``     membership certificate of the health or care insurance
+``employment_contract``  Arbeitsvertrag, training contract
+``vehicle_document``     Zulassungsbescheinigung (Fahrzeugschein/-brief), vehicle papers
+``asset_evidence``       savings book, building-society contract, life insurance, securities
+``other``                anything else
 """
 
 from __future__ import annotations
@@ -24,6 +45,13 @@ DOCUMENT_TYPES = (
     "identity_document",
     "jobcenter_letter",
     "application_form",
+    "benefit_notice",
+    "child_benefit",
+    "school_certificate",
+    "health_insurance",
+    "employment_contract",
+    "vehicle_document",
+    "asset_evidence",
     "other",
 )
 
@@ -130,6 +158,74 @@ _KEYWORDS: dict[str, dict[str, float]] = {
         "[x]": 0.5,
         "unterschrift": 0.5,
         "geburtsdatum": 0.5,
+    },
+    "benefit_notice": {
+        "rentenbescheid": 4,
+        "rentenanpassung": 3,
+        "deutsche rentenversicherung": 2.5,
+        "monatliche rente": 2,
+        "arbeitslosengeld": 2,
+        "krankengeld": 2,
+        "elterngeld": 2.5,
+        "wohngeld": 2.5,
+        "unterhaltsvorschuss": 2.5,
+        "zahlbetrag": 1,
+        "bewilligungszeitraum": 0.5,
+    },
+    "child_benefit": {
+        "kindergeld": 3,
+        "familienkasse": 3,
+        "kinderzuschlag": 2.5,
+        "kindergeldnummer": 2,
+    },
+    "school_certificate": {
+        "schulbescheinigung": 4,
+        "immatrikulationsbescheinigung": 4,
+        "studienbescheinigung": 4,
+        "ausbildungsbescheinigung": 3,
+        "schuljahr": 2,
+        "schulerin": 1,
+        "semester": 1.5,
+        "schulleitung": 1.5,
+        "zeugnis": 2,
+    },
+    "health_insurance": {
+        "mitgliedsbescheinigung": 4,
+        "versicherungsbescheinigung": 3,
+        "krankenversicherung": 2,
+        "pflegeversicherung": 1.5,
+        "familienversicherung": 2,
+        "mitgliedschaft": 1.5,
+    },
+    "employment_contract": {
+        "arbeitsvertrag": 4,
+        "ausbildungsvertrag": 3,
+        "probezeit": 2,
+        "wochentliche arbeitszeit": 2,
+        "kundigungsfrist": 1.5,
+        "urlaubsanspruch": 2,
+        "arbeitsverhaltnis": 1,
+    },
+    "vehicle_document": {
+        "zulassungsbescheinigung": 4,
+        "fahrzeugschein": 4,
+        "fahrzeugbrief": 4,
+        "erstzulassung": 2.5,
+        "amtliches kennzeichen": 2.5,
+        "fahrzeug-identifizierungsnummer": 3,
+        "hubraum": 1.5,
+        "kraftfahrzeug": 1.5,
+    },
+    "asset_evidence": {
+        "sparbuch": 3,
+        "bausparvertrag": 3,
+        "lebensversicherung": 3,
+        "ruckkaufswert": 3,
+        "depotauszug": 3,
+        "wertpapier": 2,
+        "sparguthaben": 2,
+        "festgeld": 2,
+        "vermogensubersicht": 2,
     },
 }
 _OTHER_SCORE = 2.5

@@ -3,6 +3,9 @@
 Job centres differ, so the accepted formats come from the site config. A typo gets a
 problem code the screen turns into a sentence ("one digit too many", "a letter where a
 digit belongs") plus the site's example, never a bare "invalid".
+
+A number is accepted in every printed form: with spaces, dashes, dots or slashes, and the
+older household form ``12345//1234567`` for ``12345BG1234567`` (``foundation.number_forms``).
 """
 
 from __future__ import annotations
@@ -11,8 +14,7 @@ import re
 from dataclasses import dataclass
 
 from config.model import CustomerNumberFormat
-
-_SEPARATORS = re.compile(r"[\s\-./]")
+from foundation.number_forms import compact_number, printed_variants
 
 CUSTOMER_NUMBER_MSGIDS = (
     "Please enter your customer number.",
@@ -50,7 +52,7 @@ class NumberCheck:
 
 def normalize(raw: str) -> str:
     """Upper-case and drop spaces, dashes, dots and slashes people type as separators."""
-    return _SEPARATORS.sub("", raw).upper()
+    return compact_number(raw)
 
 
 def _shape(value: str) -> str:
@@ -66,9 +68,10 @@ def check_number(raw: str, formats: tuple[CustomerNumberFormat, ...]) -> NumberC
     value = normalize(raw)
     if not value:
         return NumberCheck(value, None, "empty", formats[0].example)
-    for fmt in formats:
-        if re.fullmatch(fmt.pattern, value):
-            return NumberCheck(value, fmt.name, None, None)
+    for variant in printed_variants(raw):
+        for fmt in formats:
+            if re.fullmatch(fmt.pattern, variant):
+                return NumberCheck(variant, fmt.name, None, None)
     if not value.isalnum() or not value.isascii():
         return NumberCheck(value, None, "bad_character", formats[0].example)
     # Diagnose against the format whose length is closest (ties: first format).

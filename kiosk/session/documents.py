@@ -11,7 +11,10 @@ import hashlib
 from dataclasses import dataclass, field, replace
 
 from foundation.errors import SessionError
+from scanning.doctype import DOCUMENT_TYPES as KNOWN_TYPES
 
+# The types a visitor picks from on the documents screen; recognition and the letter
+# reader know more (``scanning.doctype``), and a detected one of those is kept too.
 DOCUMENT_TYPES: tuple[str, ...] = (
     "payslip", "bank_statement", "rent", "utility_bill", "sick_note",
     "identity_document", "jobcenter_letter", "application_form", "other",
@@ -89,7 +92,7 @@ class DocumentDraft:
 
     def set_type(self, document_type: str, *, confirmed: bool = True) -> None:
         """Set the document type (the visitor's correction wins over detection)."""
-        if document_type not in DOCUMENT_TYPES:
+        if document_type not in KNOWN_TYPES:
             raise SessionError(f"unknown document type {document_type!r}")
         self.document_type = document_type
         self.type_confirmed = confirmed

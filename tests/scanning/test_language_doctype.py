@@ -11,6 +11,7 @@ from scanning.doctype import DOCUMENT_TYPES, classify_text
 from scanning.language import detect_language, is_plausible_word, legibility, script_of
 from scanning.ocr import run_ocr
 from scanning.rectify import flatten_illumination
+from scanning.synthetic_docs import DOCUMENT_TYPES as RENDERED_TYPES
 from scanning.synthetic_docs import FOREIGN_TEXT, document_lines, render_document
 
 
@@ -21,7 +22,7 @@ def test_languages_sharing_a_script_are_told_apart(language: str) -> None:
     assert confidence > 0.5
 
 
-@pytest.mark.parametrize("doc_type", [t for t in DOCUMENT_TYPES if t != "other"])
+@pytest.mark.parametrize("doc_type", [t for t in RENDERED_TYPES if t != "other"])
 def test_german_documents_detected_as_german(doc_type: str) -> None:
     text = "\n".join(document_lines(doc_type, random.Random(7)))
     assert detect_language(text)[0] == "de"
@@ -42,7 +43,7 @@ def test_plausible_words() -> None:
     assert not is_plausible_word("I1l|", "Latin")
 
 
-@pytest.mark.parametrize("doc_type", [t for t in DOCUMENT_TYPES if t != "other"])
+@pytest.mark.parametrize("doc_type", [t for t in RENDERED_TYPES if t != "other"])
 def test_document_type_from_text(doc_type: str) -> None:
     for seed in (1, 2, 3):
         text = "\n".join(document_lines(doc_type, random.Random(seed)))
@@ -50,6 +51,31 @@ def test_document_type_from_text(doc_type: str) -> None:
         found, confidence = classify_text(text, aspect)
         assert found == doc_type
         assert confidence > 0.6
+
+
+NEW_TYPE_TEXTS = {
+    "child_benefit": "Familienkasse Nordrhein\nKindergeldbescheid\nKindergeldnummer 123FK\n"
+    "für Ihr Kind wird Kindergeld gezahlt",
+    "benefit_notice": "Deutsche Rentenversicherung Bund\nRentenbescheid\n"
+    "Ihre monatliche Rente beträgt\nZahlbetrag 812,40 EUR",
+    "health_insurance": "AOK Nordost\nMitgliedsbescheinigung\nHerr Muster ist bei uns in der "
+    "Krankenversicherung und Pflegeversicherung versichert",
+    "employment_contract": "Arbeitsvertrag\nzwischen Muster GmbH und Frau Probe\n"
+    "Probezeit sechs Monate\nwöchentliche Arbeitszeit 20 Stunden\nUrlaubsanspruch 28 Tage",
+    "vehicle_document": "Zulassungsbescheinigung Teil I\nAmtliches Kennzeichen B-XY 123\n"
+    "Datum der Erstzulassung 01.02.2015\nHubraum 1398",
+    "asset_evidence": "Sparkasse Musterstadt\nSparbuch Nr. 1234\nSparguthaben 1.200,00 EUR\n"
+    "Bausparvertrag",
+    "school_certificate": "Gymnasium Musterstadt\nSchulbescheinigung\n"
+    "Die Schülerin besucht im Schuljahr 2026/27 die Klasse 9",
+}
+
+
+def test_every_type_code_is_recognisable() -> None:
+    """Types a letter may ask for are also recognised on a handed-in document."""
+    assert set(NEW_TYPE_TEXTS) | set(RENDERED_TYPES) == set(DOCUMENT_TYPES)
+    for doc_type, text in NEW_TYPE_TEXTS.items():
+        assert classify_text(text)[0] == doc_type
 
 
 def test_unrelated_text_is_other() -> None:

@@ -22,3 +22,18 @@ def test_typos_are_diagnosed() -> None:
 def test_mask_keeps_four_and_two() -> None:
     assert mask("123A456789") == "123A****89"
     assert mask("12345") == "*****"
+
+
+def test_household_number_in_every_printed_form() -> None:
+    """Regression: ``12345//1234567`` (older letters) was refused as "too long"."""
+    for printed in ("12345//1234567", "12345 // 1234567", "12345BG1234567", "12345 BG 1234567",
+                    "12345-bg-1234567", "12345/ /1234567"):
+        check = check_number(printed, DEFAULT_NUMBER_FORMATS)
+        assert check.ok, printed
+        assert check.normalized == "12345BG1234567"
+        assert check.format_name == "BG-Nummer"
+
+
+def test_a_single_slash_is_only_a_separator() -> None:
+    assert not check_number("12345/1234567", DEFAULT_NUMBER_FORMATS).ok
+    assert check_number("123/A456789", DEFAULT_NUMBER_FORMATS).normalized == "123A456789"

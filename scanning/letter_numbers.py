@@ -1,0 +1,133 @@
+"""Customer and household numbers in a letter's text or in a code printed on it.
+
+Numbers appear in many printed forms: ``123A456789``, ``123 A 456789``, ``12345BG1234567``,
+``12345 BG 1234567``, ``12345//1234567``, after labels such as ``Kd.-Nr.``, ``Kundennummer``,
+``BG-Nr.``, ``Nummer der Bedarfsgemeinschaft`` or ``Unser Zeichen``, in the same line or in
+the line below. Every run of one to five neighbouring words is tried against the site's
+configured formats (``config.model.CustomerNumberFormat``) in each printed form
+(``foundation.number_forms.printed_variants``). Next to a label, OCR look-alikes are repaired
+where the format demands a digit or a letter; without a label only an exact match counts,
+so an IBAN or a phone number is never bent into a customer number.
+
+Which key a number fills (``customer`` or ``household``) follows the format's ``number_kind``.
+A code's payload (QR, DataMatrix, 1-D) is read the same way and wins over the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from config.model import CustomerNumberFormat
+from foundation.number_forms import printed_variants, repair_to_pattern
+
+_LABEL = re.compile(
+    r"kunden-?\s?(?:nummer|nr)|kd\.?\s?-?\s?nr|\bkdnr|bg-?\s?(?:nummer|nr)|"
+    r"nummer der bedarfsgemeinschaft|bedarfsgemeinschafts?-?\s?(?:nummer|nr)|"
+    r"nr\.? der bg|(?:unser|ihr) zeichen|aktenzeichen|gesch(?:a|ä|ae)ftszeichen|\bbg\b"
+)
+_WORD = re.compile(r"\S+")
+_TRIM = ",;:)(]["
+_MAX_WORDS = 5
+_RANK_LABELLED, _RANK_REPAIRED, _RANK_UNLABELLED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class FoundNumber:
+    """A number matching one of the site's formats, and how sure we are (lower = surer)."""
+
+    value: str
+    kind: str  # "customer" or "household"
+    format_name: str
+    rank: int
+    position: int
+
+
+def _match(
+    raw: str, formats: Sequence[CustomerNumberFormat], repair: bool
+) -> tuple[str, CustomerNumberFormat, bool] | None:
+    for variant in printed_variants(raw):
+        for fmt in formats:
+            if re.fullmatch(fmt.pattern, variant):
+                return variant, fmt, False
+    if repair:
+        for variant in printed_variants(raw):
+            for fmt in formats:
+                fixed = repair_to_pattern(variant, fmt.pattern)
+                if fixed is not None:
+                    return fixed, fmt, True
+    return None
+
+
+def _line_candidates(
+    line: str, offset: int, labelled_above: bool, formats: Sequence[CustomerNumberFormat]
+) -> Iterable[FoundNumber]:
+    words = [(m.start(), m.group().strip(_TRIM)) for m in _WORD.finditer(line)]
+    label_ends = [m.end() for m in _LABEL.finditer(line.lower())]
+    start = 0
+    while start < len(words):
+        labelled = labelled_above or any(end <= words[start][0] + 1 for end in label_ends)
+        hit = None
+        for size in range(min(_MAX_WORDS, len(words) - start), 0, -1):
+            raw = " ".join(w for _, w in words[start : start + size])
+            if not raw or not any(c.isdigit() for c in raw):
+                continue
+            found = _match(raw, formats, repair=labelled)
+            if found is not None:
+                value, fmt, repaired = found
+                rank = _RANK_UNLABELLED
+                if labelled:
+                    rank = _RANK_REPAIRED if repaired else _RANK_LABELLED
+                hit = FoundNumber(value, fmt.number_kind, fmt.name, rank,
+                                  offset + words[start][0]), size
+                break
+        if hit is not None:
+            yield hit[0]
+            start += hit[1]
+        else:
+            start += 1
+
+
+def find_numbers(text: str, formats: Sequence[CustomerNumberFormat]) -> tuple[FoundNumber, ...]:
+    """Every number in ``text`` that matches a site format, in reading order."""
+    found: list[FoundNumber] = []
+    offset, label_waiting = 0, False
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        hits = list(_line_candidates(stripped, offset, label_waiting, formats)) if stripped else []
+        found.extend(hits)
+        if stripped:
+            lower = stripped.lower()
+            label_waiting = not hits and bool(_LABEL.search(lower)) and not any(
+                c.isdigit() for c in lower[_last_label_end(lower):]
+            )
+        offset += len(line)
+    return tuple(found)
+
+
+def _last_label_end(lower: str) -> int:
+    ends = [m.end() for m in _LABEL.finditer(lower)]
+    return ends[-1] if ends else 0
+
+
+def best_numbers(found: Iterable[FoundNumber]) -> dict[str, str]:
+    """One number per kind: the surest, then the first printed."""
+    best: dict[str, FoundNumber] = {}
+    for number in found:
+        held = best.get(number.kind)
+        if held is None or (number.rank, number.position) < (held.rank, held.position):
+            best[number.kind] = number
+    return {kind: number.value for kind, number in best.items()}
+
+
+def numbers_in_codes(
+    payloads: Iterable[str], formats: Sequence[CustomerNumberFormat]
+) -> dict[str, str]:
+    """Numbers held by decoded codes (exact matches only; separators such as ``;`` split)."""
+    found: list[FoundNumber] = []
+    for payload in payloads:
+        spaced = re.sub(r"[;|,=&?#:\n\r\t]", " ", payload)
+        spaced = re.sub(r"(?i)\b(?:kdnr|kundennummer|bgnr|bg-nummer|bg)[:=]", " ", spaced)
+        found.extend(_line_candidates(spaced.strip(), 0, False, formats))
+    return best_numbers(found)
