@@ -5,7 +5,8 @@ Everything is AES-GCM encrypted under a key that exists only in this process's m
 so a crash or power cut leaves only ciphertext that nobody can open; ``open_scratch``
 removes such leftovers at start. Row metadata sits in SQLite with ``secure_delete`` on,
 so deleted rows are overwritten, not just unlinked. ``wipe()`` deletes every file and
-row and forgets the key.
+row and forgets the key. Any thread may use it (the capture, OCR and hand-in workers do):
+one lock serialises the database and the key.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 import uuid
 from pathlib import Path
 
@@ -33,7 +35,9 @@ class SessionScratch:
         self.directory = directory
         self._key: bytes | None = AESGCM.generate_key(bit_length=256)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._db = sqlite3.connect(directory / "scratch.sqlite3", isolation_level=None)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(directory / "scratch.sqlite3", isolation_level=None,
+                                   check_same_thread=False)
         self._db.execute("PRAGMA secure_delete = ON")
         self._db.execute("PRAGMA journal_mode = DELETE")
         self._db.execute(_SCHEMA)
@@ -50,40 +54,51 @@ class SessionScratch:
         sealed = self._aead().encrypt(nonce, data, ref.encode())
         try:
             (self.directory / f"{ref}.bin").write_bytes(sealed)
-            self._db.execute("INSERT INTO blobs VALUES (?, ?, ?)", (ref, kind, nonce))
+            with self._lock:
+                self._aead()  # not wiped meanwhile
+                self._db.execute("INSERT INTO blobs VALUES (?, ?, ?)", (ref, kind, nonce))
         except OSError as exc:
             raise StorageError(f"session scratch not writable: {exc.strerror}") from exc
         return ref
 
     def get(self, ref: str) -> bytes:
         """Decrypt and return the blob ``ref``."""
-        row = self._db.execute("SELECT nonce FROM blobs WHERE ref = ?", (ref,)).fetchone()
+        with self._lock:
+            aead = self._aead()
+            row = self._db.execute("SELECT nonce FROM blobs WHERE ref = ?", (ref,)).fetchone()
         if row is None:
             raise SessionError(f"no scratch blob {ref}")
         sealed = (self.directory / f"{ref}.bin").read_bytes()
-        return self._aead().decrypt(row[0], sealed, ref.encode())
+        return aead.decrypt(row[0], sealed, ref.encode())
 
     def delete(self, ref: str) -> None:
         """Remove one blob (a retaken or deleted page)."""
-        self._db.execute("DELETE FROM blobs WHERE ref = ?", (ref,))
+        with self._lock:
+            if self._key is None:
+                return
+            self._db.execute("DELETE FROM blobs WHERE ref = ?", (ref,))
         (self.directory / f"{ref}.bin").unlink(missing_ok=True)
 
     def refs(self, kind: str | None = None) -> list[str]:
         """References of stored blobs, optionally of one kind."""
-        if kind is None:
-            rows = self._db.execute("SELECT ref FROM blobs").fetchall()
-        else:
-            rows = self._db.execute("SELECT ref FROM blobs WHERE kind = ?", (kind,)).fetchall()
+        with self._lock:
+            self._aead()
+            if kind is None:
+                rows = self._db.execute("SELECT ref FROM blobs").fetchall()
+            else:
+                rows = self._db.execute("SELECT ref FROM blobs WHERE kind = ?",
+                                        (kind,)).fetchall()
         return [r[0] for r in rows]
 
     def wipe(self) -> None:
         """Delete every blob and row, forget the key, remove the directory."""
-        if self._key is None:
-            return
-        self._db.execute("DELETE FROM blobs")
-        self._db.execute("VACUUM")
-        self._db.close()
-        self._key = None
+        with self._lock:
+            if self._key is None:
+                return
+            self._db.execute("DELETE FROM blobs")
+            self._db.execute("VACUUM")
+            self._db.close()
+            self._key = None
         shutil.rmtree(self.directory, ignore_errors=True)
         log.info("session scratch wiped")
 
