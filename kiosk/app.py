@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -28,11 +28,14 @@ from accessibility.bidi_text import font_for, prepare_for_label
 from accessibility.fonts import prepare_fonts
 from accessibility.i18n import translate
 from accessibility.languages import get_language, is_rtl
-from kiosk.services import KioskServices
+from kiosk.kivy_env import release_free_memory
 from kiosk.session.session import Session
 from kiosk.session.states import Event, SessionState
 from kiosk.widgets.focus import FocusNavigator
 from kiosk.widgets.overlays import Overlays
+
+if TYPE_CHECKING:
+    from kiosk.services import KioskServices
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +152,8 @@ class KioskApp(App):
             self.services.capture.forget_all()  # page images held for OCR go with the session
             if self.overlays is not None:
                 self.overlays.close_all()
+            # The visitor's pages, PDFs and textures are gone: give their memory back.
+            Clock.schedule_once(lambda _dt: release_free_memory(), 0)
         if self.manager is not None and self.manager.current != session.state.value:
             self.manager.current = session.state.value
             self.focus.reset()

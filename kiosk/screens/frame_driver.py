@@ -23,6 +23,17 @@ def next_frame() -> None:
     EventLoop.idle()
 
 
+def hand_in(app: KioskApp) -> None:
+    """Press "hand in" on the summary screen (PDFs are built and stored on its worker)."""
+    app.manager.get_screen("summary").submit()  # type: ignore[union-attr]
+
+
+def screen_settled(app: KioskApp) -> bool:
+    """The shown screen has its final content (e.g. the printer answered on the receipt)."""
+    screen = app.manager.current_screen if app.manager is not None else None
+    return screen is not None and bool(screen.is_settled())
+
+
 def run_driven(app: KioskApp, body: Callable[[Callable[[], None]], None]) -> float:
     """Run ``app``; call ``body(next_frame)`` after its first frame, then stop the app.
     Returns the wall-clock time (``time.time()``) at which the first frame was drawn."""
