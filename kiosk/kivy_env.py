@@ -45,7 +45,9 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     libc = _libc()
     if libc is None:
         return False
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(arenas))  # for child processes
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return True  # the operator's (or systemd unit's) setting, applied by glibc at start
+    os.environ["MALLOC_ARENA_MAX"] = str(arenas)  # child processes inherit the cap
     return bool(libc.mallopt(_M_ARENA_MAX, arenas))
 
 
