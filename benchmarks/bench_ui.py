@@ -1,16 +1,24 @@
-"""UI benchmark: start-up to first frame, memory after start and after many sessions,
+"""UI benchmark: start-up to first frame, memory after start and over many visits,
 screen-transition time. Runs the real app offscreen in a child process.
 
-    .venv/bin/python benchmarks/bench_ui.py [--sessions 200]   (BENCH_UI_TRACE=1: RSS per session)
+    .venv/bin/python benchmarks/bench_ui.py [--sessions 200] [--starts 10] [--ocr]
+    (BENCH_UI_TRACE=1: RSS per session)
 
-Targets (issue 2): start ≤ 3 s, RSS ≤ 300 MB, growth ≤ 10 MB over 200 sessions,
-transition ≤ 100 ms. Each session walks attract → language → identify → task → capture
-(one stored page) → documents → end, which wipes it; the camera and OCR are not
-exercised here (see bench_scanning.py).
+Targets: first frame ≤ 1.0 s, RSS ≤ 300 MB at any moment, growth ≤ 10 MB over 200 sessions,
+transition ≤ 100 ms. Each session is a full upload visit: attract → language → identify →
+task → capture (one stored page) → documents → summary → hand in (PDF, sealing, outbox,
+receipt printed by the simulated printer) → receipt → goodbye → attract. A kiosk agent
+(embedded intake service) runs beside it, so the kiosk is enrolled and uploads go out.
+The camera is not exercised (see bench_scanning.py); OCR is a recording of tesseract's
+answer for the page unless ``--ocr`` (tesseract runs in its own process either way).
 
-Without a GPU the window is drawn by Mesa's llvmpipe, whose render threads keep freed
-memory: RSS then steps up by ~40 MB now and then. ``LP_NUM_THREADS=0`` (single-threaded
-software rendering) shows the kiosk's own memory: flat after warm-up.
+"Start to first frame" runs from the parent's clock before it starts the child until the
+first frame's buffer flip. "Peak at any moment" is the kernel's high-water mark (VmHWM).
+
+Without a GPU the window is drawn by Mesa's llvmpipe. glibc gives each thread that
+allocates (llvmpipe's render threads, the capture, OCR, submit and print workers) its own
+malloc arena, which keeps freed memory: RSS used to step up by ~40 MB now and then. The
+kiosk caps the arenas and trims them after each visitor (kiosk/kivy_env.py).
 """
 
 from __future__ import annotations
@@ -204,6 +212,8 @@ def main() -> None:
     """Parent: run the probe and print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--starts", type=int, default=0,
+                        help="also start the app this many more times (start-up median, p95)")
     parser.add_argument("--ocr", action="store_true",
                         help="run tesseract for every page (default: a recording of it)")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
@@ -232,13 +242,19 @@ def main() -> None:
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     data = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     agent = start_agent(data)  # enrolls the kiosk to its embedded intake service
-    t0 = time.time()
-    try:
-        subprocess.run([sys.executable, __file__, "--sessions", str(args.sessions), "--probe",
+
+    def run_probe(sessions: int) -> dict[str, Any]:
+        t0 = time.time()
+        subprocess.run([sys.executable, __file__, "--sessions", str(sessions), "--probe",
                         str(out), "--t0", str(t0), "--page", str(page), "--data", str(data)],
                        check=True, timeout=6 * 3600,
                        env=dict(os.environ, SDL_VIDEODRIVER="offscreen"))
-        r = json.loads(out.read_text())
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+
+    try:
+        starts = sorted(run_probe(0)["first_frame_s"] for _ in range(args.starts))
+        r = run_probe(args.sessions)
     finally:
         stop_agent(agent)
         out.unlink(missing_ok=True)
@@ -250,6 +266,11 @@ def main() -> None:
     growth_all = r["rss_after_sessions_mb"] - r["rss_after_start_mb"]
     print(f"start to first frame of attract screen : {r['first_frame_s']:.2f} s "
           "(target ≤ 3 s)")
+    if starts:
+        print(f"start to first frame over {len(starts)} starts     : "
+              f"median {statistics.median(starts):.2f} s, "
+              f"p95 {starts[min(len(starts) - 1, int(len(starts) * 0.95))]:.2f} s "
+              "(target ≤ 1.0 s)")
     print(f"RSS after start                        : {r['rss_after_start_mb']:.0f} MB "
           "(target ≤ 300 MB)")
     after = r["rss_after_sessions_mb"]
