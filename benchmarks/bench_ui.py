@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,18 @@ def leak_trend(rss: list[float]) -> float:
     if len(half) < 2:
         return float("nan")
     return statistics.linear_regression(range(len(half)), half).slope * 100
+
+
+def settle_at_attract(next_frame: Callable[[], None], seconds: float = 0.15) -> None:
+    """Draw the attract screen briefly, then wait for the kiosk's memory release after a
+    wipe (it runs on a thread named ``release-memory``)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        next_frame()
+        time.sleep(0.01)
+    for thread in threading.enumerate():
+        if thread.name == "release-memory":
+            thread.join(timeout=10)
 
 
 def recorded_ocr_controller() -> type:
@@ -168,6 +181,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
                 elapsed = flip_time(step)
                 transitions.append(elapsed)
                 by_step.setdefault(name, []).append(elapsed * 1000)
+            settle_at_attract(next_frame)
             rss_per_session.append(rss_mb())
             if os.environ.get("BENCH_UI_TRACE"):
                 print(f"session {index + 1}: RSS {rss_per_session[-1]:.0f} MB, "

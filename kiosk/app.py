@@ -29,7 +29,7 @@ from accessibility.bidi_text import font_for, prepare_for_label
 from accessibility.fonts import prepare_fonts
 from accessibility.i18n import translate
 from accessibility.languages import get_language, is_rtl
-from kiosk.kivy_env import release_free_memory
+from kiosk.kivy_env import release_free_memory_in_background
 from kiosk.session.session import Session
 from kiosk.session.states import Event, SessionState
 from kiosk.widgets.focus import FocusNavigator
@@ -187,8 +187,9 @@ class KioskApp(App):
             self.services.capture.forget_all()  # page images held for OCR go with the session
             if self.overlays is not None:
                 self.overlays.close_all()
-            # The visitor's pages, PDFs and textures are gone: give their memory back.
-            Clock.schedule_once(lambda _dt: release_free_memory(), 0)
+            # The visitor's pages, PDFs and textures are gone: give their memory back (off the
+            # UI thread, once the attract screen is drawn).
+            Clock.schedule_once(lambda _dt: release_free_memory_in_background(), 0.1)
         if self.manager is not None and self.manager.current != session.state.value:
             self._ensure_screen(session.state.value)
             self.manager.current = session.state.value

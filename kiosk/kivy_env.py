@@ -20,6 +20,7 @@ import functools
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from accessibility.bidi_text import KIVY_ENV
@@ -55,6 +56,26 @@ def release_free_memory() -> bool:
     """Return free heap pages of every malloc arena to the kernel (``malloc_trim(0)``)."""
     libc = _libc()
     return libc is not None and bool(libc.malloc_trim(0))
+
+
+_releasing = threading.Lock()
+
+
+def release_free_memory_in_background() -> threading.Thread | None:
+    """``release_free_memory`` on a worker thread (it walks every free block, tens of ms on a
+    large heap, and ctypes lets the UI thread run meanwhile); None if one is still running."""
+    if not _releasing.acquire(blocking=False):
+        return None
+
+    def work() -> None:
+        try:
+            release_free_memory()
+        finally:
+            _releasing.release()
+
+    worker = threading.Thread(target=work, name="release-memory", daemon=True)
+    worker.start()
+    return worker
 
 
 def prepare_kivy_environment(

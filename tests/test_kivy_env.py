@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.kivy_env import MALLOC_ARENAS, limit_malloc_arenas, release_free_memory
+from kiosk.kivy_env import (
+    MALLOC_ARENAS,
+    limit_malloc_arenas,
+    release_free_memory,
+    release_free_memory_in_background,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +58,16 @@ def test_free_memory_is_released_on_glibc() -> None:
     big = [bytearray(64 * 1024) for _ in range(2000)]  # ~128 MB in small blocks
     del big
     assert release_free_memory() is True
+
+
+def test_only_one_background_release_runs_at_a_time() -> None:
+    first = release_free_memory_in_background()
+    assert first is not None
+    second = release_free_memory_in_background()
+    first.join(timeout=30)
+    if second is not None:  # the first had already finished
+        second.join(timeout=30)
+    else:
+        again = release_free_memory_in_background()
+        assert again is not None
+        again.join(timeout=30)
