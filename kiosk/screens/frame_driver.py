@@ -24,7 +24,8 @@ def next_frame() -> None:
 
 def hand_in(app: KioskApp) -> None:
     """Press "hand in" on the summary screen (PDFs are built and stored on its worker)."""
-    app.manager.get_screen("summary").submit()  # type: ignore[union-attr]
+    assert app.manager is not None
+    app.manager.get_screen("summary").submit()
 
 
 def screen_settled(app: KioskApp) -> bool:
