@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -28,11 +29,14 @@ from accessibility.bidi_text import font_for, prepare_for_label
 from accessibility.fonts import prepare_fonts
 from accessibility.i18n import translate
 from accessibility.languages import get_language, is_rtl
-from kiosk.services import KioskServices
+from kiosk.kivy_env import release_free_memory_in_background
 from kiosk.session.session import Session
 from kiosk.session.states import Event, SessionState
 from kiosk.widgets.focus import FocusNavigator
 from kiosk.widgets.overlays import Overlays
+
+if TYPE_CHECKING:
+    from kiosk.services import KioskServices
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +75,23 @@ class KioskApp(App):
         self.title = "Jobcenter Terminal"
         self.overlays: Overlays | None = None
         self.manager: ScreenManager | None = None
+        self._unbuilt: list[str] = []
+        self.first_frame_at: float | None = None  # time.time() of the first frame on screen
         prepare_fonts()  # merged Arabic+Latin font; built once per machine, then cached
         self._apply_presentation()
 
     # -- building ------------------------------------------------------------------------
     def build(self) -> ScreenManager:
-        """Create every screen and start following the session."""
+        """Create the shown screen and start following the session; the other screens are
+        built one per frame after the first frame is on screen (a faster start)."""
         from kiosk.screens import SCREEN_CLASSES
 
         Window.clearcolor = self.c["background"]
         self.manager = ScreenManager(transition=NoTransition())
-        for name, cls in SCREEN_CLASSES.items():
-            self.manager.add_widget(cls(name=name))
+        first = self.session.state.value
+        self._unbuilt = [name for name in SCREEN_CLASSES if name != first]
+        self._ensure_screen(first)
+        Window.bind(on_flip=self._on_first_flip)
         self.overlays = Overlays(self)
         self.focus = FocusNavigator(self)
         self.session.subscribe(self._on_session_change)
@@ -92,11 +101,40 @@ class KioskApp(App):
         self.manager.current = self.session.state.value
         return self.manager
 
-    def on_start(self) -> None:
+    def _ensure_screen(self, name: str) -> None:
+        """Build screen ``name`` now if it is not built yet."""
+        from kiosk.screens import SCREEN_CLASSES
+
+        assert self.manager is not None
+        if not self.manager.has_screen(name):
+            self.manager.add_widget(SCREEN_CLASSES[name](name=name))
+        if name in self._unbuilt:
+            self._unbuilt.remove(name)
+
+    def _on_first_flip(self, *_args: Any) -> None:
+        Window.unbind(on_flip=self._on_first_flip)
+        self.first_frame_at = time.time()
+        Clock.schedule_once(self._build_next_screen, 0)
+
+    def _build_next_screen(self, _dt: float) -> None:
+        if self._unbuilt:
+            self._ensure_screen(self._unbuilt[0])
+        if self._unbuilt:
+            Clock.schedule_once(self._build_next_screen, 0)
+        else:
+            self._freeze_widget_tree()
+
+    @staticmethod
+    def _freeze_widget_tree() -> None:
         """Move the long-lived widget tree out of the garbage collector's way: otherwise a
         full collection walks every widget and stalls a screen change by 100 ms or more."""
         gc.collect()
         gc.freeze()
+
+    @property
+    def ready(self) -> bool:
+        """The first frame is drawn and every screen is built."""
+        return self.first_frame_at is not None and not self._unbuilt
 
     def on_stop(self) -> None:
         """The window is gone: stop following the session (a later wipe must not redraw)."""
@@ -151,7 +189,11 @@ class KioskApp(App):
             self.services.reset_for_next_visitor()
             if self.overlays is not None:
                 self.overlays.close_all()
+            # The visitor's pages, PDFs and textures are gone: give their memory back (off the
+            # UI thread, once the attract screen is drawn).
+            Clock.schedule_once(lambda _dt: release_free_memory_in_background(), 0.1)
         if self.manager is not None and self.manager.current != session.state.value:
+            self._ensure_screen(session.state.value)
             self.manager.current = session.state.value
             self.focus.reset()
         screen = self.manager.current_screen if self.manager else None

@@ -3,15 +3,79 @@
 Kept free of Kivy imports so the CLI can call it first. Headless runs (tests, the
 ``screenshot`` command, CI) use SDL's offscreen driver with Mesa; a machine without a
 display can also run the real app under ``xvfb-run``.
+
+Memory: glibc gives every thread that allocates its own malloc arena (up to 8 per core).
+Mesa's llvmpipe render threads, the capture, OCR, submit and print workers each leave freed
+memory behind in their arena, so RSS climbs in steps while the Python heap stays flat.
+``limit_malloc_arenas`` caps the arenas before any of those threads exist (the systemd
+unit also sets ``MALLOC_ARENA_MAX``), and ``release_free_memory`` hands free pages of every
+arena back to the kernel; the app calls it when a visitor's session has been wiped.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from accessibility.bidi_text import KIVY_ENV
+
+log = logging.getLogger(__name__)
+
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc <malloc.h>
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name or "libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas (call before threads start); False if libc is not glibc."""
+    libc = _libc()
+    if libc is None:
+        return False
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return True  # the operator's (or systemd unit's) setting, applied by glibc at start
+    os.environ["MALLOC_ARENA_MAX"] = str(arenas)  # child processes inherit the cap
+    return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+
+
+def release_free_memory() -> bool:
+    """Return free heap pages of every malloc arena to the kernel (``malloc_trim(0)``)."""
+    libc = _libc()
+    return libc is not None and bool(libc.malloc_trim(0))
+
+
+_releasing = threading.Lock()
+
+
+def release_free_memory_in_background() -> threading.Thread | None:
+    """``release_free_memory`` on a worker thread (it walks every free block, tens of ms on a
+    large heap, and ctypes lets the UI thread run meanwhile); None if one is still running."""
+    if not _releasing.acquire(blocking=False):
+        return None
+
+    def work() -> None:
+        try:
+            release_free_memory()
+        finally:
+            _releasing.release()
+
+    worker = threading.Thread(target=work, name="release-memory", daemon=True)
+    worker.start()
+    return worker
 
 
 def prepare_kivy_environment(
@@ -21,7 +85,9 @@ def prepare_kivy_environment(
     size: tuple[int, int] = (1280, 800),
     kivy_home: Path | None = None,
 ) -> None:
-    """Set the variables Kivy and SDL read at import time (``KCFG_*`` override Kivy's config)."""
+    """Set the variables Kivy and SDL read at import time (``KCFG_*`` override Kivy's config);
+    cap the malloc arenas before Mesa starts its render threads."""
+    limit_malloc_arenas()
     fullscreen = mode == "fullscreen"
     os.environ["KCFG_KIVY_EXIT_ON_ESCAPE"] = "0" if fullscreen else "1"
     os.environ["KCFG_GRAPHICS_WIDTH"] = str(size[0])

@@ -7,7 +7,6 @@ time "action → frame on screen" without importing Kivy.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from kivy.base import EventLoop
@@ -23,10 +22,22 @@ def next_frame() -> None:
     EventLoop.idle()
 
 
+def hand_in(app: KioskApp) -> None:
+    """Press "hand in" on the summary screen (PDFs are built and stored on its worker)."""
+    assert app.manager is not None
+    app.manager.get_screen("summary").submit()
+
+
+def screen_settled(app: KioskApp) -> bool:
+    """The shown screen has its final content (e.g. the printer answered on the receipt)."""
+    screen = app.manager.current_screen if app.manager is not None else None
+    return screen is not None and bool(screen.is_settled())
+
+
 def run_driven(app: KioskApp, body: Callable[[Callable[[], None]], None]) -> float:
-    """Run ``app``; call ``body(next_frame)`` after its first frame, then stop the app.
-    Returns the wall-clock time (``time.time()``) at which the first frame was drawn."""
-    first: list[float] = []
+    """Run ``app``; call ``body(next_frame)`` once its first frame is on screen and every
+    screen is built, then stop the app. Returns the wall-clock time (``time.time()``) at
+    which the first frame was on screen (after its buffer flip)."""
 
     def drive(_dt: float) -> None:
         try:
@@ -34,10 +45,13 @@ def run_driven(app: KioskApp, body: Callable[[Callable[[], None]], None]) -> flo
         finally:
             app.stop()
 
-    def first_frame(_dt: float) -> None:
-        first.append(time.time())
-        Clock.schedule_once(drive, SETTLE_AFTER_FIRST_FRAME_S)
+    def wait_until_ready(_dt: float) -> None:
+        if app.ready:
+            Clock.schedule_once(drive, SETTLE_AFTER_FIRST_FRAME_S)
+        else:
+            Clock.schedule_once(wait_until_ready, 0)
 
-    Clock.schedule_once(first_frame, 0)
+    Clock.schedule_once(wait_until_ready, 0)
     app.run()
-    return first[0]
+    assert app.first_frame_at is not None
+    return app.first_frame_at
