@@ -12,6 +12,7 @@ import io
 import warnings
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -39,16 +40,15 @@ def load_image_bytes(data: bytes, config: ScanQualityConfig) -> np.ndarray:
             if width < 16 or height < 16:
                 raise ScanRejected(["unsupported_file"], "image too small")
             image.load()
-            upright = ImageOps.exif_transpose(image) or image
-            rgb = upright.convert("RGB")
+            ImageOps.exif_transpose(image, in_place=True)  # no copy of 12 MP when upright
+            rgb = image if image.mode == "RGB" else image.convert("RGB")
     except ScanRejected:
         raise
     except Image.DecompressionBombError as exc:
         raise ScanRejected(["too_large"], "too many pixels") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ScanRejected(["unsupported_file"], "not a readable image") from exc
-    array = np.asarray(rgb, dtype=np.uint8)
-    return np.ascontiguousarray(array[..., ::-1])
+    return np.asarray(cv2.cvtColor(np.asarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2BGR))
 
 
 def load_image_file(path: Path | str, config: ScanQualityConfig) -> np.ndarray:
