@@ -1,24 +1,31 @@
-"""Tesseract OCR through pytesseract, always with a timeout and one OpenMP thread per process.
+"""Tesseract OCR, always with a timeout and one OpenMP thread per process.
 
 On two cores, several single-threaded Tesseract processes side by side beat one process
 using OpenMP, so ``OMP_THREAD_LIMIT=1`` is set for the child processes and parallel work
 (two orientations, several pages) runs as separate processes via ``run_parallel``. Images
-are handed over as uncompressed PGM/PPM files so nothing is spent on PNG compression.
+are handed over as uncompressed PGM/PPM on standard input, so nothing is spent on PNG
+compression, and a ``PendingOcr`` can start Tesseract (which first loads its model, ~0.1 s)
+before the image is ready. OSD and the version check go through pytesseract.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
+import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from types import TracebackType
+from typing import Protocol, TypeVar
 
 import cv2
 import numpy as np
-import pytesseract
 
 from foundation.errors import OcrFailed
 from scanning.models import OcrResult, OcrWord
@@ -81,6 +88,122 @@ def parse_tsv(tsv: str) -> tuple[tuple[OcrWord, ...], str]:
     return tuple(words), "\n".join(lines)
 
 
+class OcrReader(Protocol):
+    """The signature of ``run_ocr``: how pipeline steps read an image (injectable)."""
+
+    def __call__(
+        self,
+        image: np.ndarray,
+        lang: str,
+        *,
+        psm: int = 3,
+        dpi: int | None = None,
+        want_pdf: bool = False,
+        timeout_s: float = 20.0,
+    ) -> OcrResult: ...
+
+
+class PendingOcr:
+    """One Tesseract run started before its image is ready (it loads its model meanwhile).
+
+        with PendingOcr("deu", psm=3, dpi=200) as pending:   # spawns tesseract
+            ...                                               # find and straighten the page
+            pending.feed(grey)                                # image via standard input
+            result = pending.result(timeout_s=20)             # OcrResult or OcrFailed
+    """
+
+    def __init__(
+        self, lang: str, *, psm: int = 3, dpi: int | None = None, want_pdf: bool = False
+    ) -> None:
+        self.lang, self.psm, self.dpi, self.want_pdf = lang, psm, dpi or 300, want_pdf
+        self.image: np.ndarray | None = None  # what was fed, for callers that compare inputs
+        self._folder = Path(tempfile.mkdtemp(prefix="kiosk-ocr-"))
+        self._base = self._folder / "out"
+        command = ["tesseract", "stdin", str(self._base), "-l", lang, "--psm", str(psm),
+                   "--dpi", str(self.dpi), "-c", "tessedit_create_tsv=1"]
+        if want_pdf:
+            command += ["-c", "textonly_pdf=1", "pdf"]
+        self._feeder: threading.Thread | None = None
+        try:
+            with open(self._folder / "stderr", "wb") as errors:
+                self._proc = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                              stdout=subprocess.DEVNULL, stderr=errors)
+        except OSError as exc:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            log.warning("tesseract cannot be started: %s", type(exc).__name__)
+            raise OcrFailed("tesseract failed") from exc
+
+    def feed(self, image: np.ndarray) -> None:
+        """Hand the image (greyscale or BGR) to Tesseract without waiting for it."""
+        ok, encoded = cv2.imencode(".pgm" if image.ndim == 2 else ".ppm", image)
+        if not ok:
+            self.cancel()
+            raise OcrFailed("could not encode the OCR input image")
+        self.image = image
+        self._feeder = threading.Thread(target=self._write, args=(encoded.tobytes(),),
+                                        name="ocr-feed", daemon=True)
+        self._feeder.start()
+
+    def _write(self, data: bytes) -> None:
+        stdin = self._proc.stdin
+        assert stdin is not None
+        try:
+            stdin.write(data)
+        except OSError:  # tesseract already gave up (e.g. unknown language): result() says so
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    def result(self, timeout_s: float) -> OcrResult:
+        """Wait for Tesseract (at most ``timeout_s`` after feeding); raises OcrFailed."""
+        if self._feeder is None:
+            raise OcrFailed("no image was fed to tesseract")
+        deadline = time.monotonic() + timeout_s
+        try:
+            self._feeder.join(timeout_s)
+            self._proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired as exc:
+            self.cancel()
+            log.warning("tesseract timed out after %.1f s", timeout_s)
+            raise OcrFailed("tesseract timed out", code="ocr_timeout") from exc
+        try:
+            if self._proc.returncode != 0:
+                log.warning("tesseract failed with exit status %d", self._proc.returncode)
+                raise OcrFailed("tesseract failed")
+            tsv = self._base.with_suffix(".tsv").read_text("utf-8", errors="replace")
+            pdf = self._base.with_suffix(".pdf").read_bytes() if self.want_pdf else None
+        except OSError as exc:
+            log.warning("tesseract output unreadable: %s", type(exc).__name__)
+            raise OcrFailed("tesseract failed") from exc
+        finally:
+            self.cancel()
+        words, text = parse_tsv(tsv)
+        return OcrResult(words, text, self.lang, pdf)
+
+    def cancel(self) -> None:
+        """Stop Tesseract if it still runs and remove its files (safe to call twice)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._feeder is not None:
+            self._feeder.join()  # the write fails at once on a dead process
+        elif self._proc.stdin is not None:
+            self._proc.stdin.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> PendingOcr:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.cancel()
+
+
 def run_ocr(
     image: np.ndarray,
     lang: str,
@@ -91,32 +214,15 @@ def run_ocr(
     timeout_s: float = 20.0,
 ) -> OcrResult:
     """Recognise text in an image (greyscale or BGR); optionally also a text-only PDF page."""
-    config = f"--psm {psm} --dpi {dpi or 300} -c tessedit_create_tsv=1"
-    extension = "tsv"
-    if want_pdf:
-        extension += " pdf"
-        config += " -c textonly_pdf=1"
-    with tempfile.TemporaryDirectory(prefix="kiosk-ocr-") as folder:
-        path = _write_image(image, folder)
-        base = str(Path(folder) / "out")
-        try:
-            pytesseract.pytesseract.run_tesseract(
-                path, base, extension, lang, config=config, timeout=timeout_s
-            )
-            tsv = Path(base + ".tsv").read_text("utf-8", errors="replace")
-            pdf = Path(base + ".pdf").read_bytes() if want_pdf else None
-        except RuntimeError as exc:  # pytesseract signals its timeout this way
-            log.warning("tesseract timed out after %.1f s", timeout_s)
-            raise OcrFailed("tesseract timed out", code="ocr_timeout") from exc
-        except (pytesseract.TesseractError, OSError) as exc:
-            log.warning("tesseract failed: %s", type(exc).__name__)
-            raise OcrFailed("tesseract failed") from exc
-    words, text = parse_tsv(tsv)
-    return OcrResult(words, text, lang, pdf)
+    with PendingOcr(lang, psm=psm, dpi=dpi, want_pdf=want_pdf) as pending:
+        pending.feed(image)
+        return pending.result(timeout_s)
 
 
 def detect_script(image: np.ndarray, timeout_s: float = 10.0) -> tuple[str, float]:
     """Tesseract OSD's script guess ('Latin', 'Cyrillic', 'Arabic', …) and its confidence."""
+    import pytesseract  # only OSD and the version check use it
+
     with tempfile.TemporaryDirectory(prefix="kiosk-osd-") as folder:
         path = _write_image(image, folder)
         try:
@@ -152,6 +258,8 @@ def run_parallel(tasks: Sequence[Callable[[], T]], workers: int = 2) -> list[T |
 
 def tesseract_available() -> bool:
     """True when the tesseract binary can be run."""
+    import pytesseract
+
     try:
         pytesseract.get_tesseract_version()
     except (pytesseract.TesseractNotFoundError, OSError):
