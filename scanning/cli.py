@@ -45,14 +45,14 @@ def _rejected(path: Path, reasons: list[str]) -> dict[str, Any]:
 def judge_file(path: Path, config: ScanQualityConfig) -> dict[str, Any]:
     """The check-image record for one file (never raises for bad content)."""
     from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
-    from scanning.pipeline import check_page, complete_page
+    from scanning.judge import judge_page
 
     try:
         image = load_image_file(path, config)
     except ScanRejected as exc:
         return _rejected(path, exc.reasons)
-    verdict = check_page(image, config)
-    result = complete_page(verdict, config)
+    result = judge_page(image, config)
+    verdict = result.verdict
     return {
         "path": str(path),
         "verdict": verdict.verdict,

@@ -38,6 +38,7 @@ from scanning.models import (
 from scanning.ocr import (
     SCRIPT_SAMPLE_LANG,
     TESSERACT_LANG,
+    OcrReader,
     detect_script,
     run_ocr,
     run_parallel,
@@ -48,8 +49,8 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Work:
-    """Mutable state of one ``check_page`` run (internal; results are frozen)."""
+class CheckWork:
+    """Mutable state of one ``check_page`` run, seen by ``after_step`` hooks (results: frozen)."""
 
     image: np.ndarray
     config: ScanQualityConfig
@@ -67,18 +68,18 @@ class _Work:
     stop: bool = False
 
 
-def _step_detect(w: _Work) -> None:
+def _step_detect(w: CheckWork) -> None:
     w.detection = detect_page(w.image)
     if not w.detection.found or w.detection.confidence < w.config.min_page_confidence:
         w.reasons, w.stop = ["no_page"], True
 
 
-def _step_plan(w: _Work) -> None:
+def _step_plan(w: CheckWork) -> None:
     assert w.detection is not None and w.detection.corners is not None
     w.geometry = geo.plan_rectification(w.detection.corners, w.config.max_page_dpi)
 
 
-def _step_analyse_thumbnail(w: _Work) -> None:
+def _step_analyse_thumbnail(w: CheckWork) -> None:
     assert w.geometry is not None
     matrix, size = geo.scaled(w.geometry, 1000)
     thumb_bgr = geo.warp(w.image, matrix, size)
@@ -99,7 +100,7 @@ def _step_analyse_thumbnail(w: _Work) -> None:
         w.reasons, w.stop = ["no_page"], True
 
 
-def _step_rectify(w: _Work) -> None:
+def _step_rectify(w: CheckWork) -> None:
     assert w.geometry is not None and w.direction is not None
     matrix = w.geometry.matrix
     skew = w.direction.skew_deg
@@ -108,17 +109,17 @@ def _step_rectify(w: _Work) -> None:
     w.rectified = geo.warp(w.image, matrix, w.geometry.size)
 
 
-def _px_per_mm(w: _Work) -> float:
+def _px_per_mm(w: CheckWork) -> float:
     assert w.geometry is not None
     return min(w.geometry.effective_dpi, w.config.max_page_dpi) / 25.4
 
 
-def _step_score_focus(w: _Work) -> None:
+def _step_score_focus(w: CheckWork) -> None:
     assert w.rectified is not None
     w.focus = score_focus(cv2.cvtColor(w.rectified, cv2.COLOR_BGR2GRAY), _px_per_mm(w))
 
 
-def _step_judge(w: _Work) -> None:
+def _step_judge(w: CheckWork) -> None:
     assert w.detection and w.geometry and w.focus and w.exposure
     c, reasons = w.config, []
     if w.detection.cut_off:
@@ -184,7 +185,7 @@ def _read_both_ways(band: np.ndarray, lang: str, timeout: float) -> tuple[OcrRes
     return (None if isinstance(chosen, OcrFailed) else chosen), best == 1
 
 
-def _step_read_sample(w: _Work) -> None:
+def _step_read_sample(w: CheckWork) -> None:
     """Orientation (upright vs upside down) and legibility from OCR of a text band."""
     if w.reasons or w.rectified is None:
         return
@@ -218,7 +219,7 @@ def _step_read_sample(w: _Work) -> None:
         w.reasons.append("unreadable_text")
 
 
-CHECK_STEPS: tuple[tuple[str, Callable[[_Work], None]], ...] = (
+CHECK_STEPS: tuple[tuple[str, Callable[[CheckWork], None]], ...] = (
     ("detect_page", _step_detect),
     ("plan_rectification", _step_plan),
     ("analyse_thumbnail", _step_analyse_thumbnail),
@@ -229,7 +230,7 @@ CHECK_STEPS: tuple[tuple[str, Callable[[_Work], None]], ...] = (
 )
 
 
-def _scores(w: _Work) -> QualityScores:
+def _scores(w: CheckWork) -> QualityScores:
     d, g, f, e, ct, leg = w.detection, w.geometry, w.focus, w.exposure, w.content, w.legibility
     return QualityScores(
         page_confidence=d.confidence if d else 0.0,
@@ -248,11 +249,20 @@ def _scores(w: _Work) -> QualityScores:
     )
 
 
-def check_page(image: np.ndarray, config: ScanQualityConfig) -> PageVerdict:
-    """Fast verdict for one captured page (BGR or greyscale array): reasons, hints, corners."""
+def check_page(
+    image: np.ndarray,
+    config: ScanQualityConfig,
+    *,
+    after_step: Callable[[str, CheckWork], None] | None = None,
+) -> PageVerdict:
+    """Fast verdict for one captured page (BGR or greyscale array): reasons, hints, corners.
+
+    ``after_step(name, work)`` runs after each step, e.g. to start slow work early
+    (``scanning.judge``); it must not change ``work``.
+    """
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    w = _Work(image, config)
+    w = CheckWork(image, config)
     timings: dict[str, float] = {}
     for name, step in CHECK_STEPS:
         if w.stop:
@@ -260,6 +270,8 @@ def check_page(image: np.ndarray, config: ScanQualityConfig) -> PageVerdict:
         start = time.perf_counter()
         step(w)
         timings[name] = round(time.perf_counter() - start, 4)
+        if after_step is not None:
+            after_step(name, w)
     reasons = tuple(dict.fromkeys(w.reasons))
     hints = tuple(dict.fromkeys(HINT_FOR_REASON[r] for r in reasons)) or ("ready",)
     corners = None
@@ -298,21 +310,29 @@ def ocr_input(page: np.ndarray) -> np.ndarray:
     return geo.flatten_illumination(grey)
 
 
-def _ocr_lang(verdict: PageVerdict, config: ScanQualityConfig) -> str:
-    if verdict.language in config.ocr_languages and verdict.language in TESSERACT_LANG:
-        return TESSERACT_LANG[verdict.language]
-    return SCRIPT_SAMPLE_LANG.get(verdict.script or "Latin", "deu")
+def full_ocr_lang(language: str | None, script: str | None, config: ScanQualityConfig) -> str:
+    """The Tesseract language(s) for the full OCR of a page whose sample read says this."""
+    if language in config.ocr_languages and language in TESSERACT_LANG:
+        return TESSERACT_LANG[language]
+    return SCRIPT_SAMPLE_LANG.get(script or "Latin", "deu")
 
 
-def complete_page(verdict: PageVerdict, config: ScanQualityConfig) -> PageResult:
+def full_ocr_dpi(image_dpi: float) -> int:
+    """The resolution Tesseract is told for a rectified page of ``image_dpi``."""
+    return max(70, round(image_dpi or 300))
+
+
+def complete_page(
+    verdict: PageVerdict, config: ScanQualityConfig, *, read: OcrReader = run_ocr
+) -> PageResult:
     """Full OCR (with text-only PDF layer), language and document type of a checked page."""
     if verdict.image is None:
         return PageResult(verdict, None, None, "other", 0.0, 0.0, 0.0)
     grey = ocr_input(verdict.image)
-    lang = _ocr_lang(verdict, config)
-    dpi = max(70, round(verdict.image_dpi or 300))
+    lang = full_ocr_lang(verdict.language, verdict.script, config)
+    dpi = full_ocr_dpi(verdict.image_dpi)
     try:
-        ocr = run_ocr(grey, lang, psm=3, dpi=dpi, want_pdf=True, timeout_s=config.ocr_timeout_s)
+        ocr = read(grey, lang, psm=3, dpi=dpi, want_pdf=True, timeout_s=config.ocr_timeout_s)
     except OcrFailed:
         return PageResult(verdict, None, verdict.language, "other", 0.0, 0.0, 0.0)
     leg = legibility(ocr)
@@ -325,7 +345,7 @@ def complete_page(verdict: PageVerdict, config: ScanQualityConfig) -> PageResult
         and language in config.ocr_languages
     ):
         try:
-            ocr = run_ocr(
+            ocr = read(
                 grey, better, psm=3, dpi=dpi, want_pdf=True, timeout_s=config.ocr_timeout_s
             )
             leg = legibility(ocr)
