@@ -2,10 +2,11 @@
 
 On two cores, several single-threaded Tesseract processes side by side beat one process
 using OpenMP, so ``OMP_THREAD_LIMIT=1`` is set for the child processes and parallel work
-(two orientations, several pages) runs as separate processes via ``run_parallel``. Images
-are handed over as uncompressed PGM/PPM on standard input, so nothing is spent on PNG
-compression, and a ``PendingOcr`` can start Tesseract (which first loads its model, ~0.1 s)
-before the image is ready. OSD and the version check go through pytesseract.
+(several pages: ``run_parallel``; the early full-page read of ``scanning.judge``) runs as
+separate processes. Images are handed over as uncompressed PGM/PPM on standard input, so
+nothing is spent on PNG compression, and a ``PendingOcr`` can start Tesseract (which first
+loads its model, ~0.1 s) before the image is ready. OSD and the version check go through
+pytesseract.
 """
 
 from __future__ import annotations

@@ -41,7 +41,6 @@ from scanning.ocr import (
     OcrReader,
     detect_script,
     run_ocr,
-    run_parallel,
 )
 from scanning.quality import score_content, score_exposure, score_focus
 
@@ -165,15 +164,38 @@ def text_band(grey: np.ndarray, fraction: float = 0.2) -> np.ndarray:
     return grey[y0:y1, x0:x1]
 
 
-def _read_both_ways(band: np.ndarray, lang: str, timeout: float) -> tuple[OcrResult | None, bool]:
-    """OCR a sample upright and upside down in parallel; returns the better one and 'flipped'."""
-    flipped = np.ascontiguousarray(band[::-1, ::-1])
-    results = run_parallel(
-        [
-            lambda: run_ocr(band, lang, psm=6, timeout_s=timeout),
-            lambda: run_ocr(flipped, lang, psm=6, timeout_s=timeout),
-        ]
-    )
+# An upright read this legible settles the orientation: on the corpus, upright samples read
+# at 87-96 % mean confidence, upside-down ones (and upright reads of upside-down pages) at
+# 18-37 %; the score of the upside-down read was never above a third of the upright one.
+_SURE_UPRIGHT_CONFIDENCE = 80.0
+_SURE_UPRIGHT_REAL_WORDS = 0.6
+
+
+def _read_both_ways(
+    band: np.ndarray, lang: str, timeout: float, min_words: int
+) -> tuple[OcrResult | None, bool]:
+    """OCR a sample upright, and upside down unless the upright read is clearly legible.
+
+    Returns the better read and whether it was the upside-down one. Reading only one way
+    when the page is plainly upright halves the sample's CPU, which the full-page OCR uses.
+    """
+
+    def read(image: np.ndarray) -> OcrResult | OcrFailed:
+        try:
+            return run_ocr(image, lang, psm=6, timeout_s=timeout)
+        except OcrFailed as exc:
+            return exc
+
+    upright = read(band)
+    if not isinstance(upright, OcrFailed):
+        leg = legibility(upright)
+        if (
+            leg.mean_confidence >= _SURE_UPRIGHT_CONFIDENCE
+            and leg.real_word_share >= _SURE_UPRIGHT_REAL_WORDS
+            and leg.word_count >= min_words
+        ):
+            return upright, False
+    results = [upright, read(np.ascontiguousarray(band[::-1, ::-1]))]
 
     def score(r: OcrResult | OcrFailed) -> float:
         if isinstance(r, OcrFailed):
@@ -192,12 +214,15 @@ def _step_read_sample(w: CheckWork) -> None:
     grey = geo.rotate_upright(cv2.cvtColor(w.rectified, cv2.COLOR_BGR2GRAY), w.rotation)
     band = geo.flatten_illumination(text_band(grey))
     timeout = w.config.sample_ocr_timeout_s
-    result, flipped = _read_both_ways(band, SCRIPT_SAMPLE_LANG["Latin"], timeout)
+    min_words = w.config.min_sample_words
+    result, flipped = _read_both_ways(band, SCRIPT_SAMPLE_LANG["Latin"], timeout, min_words)
     leg = legibility(result) if result is not None else None
     if leg is None or leg.mean_confidence < 60 or leg.script != "Latin":
         script, _ = detect_script(band if not flipped else band[::-1, ::-1], timeout)
         if script in ("Cyrillic", "Arabic"):
-            other, other_flip = _read_both_ways(band, SCRIPT_SAMPLE_LANG[script], timeout)
+            other, other_flip = _read_both_ways(
+                band, SCRIPT_SAMPLE_LANG[script], timeout, min_words
+            )
             other_leg = legibility(other) if other is not None else None
             if other_leg is not None and (
                 leg is None or other_leg.mean_confidence > leg.mean_confidence
