@@ -2,9 +2,10 @@
 
 ``judge_page(image, config)`` returns what ``complete_page(check_page(image, config), config)``
 returns, sooner. The full-page OCR is the slowest step and used to wait for every check, so
-here its Tesseract process starts as soon as the page's resolution is known (it loads its
-model while the page is straightened), gets the page as soon as it is straightened, and
-reads it while the focus check and the orientation sample run beside it.
+here its Tesseract process starts as soon as the page is found and its resolution known (it
+loads its model meanwhile), a helper thread straightens the page for it (the same functions
+``check_page`` calls, run beside the checks' own copy), and it reads the page while the
+quality checks and the orientation sample run on the other core.
 
 It starts from a guess: the orientation the text lines suggest, German. The result is used
 only if the verdict then asks for exactly that OCR (the very same image, language, resolution
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
+import cv2
 import numpy as np
 
 from config.scanning import ScanQualityConfig
@@ -43,28 +45,30 @@ class _EarlyOcr:
         self.preparing: threading.Thread | None = None
 
     def after_step(self, name: str, w: CheckWork) -> None:
-        """``check_page`` hook: spawn Tesseract once planned, feed it once rectified."""
-        if name == "plan_rectification" and w.geometry is not None:
-            image_dpi = min(w.geometry.effective_dpi, self.config.max_page_dpi)
-            lang = full_ocr_lang(None, None, self.config)
-            try:
-                self.pending = PendingOcr(lang, psm=3, dpi=full_ocr_dpi(image_dpi),
-                                          want_pdf=True)
-            except OcrFailed:
-                self.pending = None  # complete_page will try (and report) again
-        elif name == "rectify" and self.pending is not None and w.rectified is not None:
-            rotation = 90 if w.direction is not None and w.direction.vertical else 0
-            # flattening is OpenCV work without the GIL: it overlaps the focus check
-            self.preparing = threading.Thread(
-                target=self._feed, args=(self.pending, w.rectified, rotation),
-                name="ocr-prepare", daemon=True,
-            )
-            self.preparing.start()
+        """``check_page`` hook: once the page is found, start Tesseract and prepare its input."""
+        if name != "plan_rectification" or w.geometry is None:
+            return
+        image_dpi = min(w.geometry.effective_dpi, self.config.max_page_dpi)
+        lang = full_ocr_lang(None, None, self.config)
+        try:
+            self.pending = PendingOcr(lang, psm=3, dpi=full_ocr_dpi(image_dpi), want_pdf=True)
+        except OcrFailed:
+            return  # complete_page will try (and report) again
+        # mostly OpenCV work without the GIL, beside the checks' own copy of the same steps
+        self.preparing = threading.Thread(
+            target=self._prepare, args=(self.pending, w.image, w.geometry),
+            name="ocr-prepare", daemon=True,
+        )
+        self.preparing.start()
 
     @staticmethod
-    def _feed(pending: PendingOcr, rectified: np.ndarray, rotation: int) -> None:
+    def _prepare(pending: PendingOcr, image: np.ndarray, geometry: geo.PageGeometry) -> None:
+        """The page as ``check_page`` will straighten it, upright as the text lines suggest."""
+        thumb = cv2.cvtColor(geo.thumbnail(image, geometry), cv2.COLOR_BGR2GRAY)
+        direction = geo.find_line_direction(geo.ink_mask(thumb))
+        page = geo.warp(image, geo.page_matrix(geometry, direction), geometry.size)
         with contextlib.suppress(OcrFailed):  # nothing fed: read() then reads as usual
-            pending.feed(ocr_input(geo.rotate_upright(rectified, rotation)))
+            pending.feed(ocr_input(geo.rotate_upright(page, geo.coarse_rotation(direction))))
 
     def read(
         self,

@@ -80,8 +80,7 @@ def _step_plan(w: CheckWork) -> None:
 
 def _step_analyse_thumbnail(w: CheckWork) -> None:
     assert w.geometry is not None
-    matrix, size = geo.scaled(w.geometry, 1000)
-    thumb_bgr = geo.warp(w.image, matrix, size)
+    thumb_bgr = geo.thumbnail(w.image, w.geometry)
     saturation = float(np.median(cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2HSV)[..., 1]))
     w.thumb = cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2GRAY)
     w.exposure = score_exposure(w.thumb)
@@ -101,11 +100,7 @@ def _step_analyse_thumbnail(w: CheckWork) -> None:
 
 def _step_rectify(w: CheckWork) -> None:
     assert w.geometry is not None and w.direction is not None
-    matrix = w.geometry.matrix
-    skew = w.direction.skew_deg
-    if 0.15 < abs(skew) < 5 and w.direction.strength > 1.3:
-        matrix = geo.deskew_matrix(skew, w.geometry.size) @ matrix
-    w.rectified = geo.warp(w.image, matrix, w.geometry.size)
+    w.rectified = geo.warp(w.image, geo.page_matrix(w.geometry, w.direction), w.geometry.size)
 
 
 def _px_per_mm(w: CheckWork) -> float:
@@ -137,7 +132,7 @@ def _step_judge(w: CheckWork) -> None:
     if w.exposure.glare_fraction > c.max_glare_fraction:
         reasons.append("glare")
     w.reasons = reasons
-    w.rotation = 90 if w.direction is not None and w.direction.vertical else 0
+    w.rotation = geo.coarse_rotation(w.direction)
 
 
 def text_band(grey: np.ndarray, fraction: float = 0.2) -> np.ndarray:
