@@ -84,8 +84,9 @@ def _step_analyse_thumbnail(w: CheckWork) -> None:
     saturation = float(np.median(cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2HSV)[..., 1]))
     w.thumb = cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2GRAY)
     w.exposure = score_exposure(w.thumb)
-    w.content = score_content(w.thumb)
-    w.direction = geo.find_line_direction(geo.ink_mask(w.thumb))
+    mask = geo.ink_mask(w.thumb)
+    w.content = score_content(w.thumb, mask)
+    w.direction = geo.find_line_direction(mask)
     exposure_bad = (
         w.exposure.paper_level < w.config.min_paper_level
         or w.exposure.clipped_fraction > w.config.max_clipped_fraction
