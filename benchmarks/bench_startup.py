@@ -101,6 +101,8 @@ def main() -> int:
         folder = Path(tmp)
         photo, page, tiny, info = make_pages(folder, args.seed)
         print(f"{info}; {args.runs} runs each, kiosk code from {tree}")
+        print("load average before: {:.1f} {:.1f} {:.1f} (wall times on a busy machine are "
+              "noisy; CPU seconds less so)".format(*os.getloadavg()))
         data = ["--data", str(folder / "data")]
         check = [python, "-c", KIOSK, "check-image", "--json", *data, str(photo)]
         bare = ["tesseract", str(page), "-", "-l", "deu"]
