@@ -15,7 +15,7 @@ down, another script), so the outcome never depends on the guess.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import threading
 
 import cv2
@@ -34,6 +34,8 @@ from scanning.pipeline import (
     full_ocr_lang,
     ocr_input,
 )
+
+log = logging.getLogger(__name__)
 
 
 class _EarlyOcr:
@@ -64,11 +66,13 @@ class _EarlyOcr:
     @staticmethod
     def _prepare(pending: PendingOcr, image: np.ndarray, geometry: geo.PageGeometry) -> None:
         """The page as ``check_page`` will straighten it, upright as the text lines suggest."""
-        thumb = cv2.cvtColor(geo.thumbnail(image, geometry), cv2.COLOR_BGR2GRAY)
-        direction = geo.find_line_direction(geo.ink_mask(thumb))
-        page = geo.warp(image, geo.page_matrix(geometry, direction), geometry.size)
-        with contextlib.suppress(OcrFailed):  # nothing fed: read() then reads as usual
+        try:
+            thumb = cv2.cvtColor(geo.thumbnail(image, geometry), cv2.COLOR_BGR2GRAY)
+            direction = geo.find_line_direction(geo.ink_mask(thumb))
+            page = geo.warp(image, geo.page_matrix(geometry, direction), geometry.size)
             pending.feed(ocr_input(geo.rotate_upright(page, geo.coarse_rotation(direction))))
+        except Exception:  # a failed guess must not matter: read() then reads as usual
+            log.debug("early OCR input not prepared", exc_info=True)
 
     def read(
         self,
