@@ -3,25 +3,83 @@
 Every subcommand takes ``--config FILE`` and ``--data DIR``; the config is loaded once
 here (a bad file stops everything with a message naming file and field) and passed down.
 Kivy is imported only by ``run`` and ``screenshot``, so the other subcommands work on a
-machine without a display or OpenGL.
+machine without a display or OpenGL. More generally a subcommand imports only its own code:
+the parser names every subcommand but loads the arguments of the chosen one alone, so
+``kiosk check-image`` starts without the agent, the embedded server or python-escpos.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from config.loader import load_config
-from config.model import KioskConfig
 from foundation.errors import KioskError
+
+if TYPE_CHECKING:
+    from config.model import KioskConfig
 
 log = logging.getLogger(__name__)
 
-Runner = Callable[[argparse.Namespace, KioskConfig], int]
+Runner = Callable[[argparse.Namespace, "KioskConfig"], int]
+AddArguments = Callable[[argparse.ArgumentParser], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One ``kiosk`` subcommand: its help, its module and the names of its two functions.
+
+    Nothing is imported until the subcommand is chosen, so ``kiosk check-image`` never loads
+    the agent, the embedded server or the printer driver.
+    """
+
+    help: str
+    module: str
+    add_arguments: str | None
+    run: str
+
+
+_DELIVERY = "kiosk.delivery.cli"
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "run": Subcommand("start the touchscreen terminal", __name__, None, "_run"),
+    "doctor": Subcommand("check every configured device and the backend", __name__,
+                         "_add_doctor_arguments", "_doctor"),
+    "screenshot": Subcommand("render one screen to a PNG without a display", __name__,
+                             "_add_screenshot_arguments", "_screenshot"),
+    "check-image": Subcommand("judge page images like the scan screen does", __name__,
+                              "_add_check_image_arguments", "_check_image"),
+    "agent": Subcommand("run the background agent (uploads, device health)", "kiosk.agent.cli",
+                        "add_agent_arguments", "run_agent"),
+    "enroll": Subcommand("enroll this kiosk with a job-centre intake service", _DELIVERY,
+                         "add_enroll_arguments", "run_enroll"),
+    "submit": Subcommand("hand in files without the touchscreen (same code path)", _DELIVERY,
+                         "add_submit_arguments", "run_submit"),
+    "outbox": Subcommand("list what is queued and why it has not gone yet", _DELIVERY,
+                         "add_outbox_arguments", "run_outbox"),
+    "sync": Subcommand("upload everything queued, then exit", _DELIVERY,
+                       "add_sync_arguments", "run_sync"),
+    "receipt": Subcommand("reprint a receipt", _DELIVERY, "add_receipt_arguments", "run_receipt"),
+    "read-letter": Subcommand("read a job-centre letter: numbers, deadline, documents asked for",
+                              __name__, "_add_read_letter_arguments", "_read_letter"),
+    "staff-card": Subcommand("staff smart cards: export a card's key, apply the staff directory",
+                             "kiosk.staffcard.cli", "add_staff_card_arguments", "run_staff_card"),
+}
+
+
+def _resolve(module: str, name: str) -> object:
+    return getattr(importlib.import_module(module), name)
+
+
+def runner_for(command: str) -> Runner:
+    """The run function of ``command`` (imports its module now)."""
+    sub = SUBCOMMANDS[command]
+    return cast(Runner, _resolve(sub.module, sub.run))
 
 
 def _run(args: argparse.Namespace, config: KioskConfig) -> int:
@@ -62,10 +120,6 @@ def _add_screenshot_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", nargs="?", help="PNG file to write")
 
 
-def _add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="machine-readable report")
-
-
 def _add_read_letter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON array")
     parser.add_argument("letters", nargs="+", metavar="LETTER",
@@ -78,64 +132,39 @@ def _read_letter(args: argparse.Namespace, config: KioskConfig) -> int:
     return run_read_letter(args, config)
 
 
-def _subcommands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]]:
-    """name → (help, add_arguments, run); delivery and scanning commands live beside their code."""
-    from kiosk.agent.cli import add_agent_arguments, run_agent
-    from kiosk.delivery.cli import (
-        add_enroll_arguments,
-        add_outbox_arguments,
-        add_receipt_arguments,
-        add_submit_arguments,
-        add_sync_arguments,
-        run_enroll,
-        run_outbox,
-        run_receipt,
-        run_submit,
-        run_sync,
-    )
-    from kiosk.staffcard.cli import add_staff_card_arguments, run_staff_card
-    from scanning.cli import add_check_image_arguments, run_check_image
-
-    def check_image(args: argparse.Namespace, config: KioskConfig) -> int:
-        return run_check_image(args, config.scanning)
-
-    return {
-        "run": ("start the touchscreen terminal", lambda p: None, _run),
-        "doctor": ("check every configured device and the backend", _add_doctor_arguments,
-                   _doctor),
-        "screenshot": ("render one screen to a PNG without a display", _add_screenshot_arguments,
-                       _screenshot),
-        "check-image": ("judge page images like the scan screen does", add_check_image_arguments,
-                        check_image),
-        "read-letter": ("read a job-centre letter: numbers, deadline, documents asked for",
-                        _add_read_letter_arguments, _read_letter),
-        "agent": ("run the background agent (uploads, device health)", add_agent_arguments,
-                  run_agent),
-        "enroll": ("enroll this kiosk with a job-centre intake service", add_enroll_arguments,
-                   run_enroll),
-        "submit": ("hand in files without the touchscreen (same code path)", add_submit_arguments,
-                   run_submit),
-        "outbox": ("list what is queued and why it has not gone yet", add_outbox_arguments,
-                   run_outbox),
-        "sync": ("upload everything queued, then exit", add_sync_arguments, run_sync),
-        "receipt": ("reprint a receipt", add_receipt_arguments, run_receipt),
-        "staff-card": ("staff smart cards: export a card's key, apply the staff directory",
-                       add_staff_card_arguments, run_staff_card),
-    }
+def _add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable report")
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
-    """The argument parser and the runner of each subcommand."""
+def _add_check_image_arguments(parser: argparse.ArgumentParser) -> None:
+    from scanning.cli import add_check_image_arguments
+
+    add_check_image_arguments(parser)
+
+
+def _check_image(args: argparse.Namespace, config: KioskConfig) -> int:
+    from scanning.cli import run_check_image
+
+    return run_check_image(args, config.scanning)
+
+
+def _chosen_command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the top-level parser has no options with values)."""
+    return next((token for token in argv if not token.startswith("-")), None)
+
+
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only ``commands`` (default: all) get their own arguments."""
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    runners: dict[str, Runner] = {}
-    for name, (help_text, add_arguments, runner) in _subcommands().items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    detailed = set(SUBCOMMANDS if commands is None else commands)
+    for name, command in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=command.help, description=command.help)
         p.add_argument("--config", type=Path, help="site configuration (TOML)")
         p.add_argument("--data", type=Path, help="state directory (overrides the config)")
-        add_arguments(p)
-        runners[name] = runner
-    return parser, runners
+        if name in detailed and command.add_arguments:
+            cast(AddArguments, _resolve(command.module, command.add_arguments))(p)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,11 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for chatty in ("httpx", "pikepdf", "fontTools"):  # one line per request/table is noise
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    parser, runners = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = _chosen_command(argv)
+    parser = build_parser([chosen] if chosen in SUBCOMMANDS else [])
     args = parser.parse_args(argv)
     try:
+        from config.loader import load_config
+
         config = load_config(args.config, data_dir=args.data)
-        return runners[args.command](args, config)
+        return runner_for(args.command)(args, config)
     except KioskError as exc:
         print(f"kiosk {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -50,20 +50,55 @@ without text (``result.ocr is None``) and the page can still be sent.
 
 from __future__ import annotations
 
-from scanning.doctype import DOCUMENT_TYPES, classify_document, classify_text
-from scanning.files import load_image_bytes, load_image_file
-from scanning.live import analyze_preview
-from scanning.models import (
-    HINT_FOR_REASON,
-    REASON_CODES,
-    PageResult,
-    PageVerdict,
-    PreviewGuidance,
-    PreviewState,
-    QualityScores,
-)
-from scanning.pdf import build_document_pdf, page_image_hashes, read_transfer_note, short_hash
-from scanning.pipeline import CHECK_STEPS, check_page, complete_page
+from typing import TYPE_CHECKING
+
+from foundation.lazy import lazy_exports
+
+# name -> module; imported on first use, so ``kiosk check-image`` never loads the PDF writer
+_EXPORTS = {
+    "CHECK_STEPS": "scanning.pipeline",
+    "DOCUMENT_TYPES": "scanning.doctype",
+    "HINT_FOR_REASON": "scanning.models",
+    "REASON_CODES": "scanning.models",
+    "PageResult": "scanning.models",
+    "PageVerdict": "scanning.models",
+    "PreviewGuidance": "scanning.models",
+    "PreviewState": "scanning.models",
+    "QualityScores": "scanning.models",
+    "analyze_preview": "scanning.live",
+    "build_document_pdf": "scanning.pdf",
+    "check_page": "scanning.pipeline",
+    "classify_document": "scanning.doctype",
+    "classify_text": "scanning.doctype",
+    "complete_page": "scanning.pipeline",
+    "load_image_bytes": "scanning.files",
+    "load_image_file": "scanning.files",
+    "page_image_hashes": "scanning.pdf",
+    "read_transfer_note": "scanning.pdf",
+    "short_hash": "scanning.pdf",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:
+    from scanning.doctype import DOCUMENT_TYPES, classify_document, classify_text
+    from scanning.files import load_image_bytes, load_image_file
+    from scanning.live import analyze_preview
+    from scanning.models import (
+        HINT_FOR_REASON,
+        REASON_CODES,
+        PageResult,
+        PageVerdict,
+        PreviewGuidance,
+        PreviewState,
+        QualityScores,
+    )
+    from scanning.pdf import (
+        build_document_pdf,
+        page_image_hashes,
+        read_transfer_note,
+        short_hash,
+    )
+    from scanning.pipeline import CHECK_STEPS, check_page, complete_page
 
 __all__ = [
     "CHECK_STEPS",

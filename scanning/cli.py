@@ -11,12 +11,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from config.scanning import ScanQualityConfig
 from foundation.errors import ScanRejected
-from scanning.files import load_image_file
-from scanning.pipeline import check_page, complete_page
+
+if TYPE_CHECKING:
+    from config.scanning import ScanQualityConfig
 
 
 def add_check_image_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,12 +44,15 @@ def _rejected(path: Path, reasons: list[str]) -> dict[str, Any]:
 
 def judge_file(path: Path, config: ScanQualityConfig) -> dict[str, Any]:
     """The check-image record for one file (never raises for bad content)."""
+    from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
+    from scanning.judge import judge_page
+
     try:
         image = load_image_file(path, config)
     except ScanRejected as exc:
         return _rejected(path, exc.reasons)
-    verdict = check_page(image, config)
-    result = complete_page(verdict, config)
+    result = judge_page(image, config)
+    verdict = result.verdict
     return {
         "path": str(path),
         "verdict": verdict.verdict,
@@ -108,6 +111,8 @@ def run_check_image(args: argparse.Namespace, config: ScanQualityConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry: ``python -m scanning.cli [--json] PATH...``."""
+    from config.scanning import ScanQualityConfig
+
     parser = argparse.ArgumentParser(prog="check-image", description=__doc__)
     add_check_image_arguments(parser)
     return run_check_image(parser.parse_args(argv), ScanQualityConfig())

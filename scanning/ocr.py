@@ -1,26 +1,29 @@
-"""Tesseract OCR through pytesseract, always with a timeout and one OpenMP thread per process.
+"""Tesseract OCR, always with a timeout and one OpenMP thread per process.
 
 On two cores, several single-threaded Tesseract processes side by side beat one process
 using OpenMP, so ``OMP_THREAD_LIMIT=1`` is set for the child processes and parallel work
-(two orientations, several pages) runs as separate processes via ``run_parallel``. Images
-are piped to ``tesseract stdin stdout`` as uncompressed PGM/PPM and the results read from
-its standard output, so no page image or recognised text ever lands in a temporary file
-(which a kill -9 would leave behind; pytesseract's own helpers write temp files).
+(several pages: ``run_parallel``; the early full-page read of ``scanning.judge``) runs as
+separate processes. Images are piped to ``tesseract stdin stdout`` as uncompressed PGM/PPM
+and the results read from its standard output, so no page image or recognised text ever
+lands in a temporary file (which a kill -9 would leave behind; pytesseract's own helpers
+write temp files). A ``PendingOcr`` starts Tesseract (which first loads its model, ~0.1 s)
+before the image is ready.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import subprocess
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from types import TracebackType
+from typing import Protocol, TypeVar
 
 import cv2
 import numpy as np
-import pytesseract
 
 from foundation.errors import OcrFailed
 from scanning.models import OcrResult, OcrWord
@@ -48,11 +51,14 @@ SCRIPT_SAMPLE_LANG = {"Latin": "deu", "Cyrillic": "ukr+rus", "Arabic": "ara+fas"
 T = TypeVar("T")
 
 
+
 def run_tesseract_in_memory(image: np.ndarray, args: Sequence[str], timeout_s: float) -> bytes:
     """Run Tesseract on an in-memory image (stdin) and return what it writes to stdout."""
     ok, encoded = cv2.imencode(".pgm" if image.ndim == 2 else ".ppm", image)
     if not ok:
         raise OcrFailed("could not encode the OCR input image")
+    import pytesseract  # only for the configured binary's name
+
     command = [pytesseract.pytesseract.tesseract_cmd, "stdin", "stdout", *args]
     try:
         done = subprocess.run(
@@ -123,6 +129,111 @@ def parse_tsv(tsv: str) -> tuple[tuple[OcrWord, ...], str]:
     return tuple(words), "\n".join(lines)
 
 
+class OcrReader(Protocol):
+    """The signature of ``run_ocr``: how pipeline steps read an image (injectable)."""
+
+    def __call__(
+        self,
+        image: np.ndarray,
+        lang: str,
+        *,
+        psm: int = 3,
+        dpi: int | None = None,
+        want_pdf: bool = False,
+        timeout_s: float = 20.0,
+    ) -> OcrResult: ...
+
+
+class PendingOcr:
+    """One Tesseract run started before its image is ready (it loads its model meanwhile).
+
+        with PendingOcr("deu", psm=3, dpi=200) as pending:   # spawns tesseract
+            ...                                               # find and straighten the page
+            pending.feed(grey)                                # pipes the image to it
+            result = pending.result(timeout_s=20)             # OcrResult or OcrFailed
+
+    The image goes through Tesseract's standard input and the TSV (and text-only PDF) come
+    back on its standard output: nothing is written to a file.
+    """
+
+    def __init__(
+        self, lang: str, *, psm: int = 3, dpi: int | None = None, want_pdf: bool = False
+    ) -> None:
+        import pytesseract  # only for the configured binary's name
+
+        self.lang, self.psm, self.dpi, self.want_pdf = lang, psm, dpi or 300, want_pdf
+        self.image: np.ndarray | None = None  # what was fed, for callers that compare inputs
+        command = [pytesseract.pytesseract.tesseract_cmd, "stdin", "stdout", "-l", lang,
+                   "--psm", str(psm), "--dpi", str(self.dpi), "-c", "tessedit_create_tsv=1"]
+        if want_pdf:
+            command += ["-c", "tessedit_create_pdf=1", "-c", "textonly_pdf=1"]
+        try:
+            self._proc = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            log.warning("tesseract cannot be started: %s", type(exc).__name__)
+            raise OcrFailed("tesseract failed") from exc
+        self._fed = False
+
+    def feed(self, image: np.ndarray) -> None:
+        """Pipe the image (greyscale or BGR) to Tesseract (returns once it has read it)."""
+        ok, encoded = cv2.imencode(".pgm" if image.ndim == 2 else ".ppm", image)
+        if not ok:
+            self.cancel()
+            raise OcrFailed("could not encode the OCR input image")
+        self.image, self._fed = image, True
+        stdin = self._proc.stdin
+        assert stdin is not None
+        # a dead tesseract (e.g. unknown language) breaks the pipe: result() reports it
+        with contextlib.suppress(OSError):
+            stdin.write(encoded.tobytes())
+        with contextlib.suppress(OSError):
+            stdin.close()
+        self._proc.stdin = None
+
+    def result(self, timeout_s: float) -> OcrResult:
+        """Wait for Tesseract (at most ``timeout_s`` after feeding); raises OcrFailed."""
+        if not self._fed:
+            self.cancel()
+            raise OcrFailed("no image was fed to tesseract")
+        try:
+            out, _ = self._proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired as exc:
+            self.cancel()
+            log.warning("tesseract timed out after %.1f s", timeout_s)
+            raise OcrFailed("tesseract timed out", code="ocr_timeout") from exc
+        if self._proc.returncode != 0:
+            log.warning("tesseract failed with exit status %d", self._proc.returncode)
+            raise OcrFailed("tesseract failed")
+        if self.want_pdf:
+            tsv, pdf = split_tsv_pdf(out)
+        else:
+            tsv, pdf = out.decode("utf-8", errors="replace"), None
+        words, text = parse_tsv(tsv)
+        return OcrResult(words, text, self.lang, pdf)
+
+    def cancel(self) -> None:
+        """Stop Tesseract if it still runs (safe to call twice)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+    def __enter__(self) -> PendingOcr:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.cancel()
+
+
 def run_ocr(
     image: np.ndarray,
     lang: str,
@@ -133,17 +244,9 @@ def run_ocr(
     timeout_s: float = 20.0,
 ) -> OcrResult:
     """Recognise text in an image (greyscale or BGR); optionally also a text-only PDF page."""
-    args = ["-l", lang, "--psm", str(psm), "--dpi", str(dpi or 300),
-            "-c", "tessedit_create_tsv=1"]
-    if want_pdf:
-        args += ["-c", "tessedit_create_pdf=1", "-c", "textonly_pdf=1"]
-    out = run_tesseract_in_memory(image, args, timeout_s)
-    if want_pdf:
-        tsv, pdf = split_tsv_pdf(out)
-    else:
-        tsv, pdf = out.decode("utf-8", errors="replace"), None
-    words, text = parse_tsv(tsv)
-    return OcrResult(words, text, lang, pdf)
+    with PendingOcr(lang, psm=psm, dpi=dpi, want_pdf=want_pdf) as pending:
+        pending.feed(image)
+        return pending.result(timeout_s)
 
 
 def detect_script(image: np.ndarray, timeout_s: float = 10.0) -> tuple[str, float]:
@@ -182,6 +285,8 @@ def run_parallel(tasks: Sequence[Callable[[], T]], workers: int = 2) -> list[T |
 
 def tesseract_available() -> bool:
     """True when the tesseract binary can be run."""
+    import pytesseract
+
     try:
         pytesseract.get_tesseract_version()
     except (pytesseract.TesseractNotFoundError, OSError):

@@ -117,17 +117,19 @@ def score_exposure(grey: np.ndarray) -> ExposureScore:
     )
 
 
-def score_content(grey: np.ndarray) -> ContentScore:
-    """Share of ink and number of text lines on a rectified page (thumbnail)."""
-    mask = ink_mask(grey)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+def score_content(grey: np.ndarray, mask: np.ndarray | None = None) -> ContentScore:
+    """Share of ink and number of text lines on a rectified page (thumbnail).
+
+    ``mask`` is ``ink_mask(grey)`` when the caller has it already.
+    """
+    if mask is None:
+        mask = ink_mask(grey)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     area = grey.shape[0] * grey.shape[1]
-    marks = 0
-    for i in range(1, count):
-        a = int(stats[i, cv2.CC_STAT_AREA])
-        bw, bh = int(stats[i, cv2.CC_STAT_WIDTH]), int(stats[i, cv2.CC_STAT_HEIGHT])
-        if 3 <= a <= 0.01 * area and bw < grey.shape[1] / 3 and bh < grey.shape[0] / 8:
-            marks += 1
+    a, bw, bh = (stats[1:, i] for i in (cv2.CC_STAT_AREA, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    marks = int(np.count_nonzero(
+        (a >= 3) & (a <= 0.01 * area) & (bw < grey.shape[1] / 3) & (bh < grey.shape[0] / 8)
+    ))
     rows = mask.sum(axis=1).astype(np.float64)
     lines = 0
     if rows.max(initial=0) > 0:

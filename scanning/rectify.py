@@ -80,6 +80,25 @@ def scaled(geometry: PageGeometry, long_side: int) -> tuple[np.ndarray, tuple[in
     return scale @ geometry.matrix, (max(1, round(w * factor)), max(1, round(h * factor)))
 
 
+def thumbnail(image: np.ndarray, geometry: PageGeometry, long_side: int = 1000) -> np.ndarray:
+    """A small rectified copy of the page (for exposure, content and line direction)."""
+    matrix, size = scaled(geometry, long_side)
+    return warp(image, matrix, size)
+
+
+def page_matrix(geometry: PageGeometry, direction: LineDirection) -> np.ndarray:
+    """The homography to the rectified page, levelling clearly skewed text lines."""
+    skew = direction.skew_deg
+    if 0.15 < abs(skew) < 5 and direction.strength > 1.3:
+        return np.asarray(deskew_matrix(skew, geometry.size) @ geometry.matrix)
+    return geometry.matrix
+
+
+def coarse_rotation(direction: LineDirection | None) -> int:
+    """Clockwise degrees (0 or 90) that turn lines running top-to-bottom into rows."""
+    return 90 if direction is not None and direction.vertical else 0
+
+
 def warp(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Apply a homography (bilinear, replicated border)."""
     return cv2.warpPerspective(

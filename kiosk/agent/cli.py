@@ -12,10 +12,12 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from config.model import KioskConfig
 from foundation.errors import AgentAlreadyRunning
-from kiosk.agent.runner import Agent
+
+if TYPE_CHECKING:
+    from config.model import KioskConfig
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
     """Run the agent in the foreground; SIGTERM or SIGINT stop it cleanly (exit 0)."""
+    from kiosk.agent.runner import Agent  # the agent, its server and drivers: only when run
+
     agent = Agent(config, config.resolved_data_dir)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -53,6 +57,8 @@ def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry: ``python -m kiosk.agent --data DIR [--remote URL]``."""
+    from config.model import KioskConfig
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m kiosk.agent")
     parser.add_argument("--data", type=Path, required=True)

@@ -33,20 +33,40 @@ enrollment), ``transport`` (signed httpx calls), ``uploader`` (resumable upload,
 ``kiosk submit``), ``cli`` (subcommands). The agent (``kiosk.agent``) runs the uploader.
 """
 
-from kiosk.delivery.models import (
-    DocumentState,
-    PreparedDocument,
-    QueuedDocument,
-    QueuedSubmission,
-)
-from kiosk.delivery.receipts import (
-    RECEIPT_MSGIDS,
-    PrintOutcome,
-    build_receipt_layout,
-    default_translate,
-    print_receipt,
-)
-from kiosk.delivery.service import DeliveryService
+from typing import TYPE_CHECKING
+
+from foundation.lazy import lazy_exports
+
+# name -> module, imported on first use: `kiosk outbox` needs neither httpx nor the printer
+_EXPORTS = {
+    "DocumentState": "kiosk.delivery.models",
+    "PreparedDocument": "kiosk.delivery.models",
+    "QueuedDocument": "kiosk.delivery.models",
+    "QueuedSubmission": "kiosk.delivery.models",
+    "RECEIPT_MSGIDS": "kiosk.delivery.receipts",
+    "PrintOutcome": "kiosk.delivery.receipts",
+    "build_receipt_layout": "kiosk.delivery.receipts",
+    "default_translate": "kiosk.delivery.receipts",
+    "print_receipt": "kiosk.delivery.receipts",
+    "DeliveryService": "kiosk.delivery.service",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:
+    from kiosk.delivery.models import (
+        DocumentState,
+        PreparedDocument,
+        QueuedDocument,
+        QueuedSubmission,
+    )
+    from kiosk.delivery.receipts import (
+        RECEIPT_MSGIDS,
+        PrintOutcome,
+        build_receipt_layout,
+        default_translate,
+        print_receipt,
+    )
+    from kiosk.delivery.service import DeliveryService
 
 __all__ = [
     "RECEIPT_MSGIDS",

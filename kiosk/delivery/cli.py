@@ -17,18 +17,17 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from config.model import KioskConfig
 from foundation.errors import BackendRefused, EnrollmentError, KioskError
-from kiosk.delivery.clock import ClockGuard
-from kiosk.delivery.identity import enroll, load_identity
-from kiosk.delivery.inputs import prepare_files
-from kiosk.delivery.outbox import Outbox
-from kiosk.delivery.receipts import default_translate, state_msgid
-from kiosk.delivery.service import DeliveryService
-from kiosk.delivery.tls import TlsSettings
-from kiosk.delivery.transport import ServerClient
-from kiosk.delivery.uploader import SyncResult, Uploader
+
+if TYPE_CHECKING:
+    from config.model import KioskConfig
+    from kiosk.delivery.outbox import Outbox
+    from kiosk.delivery.uploader import SyncResult
+
+# Each run_* imports what it uses: `kiosk outbox` must not pay for httpx, pikepdf or the
+# printer driver just because `kiosk submit` needs them.
 
 EXIT_WAITING = 3
 EXIT_REJECTED = 4
@@ -51,6 +50,11 @@ def add_enroll_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_enroll(args: argparse.Namespace, config: KioskConfig) -> int:
     """Enroll this kiosk and store its certificate under <data>/identity/."""
+    from kiosk.delivery.clock import ClockGuard
+    from kiosk.delivery.identity import enroll
+    from kiosk.delivery.outbox import Outbox
+    from kiosk.delivery.tls import TlsSettings
+
     server = args.server or config.backend.url
     if not server:
         raise EnrollmentError("give --server URL (or set backend.url in the site config)")
@@ -82,6 +86,10 @@ def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_submit(args: argparse.Namespace, config: KioskConfig) -> int:
     """Queue the files like the touch flow, try to upload, print receipt number and states."""
+    from kiosk.delivery.inputs import prepare_files
+    from kiosk.delivery.receipts import default_translate, state_msgid
+    from kiosk.delivery.service import DeliveryService
+
     documents = prepare_files(args.files, args.document_type, config.scanning,
                               args.customer_number)
     with DeliveryService(config) as service:
@@ -113,6 +121,9 @@ def add_outbox_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_outbox(args: argparse.Namespace, config: KioskConfig) -> int:
     """Show what is queued and why it has not gone yet (no personal data)."""
+    from kiosk.delivery.clock import ClockGuard
+    from kiosk.delivery.outbox import Outbox
+
     with Outbox(_data(config)) as outbox:
         waiting = outbox.explain()
         counts = outbox.counts()
@@ -140,6 +151,8 @@ def add_sync_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_sync(args: argparse.Namespace, config: KioskConfig) -> int:
     """Upload everything; exit 3 if something is left because the server is unreachable."""
+    from kiosk.delivery.outbox import Outbox
+
     with Outbox(_data(config)) as outbox:
         outbox.recover()
         result = _sync(config, outbox, max(1, args.passes))
@@ -150,6 +163,11 @@ def run_sync(args: argparse.Namespace, config: KioskConfig) -> int:
 
 
 def _sync(config: KioskConfig, outbox: Outbox, max_passes: int) -> SyncResult:
+    from kiosk.delivery.clock import ClockGuard
+    from kiosk.delivery.identity import load_identity
+    from kiosk.delivery.transport import ServerClient
+    from kiosk.delivery.uploader import SyncResult, Uploader
+
     identity = load_identity(_data(config))
     if identity is None:
         raise BackendRefused("this kiosk is not enrolled yet", code="not_enrolled")
@@ -192,6 +210,7 @@ def run_receipt(args: argparse.Namespace, config: KioskConfig) -> int:
 def run_receipt_reprint(args: argparse.Namespace, config: KioskConfig) -> int:
     """Print a kept receipt again; exit 1 if the printer did not confirm."""
     from device_drivers.printer.factory import make_printer
+    from kiosk.delivery.service import DeliveryService
 
     printer = make_printer(config.devices.printer, _data(config) / "printer")
     with DeliveryService(config) as service:
@@ -205,6 +224,8 @@ def run_receipt_reprint(args: argparse.Namespace, config: KioskConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry (``python -m kiosk.delivery``) with the default config."""
+    from config.model import KioskConfig
+
     parser = argparse.ArgumentParser(prog="python -m kiosk.delivery")
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {

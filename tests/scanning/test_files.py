@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from config.scanning import ScanQualityConfig
 from foundation.errors import ScanRejected
 from scanning.files import load_image_bytes, load_image_file
+from tests.scanning.conftest import corpus_case
 
 
 def _png(width: int = 64, height: int = 48) -> bytes:
@@ -104,3 +105,48 @@ def test_exif_rotation_is_applied(config: ScanQualityConfig) -> None:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
     assert load_image_bytes(out.getvalue(), config).shape[:2] == (60, 40)
+
+
+def _pillow_bgr(data: bytes) -> np.ndarray:
+    """What Pillow alone gives (the reference for the OpenCV JPEG path)."""
+    image = Image.open(io.BytesIO(data))
+    upright = ImageOps.exif_transpose(image) or image
+    return np.ascontiguousarray(np.asarray(upright.convert("RGB"))[..., ::-1])
+
+
+def _photo_jpeg(orientation: int = 1, mode: str = "RGB", **options: object) -> bytes:
+    rng = np.random.default_rng(orientation)
+    pixels = rng.integers(0, 256, (48, 72, 3), dtype=np.uint8)
+    pixels[:, :20] = (250, 240, 230)  # a bright stripe, so a wrong transposition shows
+    image = Image.fromarray(pixels).convert(mode)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif, **options)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_jpeg_pixels_and_orientation_match_pillow(orientation: int,
+                                                  config: ScanQualityConfig) -> None:
+    data = _photo_jpeg(orientation)
+    loaded = load_image_bytes(data, config)
+    assert loaded.flags["C_CONTIGUOUS"]
+    assert np.array_equal(loaded, _pillow_bgr(data))
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [("L", {}), ("RGB", {"progressive": True}), ("RGB", {"subsampling": 0, "quality": 95}),
+     ("CMYK", {})],
+    ids=["grey", "progressive", "444", "cmyk"],
+)
+def test_jpeg_variants_match_pillow(mode: str, options: dict[str, object],
+                                    config: ScanQualityConfig) -> None:
+    data = _photo_jpeg(1, mode, **options)
+    assert np.array_equal(load_image_bytes(data, config), _pillow_bgr(data))
+
+
+def test_corpus_photo_matches_pillow(config: ScanQualityConfig) -> None:
+    data = corpus_case("good", 380).jpeg
+    assert np.array_equal(load_image_bytes(data, config), _pillow_bgr(data))
