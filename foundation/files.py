@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -30,3 +31,13 @@ def write_synced(path: Path, data: bytes, *, exclusive: bool = True) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def private_sqlite_files(path: Path) -> None:
+    """Create an SQLite file 0600 before SQLite does (its -wal/-shm copy that mode) and
+    narrow any of its files that a wider umask left readable to others."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(FileNotFoundError):
+            if name.stat().st_mode & 0o077:
+                os.chmod(name, 0o600)

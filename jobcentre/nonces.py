@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from foundation.errors import DatabaseUnavailable
+from foundation.files import private_sqlite_files
 from wire.protocol import MAX_CLOCK_SKEW_S
 
 _DDL = (
@@ -59,13 +60,15 @@ class NonceStore:
             return
         path = Path(getattr(repo, "path", "intake.sqlite3"))
         try:
+            private_sqlite_files(path.with_name("nonces.sqlite3"))
             conn = sqlite3.connect(path.with_name("nonces.sqlite3"), timeout=30,
                                    isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(_DDL)
             conn.execute(_INDEX)
-        except sqlite3.Error as exc:
+            private_sqlite_files(path.with_name("nonces.sqlite3"))
+        except (sqlite3.Error, OSError) as exc:
             raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}") from exc
         self._conn = conn
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import queue
 import re
 import sqlite3
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from foundation.errors import DatabaseUnavailable, SetupError
+from foundation.files import private_sqlite_files
 from jobcentre.atrest import AtRest
 from jobcentre.atrest_sql import DocumentSql
 from jobcentre.repository import (
@@ -261,7 +261,7 @@ class SqliteRepository(SqlRepository):
         self._write_lock = threading.Lock()
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _private_database_files(path)
+            private_sqlite_files(path)
         except OSError as exc:
             raise SetupError(f"cannot create the database {path}: {exc.strerror}") from exc
         self._pool = _Pool(self._connect, pool_size)
@@ -342,15 +342,6 @@ class PostgresRepository(SqlRepository):
             conn.execute("VACUUM FULL documents")
         finally:
             conn.close()
-
-
-def _private_database_files(path: Path) -> None:
-    """Create the SQLite file 0600 before SQLite does (its -wal/-shm copy that mode)."""
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        with contextlib.suppress(FileNotFoundError):
-            if name.stat().st_mode & 0o077:
-                os.chmod(name, 0o600)
 
 
 def _first_line(exc: Exception) -> str:

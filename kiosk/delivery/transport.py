@@ -29,6 +29,10 @@ from wire import protocol
 
 log = logging.getLogger(__name__)
 
+#: how often a rate-limited request is sent again, and the longest wait honoured
+RATE_LIMIT_RETRIES = 4
+MAX_RATE_LIMIT_WAIT_S = 5.0
+
 
 class ServerClient:
     """One kiosk's HTTP connection to its intake service."""
@@ -80,7 +84,30 @@ class ServerClient:
         signed: bool = True,
         upload_offset: int | None = None,
     ) -> httpx.Response:
-        """Send one request; raises BackendUnavailable if the server cannot be reached."""
+        """Send one request; raises BackendUnavailable if the server cannot be reached.
+
+        A rate limit (429) with a short ``Retry-After`` is waited out and the request sent
+        again, signed anew (a kiosk draining a backlog after an outage must not fall into
+        its long outage backoff because it is briefly sending too fast).
+        """
+        for _ in range(RATE_LIMIT_RETRIES):
+            response = self._send_once(method, path, body, headers, signed, upload_offset)
+            wait = _retry_after(response)
+            if response.status_code != 429 or wait is None or wait > MAX_RATE_LIMIT_WAIT_S:
+                return response
+            log.info("rate limited by the intake service; waiting %.1f s", wait)
+            time.sleep(wait)
+        return response
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: dict[str, str] | None,
+        signed: bool,
+        upload_offset: int | None,
+    ) -> httpx.Response:
         all_headers = dict(headers or {})
         if body and "Content-Type" not in all_headers:
             all_headers["Content-Type"] = "application/json"
@@ -132,6 +159,16 @@ class ServerClient:
         """``GET /api/v1/health`` (unsigned)."""
         response = self.request("GET", f"{protocol.API_PREFIX}/health", signed=False)
         return safe_json(response) if response.status_code == 200 else {"status": "error"}
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (delta form only), or None."""
+    value = response.headers.get("retry-after", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
 
 
 def safe_json(response: httpx.Response) -> dict[str, Any]:
