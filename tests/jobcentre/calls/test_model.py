@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -46,7 +47,8 @@ def test_accept_then_end_and_nothing_after_the_end() -> None:
     for event in CallEvent:
         with pytest.raises(ApiError) as after:
             step(ended, event, NOW)
-        assert after.value.code == "call_ended" and after.value.extra["reason"] == ended.ended_reason
+        assert after.value.code == "call_ended"
+        assert after.value.extra["reason"] == ended.ended_reason
 
 
 def test_a_waiting_call_cannot_be_ended_by_a_counsellor_or_lose_one() -> None:
@@ -66,7 +68,6 @@ def test_clock_ends_silent_kiosks_and_unanswered_calls() -> None:
     assert due_event(active, NOW + timedelta(seconds=21), KIOSK_TIMEOUT,
                      MAX_WAIT) is CallEvent.KIOSK_GONE
     # A kiosk that keeps beating but nobody answers for an hour: not_answered.
-    from dataclasses import replace
     alive = replace(waiting, kiosk_seen_at=NOW + timedelta(hours=1, seconds=5))
     later = NOW + timedelta(hours=1, seconds=10)
     assert due_event(alive, later, KIOSK_TIMEOUT, MAX_WAIT) is CallEvent.NOT_ANSWERED
