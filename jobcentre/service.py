@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError, DatabaseUnavailable
+from jobcentre.calls.routes import mount_calls
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService, UploadAnnouncement
@@ -233,5 +234,6 @@ def create_app(
         return {"messages": [m.wire() for m in messages], "cursor": cursor}
 
     add_verify_routes(app, service)
+    mount_calls(app, service, hub, data_dir)  # video calls; before /staff so its WebSocket matches
     app.mount("/staff", create_staff_app(service, store, staff))
     return app
