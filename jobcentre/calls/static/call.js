@@ -179,10 +179,11 @@
     var out = {};
     for (var party in this.peers) {
       var report = await this.peers[party].pc.getStats();
-      var s = {framesDecoded: 0, audioSamples: 0, frameWidth: 0, relay: false};
+      var s = {framesDecoded: 0, audioSamples: 0, frameWidth: 0, frameHeight: 0, relay: false};
       report.forEach(function (r) {
         if (r.type === "inbound-rtp" && r.kind === "video") {
           s.framesDecoded += r.framesDecoded || 0; s.frameWidth = r.frameWidth || s.frameWidth;
+          s.frameHeight = r.frameHeight || s.frameHeight;
         }
         if (r.type === "inbound-rtp" && r.kind === "audio") { s.audioSamples += r.totalSamplesReceived || 0; }
         if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") {
