@@ -5,11 +5,17 @@ console and the guest page; screenshots (de, en) into artifacts/video/."""
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.jobcentre.calls.conftest import VideoSite, WaitingKiosk, start_video_site
@@ -158,3 +164,40 @@ def test_counsellor_and_guest_call_in_german(media_browser: Browser, site: Video
 
 def test_counsellor_and_guest_call_in_english(media_browser: Browser, site: VideoSite) -> None:
     run_call(media_browser, site, "en", shots=True)
+
+
+def test_booked_appointment_code_qr_and_join_from_the_kiosk(
+        media_browser: Browser, site: VideoSite) -> None:
+    context = _context(media_browser)
+    kiosk = WaitingKiosk(site.server, "Raum 3")
+    try:
+        page = context.new_page()
+        log_in(page, site, "clara")  # type: ignore[arg-type]
+        page.goto(f"{site.url}/staff/calls")
+        soon = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(minutes=10)
+        page.get_by_label("Beginn (Datum und Uhrzeit)").fill(soon.strftime("%Y-%m-%dT%H:%M"))
+        page.get_by_label("Thema").select_option("job_search")
+        page.get_by_role("textbox", name="Sprache").fill("ar")
+        page.get_by_role("button", name="Termin buchen und Code erzeugen").click()
+        code = page.locator(".notice .code code").inner_text()
+        assert re.fullmatch(r"[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}", code)
+        qr = page.get_by_role("img", name="QR-Code mit dem Einladungscode")
+        png = base64.b64decode(qr.get_attribute("src").split(",", 1)[1])  # type: ignore[union-attr]
+        assert Image.open(io.BytesIO(png)).format == "PNG"
+        assert "Offen" in page.inner_text("table")
+        assert axe_violations(page) == [], "console (appointment booked)"
+        _shot(page, "console-booked-de")
+        wrong = kiosk.kiosk.call("POST", "/api/v1/calls/join", {"code": "AAAA-BBBB-CCCC"})
+        assert (wrong.status_code, wrong.json()["error"]) == (404, "code_unknown")
+        joined = kiosk.kiosk.call("POST", "/api/v1/calls/join", {"code": code.lower()})
+        assert joined.status_code == 201, joined.text
+        body = joined.json()
+        assert body["appointment"]["topic"] == "job_search"
+        assert (body["position"], body["estimated_wait_s"]) == (1, 0)
+        again = kiosk.kiosk.call("POST", "/api/v1/calls/join", {"code": code})
+        assert (again.status_code, again.json()["error"]) == (409, "code_used")
+        page.locator("#queue li", has_text="Termin").wait_for()
+        assert "ar" in page.inner_text("#queue") and "Arbeitssuche" in page.inner_text("#queue")
+    finally:
+        context.close()
+        kiosk.close()
