@@ -1,0 +1,148 @@
+"""The kiosk side of the contract with real WebRTC: an aiortc kiosk (as the kiosk branch builds
+it) answers the counsellor's complete SDP offer from the live channel with a signed
+``signal``; the counsellor's browser receives the kiosk's video and audio and the kiosk
+receives the counsellor's frames; the kiosk's chat line shows in the console; ending the
+call reaches the kiosk. Host candidates are on the machine's non-loopback interface (aioice
+never offers loopback)."""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import av
+import ifaddr
+import numpy as np
+import pytest
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+from playwright.sync_api import Browser
+
+from tests.jobcentre.calls.conftest import VideoSite, WaitingKiosk, start_video_site
+from tests.jobcentre.calls.test_browser import _context, _stats
+from tests.jobcentre.staff.conftest import log_in
+
+
+def _has_non_loopback_ipv4() -> bool:
+    return any(ip.is_IPv4 and not str(ip.ip).startswith("127.")
+               for adapter in ifaddr.get_adapters() for ip in adapter.ips)
+
+
+class PatternTrack(VideoStreamTrack):
+    """Grey frames with a moving bar, 320×240."""
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        image = np.full((240, 320, 3), 128, dtype=np.uint8)
+        image[:, (pts // 3000) % 320] = 255
+        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts, frame.time_base = pts, time_base or fractions.Fraction(1, 90000)
+        return frame
+
+
+class AiortcKiosk:
+    """Answers offers from the live channel; counts the frames it receives."""
+
+    def __init__(self, waiting: WaitingKiosk) -> None:
+        self.waiting = waiting
+        self.frames = 0
+        self.events: list[str] = []
+        self.peers: dict[str, RTCPeerConnection] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        self._thread.start()
+
+    async def _http(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        answer = await asyncio.to_thread(self.waiting.kiosk.call, method, path, body)
+        return answer.json()
+
+    async def _run(self) -> None:
+        cursor = 0
+        while not self._stop.is_set():
+            polled = await self._http("POST", "/api/v1/live/poll", {"after": cursor, "wait": 1})
+            for message in polled["messages"]:
+                cursor = message["seq"]
+                self.events.append(message["type"])
+                if message["type"] == "call.offer":
+                    await self._answer(message["body"])
+                elif message["type"] == "call.ended":
+                    for pc in self.peers.values():
+                        await pc.close()
+        for pc in self.peers.values():
+            await pc.close()
+
+    async def _answer(self, body: dict[str, Any]) -> None:
+        pc = RTCPeerConnection()
+        self.peers[body["from"]] = pc
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "video":
+                task = asyncio.ensure_future(self._count(track))
+                task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+        pc.addTrack(AudioStreamTrack())
+        pc.addTrack(PatternTrack())
+        await pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        await self._http("POST", f"/api/v1/calls/{body['call_id']}/signal", {
+            "type": "answer", "to": body["from"], "sdp": pc.localDescription.sdp})
+
+    async def _count(self, track: MediaStreamTrack) -> None:
+        while True:
+            await track.recv()
+            self.frames += 1
+
+    def close(self) -> None:
+        """Stop polling and close the peer connections."""
+        self._stop.set()
+        self._thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VideoSite]:
+    video = start_video_site(tmp_path_factory.mktemp("kiosk-media"), {})
+    try:
+        yield video
+    finally:
+        video.server.stop()
+
+
+def test_aiortc_kiosk_and_counsellor_see_and_hear_each_other(
+        media_browser: Browser, site: VideoSite) -> None:
+    assert _has_non_loopback_ipv4(), "aioice needs a non-loopback interface (see ENVIRONMENT.md)"
+    waiting = WaitingKiosk(site.server, "Foyer links")
+    context = _context(media_browser)
+    kiosk: AiortcKiosk | None = None
+    try:
+        call_id = waiting.start_call(language="de", topic="documents")
+        kiosk = AiortcKiosk(waiting)
+        page = context.new_page()
+        log_in(page, site, "clara")  # type: ignore[arg-type]
+        page.goto(f"{site.url}/staff/calls")
+        page.locator("#queue button[data-accept]").click()
+        got = _stats(page, "consoleClient", "kiosk", "s.framesDecoded > 5 && s.audioSamples > 0")
+        assert (got["frameWidth"], got["frameHeight"]) == (320, 240)
+        deadline = time.monotonic() + 15
+        while kiosk.frames < 5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert kiosk.frames >= 5, "the kiosk received no video from the counsellor"
+        waiting.kiosk.call("POST", f"/api/v1/calls/{call_id}/signal",
+                           {"type": "chat", "text": "Ich höre Sie", "final": True})
+        page.wait_for_function(
+            "() => document.getElementById('chat-log').innerText.includes('Ich höre Sie')")
+        page.locator("#end").click()
+        page.locator("#lobby").wait_for(state="visible")
+        deadline = time.monotonic() + 10
+        while "call.ended" not in kiosk.events and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert kiosk.events.count("call.accepted") == 1 and "call.ended" in kiosk.events
+    finally:
+        if kiosk is not None:
+            kiosk.close()
+        context.close()
+        waiting.close()
