@@ -144,7 +144,9 @@ def guest_page(request: Request, error: str, status: int) -> Response:
 <input id="guest-name" name="name" type="text" maxlength="60" required autocomplete="name"></div>
 <button type="submit">{t["join"]}</button></form></section>
 <section id="call" hidden aria-labelledby="call-h"><h2 id="call-h" tabindex="-1">{t["call"]}</h2>
-<div class="videos" id="videos"></div>
+<div class="videos" id="videos"><figure>
+<video id="call-self" autoplay muted playsinline></video><figcaption>{t["self_view"]}</figcaption>
+</figure></div>
 <div class="controls"><button type="button" id="mute" aria-pressed="false">{t["mute"]}</button>
 <button type="button" id="camera" aria-pressed="false">{t["camera_off"]}</button>
 <button type="button" id="leave" class="danger">{t["leave"]}</button></div>

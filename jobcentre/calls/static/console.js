@@ -19,6 +19,12 @@
   var chat = new JcCall.ChatView(document.getElementById("chat-log"), label);
   var guestName = "";
 
+  var langNames = null;
+  try { langNames = new Intl.DisplayNames([document.documentElement.lang], {type: "language"}); } catch (err) { langNames = null; }
+  function languageName(code) {
+    try { var name = langNames && langNames.of(code.split("-")[0]); return name && name !== code ? name + " (" + code + ")" : code; }
+    catch (err) { return code; }
+  }
   function renderQueue(calls) {
     queue.textContent = "";
     if (!calls.length) {
@@ -29,13 +35,15 @@
       var li = document.createElement("li");
       var meta = document.createElement("span");
       meta.className = "meta";
+      meta.id = "meta-" + c.call_id;
       var since = new Date(c.since).toLocaleTimeString(document.documentElement.lang, {hour: "2-digit", minute: "2-digit"});
-      meta.textContent = (c.appointment ? T.appointment + " · " : "") + T.language + ": " + c.language +
+      meta.textContent = (c.appointment ? T.appointment + " · " : "") + T.language + ": " + languageName(c.language) +
         " · " + T.topic + ": " + (T["topic." + c.topic] || c.topic) + " · " + T.waiting_since + " " + since +
         " · " + T.location + ": " + c.location;
       var button = document.createElement("button");
       button.type = "button";
       button.dataset.accept = c.call_id;
+      button.setAttribute("aria-describedby", meta.id);
       button.textContent = T.accept;
       li.appendChild(meta); li.appendChild(button); queue.appendChild(li);
     });

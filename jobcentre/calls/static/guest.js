@@ -37,6 +37,7 @@
         document.getElementById("check").hidden = true;
         document.getElementById("call").hidden = false;
         document.getElementById("call-h").focus();
+        document.getElementById("call-self").srcObject = client.local;
         say(T.joined);
       } else if (op === "chat") { chat.show(msg.from, msg.name, msg.text, msg.final); }
       else if (op === "own_chat") { chat.show("me", T.you, msg.text, true); }

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import qrcode
+from babel import Locale, UnknownLocaleError
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -50,6 +51,15 @@ JS_KEYS = ("accept", "language", "topic", "waiting_since", "location", "appointm
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+def language_name(code: str, lang: str) -> str:
+    """``uk`` as "Ukrainisch (uk)" in the page's language; the bare code if unknown."""
+    try:
+        name = Locale(lang).languages.get(code.split("-")[0])
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return f"{name} ({code})" if name else code
+
+
 def _store(ctx: StaffContext) -> CallStore:
     return CallStore(ctx.repo)
 
@@ -69,13 +79,15 @@ def _queue(req: StaffRequest, store: CallStore) -> str:
         if call.state.value != "waiting" or call.counsellor_id not in (None, req.account.username):
             continue
         label = t("calls.appointment") + " · " if call.appointment_id else ""
+        meta = f"meta-{call.call_id}"
         items.append(
-            f'<li><span class="meta">{esc(label)}{esc(t("calls.language"))}: '
-            f'{esc(call.language)} · {esc(t("calls.topic"))}: {esc(t("calls.topic." + call.topic))}'
+            f'<li><span class="meta" id="{esc(meta)}">{esc(label)}{esc(t("calls.language"))}: '
+            f'{esc(language_name(call.language, t.lang))} · {esc(t("calls.topic"))}: '
+            f'{esc(t("calls.topic." + call.topic))}'
             f' · {esc(t("calls.waiting_since"))} {esc(local_time(call.created_at.isoformat()))}'
             f' · {esc(t("calls.location"))}: {esc(call.location)}</span>'
-            f'<button type="button" data-accept="{esc(call.call_id)}">{esc(t("calls.accept"))}'
-            "</button></li>")
+            f'<button type="button" data-accept="{esc(call.call_id)}" aria-describedby='
+            f'"{esc(meta)}">{esc(t("calls.accept"))}</button></li>')
     if not items:
         return f'<ul class="queue" id="queue"><li>{esc(t("calls.queue_empty"))}</li></ul>'
     return f'<ul class="queue" id="queue">{"".join(items)}</ul>'
@@ -85,7 +97,8 @@ def _appointments(req: StaffRequest, store: CallStore) -> str:
     t = req.t
     assert req.account is not None
     rows = [[esc(local_time(a.starts_at.isoformat())), esc(t("calls.topic." + a.topic)),
-             esc(a.language), esc(t("calls.used") if a.used_at else t("calls.open"))]
+             esc(language_name(a.language, t.lang)),
+             esc(t("calls.used") if a.used_at else t("calls.open"))]
             for a in store.appointments(req.account.username, req.ctx.settings.clock())]
     return table(t("calls.my_appointments"), [t("calls.starts_at"), t("calls.topic"),
                  t("calls.language"), t("calls.state")], rows, t("calls.none_booked"))

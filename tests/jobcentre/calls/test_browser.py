@@ -66,7 +66,7 @@ def run_call(browser: Browser, site: VideoSite, lang: str, shots: bool,
         page.goto(f"{site.url}/staff/calls?lang={lang}")
         accept = page.locator("#queue button[data-accept]")
         accept.wait_for()
-        assert "uk" in page.inner_text("#queue") and "Foyer links" in page.inner_text("#queue")
+        assert "(uk)" in page.inner_text("#queue") and "Foyer links" in page.inner_text("#queue")
         page.wait_for_function("() => window.consoleClient.ws.readyState === 1")
         if shots:
             assert axe_violations(page) == [], "console (queue)"
@@ -197,7 +197,8 @@ def test_booked_appointment_code_qr_and_join_from_the_kiosk(
         again = kiosk.kiosk.call("POST", "/api/v1/calls/join", {"code": code})
         assert (again.status_code, again.json()["error"]) == (409, "code_used")
         page.locator("#queue li", has_text="Termin").wait_for()
-        assert "ar" in page.inner_text("#queue") and "Arbeitssuche" in page.inner_text("#queue")
+        queue = page.inner_text("#queue")
+        assert "Arabisch (ar)" in queue and "Arbeitssuche" in queue
     finally:
         context.close()
         kiosk.close()
