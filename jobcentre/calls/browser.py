@@ -42,7 +42,7 @@ async def serve_browser(hub: CallHub, websocket: WebSocket, role: str) -> None:
     party = Party(role, token.subject, name, websocket, hub.clock(), token.call_id)
     try:
         try:
-            await _open(hub, party)
+            await open_party(hub, party)
         except ApiError as exc:
             await send(party, {"op": "error", **exc.body()})
             await close_party(party)
@@ -56,7 +56,7 @@ async def serve_browser(hub: CallHub, websocket: WebSocket, role: str) -> None:
                 message = json.loads(text)
                 if not isinstance(message, dict):
                     raise ApiError(400, "invalid_request")
-                await _handle(hub, party, message)
+                await handle_op(hub, party, message)
             except ValueError:
                 await send(party, {"op": "error", "code": "invalid_request"})
             except ApiError as exc:
@@ -77,7 +77,8 @@ async def _joined(hub: CallHub, party: Party, room: Room) -> None:
                         "ice_transport_policy": hub.settings.ice_transport_policy})
 
 
-async def _open(hub: CallHub, party: Party) -> None:
+async def open_party(hub: CallHub, party: Party) -> None:
+    """Greet a newly connected browser and put it in the lobby or its call."""
     await send(party, {"op": "hello", "role": party.role, "ping_s": 10})
     if party.role == "counsellor":
         for room in hub.rooms.values():  # a reload: back into the own active call
@@ -100,7 +101,8 @@ async def _open(hub: CallHub, party: Party) -> None:
     await hub.announce_party(guest_room, party, "joined")
 
 
-async def _handle(hub: CallHub, party: Party, message: dict[str, Any]) -> None:
+async def handle_op(hub: CallHub, party: Party, message: dict[str, Any]) -> None:
+    """Carry out one op from a browser (ApiError when refused)."""
     op = message.get("op")
     if op == "ping":
         await send(party, {"op": "pong"})

@@ -38,6 +38,8 @@
         document.getElementById("call").hidden = false;
         document.getElementById("call-h").focus();
         document.getElementById("call-self").srcObject = client.local;
+        var switcher = document.querySelector("nav.lang");   // reloading would leave the call
+        if (switcher) { switcher.hidden = true; }
         say(T.joined);
       } else if (op === "chat") { chat.show(msg.from, msg.name, msg.text, msg.final); }
       else if (op === "own_chat") { chat.show("me", T.you, msg.text, true); }
