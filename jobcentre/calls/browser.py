@@ -44,11 +44,17 @@ async def serve_browser(hub: CallHub, websocket: WebSocket, role: str) -> None:
         try:
             await open_party(hub, party)
         except ApiError as exc:
-            await send(party, {"op": "error", **exc.body()})
+            await send(party, {"op": "error", "code": exc.code, **exc.extra})
             await close_party(party)
             return
         while True:
-            text = await websocket.receive_text()
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                break
+            text = frame.get("text")
+            if not isinstance(text, str):  # binary frames are not part of the protocol
+                await close_party(party)
+                break
             party.seen = hub.clock()
             try:
                 if len(text) > MAX_MESSAGE:
@@ -60,8 +66,8 @@ async def serve_browser(hub: CallHub, websocket: WebSocket, role: str) -> None:
             except ValueError:
                 await send(party, {"op": "error", "code": "invalid_request"})
             except ApiError as exc:
-                await send(party, {"op": "error", **exc.body()})
-    except WebSocketDisconnect:
+                await send(party, {"op": "error", "code": exc.code, **exc.extra})
+    except WebSocketDisconnect:  # the client went while we were sending
         pass
     finally:
         await hub.leave(party)

@@ -77,7 +77,8 @@
       if (fig) { fig.remove(); }
     },
     onEvent: async function (op, msg) {
-      if (op === "queue") { renderQueue(msg.calls); }
+      if (op === "hello") { attempts = 0; }
+      else if (op === "queue") { renderQueue(msg.calls); }
       else if (op === "joined") {
         say(T.joined); showCall(true);
         await client.ensureLocal();
@@ -100,12 +101,29 @@
       else if (op === "ended") {
         say(fill(T.ended_reason, "reason", msg.reason)); showCall(false);
         document.getElementById("invite-out").hidden = true; removeGuest.disabled = true;
-      } else if (op === "error") { say(fill(T.error, "code", msg.error || msg.code)); }
-      else if (op === "closed") { say(T.disconnected); }
+      } else if (op === "error") { say(fill(T.error, "code", msg.code)); }
+      else if (op === "closed") { reconnect(); }
     }
   });
   window.consoleClient = client;
   client.connect(root.dataset.ticket);
+
+  /* A dropped WebSocket: fetch a new ticket with the session and connect again. The server
+     keeps the call for browser_timeout_s, so the call resumes (the peers are renegotiated). */
+  var attempts = 0;
+  async function reconnect() {
+    if (attempts >= 5) { say(T.disconnected); return; }
+    attempts += 1;
+    await new Promise(function (r) { setTimeout(r, 1000 * attempts); });
+    try {
+      var answer = await fetch(root.dataset.ticketUrl, {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/x-www-form-urlencoded"},
+        body: "csrf_token=" + encodeURIComponent(root.dataset.csrf)});
+      if (!answer.ok) { say(T.disconnected); return; }
+      client.closeAll();
+      client.connect((await answer.json()).ticket);
+    } catch (err) { reconnect(); }
+  }
 
   client.bindChat(document.getElementById("chat-input"), document.getElementById("chat-form"));
   document.getElementById("request-form").addEventListener("submit", function (ev) {

@@ -118,6 +118,16 @@ def run_call(browser: Browser, site: VideoSite, lang: str, shots: bool,
             "() => document.getElementById('chat-log').innerText.includes('Olena): Ich übersetze')")
         guest.keyboard.press("Enter")
 
+        # The counsellor's WebSocket drops: the console gets a new ticket, rejoins the call
+        # and renegotiates; the guest stays and receives the counsellor again.
+        page.evaluate("() => { window.oldPc = window.consoleClient.peers.guest.pc; "
+                      "window.consoleClient.ws.close(); }")
+        page.wait_for_function("() => window.consoleClient.peers.guest && "
+                               "window.consoleClient.peers.guest.pc !== window.oldPc")
+        _stats(page, "consoleClient", "guest", "s.framesDecoded > 0 && s.audioSamples > 0")
+        _stats(guest, "guestClient", "counsellor", "s.framesDecoded > 0")
+        assert kiosk.status()["state"] == "active"
+
         # Screen share: the guest now receives 16:9 frames instead of the 4:3 camera.
         page.locator("#share").focus()
         page.keyboard.press("Enter")

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from jobcentre.calls.store import CallStore
@@ -189,6 +190,15 @@ def test_a_vanished_counsellor_ends_the_call(server: ServerProcess) -> None:
         assert json.loads(late.recv(timeout=5))["code"] == "token_expired"
     with _ws(server, "/guest/ws", _ticket(server.data_dir)) as wrong_door:
         assert json.loads(wrong_door.recv(timeout=5))["code"] == "token_unknown"
+    with _ws(server, "/staff/calls/ws", _ticket(server.data_dir)) as rude:
+        _expect(rude, "queue")
+        rude.send("not json")
+        assert _expect(rude, "error")["code"] == "invalid_request"
+        rude.send(json.dumps({"op": "accept", "call_id": "c_nope"}))
+        assert _expect(rude, "error")["code"] == "call_unknown"
+        rude.send(b"\x00binary")
+        with pytest.raises(ConnectionClosed):
+            rude.recv(timeout=5)
     with _ws(server, "/staff/calls/ws", _ticket(server.data_dir)) as counsellor:
         _expect(counsellor, "queue")
         counsellor.send(json.dumps({"op": "accept", "call_id": call_id}))
