@@ -121,6 +121,16 @@ def test_unanswered_and_guest_links_die_with_the_call(tmp_path: Path) -> None:
         got = hub.store.get(waiting.call_id)
         assert got is not None and got.ended_reason == "not_answered"
         call_id, counsellor = await _active_call(hub, clock)
+        call = hub.store.get(call_id)
+        assert call is not None
+        line = {"type": "chat", "text": "x", "final": False}
+        for _ in range(10):  # real-time text: at most chat_per_s lines a second per party
+            await hub.kiosk_signal(call, line)
+        with pytest.raises(ApiError) as flood:
+            await hub.kiosk_signal(call, line)
+        assert (flood.value.status, flood.value.code) == (429, "too_many_messages")
+        clock.advance(1)
+        await hub.kiosk_signal(call, line)
         await handle_op(hub, counsellor, {"op": "invite"})
         link = counsellor.socket.sent[-1]["path"].rsplit("/", 1)[-1]  # type: ignore[attr-defined]
         with pytest.raises(ApiError) as twice:

@@ -144,6 +144,12 @@ def test_call_from_queue_to_guest_and_a_silent_kiosk_ends_it(server: ServerProce
         counsellor.send(json.dumps({"op": "request_document", "item": "Mietvertrag"}))
         asked = live.next("call.request_document")
         assert asked["requested_item"] == "Mietvertrag" and asked["counsellor_id"] == "clara"
+        handed_in = kiosk.call("POST", f"/api/v1/calls/{call_id}/document", {
+            "request_id": asked["request_id"], "document_id": "0b8f3c1e-doc"})
+        assert handed_in.status_code == 200, handed_in.text
+        assert _expect(counsellor, "document")["request_id"] == asked["request_id"]
+        assert kiosk.call("POST", f"/api/v1/calls/{call_id}/document", {"request_id": 1}
+                          ).status_code == 400
 
         counsellor.send(json.dumps({"op": "invite"}))
         path = _expect(counsellor, "invited")["path"]
