@@ -118,6 +118,16 @@ def run_call(browser: Browser, site: VideoSite, lang: str, shots: bool,
             "() => document.getElementById('chat-log').innerText.includes('Olena): Ich übersetze')")
         guest.keyboard.press("Enter")
 
+        # Mute and camera off by keyboard, and back on.
+        for button, kind in (("#mute", "Audio"), ("#camera", "Video")):
+            page.locator(button).focus()
+            page.keyboard.press("Enter")
+            track = f"window.consoleClient.local.get{kind}Tracks()[0]"
+            page.wait_for_function(f"() => !{track}.enabled")
+            assert page.locator(button).get_attribute("aria-pressed") == "true"
+            page.keyboard.press("Enter")
+            page.wait_for_function(f"() => {track}.enabled")
+
         # The counsellor's WebSocket drops: the console gets a new ticket, rejoins the call
         # and renegotiates; the guest stays and receives the counsellor again.
         page.evaluate("() => { window.oldPc = window.consoleClient.peers.guest.pc; "
