@@ -169,7 +169,18 @@ def test_call_from_queue_to_guest_and_a_silent_kiosk_ends_it(server: ServerProce
             assert live.next("call.party")["state"] == "removed"
         gone = http.get(path)
         assert gone.status_code == 403 and "zurückgezogen" in gone.text
-        assert http.get("/guest/not-a-token?lang=en").status_code == 404
+        unknown = http.get("/guest/not-a-token?lang=en")
+        assert unknown.status_code == 404 and "does not exist" in unknown.text
+        repo = open_repository(server.data_dir)
+        try:
+            stale = CallStore(repo).issue_token("guest", call_id, "guest", "g_old",
+                                                timedelta(seconds=-1), datetime.now(UTC))
+        finally:
+            repo.close()
+        expired = http.get(f"/guest/{stale}")
+        assert expired.status_code == 410 and "abgelaufen" in expired.text
+        assert http.post(f"/guest/{stale}/join", json={"name": "X"}).json()["error"] == (
+            "token_expired")
 
         heart.halt()  # the kiosk vanishes: no heartbeat for longer than kiosk_timeout_s
         ended = _expect(counsellor, "ended", timeout=6)
