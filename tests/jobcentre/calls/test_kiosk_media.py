@@ -1,9 +1,9 @@
 """The kiosk side of the contract with real WebRTC: an aiortc kiosk (as the kiosk branch builds
-it) answers the counsellor's complete SDP offer from the live channel with a signed
-``signal``; the counsellor's browser receives the kiosk's video and audio and the kiosk
-receives the counsellor's frames; the kiosk's chat line shows in the console; ending the
-call reaches the kiosk. Host candidates are on the machine's non-loopback interface (aioice
-never offers loopback)."""
+it) answers the counsellor's and then the guest's complete SDP offers from the live channel
+with signed ``signal`` requests; in the three-party mesh every browser receives video and
+audio from both others and the kiosk receives frames from both; the kiosk's chat line shows
+in the console; ending the call reaches the kiosk. Host candidates are on the machine's
+non-loopback interface (aioice never offers loopback)."""
 
 from __future__ import annotations
 
@@ -112,11 +112,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VideoSite]:
         video.server.stop()
 
 
-def test_aiortc_kiosk_and_counsellor_see_and_hear_each_other(
+def test_aiortc_kiosk_counsellor_and_guest_mesh(
         media_browser: Browser, site: VideoSite) -> None:
     assert _has_non_loopback_ipv4(), "aioice needs a non-loopback interface (see ENVIRONMENT.md)"
     waiting = WaitingKiosk(site.server, "Foyer links")
-    context = _context(media_browser)
+    context, guest_ctx = _context(media_browser), _context(media_browser)
     kiosk: AiortcKiosk | None = None
     try:
         call_id = waiting.start_call(language="de", topic="documents")
@@ -131,6 +131,23 @@ def test_aiortc_kiosk_and_counsellor_see_and_hear_each_other(
         while kiosk.frames < 5 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert kiosk.frames >= 5, "the kiosk received no video from the counsellor"
+        # Three parties: a guest joins, offers to the kiosk and to the counsellor (mesh).
+        page.locator("#invite").click()
+        link = page.locator("#invite-link")
+        link.wait_for(state="visible")
+        guest = guest_ctx.new_page()
+        guest.goto(link.inner_text())
+        guest.locator("#guest-name").fill("Olena")
+        guest.locator("#join-form button[type=submit]").click()
+        _stats(guest, "guestClient", "kiosk", "s.framesDecoded > 5 && s.audioSamples > 0")
+        _stats(guest, "guestClient", "counsellor", "s.framesDecoded > 5 && s.audioSamples > 0")
+        _stats(page, "consoleClient", "guest", "s.framesDecoded > 5 && s.audioSamples > 0")
+        assert sorted(kiosk.peers) == ["counsellor", "guest"]
+        frames = kiosk.frames
+        deadline = time.monotonic() + 10
+        while kiosk.frames < frames + 20 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert kiosk.frames >= frames + 20
         waiting.kiosk.call("POST", f"/api/v1/calls/{call_id}/signal",
                            {"type": "chat", "text": "Ich höre Sie", "final": True})
         page.wait_for_function(
@@ -145,4 +162,5 @@ def test_aiortc_kiosk_and_counsellor_see_and_hear_each_other(
         if kiosk is not None:
             kiosk.close()
         context.close()
+        guest_ctx.close()
         waiting.close()
