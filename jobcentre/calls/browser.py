@@ -18,6 +18,8 @@ from foundation.errors import ApiError
 from jobcentre.calls.hub import CallHub, Party, Room, close_party, parse_chat, send
 from jobcentre.calls.ice import ice_servers
 from jobcentre.calls.model import CallEvent, CallState, new_id
+from jobcentre.staff import audit
+from jobcentre.staff.roles import Permission, allows
 from wire import codec
 
 log = logging.getLogger(__name__)
@@ -38,8 +40,19 @@ async def serve_browser(hub: CallHub, websocket: WebSocket, role: str) -> None:
         await websocket.send_json({"op": "error", "code": exc.code})
         await websocket.close(4403)
         return
+    account_role = ""
+    if role == "counsellor":  # the account may have been disabled since the ticket was issued
+        account = await run_in_threadpool(hub.store.repo.get_staff, token.subject)
+        if (account is None or account.disabled_at is not None
+                or not allows(account.role, Permission.VIDEO_CALLS)):
+            await websocket.send_json({"op": "error", "code": "forbidden"})
+            await websocket.close(4403)
+            return
+        account_role = account.role
     name = hub.guest_names.pop(token.subject, "") if role == "guest" else token.subject
-    party = Party(role, token.subject, name, websocket, hub.clock(), token.call_id)
+    party = Party(role, token.subject, name, websocket, hub.clock(), token.call_id,
+                  account_role=account_role,
+                  address=websocket.client.host if websocket.client else "-")
     try:
         try:
             await open_party(hub, party)
@@ -71,6 +84,11 @@ async def serve_browser(hub: CallHub, websocket: WebSocket, role: str) -> None:
         pass
     finally:
         await hub.leave(party)
+
+
+async def _audit(hub: CallHub, party: Party, action: str, call_id: str) -> None:
+    actor = audit.Actor(party.subject, party.account_role or party.role, party.address)
+    await run_in_threadpool(audit.record, hub.store.repo, actor, action, f"call:{call_id}")
 
 
 async def _joined(hub: CallHub, party: Party, room: Room) -> None:
@@ -155,6 +173,7 @@ async def _accept(hub: CallHub, party: Party, call_id: str) -> None:
     await hub.live.post(call.kiosk_id, "call.accepted", {
         "call_id": call_id, "counsellor_id": party.subject, "counsellor_name": None})
     log.info("call accepted")
+    await _audit(hub, party, "call.accept", call_id)
     await _joined(hub, party, room)
     await hub.push_queue()
 
@@ -193,6 +212,7 @@ async def _invite(hub: CallHub, party: Party, room: Room, _: dict[str, Any]) -> 
     ttl = timedelta(seconds=hub.limits.guest_ttl_s)
     token = await run_in_threadpool(hub.store.issue_token, "guest", room.call.call_id, "guest",
                                     hub.new_guest_id(), ttl, now)
+    await _audit(hub, party, "call.invite_guest", room.call.call_id)
     await send(party, {"op": "invited", "path": f"/guest/{token}",
                         "base": hub.settings.guest_base_url,
                         "expires_at": codec.format_time(now + ttl)})
@@ -200,6 +220,7 @@ async def _invite(hub: CallHub, party: Party, room: Room, _: dict[str, Any]) -> 
 
 async def _remove_guest(hub: CallHub, party: Party, room: Room, _: dict[str, Any]) -> None:
     await run_in_threadpool(hub.store.revoke_guests, room.call.call_id, hub.clock())
+    await _audit(hub, party, "call.remove_guest", room.call.call_id)
     guest = room.parties.pop("guest", None)
     if guest is None:
         return
@@ -220,12 +241,14 @@ async def _request_document(hub: CallHub, party: Party, room: Room,
         "call_id": room.call.call_id, "request_id": request_id, "counsellor_id": party.subject,
         "requested_item": item.strip(), "note": note,
         "requested_at": codec.format_time(hub.clock())})
+    await _audit(hub, party, "call.request_document", room.call.call_id)
     await send(party, {"op": "requested", "request_id": request_id})
 
 
 async def _end(hub: CallHub, party: Party, room: Room, _: dict[str, Any]) -> None:
     if room.call.state is not CallState.ENDED:
         await hub.end(room.call.call_id, CallEvent.END)
+        await _audit(hub, party, "call.end", room.call.call_id)
 
 
 _COUNSELLOR_OPS = {"invite": _invite, "remove_guest": _remove_guest,

@@ -64,6 +64,8 @@ class Party:
     seen: datetime
     call_id: str | None = None
     sent: list[datetime] = field(default_factory=list)
+    account_role: str = ""  # the counsellor's staff role (for the audit log)
+    address: str = "-"
 
 
 @dataclass

@@ -20,6 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 from jobcentre.calls.store import CallStore
 from jobcentre.repository import open_repository
 from tests.jobcentre.helpers import Kiosk, ServerProcess
+from tests.jobcentre.staff.conftest import add_staff
 
 LIMITS = {"kiosk_timeout_s": 2.0, "browser_timeout_s": 2.0, "sweep_s": 0.2, "heartbeat_s": 0.5}
 
@@ -69,6 +70,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     data.mkdir()
     (data / "video.json").write_text(json.dumps({"limits": LIMITS}))
     proc = ServerProcess(data, None).start()
+    add_staff(proc, "clara", "counsellor")
+    add_staff(proc, "dora", "desk")
     try:
         yield proc
     finally:
@@ -191,6 +194,14 @@ def test_call_from_queue_to_guest_and_a_silent_kiosk_ends_it(server: ServerProce
     assert (status["state"], status["ended_reason"]) == ("ended", "kiosk_gone")
     assert kiosk.call("POST", f"/api/v1/calls/{call_id}/signal", {
         "type": "chat", "text": "x", "final": True}).json()["error"] == "call_ended"
+    repo = open_repository(server.data_dir)
+    try:
+        actions = [(e.action, e.target, e.role) for e in repo.list_audit(actor="clara")]
+    finally:
+        repo.close()
+    for action in ("call.accept", "call.request_document", "call.invite_guest",
+                   "call.remove_guest"):
+        assert (action, f"call:{call_id}", "counsellor") in actions
     for client in (kiosk, other):
         client.close()
     http.close()
@@ -207,6 +218,9 @@ def test_a_vanished_counsellor_ends_the_call(server: ServerProcess) -> None:
         assert json.loads(late.recv(timeout=5))["code"] == "token_expired"
     with _ws(server, "/guest/ws", _ticket(server.data_dir)) as wrong_door:
         assert json.loads(wrong_door.recv(timeout=5))["code"] == "token_unknown"
+    for who in ("dora", "nobody"):  # a desk account, an account that does not exist
+        with _ws(server, "/staff/calls/ws", _ticket(server.data_dir, subject=who)) as refused:
+            assert json.loads(refused.recv(timeout=5))["code"] == "forbidden"
     with _ws(server, "/staff/calls/ws", _ticket(server.data_dir)) as rude:
         _expect(rude, "queue")
         rude.send("not json")
