@@ -1,6 +1,7 @@
 """Fixtures for the video call browser tests: a real server with a counsellor account, a
 kiosk with a waiting call kept alive by heartbeats, and Chromium with fake camera,
-microphone and screen."""
+microphone and screen. Server and Chromium run inside the session's own network namespace
+(``netns``): all WebRTC traffic stays on its veth pair."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.jobcentre.calls.netns import NetNs, netns
 from tests.jobcentre.helpers import Kiosk, ServerProcess
-from tests.jobcentre.staff.conftest import CHROMIUM, add_staff
+from tests.jobcentre.staff.conftest import add_staff
+
+__all__ = ["netns"]  # the session fixture, re-exported for pytest
 
 MEDIA_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--no-first-run", "--disable-component-update", "--disable-sync",
@@ -67,25 +71,30 @@ class VideoSite:
 
     @property
     def url(self) -> str:
-        """The server's base URL."""
-        return self.server.url
+        """The server's base URL for the browser, which runs in the same network namespace:
+        loopback there, so that the pages are a secure context (camera, ``__Host-`` cookies)."""
+        return "http://127.0.0.1:" + self.server.url.rsplit(":", 1)[1]
 
 
-def start_video_site(base: Path, settings: dict[str, Any]) -> VideoSite:
-    """Start a server with ``video.json`` = ``settings`` and the staff accounts."""
+def start_video_site(base: Path, settings: dict[str, Any], netns: NetNs) -> VideoSite:
+    """Start a server inside ``netns`` with ``video.json`` = ``settings`` and the staff
+    accounts. It listens on the namespace's addresses only (its loopback for Chromium, its veth
+    address for the tests and kiosks outside)."""
     data = base / "data"
     data.mkdir(parents=True)
     (data / "video.json").write_text(json.dumps(settings))
-    server = ServerProcess(data, None).start()
+    server = ServerProcess(data, None, prefix=tuple(netns.prefix()), host="0.0.0.0",
+                           reach=netns.ns_ip).start()
     add_staff(server, "clara", "counsellor")
     return VideoSite(server)
 
 
 @pytest.fixture(scope="module")
-def media_browser() -> Iterator[Browser]:
-    """Headless Debian Chromium with fake camera, microphone and screen."""
+def media_browser(netns: NetNs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """Headless Debian Chromium with fake camera, microphone and screen, inside ``netns``."""
+    wrapper = netns.chromium_wrapper(tmp_path_factory.mktemp("chromium"))
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=MEDIA_FLAGS)
+        chromium = pw.chromium.launch(executable_path=str(wrapper), headless=True, args=MEDIA_FLAGS)
         try:
             yield chromium
         finally:

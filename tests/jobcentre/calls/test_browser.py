@@ -19,14 +19,15 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.jobcentre.calls.conftest import VideoSite, WaitingKiosk, start_video_site
+from tests.jobcentre.calls.netns import NetNs
 from tests.jobcentre.staff.conftest import ROOT, axe_violations, log_in
 
 SHOTS = ROOT / "artifacts" / "video"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VideoSite]:
-    video = start_video_site(tmp_path_factory.mktemp("video"), {})
+def site(tmp_path_factory: pytest.TempPathFactory, netns: NetNs) -> Iterator[VideoSite]:
+    video = start_video_site(tmp_path_factory.mktemp("video"), {}, netns)
     try:
         yield video
     finally:
