@@ -2,8 +2,10 @@
 it) answers the counsellor's and then the guest's complete SDP offers from the live channel
 with signed ``signal`` requests; in the three-party mesh every browser receives video and
 audio from both others and the kiosk receives frames from both; the kiosk's chat line shows
-in the console; ending the call reaches the kiosk. Host candidates are on the machine's
-non-loopback interface (aioice never offers loopback)."""
+in the console; ending the call reaches the kiosk. Server and browsers run in the session's
+network namespace; the aiortc kiosk runs in this process and offers one host candidate, the
+host-side veth address (aioice never offers loopback, and must not offer the machine's
+interfaces)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import aioice.ice
 import av
-import ifaddr
 import numpy as np
 import pytest
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
@@ -23,13 +25,9 @@ from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 from playwright.sync_api import Browser
 
 from tests.jobcentre.calls.conftest import VideoSite, WaitingKiosk, start_video_site
+from tests.jobcentre.calls.netns import NetNs
 from tests.jobcentre.calls.test_browser import _context, _stats
 from tests.jobcentre.staff.conftest import log_in
-
-
-def _has_non_loopback_ipv4() -> bool:
-    return any(ip.is_IPv4 and not str(ip.ip).startswith("127.")
-               for adapter in ifaddr.get_adapters() for ip in adapter.ips)
 
 
 class PatternTrack(VideoStreamTrack):
@@ -52,6 +50,7 @@ class AiortcKiosk:
         self.frames = 0
         self.events: list[str] = []
         self.peers: dict[str, RTCPeerConnection] = {}
+        self.candidates: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
         self._thread.start()
@@ -89,6 +88,8 @@ class AiortcKiosk:
         pc.addTrack(PatternTrack())
         await pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "offer"))
         await pc.setLocalDescription(await pc.createAnswer())
+        self.candidates += [line.split()[4] for line in pc.localDescription.sdp.splitlines()
+                            if line.startswith("a=candidate:")]
         await self._http("POST", f"/api/v1/calls/{body['call_id']}/signal", {
             "type": "answer", "to": body["from"], "sdp": pc.localDescription.sdp})
 
@@ -104,8 +105,8 @@ class AiortcKiosk:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VideoSite]:
-    video = start_video_site(tmp_path_factory.mktemp("kiosk-media"), {})
+def site(tmp_path_factory: pytest.TempPathFactory, netns: NetNs) -> Iterator[VideoSite]:
+    video = start_video_site(tmp_path_factory.mktemp("kiosk-media"), {}, netns)
     try:
         yield video
     finally:
@@ -113,8 +114,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VideoSite]:
 
 
 def test_aiortc_kiosk_counsellor_and_guest_mesh(
-        media_browser: Browser, site: VideoSite) -> None:
-    assert _has_non_loopback_ipv4(), "aioice needs a non-loopback interface (see ENVIRONMENT.md)"
+        media_browser: Browser, site: VideoSite, netns: NetNs,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # aioice gathers host candidates from every interface; only the veth end may be used.
+    monkeypatch.setattr(aioice.ice, "get_host_addresses",
+                        lambda use_ipv4, use_ipv6: [netns.host_ip])
     waiting = WaitingKiosk(site.server, "Foyer links")
     context, guest_ctx = _context(media_browser), _context(media_browser)
     kiosk: AiortcKiosk | None = None
@@ -143,6 +147,7 @@ def test_aiortc_kiosk_counsellor_and_guest_mesh(
         _stats(guest, "guestClient", "counsellor", "s.framesDecoded > 5 && s.audioSamples > 0")
         _stats(page, "consoleClient", "guest", "s.framesDecoded > 5 && s.audioSamples > 0")
         assert sorted(kiosk.peers) == ["counsellor", "guest"]
+        assert set(kiosk.candidates) == {netns.host_ip}, kiosk.candidates
         frames = kiosk.frames
         deadline = time.monotonic() + 10
         while kiosk.frames < frames + 20 and time.monotonic() < deadline:
