@@ -131,7 +131,7 @@ def test_admin_issues_codes_revokes_and_checks_receipts(page: Page, site: StaffS
     page.get_by_label(re.compile("Name des Terminals")).fill("Foyer 3")
     page.get_by_role("button", name="Anmeldecode erzeugen").click()
     code = page.locator(".notice code").inner_text()
-    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){4}", code)
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){6}", code)
     page.get_by_role("link", name="Sperren: Foyer 2").click()
     page.get_by_role("button", name="Ja, sperren").click()
     assert "Das Terminal ist gesperrt" in page.inner_text("main")
