@@ -8,10 +8,12 @@ namespace and both veth ends at the end of the session, also after failures."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -103,10 +105,8 @@ def delete(netns: NetNs, host_if: str = "") -> None:
     pids = subprocess.run([netns.ip, "netns", "pids", netns.name], capture_output=True,
                           text=True, timeout=30, check=False).stdout.split()
     for pid in pids:
-        try:
-            os.kill(int(pid), 9)
-        except (ProcessLookupError, ValueError):
-            pass
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), signal.SIGKILL)
     subprocess.run([netns.ip, "netns", "del", netns.name], capture_output=True, timeout=30,
                    check=False)
     if host_if:
