@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from foundation.errors import ApiError, DatabaseUnavailable
 from jobcentre.atrest_kek import open_at_rest
 from jobcentre.atrest_migrate import seal_legacy
+from jobcentre.calls.routes import mount_calls
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
 from jobcentre.http_front import FrontGuard, FrontLimits, FrontMiddleware
@@ -215,7 +216,10 @@ def create_app(
         return await run_in_threadpool(enroll_kiosk, repo, keys, payload.get("code"),
                                        payload.get("public_key"), payload.get("nonce"))
 
-    add_kiosk_routes(app, KioskGate(service, nonces, guard), hub)
+    gate = KioskGate(service, nonces, guard)
+    add_kiosk_routes(app, gate, hub)
     add_verify_routes(app, service)
+    # video calls; mounted before /staff so that its WebSocket route matches
+    mount_calls(app, service, hub, data_dir, gate)
     app.mount("/staff", create_staff_app(service, store, staff))
     return app

@@ -1,8 +1,9 @@
 """The staff audit log: every staff action, who, when, what, on what, from where.
 
 Entries are appended through ``record`` only; the database refuses updates and deletes
-(triggers in ``jobcentre.staff.sql``). Targets are ``document:<id>``, ``kiosk:<id>`` or
-``account:<name>``; details never hold passwords, tokens or document contents.
+(triggers in ``jobcentre.staff.sql``). Targets are ``document:<id>``, ``kiosk:<id>``,
+``account:<name>``, ``call:<id>`` or ``appointment:<id>``; details never hold passwords,
+tokens or document contents.
 """
 
 from __future__ import annotations

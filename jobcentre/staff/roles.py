@@ -36,11 +36,13 @@ class Permission(StrEnum):
     ISSUE_ENROLLMENT_CODES = "issue_enrollment_codes"
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_ACCOUNTS = "manage_accounts"
+    VIDEO_CALLS = "video_calls"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.DESK: frozenset({Permission.CHECK_RECEIPTS}),
-    Role.COUNSELLOR: frozenset({Permission.CHECK_RECEIPTS, Permission.READ_DOCUMENTS}),
+    Role.COUNSELLOR: frozenset({Permission.CHECK_RECEIPTS, Permission.READ_DOCUMENTS,
+                                Permission.VIDEO_CALLS}),
     Role.OPS: frozenset({Permission.CHECK_RECEIPTS, Permission.VIEW_KIOSKS,
                          Permission.REVOKE_KIOSKS}),
     Role.ADMIN: frozenset(Permission),

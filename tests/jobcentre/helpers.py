@@ -51,12 +51,17 @@ def ensure_kek(data_dir: Path) -> Path:
 
 
 class ServerProcess:
-    """``kiosk-server serve`` on a free loopback port, started and stopped by tests."""
+    """``kiosk-server serve`` on a free port on loopback (or on ``host``), started and stopped by
+    tests."""
 
     def __init__(self, data_dir: Path, database_url: str | None, extra: tuple[str, ...] = (),
-                 verify: ssl.SSLContext | bool = True, kek_file: Path | None = None):
+                 verify: ssl.SSLContext | bool = True, kek_file: Path | None = None,
+                 prefix: tuple[str, ...] = (), host: str = "127.0.0.1", reach: str = ""):
         self.data_dir = data_dir
         self.kek_file = kek_file or ensure_kek(data_dir)
+        self.prefix = prefix  # e.g. ``ip netns exec NAME`` to run it in a network namespace
+        self.host = host
+        self.reach = reach  # the address tests use when ``host`` is a wildcard
         self.database_url = database_url
         self.extra = extra
         self.verify = verify  # how the /health probe checks an https:// server
@@ -66,8 +71,8 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         """Start the process and wait until /health answers."""
-        args = [PYTHON, "-m", "jobcentre.cli", "serve", "--port", "0", "--data", str(self.data_dir),
-                "--kek-file", str(self.kek_file)]
+        args = [*self.prefix, PYTHON, "-m", "jobcentre.cli", "serve", "--host", self.host,
+                "--port", "0", "--data", str(self.data_dir), "--kek-file", str(self.kek_file)]
         if self.database_url:
             args += ["--database", self.database_url]
         self._log = open(self.data_dir.parent / f"{self.data_dir.name}-server.log", "ab")  # noqa: SIM115
@@ -88,6 +93,9 @@ class ServerProcess:
             self.stop()
             raise RuntimeError(f"server did not start: {line!r}")
         self.url = line.decode().strip().rsplit(" ", 1)[-1]
+        if self.reach:
+            scheme, _, port = self.url.split(":")
+            self.url = f"{scheme}://{self.reach}:{port}"
         with httpx.Client(timeout=5, verify=self.verify) as client:
             for _ in range(100):
                 try:

@@ -1,0 +1,1 @@
+"""Video counselling from the kiosk booth: calls, queue, tokens, signalling (docs/video.md)."""

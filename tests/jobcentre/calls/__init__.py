@@ -1,0 +1,1 @@
+"""Tests of video calls (jobcentre/calls, the console and the guest page)."""
