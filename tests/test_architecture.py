@@ -368,9 +368,16 @@ def screen_rule_violations(source: str) -> list[str]:
     return found
 
 
+#: not a screen: the benchmarks' driver that presses the screens' buttons (``submit`` here is
+#: the summary screen's "hand in" action, not a thread pool's)
+NOT_SCREENS = {"frame_driver.py"}
+
+
 def test_screens_start_no_threads_and_write_no_session_data() -> None:
     offenders = {}
     for path in sorted((ROOT / "kiosk" / "screens").rglob("*.py")):
+        if path.name in NOT_SCREENS:
+            continue
         found = screen_rule_violations(path.read_text(encoding="utf-8"))
         if found:
             offenders[path.relative_to(ROOT).as_posix()] = found
