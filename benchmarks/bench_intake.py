@@ -8,9 +8,13 @@ verifies and every document is stored exactly once.
 
 Client, server and database share the machine's cores, so the figures are a lower bound
 for a real deployment. ``--ramp S`` spreads the kiosks' start times over S seconds (kiosks
-are not synchronised in reality); ``--ramp 0`` is a worst-case burst.
+are not synchronised in reality); ``--ramp 0`` is a worst-case burst. ``--processes 1,2``
+runs the PostgreSQL part once per intake process count (``serve --workers N``). Server CPU
+is read from /proc (the serve process and its workers, before and after the uploads) and
+printed per document.
+The kill-one-of-two stress figure comes from ``benchmarks/stress_kill.py --two-processes``.
 
-    python benchmarks/bench_intake.py [--kiosks 200] [--ramp 10] [--postgres]
+    python benchmarks/bench_intake.py [--kiosks 200] [--ramp 10] [--postgres] [--processes 1,2]
 """
 
 from __future__ import annotations
@@ -90,8 +94,9 @@ def start_postgres(base: Path) -> tuple[str, list[str]]:
     return f"postgresql://postgres@127.0.0.1:{port}/intake", stop
 
 
-def start_server(data: Path, database: str | None) -> tuple[subprocess.Popen[bytes], str]:
-    """``kiosk-server serve --port 0``; returns the process and its URL."""
+def start_server(data: Path, database: str | None, workers: int = 1
+                 ) -> tuple[subprocess.Popen[bytes], str]:
+    """``kiosk-server serve --port 0 [--workers N]``; returns the process and its URL."""
     kek = data.parent / "server.kek"  # beside the data directory, never inside
     if not kek.exists():
         from jobcentre.atrest_kek import write_new_kek
@@ -102,6 +107,8 @@ def start_server(data: Path, database: str | None) -> tuple[subprocess.Popen[byt
             # every simulated kiosk enrolls at once from this one address, and all of them
             # upload at the same moment: lift the per-address limit and the concurrency cap
             "--address-rate", "100000", "--address-burst", "100000", "--max-concurrent", "100000"]
+    if workers > 1:
+        args += ["--workers", str(workers)]
     if database:
         args += ["--database", database]
     log = open(data.parent / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
@@ -202,10 +209,18 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a live process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pid: int, fields_from: int = 11, fields_to: int = 15) -> float:
+    """User + system CPU of a process, its live children and its reaped ones (Linux /proc)."""
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    for one in [pid, *kids]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += sum(int(f) for f in fields[fields_from:fields_to])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def bench(url: str, data: Path, database: str | None, args: argparse.Namespace,
@@ -234,15 +249,18 @@ async def bench(url: str, data: Path, database: str | None, args: argparse.Names
         watcher = asyncio.create_task(watch_loop_lag(lags, stop))
         start = time.perf_counter()
         cpu_client, cpu_server = time.process_time(), cpu_seconds(server_pid)
+        sys_server = cpu_seconds(server_pid, 12, 13) + cpu_seconds(server_pid, 14, 15)
         acks = await asyncio.gather(*[run_kiosk(url, j, lat, centre, sha256) for j in jobs])
         wall = time.perf_counter() - start
         stop.set()
         await watcher
         cpu_client = time.process_time() - cpu_client
         cpu_server = cpu_seconds(server_pid) - cpu_server
+        sys_server = cpu_seconds(server_pid, 12, 13) + cpu_seconds(server_pid, 14, 15) - sys_server
     every = [v for values in lat.values() for v in values]
     print(f"backend: {'PostgreSQL 15' if database else 'SQLite (WAL, synchronous=FULL)'}; "
           f"{args.kiosks} kiosks, document {len(pdf) / 1e6:.2f} MB, ramp {args.ramp:g} s, "
+          f"{args.current_workers} intake process(es), "
           f"{os.cpu_count()} cores shared by client, server and database (a lower bound)")
     print(f"{'request':<10}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for kind in ("announce", "patch", "finish", "all"):
@@ -255,6 +273,10 @@ async def bench(url: str, data: Path, database: str | None, args: argparse.Names
     print(f"CPU during the run: server {cpu_server:.1f} s, client {cpu_client:.1f} s "
           f"(of {wall * (os.cpu_count() or 1):.1f} core-seconds available); client event-loop "
           f"lag p50 {pct(lags, 50):.0f} ms, p99 {pct(lags, 99):.0f} ms (included above)")
+    print(f"server CPU per {len(pdf) / 1e6:.2f} MB document: "
+          f"{cpu_server / len(acks) * 1000:.1f} ms, of which kernel "
+          f"{sys_server / len(acks) * 1000:.1f} ms (all requests of one upload; "
+          f"the database's own CPU not included)")
     distinct = len({a["document_id"] for a in acks})
     listed = subprocess.run(
         [sys.executable, "-m", "jobcentre.cli", "list", "--data", str(data), "--json",
@@ -275,10 +297,17 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=1_000_000, help="document size in bytes")
     parser.add_argument("--ramp", type=float, default=10.0, help="spread of start times, s")
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
+    parser.add_argument("--processes", default="1",
+                        help="comma-separated intake process counts for PostgreSQL, e.g. 1,2")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL runs only")
     args = parser.parse_args()
-    runs: list[bool] = [False, True] if args.postgres else [False]
+    counts = [int(n) for n in args.processes.split(",")]
+    runs: list[tuple[bool, int]] = [] if args.no_sqlite else [(False, 1)]
+    if args.postgres or args.no_sqlite:
+        runs += [(True, n) for n in counts]
     status = 0
-    for use_pg in runs:
+    for use_pg, workers in runs:
+        args.current_workers = workers
         base = Path(tempfile.mkdtemp(prefix="bench-intake-"))
         stop: list[str] = []
         database = None
@@ -287,7 +316,7 @@ def main() -> int:
                 database, stop = start_postgres(base)
             data = base / "data"
             data.mkdir()
-            proc, url = start_server(data, database)
+            proc, url = start_server(data, database, workers)
             try:
                 status |= asyncio.run(bench(url, data, database, args, proc.pid))
             finally:

@@ -54,6 +54,9 @@ def add_serve_parser(sub: Any, with_db: Any, data_type: Any) -> None:
                        "credential kiosk-server-kek); never inside the data directory")
     for flag, dest, kind, text in _FRONT_FLAGS:
         serve.add_argument(flag, dest=dest, type=kind, default=None, help=text)
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="intake processes sharing the socket (default 1); with more than "
+                       "one, use PostgreSQL (--database) — see docs/intake-api.md")
     serve.add_argument("--trusted-proxy", dest="trusted_proxies", action="append", default=[],
                        metavar="ADDR[/BITS]", help="a reverse proxy whose X-Forwarded-For is "
                        "believed (repeatable); e.g. 127.0.0.1 for nginx on the same host")
@@ -101,18 +104,35 @@ def serve(args: argparse.Namespace) -> int:
         if args.staff_idle_seconds < 1:
             raise SetupError("--staff-idle-seconds must be at least 1")
         staff = StaffSettings(idle=timedelta(seconds=args.staff_idle_seconds))
-    sock = _bind(args.host, args.port)
-    try:
-        live = LiveLimits()
-        live = LiveLimits(max_wait_s=args.live_max_wait or live.max_wait_s,
-                          max_waiting=args.live_max_waiting or live.max_waiting)
+    if args.workers < 1:
+        raise SetupError("--workers must be at least 1")
+    live = LiveLimits()
+    live = LiveLimits(max_wait_s=args.live_max_wait or live.max_wait_s,
+                      max_waiting=args.live_max_waiting or live.max_waiting)
+
+    def work(sock: socket.socket) -> int:
         app = create_app(args.data, args.database, limits=limits, live_limits=live,
                          staff=staff, front=front, kek_file=args.kek_file)
         config = uvicorn_config(app, front, args.tls_cert, args.tls_key)
+        uvicorn.Server(config).run(sockets=[sock])
+        return 0
+
+    sock = _bind(args.host, args.port)
+    try:
         host, port = sock.getsockname()[:2]
         scheme = "https" if args.tls_cert else "http"
-        print(f"kiosk-server listening on {scheme}://{host}:{port}", flush=True)
-        uvicorn.Server(config).run(sockets=[sock])
+        if args.workers == 1:
+            app = create_app(args.data, args.database, limits=limits, live_limits=live,
+                             staff=staff, front=front, kek_file=args.kek_file)
+            print(f"kiosk-server listening on {scheme}://{host}:{port}", flush=True)
+            uvicorn.Server(uvicorn_config(app, front, args.tls_cert, args.tls_key)).run(
+                sockets=[sock])
+        else:
+            from jobcentre.workers import supervise
+
+            print(f"kiosk-server ({args.workers} workers) listening on "
+                  f"{scheme}://{host}:{port}", flush=True)
+            supervise(sock, args.workers, work)
     finally:
         sock.close()
     return 0

@@ -8,15 +8,17 @@ encrypted at rest by the caller (``jobcentre.atrest``; files of older releases a
 fsync, rename, and fsync of the directory, so a stored document is complete and durable
 before the service signs an ack. Every directory is created 0700 and every file 0600,
 whatever the umask; the data directory itself is narrowed to 0700. Work on one document is
-serialised by a striped in-process lock (the service runs as one process; the database's
-unique key guards the rest). A partial upload untouched for ``PART_MAX_AGE_S`` (default 7
-days) is removed by ``expire_parts``; the kiosk then finds offset 0 and sends the document
-again from the start.
+serialised by a striped lock: a thread lock within the process, then ``flock`` on one of
+``_STRIPES`` lock files in ``incoming/.locks`` across the intake processes that share the
+data directory (the database's unique key guards the rest). A partial upload untouched for
+``PART_MAX_AGE_S`` (default 7 days) is removed by ``expire_parts`` (under the same lock, so
+every intake process may run it); the kiosk then finds offset 0 and sends it again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import threading
@@ -50,6 +52,7 @@ class DocumentStore:
         self.incoming = data_dir / "incoming"
         self.documents = data_dir / "documents"
         self._locks = [threading.Lock() for _ in range(_STRIPES)]
+        self._lock_fds: dict[int, int] = {}
         try:
             data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             private_dir(data_dir)
@@ -66,9 +69,33 @@ class DocumentStore:
 
     @contextlib.contextmanager
     def locked(self, document_id: str) -> Iterator[None]:
-        """Serialise work on one document within this process."""
-        with self._locks[hash(document_id) % _STRIPES]:
-            yield
+        """Serialise work on one document, within this process and across processes."""
+        stripe = int(document_id[:8], 16) % _STRIPES if UUID_RE.match(document_id) else 0
+        with self._locks[stripe]:
+            fd = self._lock_fd(stripe)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _lock_fd(self, stripe: int) -> int:
+        """The open lock file of a stripe (kept open; called with the stripe's thread lock)."""
+        fd = self._lock_fds.get(stripe)
+        if fd is None:
+            folder = self.incoming / ".locks"
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir(mode=0o700)
+            fd = os.open(folder / f"{stripe:03d}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                         0o600)
+            self._lock_fds[stripe] = fd
+        return fd
+
+    def close(self) -> None:
+        """Close the lock files."""
+        fds, self._lock_fds = self._lock_fds, {}
+        for fd in fds.values():
+            os.close(fd)
 
     def part_path(self, document_id: str) -> Path:
         """Where the partial upload of a document lives."""
@@ -144,7 +171,7 @@ class DocumentStore:
 
     def replace_file(self, final: Path, parts: Sequence[bytes]) -> None:
         """Write ``parts`` to a temporary file, fsync, rename onto ``final``, fsync the folder."""
-        tmp = final.with_name(f".{final.name}.{threading.get_ident()}.tmp")
+        tmp = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             for part in parts:

@@ -5,6 +5,10 @@ the real intake service, SIGKILLs them after random delays (and now and then SIG
 restarts the server too), then lets a clean process finish the uploads and checks: every
 promised document is on the server exactly once with the same SHA-256, nothing is stored
 twice, no submission is half-queued and no temp or delivered sealed file is left behind.
+
+With ``TwoWorkerServer`` (``serve --workers 2`` on PostgreSQL) the server kill becomes the
+kill of one of the two intake processes: the other keeps serving and the parent replaces the
+dead one, so kiosks see cut connections but never a refused port.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobcentre.enrollment import issue_code
+from jobcentre.repository import open_repository
+from kiosk.delivery.identity import enroll
 from kiosk.delivery.outbox import Outbox
-from tests.delivery.conftest import Promise, assert_promises_kept, server_documents
-from tests.delivery.netfaults import ServerProcess
+from tests.delivery.conftest import Promise
+from tests.delivery.netfaults import _LISTEN_RE, SERVE, ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,6 +76,85 @@ def _parse(lines: list[str]) -> list[Promise]:
     return promises
 
 
+class TwoWorkerServer(ServerProcess):
+    """``kiosk-server serve --workers 2 --database URL``; ``kill_one`` SIGKILLs one worker."""
+
+    def __init__(self, data_dir: Path, database: str, port: int = 0) -> None:
+        super().__init__(data_dir, port)
+        self.database = database
+
+    def start(self, timeout_s: float = 30.0) -> str:
+        """Start the supervisor with two workers on PostgreSQL; returns the base URL."""
+        if not self.kek_file.exists():
+            from jobcentre.atrest_kek import write_new_kek
+
+            write_new_kek(self.kek_file)
+        args = [sys.executable, "-c", SERVE, "serve", "--data", str(self.data_dir),
+                "--port", str(self.port), "--kek-file", str(self.kek_file),
+                "--workers", "2", "--database", self.database]
+        self.proc = subprocess.Popen(  # noqa: S603 - our own command line
+            args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.proc.stdout is not None
+        match = _LISTEN_RE.search(self.proc.stdout.readline())
+        if match is None:
+            self.stop()
+            raise RuntimeError("intake service did not start")
+        self.url, self.port = match.group(1), int(match.group(2))
+        threading.Thread(target=self._drain, daemon=True).start()
+        deadline = time.monotonic() + timeout_s
+        while len(self.workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.url
+
+    def workers(self) -> list[int]:
+        """The worker processes alive now."""
+        assert self.proc is not None
+        pid = self.proc.pid
+        path = Path(f"/proc/{pid}/task/{pid}/children")
+        return sorted(int(p) for p in path.read_text().split()) if path.exists() else []
+
+    def kill_one(self, rng: random.Random) -> None:
+        """SIGKILL one of the two workers and wait until the supervisor replaced it."""
+        deadline = time.monotonic() + 30
+        while len(self.workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        victim = rng.choice(self.workers())
+        os.kill(victim, signal.SIGKILL)
+        while time.monotonic() < deadline:
+            alive = [p for p in self.workers() if p != victim]
+            if len(alive) == 2:
+                return
+            time.sleep(0.05)
+        raise AssertionError("the killed worker was not replaced within 30 s")
+
+
+def enroll_with(server: ServerProcess, data_dir: Path, database: str | None = None) -> str:
+    """Enroll a kiosk data dir to ``server`` whose database is ``database`` (None: SQLite)."""
+    code = issue_code(server.data_dir, f"kiosk-{data_dir.name}", database)
+    return enroll(server.url, code, data_dir).identity.kiosk_id
+
+
+def check_promises(server_dir: Path, database: str | None, promises: list[Promise]) -> int:
+    """Every promised document stored once with its sha256, nothing twice; returns the count."""
+    repo = open_repository(server_dir, database)
+    try:
+        docs = repo.list_documents()
+    finally:
+        repo.close()
+    by_id = {d.document_id: d for d in docs}
+    assert len(by_id) == len(docs), "a document id was stored twice"
+    shas = [d.sha256 for d in docs]
+    assert len(set(shas)) == len(shas), "the same content was stored under two ids"
+    for promise in promises:
+        for doc_id, sha in promise.documents:
+            assert doc_id in by_id, f"promised document of {promise.receipt_number} missing"
+            assert by_id[doc_id].sha256 == sha
+            assert by_id[doc_id].receipt_number == promise.receipt_number
+    return len(docs)
+
+
 def run_kills(
     data: Path, server: ServerProcess, kills: int, seed: int = 1, docs: int = 2,
     server_kill_every: int = 10, max_delay_s: float = 1.2,
@@ -87,9 +173,12 @@ def run_kills(
             time.sleep(0.01)
         time.sleep(rng.uniform(0.0, max_delay_s))
         if server_kill_every and i % server_kill_every == server_kill_every - 1:
-            server.stop(kill=True)
+            if isinstance(server, TwoWorkerServer):
+                server.kill_one(rng)
+            else:
+                server.stop(kill=True)
+                server.start()
             report.server_kills += 1
-            server.start()
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         reader.join(timeout=5)
@@ -105,8 +194,8 @@ def run_kills(
     if finish.stdout is not None:
         finish.stdout.close()
     check_outbox(data, docs)
-    assert_promises_kept(server.data_dir, report.promises)
-    report.server_documents = len(server_documents(server.data_dir))
+    report.server_documents = check_promises(server.data_dir, getattr(server, "database", None),
+                                             report.promises)
     report.seconds = time.monotonic() - start
     return report
 
