@@ -98,6 +98,25 @@ class CardReaderConfig(Section):
     reader_name_contains: str = ""
 
 
+class MicrophoneConfig(Section):
+    """Microphone for video calls: simulated (speech-like signal), PulseAudio or ALSA."""
+
+    driver: Literal["simulated", "pulse", "alsa"] = "simulated"
+    device: str = Field(default="default", description="PulseAudio source or ALSA device.")
+    signal: Literal["speech", "tone", "silence"] = Field(
+        default="speech", description="What the simulated microphone produces.")
+
+
+class CallVideoConfig(Section):
+    """The camera a video call sends: the document camera (shared) or a camera of its own."""
+
+    source: Literal["document_camera", "v4l2"] = "document_camera"
+    device_index: int = Field(default=1, ge=0, le=63, description="Own camera (v4l2 only).")
+    width: int = Field(default=640, ge=320, le=1920)
+    height: int = Field(default=480, ge=240, le=1080)
+    fps: int = Field(default=20, ge=5, le=30)
+
+
 class DevicesConfig(Section):
     """All devices of the terminal."""
 
@@ -105,6 +124,8 @@ class DevicesConfig(Section):
     scanner: ScannerConfig = ScannerConfig()
     printer: PrinterConfig = PrinterConfig()
     card_reader: CardReaderConfig = CardReaderConfig()
+    microphone: MicrophoneConfig = MicrophoneConfig()
+    call_video: CallVideoConfig = CallVideoConfig()
 
 
 def _is_loopback(host: str) -> bool:
