@@ -75,7 +75,7 @@ class CameraTrack(MediaStreamTrack):
         self.frames_sent = 0
         self._start: float | None = None
         self._next_at = 0.0
-        self._pts = 0
+        self._pts = -1
 
     async def recv(self) -> av.VideoFrame:
         """The next frame, when it is due."""
