@@ -99,10 +99,11 @@ class CardReaderConfig(Section):
 
 
 class MicrophoneConfig(Section):
-    """Microphone for video calls: simulated (speech-like signal), PulseAudio or ALSA."""
+    """Microphone and loudspeaker for video calls: simulated, PulseAudio or ALSA."""
 
     driver: Literal["simulated", "pulse", "alsa"] = "simulated"
     device: str = Field(default="default", description="PulseAudio source or ALSA device.")
+    output_device: str = Field(default="default", description="Where the call is heard.")
     signal: Literal["speech", "tone", "silence"] = Field(
         default="speech", description="What the simulated microphone produces.")
 

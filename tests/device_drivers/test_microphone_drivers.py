@@ -68,3 +68,15 @@ def test_real_microphone_without_a_device_says_so() -> None:
         mic.read(10)
     ok, reason = mic.check()
     assert not ok and "alsa" in reason
+
+
+def test_simulated_loudspeaker_plays_at_its_volume() -> None:
+    from device_drivers.loudspeaker import SimulatedLoudspeaker
+
+    speaker = SimulatedLoudspeaker()
+    with pytest.raises(DeviceUnavailable):
+        speaker.play(np.ones(10, np.int16))
+    speaker.open()
+    speaker.volume = 0.5
+    speaker.play(np.full(480, 1000, np.int16))
+    assert speaker.samples_played == 480 and int(speaker.recent.max()) == 500
