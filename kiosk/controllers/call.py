@@ -15,6 +15,7 @@ frames, queue data, the call id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -35,6 +36,7 @@ from kiosk.call.loop import CallLoop
 from kiosk.call.signalling import CallSignalling, CallTicket
 from kiosk.call.tracks import CameraTrack, MicrophoneTrack
 from kiosk.controllers.runner import Post, call_now
+from kiosk.session.states import Event
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,14 @@ class CallPhase(StrEnum):
     WAITING = "waiting"
     IN_CALL = "in_call"
     ENDED = "ended"
+
+
+PHASE_EVENTS = {
+    CallPhase.CONSENT: Event.DEVICES_OK,
+    CallPhase.WAITING: Event.CONSENTED,
+    CallPhase.IN_CALL: Event.CALL_CONNECTED,
+    CallPhase.ENDED: Event.CALL_ENDED,
+}
 
 
 @dataclass
@@ -117,6 +127,9 @@ class CallController:
         self._resamplers: dict[str, av.AudioResampler] = {}
         self._heartbeat_s = 5.0
         self._devices_open = False
+        self._session: Any = None
+        self._teardown: Any = None  # the last wipe's hang-up, awaited by close()
+        self._visit = -1
 
     # --- listeners ---------------------------------------------------------------------
 
@@ -126,10 +139,20 @@ class CallController:
 
     def _changed(self) -> None:
         def tell() -> None:
+            self._move_session()
             for listener in list(self._listeners):
                 listener(self.view)
 
         self.post(tell)
+
+    def _move_session(self) -> None:
+        """Take the visitor's session to the step that fits the call (on the UI thread)."""
+        session = self._session
+        if session is None or session.visit != self._visit:
+            return
+        event = PHASE_EVENTS.get(self.view.phase)
+        if event is not None and session.can(event):
+            session.dispatch(event)
 
     def _fail(self, exc: KioskError) -> None:
         self.view.error = exc.code
@@ -137,8 +160,13 @@ class CallController:
 
     # --- device check and consent --------------------------------------------------------
 
-    def open_device_check(self) -> None:
-        """Open camera, microphone and loudspeaker; show the self view and level."""
+    def open_device_check(self, session: Any = None) -> None:
+        """Open camera, microphone and loudspeaker; show the self view and level.
+
+        ``session`` (the visitor's) then follows the call: consent, waiting room, call,
+        goodbye."""
+        if session is not None:
+            self._session, self._visit = session, session.visit
         self.view.phase, self.view.error = CallPhase.CHECK, None
         if not self._devices_open:
             try:
@@ -379,7 +407,7 @@ class CallController:
         self._generation += 1
         open_call = self.view.call_id if self.view.phase is not CallPhase.ENDED else None
         if open_call is not None or self.engine is not None:
-            self.loop.submit(self._tear_down(open_call, self.engine))
+            self._teardown = self.loop.submit(self._tear_down(open_call, self.engine))
         self.engine = self.camera_track = self.mic_track = None
         self.view = CallView()
         self._resamplers.clear()
@@ -391,3 +419,15 @@ class CallController:
                 except KioskError:
                     log.warning("closing a call device failed")
         self._changed()
+
+    def leave(self) -> None:
+        """The visitor leaves the waiting room or the check (BACK): hang up, keep nothing."""
+        self.wipe()
+
+    def close(self) -> None:
+        """Shut down: end any call and stop the call loop."""
+        self.wipe()
+        if self._teardown is not None:
+            with contextlib.suppress(Exception):
+                self._teardown.result(timeout=5)
+        self.loop.stop()

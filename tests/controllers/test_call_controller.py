@@ -253,3 +253,27 @@ def test_a_real_offer_is_answered_with_complete_sdp_and_opus(loop: CallLoop) -> 
         "a=ice-ufrag" in answer["sdp"]
     controller.wipe()
     until(lambda: centre.sent("hangup") != [])
+
+
+def test_the_session_follows_the_call_to_goodbye(loop: CallLoop, tmp_path: Any) -> None:
+    from config.model import KioskConfig
+    from kiosk.demo import walk_to
+    from kiosk.session.session import Session
+    from kiosk.session.states import Event, SessionState
+
+    session = Session(KioskConfig(data_dir=tmp_path), time.monotonic, tmp_path / "s")
+    walk_to(session, SessionState.CHOOSE_TASK.value, lambda s: None)
+    session.dispatch(Event.CHOOSE_VIDEO)
+    assert session.state is SessionState.CALL_CHECK
+    centre = ScriptedCentre()
+    controller = make(loop, centre)
+    controller.open_device_check(session)
+    controller.devices_ok()
+    assert session.state is SessionState.CALL_CONSENT
+    controller.start_walk_in("de", "benefits")
+    until(lambda: session.state is SessionState.CALL_WAITING)
+    until(lambda: controller.engine is not None)
+    controller.engine.report("counsellor", PartyState.CONNECTED)
+    assert session.state is SessionState.IN_CALL
+    centre.push("call.ended", reason="ended_by_counsellor")
+    until(lambda: session.state is SessionState.GOODBYE)
