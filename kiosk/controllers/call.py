@@ -137,6 +137,15 @@ class CallController:
         """Call ``listener(view)`` on the UI thread after every change."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[CallView], None]) -> None:
+        """Stop calling ``listener``."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def notify(self) -> None:
+        """Tell the listeners about a change made from outside (demo data for screenshots)."""
+        self._changed()
+
     def _changed(self) -> None:
         def tell() -> None:
             self._move_session()
