@@ -72,7 +72,7 @@ def prepare_screen(app: Any, screen: str, lang: str, font_scale: float, theme_na
     session.redraw()
 
 
-CALL_DEMO = (SessionState.CALL_WAITING, SessionState.IN_CALL)
+CALL_DEMO = (SessionState.CALL_CHECK, SessionState.CALL_WAITING, SessionState.IN_CALL)
 
 
 def show_call_demo(call: Any, target: SessionState) -> None:
@@ -83,10 +83,11 @@ def show_call_demo(call: Any, target: SessionState) -> None:
 
     view = call.view
     view.position, view.estimate_min = 2, 10
+    view.mic_level_dbfs = -20.0
+    view.self_view = np.full((240, 320, 3), 120, np.uint8)
     if target is SessionState.IN_CALL:
         view.phase, view.connected, view.counsellor_name = CallPhase.IN_CALL, True, "Frau K."
         view.chat["counsellor"] = ChatLine("Frau K.", "Guten Tag! Wie kann ich helfen?", True)
         gradient = np.linspace(40, 200, 640, dtype=np.uint8)
         view.remote_frame = np.dstack([np.tile(gradient, (480, 1))] * 3)
-        view.self_view = np.full((240, 320, 3), 120, np.uint8)
     call.notify()
