@@ -52,6 +52,7 @@ class CallScreen(KioskScreen):
     staff_called = BooleanProperty(False)
     level = NumericProperty(0.0)  # microphone level 0..1 for the meter
     chat = DictProperty({})
+    chat_text = StringProperty("")  # every party's current line, one per line
     _draw_event: Any = None
 
     @property
@@ -84,6 +85,7 @@ class CallScreen(KioskScreen):
         self.confirm_end, self.staff_called = view.confirm_end, view.staff_called
         self.level = max(0.0, min(1.0, (view.mic_level_dbfs + 60) / 60))
         self.chat = {party: line.text for party, line in view.chat.items()}
+        self.chat_text = "\n".join(line.text for line in view.chat.values() if line.text)
 
     def draw_frames(self, _dt: float = 0.0) -> None:
         """Draw the newest frames into the screen's video views."""
