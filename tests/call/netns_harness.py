@@ -14,6 +14,7 @@ microphone. The kiosk prints one JSON line of results; the tests assert on it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -92,6 +93,10 @@ def media_summary(engine: CallEngine, party: str) -> dict[str, Any]:
 
 # --- the far side (namespace B) -------------------------------------------------------
 
+async def _collect(box: list[dict[str, Any]], message: dict[str, Any]) -> None:
+    box.append(message)
+
+
 async def far_main() -> None:
     """Offer to the kiosk, answer commands from stdin, report on stdout."""
     loop = asyncio.get_running_loop()
@@ -132,6 +137,11 @@ async def far_main() -> None:
         message = json.loads(line)
         if message.get("type") == "answer":
             await engine.handle_answer("kiosk", message["sdp"])
+        elif message.get("cmd") == "reoffer":
+            sent: list[dict[str, Any]] = []
+            engine.send = functools.partial(_collect, sent)
+            await engine.call("kiosk")
+            emit({"sdp": sent[-1]["sdp"]})
         elif message.get("cmd") == "report":
             lat = sorted(latencies[-50:])
             emit({"report": media_summary(engine, "kiosk"),
@@ -200,7 +210,8 @@ async def kiosk_main(scenario: str, params: dict[str, Any]) -> dict[str, Any]:
             message = json.loads(line)
             if message.get("type") == "offer":
                 offer_at.append(time.monotonic())
-                await kiosk.handle_offer("counsellor", message["sdp"])
+                if not kiosk.closed:  # the controller scenario answers through its own engine
+                    await kiosk.handle_offer("counsellor", message["sdp"])
             else:
                 await far.reports.put(message)
 
@@ -277,7 +288,59 @@ async def scenario_kiosk_hangs_up(kiosk: CallEngine, far: FarSide, offer_at: lis
     return {"far_sees": report["report"]["state"]}
 
 
-SCENARIOS = {"call": scenario_call, "drop": scenario_drop,
+async def scenario_controller(kiosk: CallEngine, far: FarSide, offer_at: list[float],
+                              params: dict[str, Any]) -> dict[str, Any]:
+    """The kiosk's whole call path: CallController + signalling adapter + engine, with the
+    job centre's answers scripted and the far side's offer relayed as ``call.offer``."""
+    from device_drivers.loudspeaker import SimulatedLoudspeaker
+    from kiosk.call.signalling import CallSignalling
+    from kiosk.controllers.call import CallController, CallPhase
+
+    await kiosk.close()  # this scenario builds its own engine inside the controller
+    loop = asyncio.get_running_loop()
+    inbox: list[dict[str, Any]] = []
+    signals: list[dict[str, Any]] = []
+
+    def agent_call(op: str, **params: Any) -> dict[str, Any]:
+        if op == "call_messages":
+            return {"ok": True, "messages": [m for m in list(inbox)
+                                             if m["seq"] > params["after"]]}
+        body = params.get("body", {})
+        if params["action"] == "signal":
+            signals.append(body)
+            loop.call_soon_threadsafe(far.tell, {"type": "answer", "sdp": body["sdp"]})
+        if params["action"] == "start":
+            return {"ok": True, "status": 201, "body": {
+                "call_id": "c_1", "state": "waiting", "position": 1,
+                "estimated_wait_s": 60, "ice_servers": [], "heartbeat_s": 5}}
+        return {"ok": True, "status": 200, "body": {"state": "active", "parties": []}}
+
+    video = CallVideo(SimulatedCamera([scene()]), 640, 480, 20, stamp_clock=time.monotonic)
+    speaker = SimulatedLoudspeaker()
+    controller = CallController(CallSignalling(agent_call), video,
+                                SimulatedMicrophone("speech"), speaker, poll_s=0.1)
+    controller.open_device_check()
+    controller.devices_ok()
+    controller.start_walk_in("de", "benefits")
+    await wait_for(lambda: controller.view.phase is CallPhase.WAITING, 10)
+    far.tell({"cmd": "reoffer"})
+    offer = await asyncio.wait_for(far.reports.get(), 10)
+    inbox.append({"type": "call.offer", "seq": 1, "body": {
+        "call_id": "c_1", "from": "counsellor", "sdp": offer["sdp"]}})
+    await wait_for(lambda: controller.view.phase is CallPhase.IN_CALL, 15)
+    await wait_for(lambda: controller.view.remote_frame is not None, 10)
+    await asyncio.sleep(2.0)
+    report = await far.report()
+    result = {"phase": controller.view.phase.value, "answers": len(signals),
+              "remote_frame": list(controller.view.remote_frame.shape),
+              "speaker_samples": speaker.samples_played, "far_got": report["report"]}
+    controller.confirm_end()
+    await wait_for(lambda: controller.view.phase is CallPhase.ENDED, 10)
+    controller.close()
+    return result
+
+
+SCENARIOS = {"controller": scenario_controller, "call": scenario_call, "drop": scenario_drop,
              "far_hangs_up": scenario_far_hangs_up, "kiosk_hangs_up": scenario_kiosk_hangs_up}
 
 

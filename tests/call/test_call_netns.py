@@ -58,3 +58,12 @@ def test_far_side_sees_the_kiosk_hang_up() -> None:
     result = run_scenario("kiosk_hangs_up")
     assert result["far_sees"] == "left"
 
+
+
+def test_the_call_controller_takes_a_real_call_end_to_end() -> None:
+    result = run_scenario("controller")
+    assert result["phase"] == "in_call" and result["answers"] == 1
+    assert result["remote_frame"] == [480, 640, 3]  # the counsellor's video, ready to draw
+    assert result["speaker_samples"] > 48_000  # over a second of the counsellor's voice
+    far = result["far_got"]
+    assert far["video_frames"] > 10 and far["audio_frames"] > 50  # the kiosk is seen and heard
