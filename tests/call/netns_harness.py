@@ -329,8 +329,11 @@ async def scenario_controller(kiosk: CallEngine, far: FarSide, offer_at: list[fl
         "call_id": "c_1", "from": "counsellor", "sdp": offer["sdp"]}})
     await wait_for(lambda: controller.view.phase is CallPhase.IN_CALL, 15)
     await wait_for(lambda: controller.view.remote_frame is not None, 10)
-    await asyncio.sleep(2.0)
     report = await far.report()
+    deadline = time.monotonic() + params.get("far_wait_s", 15.0)
+    while report["report"].get("video_frames", 0) < 20 and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)  # the kiosk's first frames wait for its VP8 encoder
+        report = await far.report()
     result = {"phase": controller.view.phase.value, "answers": len(signals),
               "remote_frame": list(controller.view.remote_frame.shape),
               "speaker_samples": speaker.samples_played, "far_got": report["report"]}

@@ -66,4 +66,4 @@ def test_the_call_controller_takes_a_real_call_end_to_end() -> None:
     assert result["remote_frame"] == [480, 640, 3]  # the counsellor's video, ready to draw
     assert result["speaker_samples"] > 48_000  # over a second of the counsellor's voice
     far = result["far_got"]
-    assert far["video_frames"] > 10 and far["audio_frames"] > 50  # the kiosk is seen and heard
+    assert far["video_frames"] >= 20 and far["audio_frames"] > 50  # the kiosk is seen and heard
