@@ -17,11 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import av
@@ -35,74 +32,19 @@ from kiosk.call.engine import CallEngine, PartyState, PartyStatus
 from kiosk.call.loop import CallLoop
 from kiosk.call.signalling import CallSignalling, CallTicket
 from kiosk.call.tracks import CameraTrack, MicrophoneTrack
+from kiosk.controllers.call_view import (
+    PHASE_EVENTS,
+    CallPhase,
+    CallView,
+    ChatLine,
+    estimate_minutes,
+)
 from kiosk.controllers.runner import Post, call_now
-from kiosk.session.states import Event
 
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[..., Any]  # (camera, microphone, send, **options) -> CallEngine
 COUNSELLOR = "counsellor"
-
-
-class CallPhase(StrEnum):
-    """Where the visitor is in the call workflow."""
-
-    IDLE = "idle"
-    CHECK = "check"
-    CONSENT = "consent"
-    WAITING = "waiting"
-    IN_CALL = "in_call"
-    ENDED = "ended"
-
-
-PHASE_EVENTS = {
-    CallPhase.CONSENT: Event.DEVICES_OK,
-    CallPhase.WAITING: Event.CONSENTED,
-    CallPhase.IN_CALL: Event.CALL_CONNECTED,
-    CallPhase.ENDED: Event.CALL_ENDED,
-}
-
-
-@dataclass
-class ChatLine:
-    """One party's current chat line."""
-
-    name: str
-    text: str
-    final: bool
-
-
-@dataclass
-class CallView:
-    """Everything the call screens show; replaced on wipe."""
-
-    phase: CallPhase = CallPhase.IDLE
-    call_id: str | None = None
-    position: int | None = None
-    estimate_min: int | None = None
-    counsellor_name: str = ""
-    connected: bool = False
-    reconnecting: bool = False
-    muted: bool = False
-    camera_on: bool = True
-    volume: float = 0.8
-    confirm_end: bool = False
-    staff_called: bool = False
-    screen_shared: bool = False
-    error: str | None = None
-    ended_reason: str | None = None
-    mic_level_dbfs: float = -100.0
-    chat: dict[str, ChatLine] = field(default_factory=dict)
-    document_requests: list[dict[str, Any]] = field(default_factory=list)
-    self_view: np.ndarray | None = None
-    remote_frame: np.ndarray | None = None
-
-
-def estimate_minutes(seconds: int | None) -> int | None:
-    """The server's estimate rounded up to 5 minutes (docs/video.md)."""
-    if seconds is None:
-        return None
-    return max(5, 5 * math.ceil(seconds / 300))
 
 
 class CallController:
@@ -229,15 +171,18 @@ class CallController:
         self._start(lambda: self.signalling.join(code))
 
     def _start(self, request: Callable[[], CallTicket]) -> None:
-        self.view.error = None
+        self.view.error, self.view.starting = None, True
+        self._changed()
         self.loop.submit(self._open_call(request, self._generation))
 
     async def _open_call(self, request: Callable[[], CallTicket], generation: int) -> None:
         try:
             ticket = await asyncio.to_thread(request)
         except KioskError as exc:
+            self.view.starting = False
             self._fail(exc)
             return
+        self.view.starting = False
         if generation != self._generation:  # the visitor left meanwhile
             await asyncio.to_thread(self.signalling.hangup, ticket.call_id)
             return

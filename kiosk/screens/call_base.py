@@ -49,6 +49,7 @@ class CallScreen(KioskScreen):
     muted = BooleanProperty(False)
     camera_on = BooleanProperty(True)
     confirm_end = BooleanProperty(False)
+    starting = BooleanProperty(False)
     staff_called = BooleanProperty(False)
     level = NumericProperty(0.0)  # microphone level 0..1 for the meter
     chat = DictProperty({})
@@ -83,6 +84,7 @@ class CallScreen(KioskScreen):
         self.reconnecting, self.muted, self.camera_on = view.reconnecting, view.muted, \
             view.camera_on
         self.confirm_end, self.staff_called = view.confirm_end, view.staff_called
+        self.starting = view.starting
         self.level = max(0.0, min(1.0, (view.mic_level_dbfs + 60) / 60))
         self.chat = {party: line.text for party, line in view.chat.items()}
         self.chat_text = "\n".join(line.text for line in view.chat.values() if line.text)

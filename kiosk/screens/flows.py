@@ -79,7 +79,7 @@ def show_call_demo(call: Any, target: SessionState) -> None:
     """Sample call data for screenshots: a queue place, a counsellor, a chat line, frames."""
     import numpy as np
 
-    from kiosk.controllers.call import CallPhase, ChatLine
+    from kiosk.controllers.call_view import CallPhase, ChatLine
 
     view = call.view
     view.position, view.estimate_min = 2, 10

@@ -294,7 +294,8 @@ async def scenario_controller(kiosk: CallEngine, far: FarSide, offer_at: list[fl
     job centre's answers scripted and the far side's offer relayed as ``call.offer``."""
     from device_drivers.loudspeaker import SimulatedLoudspeaker
     from kiosk.call.signalling import CallSignalling
-    from kiosk.controllers.call import CallController, CallPhase
+    from kiosk.controllers.call import CallController
+    from kiosk.controllers.call_view import CallPhase
 
     await kiosk.close()  # this scenario builds its own engine inside the controller
     loop = asyncio.get_running_loop()

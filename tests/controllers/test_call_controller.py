@@ -19,7 +19,8 @@ from kiosk.call.engine import CallEngine, PartyState, PartyStatus
 from kiosk.call.loop import CallLoop
 from kiosk.call.peer import PeerLink
 from kiosk.call.signalling import CallSignalling, normalise_code
-from kiosk.controllers.call import CallController, CallPhase, estimate_minutes
+from kiosk.controllers.call import CallController
+from kiosk.controllers.call_view import CallPhase, estimate_minutes
 
 
 class ScriptedCentre:
@@ -137,6 +138,7 @@ def test_waiting_room_then_offer_answer_in_call_and_end_with_confirmation(
     controller.devices_ok()
     controller.start_walk_in("de", "benefits", "Foyer")
     until(lambda: controller.view.phase is CallPhase.WAITING)
+    assert not controller.view.starting
     assert centre.sent("start") == [{"language": "de", "topic": "benefits", "location": "Foyer"}]
     assert (controller.view.position, controller.view.estimate_min) == (3, 15)
     until(lambda: controller.view.position == 1)  # polled status (the heartbeat)
@@ -195,6 +197,7 @@ def test_refusals_arrive_as_codes(loop: CallLoop) -> None:
     controller = make(loop, centre)
     controller.join_with_code("K7MQ-4XP2-AB3D")
     until(lambda: controller.view.error == "code_expired")
+    assert not controller.view.starting  # the button works again
     controller.join_with_code("not a code")
     until(lambda: controller.view.error == "code_invalid")
     assert len(centre.sent("join")) == 1  # the typo never left the kiosk
