@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
@@ -58,8 +59,9 @@ class CallScreen(KioskScreen):
 
     @property
     def call(self) -> Any:
-        """The call controller."""
-        return self.app.services.call
+        """The call controller (None without one, or once the app has stopped)."""
+        app = App.get_running_app()
+        return getattr(getattr(app, "services", None), "call", None)
 
     def on_pre_enter(self, *_args: object) -> None:
         """Follow the controller while shown."""
@@ -90,8 +92,10 @@ class CallScreen(KioskScreen):
         self.chat_text = "\n".join(line.text for line in view.chat.values() if line.text)
 
     def draw_frames(self, _dt: float = 0.0) -> None:
-        """Draw the newest frames into the screen's video views."""
-        if self.call is None:
+        """Draw the newest frames into the screen's video views (only while showing)."""
+        if self.call is None or self.manager is None or self.manager.current != self.name:
+            if self._draw_event is not None and self.call is None:
+                self._draw_event.cancel()  # the app has stopped
             return
         view = self.call.view
         if "self_view" in self.ids:
