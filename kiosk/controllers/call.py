@@ -233,7 +233,7 @@ class CallController:
             return
         party = str(body.get("from", ""))
         if kind == "call.accepted":
-            view.counsellor_name = str(body.get("counsellor_name", ""))[:80]
+            view.counsellor_name = str(body.get("counsellor_name") or "")[:80]  # may be null
         elif kind == "call.queue":
             view.position = body.get("position")
             view.estimate_min = estimate_minutes(body.get("estimated_wait_s"))

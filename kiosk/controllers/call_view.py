@@ -69,7 +69,8 @@ class CallView:
 
 
 def estimate_minutes(seconds: int | None) -> int | None:
-    """The server's estimate rounded up to 5 minutes (docs/video.md)."""
-    if seconds is None:
+    """The server's estimate rounded up to 5 minutes (docs/video.md); none for no wait (a
+    booked appointment answers 0)."""
+    if not seconds or seconds <= 0:
         return None
     return max(5, 5 * math.ceil(seconds / 300))

@@ -182,8 +182,10 @@ def test_server_ends_the_call_and_a_guest_leaves(loop: CallLoop) -> None:
     controller.join_with_code("k7mq-4xp2-ab3d")
     until(lambda: controller.engine is not None)
     assert centre.sent("join") == [{"code": "K7MQ4XP2AB3D"}]
+    centre.push("call.accepted", counsellor_id="u7", counsellor_name=None)
     centre.push("call.party", party="guest", state="left", name="Dolmetscher")
     until(lambda: controller.engine.left == ["guest"])
+    assert controller.view.counsellor_name == ""  # no display name yet: none shown
     engine = controller.engine
     centre.push("call.ended", reason="ended_by_counsellor")
     until(lambda: controller.view.phase is CallPhase.ENDED)
@@ -225,7 +227,7 @@ def test_wipe_hangs_up_and_forgets_everything(loop: CallLoop) -> None:
 
 def test_estimate_is_rounded_up_to_five_minutes() -> None:
     assert [estimate_minutes(s) for s in (None, 0, 1, 300, 301, 610)] == [
-        None, 5, 5, 5, 10, 15]
+        None, None, 5, 5, 10, 15]
     assert normalise_code("k7mq 4xp2-ab3d") == "K7MQ4XP2AB3D"
     assert normalise_code("1080-AAAA-BBBB") == "IOBOAAAABBBB"
 
