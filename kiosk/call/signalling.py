@@ -122,6 +122,10 @@ class CallSignalling:
         if not answer.get("ok"):
             raise BackendUnavailable("agent has no call messages",
                                      code=str(answer.get("error")))
+        last = answer.get("last")
+        if isinstance(last, int) and last < self.after:  # the agent restarted: count anew
+            self.after = 0
+            return self.messages()
         messages = [m for m in answer.get("messages", []) if isinstance(m, dict)]
         self.after = max([self.after, *(int(m.get("seq", 0)) for m in messages)])
         return messages

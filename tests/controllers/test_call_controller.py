@@ -282,3 +282,14 @@ def test_the_session_follows_the_call_to_goodbye(loop: CallLoop, tmp_path: Any) 
     assert session.state is SessionState.IN_CALL
     centre.push("call.ended", reason="ended_by_counsellor")
     until(lambda: session.state is SessionState.GOODBYE)
+
+
+def test_signalling_counts_anew_when_the_agent_restarted() -> None:
+    centre = ScriptedCentre()
+    signalling = CallSignalling(centre)
+    centre.push("call.queue", position=2, estimated_wait_s=60)
+    centre.push("call.queue", position=1, estimated_wait_s=30)
+    assert len(signalling.messages()) == 2 and signalling.messages() == []
+    centre.inbox.clear()  # a restarted agent numbers from 1 again
+    centre.push("call.accepted", counsellor_id="u1", counsellor_name=None)
+    assert [m["type"] for m in signalling.messages()] == ["call.accepted"]
