@@ -109,6 +109,26 @@ class StaffCardsConfig(Section):
         "the kiosk needs a fresh one from the job centre"))
 
 
+class MicrophoneConfig(Section):
+    """Microphone and loudspeaker for video calls: simulated, PulseAudio or ALSA."""
+
+    driver: Literal["simulated", "pulse", "alsa"] = "simulated"
+    device: str = Field(default="default", description="PulseAudio source or ALSA device.")
+    output_device: str = Field(default="default", description="Where the call is heard.")
+    signal: Literal["speech", "tone", "silence"] = Field(
+        default="speech", description="What the simulated microphone produces.")
+
+
+class CallVideoConfig(Section):
+    """The camera a video call sends: the document camera (shared) or a camera of its own."""
+
+    source: Literal["document_camera", "v4l2"] = "document_camera"
+    device_index: int = Field(default=1, ge=0, le=63, description="Own camera (v4l2 only).")
+    width: int = Field(default=640, ge=320, le=1920)
+    height: int = Field(default=480, ge=240, le=1080)
+    fps: int = Field(default=20, ge=5, le=30)
+
+
 class DevicesConfig(Section):
     """All devices of the terminal."""
 
@@ -116,6 +136,8 @@ class DevicesConfig(Section):
     scanner: ScannerConfig = ScannerConfig()
     printer: PrinterConfig = PrinterConfig()
     card_reader: CardReaderConfig = CardReaderConfig()
+    microphone: MicrophoneConfig = MicrophoneConfig()
+    call_video: CallVideoConfig = CallVideoConfig()
 
 
 def _is_loopback(host: str) -> bool:

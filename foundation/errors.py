@@ -36,6 +36,7 @@ exception class defined anywhere in the project appears in this drawing.
     │   │   ├── WrongPin                carries the card's tries left
     │   │   └── CardBlocked             the PIN is blocked (no tries left)
     │   ├── StorageError                local disk full or unwritable (nothing claimed stored)
+    │   ├── CallError                   a video call cannot go on (code says why)
     │   └── ClockImplausible            the kiosk clock cannot be trusted for receipts
     ├── ProtocolError                   a message breaks the kiosk–job-centre wire contract
     │   ├── Undecryptable               a sealed envelope cannot be opened
@@ -246,6 +247,12 @@ class StorageError(KioskError):
     """Local storage is full or not writable; nothing was claimed stored."""
 
     code = "storage_failed"
+
+
+class CallError(KioskError):
+    """A video call cannot be started or go on (``call_ended``, ``call_full``, …)."""
+
+    code = "call_error"
 
 
 class ClockImplausible(KioskError):

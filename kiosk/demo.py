@@ -31,6 +31,13 @@ def walk_to(session: Session, target: str, capture_page: Callable[[Session], Non
     if goal is S.STAFF_HELP:
         session.dispatch(Event.CHOOSE_STAFF_HELP)
         return
+    call_steps = ((S.CALL_CHECK, Event.CHOOSE_VIDEO), (S.CALL_CONSENT, Event.DEVICES_OK),
+                  (S.CALL_WAITING, Event.CONSENTED), (S.IN_CALL, Event.CALL_CONNECTED))
+    if goal in {state for state, _ in call_steps}:
+        for state, event in call_steps:
+            session.dispatch(event)
+            if goal is state:
+                return
     session.choose_upload()
     if goal is S.CAPTURE:
         return

@@ -5,7 +5,7 @@ never raises: a crashing driver is a FAILED result (:func:`_guarded`). Checks ne
 each device, subprocess and network call has its own timeout. ``kiosk doctor`` formats the
 results (``kiosk/doctor.py``); the agent reports them in its ``status`` answer.
 
-    check_disk  check_tesseract  check_camera  check_scanner  check_printer
+    check_disk  check_tesseract  check_camera  check_scanner  check_printer  check_microphone
     check_card_reader  check_audio  check_backend  check_enrollment
 
 ``required=False`` marks a finding that degrades the kiosk without stopping it (no audio
@@ -218,6 +218,27 @@ def _staff_directory_state(config: KioskConfig) -> str:
     return f"staff directory version {directory.version} with {len(directory.members)} card(s)"
 
 
+@_guarded("microphone", "microphone")
+def check_microphone(config: KioskConfig, passive: bool = False) -> Health:
+    """The video call's microphone: present (passive), or opened and delivering audio."""
+    mic = config.devices.microphone
+    name = f"microphone ({mic.driver})"
+    if mic.driver == "simulated":
+        return Health("microphone", name, True, "simulated microphone")
+    from device_drivers.microphone.av_microphone import AvMicrophone, is_available
+
+    if passive or not is_available(mic.driver):
+        present = is_available(mic.driver)
+        return Health("microphone", name, present, "audio input available" if present
+                      else f"PyAV/ffmpeg has no {mic.driver} input")
+    device = AvMicrophone(mic.device, mic.driver)
+    try:
+        ok, detail = device.check()
+    finally:
+        device.close()  # never keep the device: the call needs it
+    return Health("microphone", name, ok, detail)
+
+
 @_guarded("audio", "audio")
 def check_audio(config: KioskConfig, passive: bool = False) -> Health:
     """Speech output: espeak-ng, its voices, a player and a device that plays a test sound.
@@ -320,5 +341,6 @@ def check_devices(config: KioskConfig, printer_dir: Path,
     if devices.card_reader.driver != "none":
         results.append(check_card_reader(config))
     results.append(check_audio(config, passive))
+    results.append(check_microphone(config, passive))
     return tuple(results)
 

@@ -17,10 +17,14 @@ from typing import Any
 from accessibility.audio import DEFAULT_RATE_STEP
 from accessibility.speech import SpeechOutput, make_speech
 from config.model import KioskConfig
-from device_drivers.camera import Camera, create_camera
+from device_drivers.camera import Camera, SharedCamera, create_call_video, create_camera
+from device_drivers.loudspeaker import create_loudspeaker
+from device_drivers.microphone import create_microphone
 from device_drivers.printer.factory import make_printer
 from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
+from kiosk.call.signalling import CallSignalling
+from kiosk.controllers.call import CallController
 from kiosk.controllers.capture import CaptureController
 from kiosk.controllers.documents import DocumentsController
 from kiosk.controllers.printing import PrintController
@@ -47,6 +51,7 @@ class KioskServices:
     documents: DocumentsController
     submit: SubmitController
     printing: PrintController
+    call: CallController | None = None  # video counselling (None in tests that skip it)
 
     def reset_for_next_visitor(self) -> None:
         """After a wipe: silence the last visitor's speech, put volume and speaking rate
@@ -55,10 +60,12 @@ class KioskServices:
         self.speech.set_volume_step(self.config.accessibility.volume_step)
         self.speech.set_rate_step(DEFAULT_RATE_STEP)
         self.capture.forget_all()
+        if self.call is not None:
+            self.call.wipe()
 
     def close(self) -> None:
         """Release devices (camera handle, speech worker)."""
-        for part in (self.capture, self.speech, self.delivery):
+        for part in (self.call, self.capture, self.speech, self.delivery):
             closer: Any = getattr(part, "close", None)
             if callable(closer):
                 try:
@@ -91,10 +98,17 @@ def build_services(
     data_dir = config.resolved_data_dir
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = data_paths(data_dir)
-    camera = create_camera(config.devices.camera, sample_photos)
+    # one owner for the camera: the document capture and a video call may share it
+    camera = SharedCamera(create_camera(config.devices.camera, sample_photos))
     printer = make_printer(config.devices.printer, paths["receipts"])
     delivery = DeliveryService(config, data_dir)
     capture = CaptureController(config, camera)
+    agent = AgentClient(paths["agent_socket"])
+    devices = config.devices
+    call = CallController(
+        CallSignalling(agent.call), create_call_video(devices.call_video, camera),
+        create_microphone(devices.microphone), create_loudspeaker(devices.microphone),
+        post=post_to_ui, staff_call=lambda: agent.call("staff_call"))
     return KioskServices(
         config=config,
         data_dir=data_dir,
@@ -102,9 +116,10 @@ def build_services(
         printer=printer,
         speech=speech or make_speech(config.accessibility),
         delivery=delivery,
-        agent=AgentClient(paths["agent_socket"]),
+        agent=agent,
         capture=capture,
         documents=DocumentsController(capture),
         submit=SubmitController(capture, delivery, run=run_in_background, post=post_to_ui),
         printing=PrintController(delivery, printer, run=run_in_background, post=post_to_ui),
+        call=call,
     )

@@ -57,7 +57,7 @@ def test_disk_that_cannot_be_created(tmp_path: Path) -> None:
 
 def test_optional_devices_are_checked_only_when_configured(tmp_path: Path) -> None:
     keys = [r.key for r in health.check_devices(site(tmp_path), tmp_path, sample_photos)]
-    assert keys == ["disk", "camera", "printer", "audio"]
+    assert keys == ["disk", "camera", "printer", "audio", "microphone"]
     # No such reader, whether or not a pcscd runs (the card tests start one): a WARN only,
     # since visitors are served without the staff-card reader.
     config = site(tmp_path, devices={"card_reader": {
@@ -92,3 +92,11 @@ def test_remote_backend_unreachable(tmp_path: Path) -> None:
     assert result.name == "backend (remote)" and result.ok is False
     assert "cannot reach" in result.detail
     assert health.check_enrollment(config).ok is False
+
+
+def test_microphone_check_names_a_missing_input(tmp_path: Path) -> None:
+    assert health.check_microphone(site(tmp_path)).ok  # simulated
+    config = site(tmp_path, devices={"microphone": {"driver": "alsa",
+                                                    "device": "no-such-device-xyz"}})
+    result = health.check_microphone(config)
+    assert not result.ok and "alsa" in result.detail

@@ -21,6 +21,7 @@ from typing import Any
 from config.model import KioskConfig
 from foundation.errors import BackendUnavailable, KioskError
 from kiosk import health
+from kiosk.agent import calls
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
 from kiosk.agent.live import LiveClient
@@ -59,6 +60,7 @@ class Agent:
         self.live_handlers: dict[str, Callable[[dict[str, Any]], None]] = {
             "ops.ping": lambda message: log.info("live channel ping received"),
         }
+        calls.register(self)  # call.* messages wait for the UI's video call
         self.live: LiveClient | None = None
 
     @property

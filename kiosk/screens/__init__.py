@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.call_check import CallCheckScreen
+from kiosk.screens.call_consent import CallConsentScreen
+from kiosk.screens.call_waiting import CallWaitingScreen
 from kiosk.screens.capture import CaptureScreen
 from kiosk.screens.choose_task import ChooseTaskScreen
 from kiosk.screens.documents import DocumentsScreen
 from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.screens.identify import IdentifyScreen
+from kiosk.screens.in_call import InCallScreen
 from kiosk.screens.language import LanguageScreen
 from kiosk.screens.receipt import ReceiptScreen
 from kiosk.screens.staff_help import StaffHelpScreen
@@ -25,5 +29,9 @@ SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
     SessionState.SUMMARY.value: SummaryScreen,
     SessionState.RECEIPT.value: ReceiptScreen,
     SessionState.STAFF_HELP.value: StaffHelpScreen,
+    SessionState.CALL_CHECK.value: CallCheckScreen,
+    SessionState.CALL_CONSENT.value: CallConsentScreen,
+    SessionState.CALL_WAITING.value: CallWaitingScreen,
+    SessionState.IN_CALL.value: InCallScreen,
     SessionState.GOODBYE.value: GoodbyeScreen,
 }

@@ -1,4 +1,5 @@
-"""Choose-task screen: hand in documents, or ask the service desk for help."""
+"""Choose-task screen: hand in documents, talk to a counsellor by video, or ask the service
+desk for help."""
 
 from __future__ import annotations
 
@@ -19,10 +20,14 @@ class ChooseTaskScreen(KioskScreen):
         """Start handing in documents."""
         self.session.choose_upload()
 
+    def video(self) -> None:
+        """Start video counselling (device check first)."""
+        self.session.dispatch(Event.CHOOSE_VIDEO)
+
     def staff_help(self) -> None:
         """Call a member of staff to the terminal."""
         self.session.dispatch(Event.CHOOSE_STAFF_HELP)
 
     def extra_spoken_text(self) -> list[str]:
-        """Both choices."""
-        return [self.ids.upload.text, self.ids.help.text]
+        """The choices."""
+        return [self.ids.upload.text, self.ids.video.text, self.ids.help.text]

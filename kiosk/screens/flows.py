@@ -59,8 +59,35 @@ def prepare_screen(app: Any, screen: str, lang: str, font_scale: float, theme_na
             session.dispatch(Event.DONE)
     else:
         walk_to(session, screen, capture)
+    if target in CALL_DEMO and app.services.call is not None:
+        show_call_demo(app.services.call, target)
+        screen = app.root.get_screen(target.value) if app.root is not None else None
+        if screen is not None:
+            screen.refresh(app.services.call.view)
+            screen.draw_frames()
     session.presentation.language = lang
     session.presentation.text_scale = font_scale
     session.presentation.theme = theme_name
     session.activity()
     session.redraw()
+
+
+CALL_DEMO = (SessionState.CALL_CHECK, SessionState.CALL_WAITING, SessionState.IN_CALL)
+
+
+def show_call_demo(call: Any, target: SessionState) -> None:
+    """Sample call data for screenshots: a queue place, a counsellor, a chat line, frames."""
+    import numpy as np
+
+    from kiosk.controllers.call_view import CallPhase, ChatLine
+
+    view = call.view
+    view.position, view.estimate_min = 2, 10
+    view.mic_level_dbfs = -20.0
+    view.self_view = np.full((240, 320, 3), 120, np.uint8)
+    if target is SessionState.IN_CALL:
+        view.phase, view.connected, view.counsellor_name = CallPhase.IN_CALL, True, "Frau K."
+        view.chat["counsellor"] = ChatLine("Frau K.", "Guten Tag! Wie kann ich helfen?", True)
+        gradient = np.linspace(40, 200, 640, dtype=np.uint8)
+        view.remote_frame = np.dstack([np.tile(gradient, (480, 1))] * 3)
+    call.notify()

@@ -3,6 +3,8 @@
     ATTRACT ─touch→ LANGUAGE ─language→ IDENTIFY ─number ok→ CHOOSE_TASK
     CHOOSE_TASK ─upload→ CAPTURE ⇄ DOCUMENTS ─finish→ SUMMARY ─submit→ RECEIPT ─done→ GOODBYE
     CHOOSE_TASK ─staff_help→ STAFF_HELP ─done→ GOODBYE
+    CHOOSE_TASK ─video→ CALL_CHECK ─devices ok→ CALL_CONSENT ─consented→ CALL_WAITING
+    CALL_WAITING ─call connected→ IN_CALL ;  CALL_WAITING / IN_CALL ─call ended→ GOODBYE
     CAPTURE ─cancel_document (first document, no page yet)→ CHOOSE_TASK
     any ─timeout / end→ wipe → ATTRACT ;  GOODBYE ─timeout / touch→ wipe → ATTRACT
     LANGUAGE ─back→ wipe → ATTRACT  (every way to ATTRACT wipes)
@@ -37,6 +39,10 @@ class SessionState(StrEnum):
     SUMMARY = "summary"
     RECEIPT = "receipt"
     STAFF_HELP = "staff_help"
+    CALL_CHECK = "call_check"  # video counselling: camera, microphone and sound
+    CALL_CONSENT = "call_consent"  # who sees and hears the visitor; nothing recorded
+    CALL_WAITING = "call_waiting"  # in the queue for a counsellor
+    IN_CALL = "in_call"
     GOODBYE = "goodbye"
 
 
@@ -48,6 +54,11 @@ class Event(StrEnum):
     IDENTIFIED = "identified"
     CHOOSE_UPLOAD = "choose_upload"
     CHOOSE_STAFF_HELP = "choose_staff_help"
+    CHOOSE_VIDEO = "choose_video"
+    DEVICES_OK = "devices_ok"
+    CONSENTED = "consented"
+    CALL_CONNECTED = "call_connected"
+    CALL_ENDED = "call_ended"
     PAGE_DONE = "page_done"
     ADD_PAGE = "add_page"
     NEW_DOCUMENT = "new_document"
@@ -76,6 +87,12 @@ TRANSITIONS: dict[tuple[SessionState, Event], SessionState] = {
     (S.SUMMARY, E.SUBMITTED): S.RECEIPT,
     (S.RECEIPT, E.DONE): S.GOODBYE,
     (S.STAFF_HELP, E.DONE): S.GOODBYE,
+    (S.CHOOSE_TASK, E.CHOOSE_VIDEO): S.CALL_CHECK,
+    (S.CALL_CHECK, E.DEVICES_OK): S.CALL_CONSENT,
+    (S.CALL_CONSENT, E.CONSENTED): S.CALL_WAITING,
+    (S.CALL_WAITING, E.CALL_CONNECTED): S.IN_CALL,
+    (S.CALL_WAITING, E.CALL_ENDED): S.GOODBYE,
+    (S.IN_CALL, E.CALL_ENDED): S.GOODBYE,
     (S.GOODBYE, E.TOUCH): S.ATTRACT,
 }
 
@@ -88,12 +105,16 @@ BACK: dict[SessionState, SessionState] = {
     S.DOCUMENTS: S.CHOOSE_TASK,
     S.SUMMARY: S.DOCUMENTS,
     S.STAFF_HELP: S.CHOOSE_TASK,
+    S.CALL_CHECK: S.CHOOSE_TASK,
+    S.CALL_CONSENT: S.CALL_CHECK,
+    S.CALL_WAITING: S.CHOOSE_TASK,  # leaves the queue (the controller hangs up)
 }
 
-# States in which the inactivity timer runs (not while idle, submitting or saying goodbye).
+# States in which the inactivity timer runs (not while idle, submitting or saying goodbye,
+# nor while waiting for or talking to a counsellor: the server ends a call nobody is at).
 TIMED_STATES = frozenset(
     {S.LANGUAGE, S.IDENTIFY, S.CHOOSE_TASK, S.CAPTURE, S.DOCUMENTS, S.SUMMARY, S.STAFF_HELP,
-     S.RECEIPT}
+     S.RECEIPT, S.CALL_CHECK, S.CALL_CONSENT}
 )
 
 # Ordered steps of the upload flow, for the progress indicator.
@@ -141,7 +162,8 @@ class SubFlowSpec:
 
 
 SUB_FLOWS: dict[SubFlow, SubFlowSpec] = {
-    # Staff help hosts it until the video call gets a step of its own.
-    SubFlow.CAPTURE_IN_CALL: SubFlowSpec(hosts=frozenset({S.STAFF_HELP}), entry=S.CAPTURE,
+    # A counsellor asks for a document during the call (staff help hosts it as well).
+    SubFlow.CAPTURE_IN_CALL: SubFlowSpec(hosts=frozenset({S.STAFF_HELP, S.IN_CALL}),
+                                         entry=S.CAPTURE,
                                          steps=frozenset({S.CAPTURE, S.DOCUMENTS})),
 }

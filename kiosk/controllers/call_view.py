@@ -1,0 +1,76 @@
+"""What the video-call screens show: the call's phase and view, and the session event
+each phase leads to. Pure data, no I/O (``kiosk.controllers.call`` fills it in)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from kiosk.session.states import Event
+
+
+class CallPhase(StrEnum):
+    """Where the visitor is in the call workflow."""
+
+    IDLE = "idle"
+    CHECK = "check"
+    CONSENT = "consent"
+    WAITING = "waiting"
+    IN_CALL = "in_call"
+    ENDED = "ended"
+
+
+PHASE_EVENTS = {
+    CallPhase.CONSENT: Event.DEVICES_OK,
+    CallPhase.WAITING: Event.CONSENTED,
+    CallPhase.IN_CALL: Event.CALL_CONNECTED,
+    CallPhase.ENDED: Event.CALL_ENDED,
+}
+
+
+@dataclass
+class ChatLine:
+    """One party's current chat line."""
+
+    name: str
+    text: str
+    final: bool
+
+
+@dataclass
+class CallView:
+    """Everything the call screens show; replaced on wipe."""
+
+    phase: CallPhase = CallPhase.IDLE
+    call_id: str | None = None
+    position: int | None = None
+    estimate_min: int | None = None
+    counsellor_name: str = ""
+    connected: bool = False
+    reconnecting: bool = False
+    muted: bool = False
+    camera_on: bool = True
+    volume: float = 0.8
+    confirm_end: bool = False
+    starting: bool = False  # asked to join the queue, no answer yet
+    staff_called: bool = False
+    screen_shared: bool = False
+    error: str | None = None
+    ended_reason: str | None = None
+    mic_level_dbfs: float = -100.0
+    chat: dict[str, ChatLine] = field(default_factory=dict)
+    document_requests: list[dict[str, Any]] = field(default_factory=list)
+    self_view: np.ndarray | None = None
+    remote_frame: np.ndarray | None = None
+
+
+def estimate_minutes(seconds: int | None) -> int | None:
+    """The server's estimate rounded up to 5 minutes (docs/video.md); none for no wait (a
+    booked appointment answers 0)."""
+    if not seconds or seconds <= 0:
+        return None
+    return max(5, 5 * math.ceil(seconds / 300))

@@ -1,0 +1,25 @@
+"""Video counselling, step 2: who will see and hear the visitor, and that nothing is
+recorded; the visitor agrees by asking for the next counsellor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+
+from kiosk.screens.call_base import CallScreen
+
+Builder.load_file(str(Path(__file__).with_name("call_consent.kv")))
+
+
+class CallConsentScreen(CallScreen):
+    """Consent, then into the queue."""
+
+    def agree(self) -> None:
+        """The visitor agrees: join the queue in their language."""
+        if self.call is not None:
+            self.call.start_walk_in(self.session.presentation.language, "other")
+
+    def extra_spoken_text(self) -> list[str]:
+        """What is shared, and the button."""
+        return [self.ids.who.text, self.ids.agree.text]
