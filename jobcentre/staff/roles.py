@@ -36,10 +36,11 @@ class Permission(StrEnum):
     ISSUE_ENROLLMENT_CODES = "issue_enrollment_codes"
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_ACCOUNTS = "manage_accounts"
+    ANSWER_HELP_CALLS = "answer_help_calls"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.DESK: frozenset({Permission.CHECK_RECEIPTS}),
+    Role.DESK: frozenset({Permission.CHECK_RECEIPTS, Permission.ANSWER_HELP_CALLS}),
     Role.COUNSELLOR: frozenset({Permission.CHECK_RECEIPTS, Permission.READ_DOCUMENTS}),
     Role.OPS: frozenset({Permission.CHECK_RECEIPTS, Permission.VIEW_KIOSKS,
                          Permission.REVOKE_KIOSKS}),

@@ -23,6 +23,7 @@ from foundation.errors import BackendUnavailable, KioskError
 from kiosk import health
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
+from kiosk.agent.help import HelpCaller
 from kiosk.agent.live import LiveClient
 from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
@@ -60,6 +61,8 @@ class Agent:
             "ops.ping": lambda message: log.info("live channel ping received"),
         }
         self.live: LiveClient | None = None
+        self.help = HelpCaller(self._open_live_client, min(config.backend.timeout_s, 1.5))
+        self.live_handlers["help.ack"] = self.help.on_ack
 
     @property
     def socket_path(self) -> Path:
