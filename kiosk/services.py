@@ -23,6 +23,7 @@ from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
 from kiosk.controllers.capture import CaptureController
 from kiosk.controllers.documents import DocumentsController
+from kiosk.controllers.help import HelpController
 from kiosk.controllers.printing import PrintController
 from kiosk.controllers.runner import Post, Runner, call_now, start_thread
 from kiosk.controllers.submit import SubmitController
@@ -47,11 +48,13 @@ class KioskServices:
     documents: DocumentsController
     submit: SubmitController
     printing: PrintController
+    help: HelpController
 
     def reset_for_next_visitor(self) -> None:
         """After a wipe: silence the last visitor's speech, put volume and speaking rate
         back to the terminal's defaults and drop the page images held for OCR."""
         self.speech.stop()
+        self.help.cancel()
         self.speech.set_volume_step(self.config.accessibility.volume_step)
         self.speech.set_rate_step(DEFAULT_RATE_STEP)
         self.capture.forget_all()
@@ -95,6 +98,7 @@ def build_services(
     printer = make_printer(config.devices.printer, paths["receipts"])
     delivery = DeliveryService(config, data_dir)
     capture = CaptureController(config, camera)
+    agent = AgentClient(paths["agent_socket"])
     return KioskServices(
         config=config,
         data_dir=data_dir,
@@ -102,9 +106,10 @@ def build_services(
         printer=printer,
         speech=speech or make_speech(config.accessibility),
         delivery=delivery,
-        agent=AgentClient(paths["agent_socket"]),
+        agent=agent,
         capture=capture,
         documents=DocumentsController(capture),
         submit=SubmitController(capture, delivery, run=run_in_background, post=post_to_ui),
         printing=PrintController(delivery, printer, run=run_in_background, post=post_to_ui),
+        help=HelpController(agent.call, config.site, run=run_in_background, post=post_to_ui),
     )
