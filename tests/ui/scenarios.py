@@ -270,12 +270,19 @@ async def staff_help(ui: UiDriver) -> dict[str, Any]:
     await type_number(ui, "123A456789")
     await ui.tap("next")
     await ui.wait_for(lambda: app.root.current == "choose_task")
+    await ui.shot("choose_task-before-help")
     session.toggle("speech")
     await ui.tap("staff_help")
     screen = app.root.get_screen("choose_task")
     await ui.wait_for(lambda: bool(screen.help_text), timeout_s=60)
     called = screen.help_text
+    await ui.shot("choose_task-help-called")
     status = app.services.agent.call("help_status")
+    for _ in range(200):  # an offline first try (service still starting) is sent again
+        if status["state"] == "sent":
+            break
+        await ui.frames(15)
+        status = app.services.agent.call("help_status")
     kiosk_id = app.services.agent.call("status")["kiosk_id"]
     subprocess.run(
         [sys.executable, "-m", "jobcentre.cli", "live-send",
