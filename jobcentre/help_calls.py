@@ -7,8 +7,10 @@ raised. Desks see the open calls (``open_calls``); one member of staff acknowled
 way"), or the kiosk cancels. A call nobody acknowledged within ``escalate_after_s`` counts as
 escalated (computed when read, so every desk and every process agrees without a timer).
 
-``DeskSignal`` wakes this process's desk streams at once when something changes; streams
-also re-read the table every second, which covers calls changed by other processes.
+Answered and withdrawn calls are deleted after ``RETENTION`` (the audit log keeps who
+answered which call). ``DeskSignal`` wakes this process's desk streams at once when
+something changes; streams also re-read the table every second, which covers calls changed
+by other processes.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ STEP_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 OPEN = "open"
 ACKED = "acknowledged"
 CANCELLED = "cancelled"
-MAX_OPEN_PER_KIOSK = 1
+RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,15 @@ class HelpCallStore:
                           " AND kiosk_id = ? AND state = ?",
                           (CANCELLED, db_time(now), call_id[:64], kiosk_id, OPEN))
             return bool(cur.rowcount)
+
+
+    def purge(self, older_than: timedelta, now: datetime | None = None) -> int:
+        """Delete answered and withdrawn calls closed before ``older_than`` ago."""
+        cutoff = db_time((now or datetime.now(UTC)) - older_than)
+        with self.repo.transaction(write=True) as execute:
+            cur = execute("DELETE FROM help_calls WHERE state <> ? AND closed_at < ?",
+                          (OPEN, cutoff))
+            return int(cur.rowcount or 0)
 
 
 class DeskSignal:

@@ -36,6 +36,7 @@ from jobcentre.atrest_kek import open_at_rest
 from jobcentre.atrest_migrate import seal_legacy
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
+from jobcentre.help_calls import RETENTION as HELP_CALL_RETENTION
 from jobcentre.help_calls import DeskSignal, HelpCallStore, HelpDesk
 from jobcentre.http_front import FrontGuard, FrontLimits, FrontMiddleware
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService
@@ -105,6 +106,13 @@ async def _expire_parts(store: DocumentStore, max_age_s: float) -> None:
         log.info("removed %d partial upload(s) older than %.0f s", removed, max_age_s)
 
 
+async def _purge_help_calls(desk: HelpDesk) -> None:
+    try:
+        await run_in_threadpool(desk.store.purge, HELP_CALL_RETENTION)
+    except DatabaseUnavailable as exc:
+        log.warning("could not purge old help calls: %s", exc)
+
+
 def create_app(
     data_dir: Path,
     database_url: str | None = None,
@@ -150,6 +158,7 @@ def create_app(
                 if time.monotonic() - last_parts[0] >= expiry_interval_s:
                     last_parts[0] = time.monotonic()
                     await _expire_parts(store, part_max_age_s)
+                    await _purge_help_calls(desk)
 
         last_parts = [time.monotonic()]
         await _expire_parts(store, part_max_age_s)

@@ -34,6 +34,9 @@ def test_open_ack_cancel_and_escalation(tmp_path: Path, database: str | None) ->
         assert store.get(other.call_id).state == CANCELLED  # type: ignore[union-attr]
         assert store.open_calls() == []
         assert store.raise_call("k1", "Foyer 1", "de", "", now=t0).state == OPEN
+        assert store.purge(timedelta(days=7), now=datetime.now(UTC)) == 0  # closed just now
+        assert store.purge(timedelta(0), now=datetime.now(UTC) + timedelta(seconds=1)) == 2
+        assert len(store.open_calls()) == 1  # open calls are never purged
     finally:
         repo.close()
 
