@@ -249,6 +249,23 @@ class SiteConfig(Section):
     """Facts that differ between job centres."""
 
     customer_number_formats: tuple[CustomerNumberFormat, ...] = DEFAULT_NUMBER_FORMATS
+    service_desk_location: dict[str, str] = Field(
+        default_factory=lambda: {"de": "Service-Theke am Eingang"},
+        description=("where the service desk is, by kiosk language (de, en, ar, …); shown when a "
+                     "help call cannot reach the desk; German is the fallback and required"))
+
+    @field_validator("service_desk_location")
+    @classmethod
+    def _german_desk_text(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value.get("de", "").strip():
+            raise ValueError("needs a German text (key de), the fallback for other languages")
+        if any(len(text) > 200 for text in value.values()):
+            raise ValueError("each text may be at most 200 characters")
+        return value
+
+    def desk_location(self, lang: str) -> str:
+        """Where the service desk is, in ``lang`` (German if there is no text for it)."""
+        return self.service_desk_location.get(lang) or self.service_desk_location["de"]
 
     @field_validator("customer_number_formats")
     @classmethod

@@ -47,6 +47,9 @@ def add_serve_parser(sub: Any, with_db: Any, data_type: Any) -> None:
                        help="longest a live-channel poll is held open (default 25 s)")
     serve.add_argument("--live-max-waiting", type=int, default=None, metavar="N",
                        help="waiting live-channel polls per process (default 12000)")
+    serve.add_argument("--help-escalate-after", type=float, default=120.0, metavar="S",
+                       help="a help call nobody acknowledged within S seconds escalates on "
+                       "every service desk (default 120)")
     serve.add_argument("--staff-idle-seconds", type=int, default=None,
                        help="end staff sessions after this idle time (default 900)")
     serve.add_argument("--kek-file", type=Path, metavar="PATH",
@@ -106,13 +109,17 @@ def serve(args: argparse.Namespace) -> int:
         staff = StaffSettings(idle=timedelta(seconds=args.staff_idle_seconds))
     if args.workers < 1:
         raise SetupError("--workers must be at least 1")
+    escalate = getattr(args, "help_escalate_after", 120.0)
+    if escalate <= 0:
+        raise SetupError("--help-escalate-after must be positive")
     live = LiveLimits()
     live = LiveLimits(max_wait_s=args.live_max_wait or live.max_wait_s,
                       max_waiting=args.live_max_waiting or live.max_waiting)
 
     def work(sock: socket.socket) -> int:
         app = create_app(args.data, args.database, limits=limits, live_limits=live,
-                         staff=staff, front=front, kek_file=args.kek_file)
+                         staff=staff, front=front, kek_file=args.kek_file,
+                         help_escalate_s=escalate)
         config = uvicorn_config(app, front, args.tls_cert, args.tls_key)
         uvicorn.Server(config).run(sockets=[sock])
         return 0
@@ -123,7 +130,8 @@ def serve(args: argparse.Namespace) -> int:
         scheme = "https" if args.tls_cert else "http"
         if args.workers == 1:
             app = create_app(args.data, args.database, limits=limits, live_limits=live,
-                             staff=staff, front=front, kek_file=args.kek_file)
+                             staff=staff, front=front, kek_file=args.kek_file,
+                             help_escalate_s=escalate)
             print(f"kiosk-server listening on {scheme}://{host}:{port}", flush=True)
             uvicorn.Server(uvicorn_config(app, front, args.tls_cert, args.tls_key)).run(
                 sockets=[sock])

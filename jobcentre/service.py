@@ -2,6 +2,7 @@
 
 Routes follow the wire contract in ``wire.protocol``: ``/api/v1/health``,
 ``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``), ``/api/v1/live/poll``,
+``/api/v1/help-calls`` (``jobcentre.routes_help``),
 the staff page ``/verify`` and the staff web app under ``/staff`` (``jobcentre.staff``). The
 kiosk routes (``jobcentre.routes_kiosk``) authenticate from the headers before they read a
 body; the whole app sits behind ``jobcentre.http_front`` (client addresses, rate limits,
@@ -36,6 +37,8 @@ from jobcentre.atrest_migrate import seal_legacy
 from jobcentre.calls.routes import mount_calls
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
+from jobcentre.help_calls import RETENTION as HELP_CALL_RETENTION
+from jobcentre.help_calls import DeskSignal, HelpCallStore, HelpDesk
 from jobcentre.http_front import FrontGuard, FrontLimits, FrontMiddleware
 from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService
 from jobcentre.keys import load_centre_keys
@@ -43,6 +46,7 @@ from jobcentre.live import LiveHub, LiveLimits
 from jobcentre.live_store import LiveStore
 from jobcentre.nonces import NonceStore
 from jobcentre.repository import open_repository
+from jobcentre.routes_help import add_help_routes
 from jobcentre.routes_kiosk import (
     JSON_BODY_LIMIT,
     KioskGate,
@@ -103,6 +107,13 @@ async def _expire_parts(store: DocumentStore, max_age_s: float) -> None:
         log.info("removed %d partial upload(s) older than %.0f s", removed, max_age_s)
 
 
+async def _purge_help_calls(desk: HelpDesk) -> None:
+    try:
+        await run_in_threadpool(desk.store.purge, HELP_CALL_RETENTION)
+    except DatabaseUnavailable as exc:
+        log.warning("could not purge old help calls: %s", exc)
+
+
 def create_app(
     data_dir: Path,
     database_url: str | None = None,
@@ -114,12 +125,14 @@ def create_app(
     part_max_age_s: float = PART_MAX_AGE_S,
     expiry_interval_s: float = 3600.0,
     kek_file: Path | None = None,
+    help_escalate_s: float = 120.0,
 ) -> FastAPI:
     """Build the intake service on ``data_dir`` (SQLite there unless ``database_url``).
 
     The key-encryption key comes from ``kek_file`` or the systemd credential
     (``jobcentre.atrest_kek``); documents stored in plaintext by an older release are
-    encrypted in place first (``jobcentre.atrest_migrate``).
+    encrypted in place first (``jobcentre.atrest_migrate``). A help call nobody acknowledged
+    within ``help_escalate_s`` escalates on every desk.
     """
     data_dir = Path(data_dir)
     at_rest = open_at_rest(kek_file, data_dir)
@@ -133,6 +146,7 @@ def create_app(
         raise
     service = IntakeService(repo, store, keys, limits or IntakeLimits(), at_rest)
     hub = LiveHub(LiveStore(repo), live_limits)
+    desk = HelpDesk(HelpCallStore(repo), DeskSignal(), help_escalate_s)
     nonces = NonceStore(repo)
     guard = FrontGuard(front or FrontLimits())
 
@@ -145,6 +159,7 @@ def create_app(
                 if time.monotonic() - last_parts[0] >= expiry_interval_s:
                     last_parts[0] = time.monotonic()
                     await _expire_parts(store, part_max_age_s)
+                    await _purge_help_calls(desk)
 
         last_parts = [time.monotonic()]
         await _expire_parts(store, part_max_age_s)
@@ -170,6 +185,7 @@ def create_app(
     )
     app.state.service = service
     app.state.live = hub
+    app.state.desk = desk
     app.state.front = guard
     app.add_middleware(FrontMiddleware, guard=guard)
 
@@ -218,8 +234,9 @@ def create_app(
 
     gate = KioskGate(service, nonces, guard)
     add_kiosk_routes(app, gate, hub)
+    add_help_routes(app, gate, desk)
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)
-    app.mount("/staff", create_staff_app(service, store, staff))
+    app.mount("/staff", create_staff_app(service, store, staff, hub, desk))
     return app

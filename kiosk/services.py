@@ -27,6 +27,7 @@ from kiosk.call.signalling import CallSignalling
 from kiosk.controllers.call import CallController
 from kiosk.controllers.capture import CaptureController
 from kiosk.controllers.documents import DocumentsController
+from kiosk.controllers.help import HelpController
 from kiosk.controllers.printing import PrintController
 from kiosk.controllers.runner import Post, Runner, call_now, start_thread
 from kiosk.controllers.submit import SubmitController
@@ -51,12 +52,14 @@ class KioskServices:
     documents: DocumentsController
     submit: SubmitController
     printing: PrintController
+    help: HelpController  # help calls to the service desk
     call: CallController | None = None  # video counselling (None in tests that skip it)
 
     def reset_for_next_visitor(self) -> None:
         """After a wipe: silence the last visitor's speech, put volume and speaking rate
         back to the terminal's defaults and drop the page images held for OCR."""
         self.speech.stop()
+        self.help.cancel()
         self.speech.set_volume_step(self.config.accessibility.volume_step)
         self.speech.set_rate_step(DEFAULT_RATE_STEP)
         self.capture.forget_all()
@@ -122,4 +125,5 @@ def build_services(
         submit=SubmitController(capture, delivery, run=run_in_background, post=post_to_ui),
         printing=PrintController(delivery, printer, run=run_in_background, post=post_to_ui),
         call=call,
+        help=HelpController(agent.call, config.site, run=run_in_background, post=post_to_ui),
     )

@@ -1,14 +1,16 @@
 """The staff web app (a FastAPI app that ``jobcentre.service`` mounts at ``/staff``).
 
-Every response gets strict security headers (no scripts at all, styles only from the app
-itself, no framing); errors become pages in the staff layout: no session → the login page,
-not allowed or a failed CSRF check → 403 page.
+Every response gets strict security headers (no scripts, styles only from the app itself, no
+framing; only the service-desk page allows its own script, its event stream and its sound);
+errors become pages in the staff layout: no session → the login page, not allowed or a
+failed CSRF check → 403 page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
@@ -46,11 +48,12 @@ CSS = resources.files("jobcentre.staff").joinpath("static/staff.css").read_bytes
 
 
 def create_staff_app(
-    service: IntakeService, store: DocumentStore, settings: StaffSettings | None = None
+    service: IntakeService, store: DocumentStore, settings: StaffSettings | None = None,
+    live: Any = None, desk: Any = None,
 ) -> FastAPI:
-    """The staff app over the intake service's repository and document store."""
+    """The staff app over the intake service's repository, document store and live channel."""
     nav = tuple(page.NAV for page in PAGES if page.NAV is not None)
-    ctx = StaffContext(service, store, settings or StaffSettings(), nav)
+    ctx = StaffContext(service, store, settings or StaffSettings(), nav, live, desk)
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     router = APIRouter()
     for page in PAGES:

@@ -37,10 +37,11 @@ class Permission(StrEnum):
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_ACCOUNTS = "manage_accounts"
     VIDEO_CALLS = "video_calls"
+    ANSWER_HELP_CALLS = "answer_help_calls"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.DESK: frozenset({Permission.CHECK_RECEIPTS}),
+    Role.DESK: frozenset({Permission.CHECK_RECEIPTS, Permission.ANSWER_HELP_CALLS}),
     Role.COUNSELLOR: frozenset({Permission.CHECK_RECEIPTS, Permission.READ_DOCUMENTS,
                                 Permission.VIDEO_CALLS}),
     Role.OPS: frozenset({Permission.CHECK_RECEIPTS, Permission.VIEW_KIOSKS,

@@ -69,7 +69,11 @@ def _nav(req: StaffRequest) -> str:
         href = PREFIX + entry.path
         here = current == href or current.startswith(href + "/")
         mark = ' aria-current="page"' if here else ""
-        items.append(f'<li><a href="{href}"{mark}>{esc(req.t(entry.label))}</a></li>')
+        badge = ""
+        if entry.badge:
+            badge = (f' <span id="{entry.badge}" class="badge" hidden>'
+                     f'<span class="count"></span></span>')
+        items.append(f'<li><a href="{href}"{mark}>{esc(req.t(entry.label))}{badge}</a></li>')
     return (f'<nav class="main-nav" aria-label="{esc(req.t("nav.main"))}">'
             f'<ul>{"".join(items)}</ul></nav>')
 

@@ -51,6 +51,7 @@ class NavEntry:
     path: str
     label: str
     permission: Permission
+    badge: str = ""  #: id of a count badge that the page's script fills in (help calls)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class StaffContext:
     store: DocumentStore
     settings: StaffSettings
     nav: tuple[NavEntry, ...]
+    live: Any = None  #: the service's ``LiveHub`` (answers to kiosks)
+    desk: Any = None  #: the service's ``HelpDesk`` (help calls)
 
     @property
     def repo(self) -> Repository:

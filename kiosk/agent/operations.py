@@ -4,7 +4,10 @@
     ping              local, fleet     the agent answers (with its pid)
     kick              local, fleet     upload now instead of waiting for the next pass
     status            local, fleet     outbox counts, backend, device health, alerts
-    staff_call        local only       a visitor asks for help (recorded as an alert)
+    staff_call        local only       a visitor asks for help: sent to the service desk
+                                       (or kept in memory and answered ``offline``)
+    help_status       local only       the help call's state ("acknowledged" + first name)
+    help_cancel       local only       the visitor no longer needs help
     document_states   local only       per-document states of one receipt
 
 A new command goes here: a ``CommandParams`` model for its parameters (or ``NoParams``) and
@@ -41,6 +44,13 @@ log = logging.getLogger(__name__)
 ALERT_WINDOW_S = 3600.0
 
 REGISTRY: CommandRegistry[Agent] = CommandRegistry()
+
+
+class HelpCallParams(CommandParams):
+    """What the desk may know about a help call: the visitor's language and screen."""
+
+    language: str = Field(default="de", pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+    step: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,39})?$")
 
 
 class ReceiptParams(CommandParams):
@@ -81,11 +91,23 @@ def status(agent: Agent, params: NoParams) -> Answer:
 
 
 @REGISTRY.command("staff_call", origins=LOCAL_ONLY)
-def staff_call(agent: Agent, params: NoParams) -> Answer:
-    """A visitor asked for help at the terminal; shows in ``status`` alerts."""
+def staff_call(agent: Agent, params: HelpCallParams) -> Answer:
+    """A visitor asked for help at the terminal: call the desk; also a ``status`` alert."""
     agent.require_outbox().add_event("staff_call", "help_requested")
     log.warning("a visitor asked for staff help at the terminal")
-    return {"ok": True}
+    return agent.help.call(params.language.replace("_", "-"), params.step)
+
+
+@REGISTRY.command("help_status", origins=LOCAL_ONLY)
+def help_status(agent: Agent, params: NoParams) -> Answer:
+    """The help call's state: idle, sent, offline or acknowledged (with a first name)."""
+    return agent.help.status()
+
+
+@REGISTRY.command("help_cancel", origins=LOCAL_ONLY)
+def help_cancel(agent: Agent, params: NoParams) -> Answer:
+    """The visitor no longer needs help: withdraw the call."""
+    return agent.help.cancel()
 
 
 @REGISTRY.command("document_states", origins=LOCAL_ONLY)

@@ -24,6 +24,7 @@ from kiosk import health
 from kiosk.agent import calls
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
+from kiosk.agent.help import HelpCaller
 from kiosk.agent.live import LiveClient
 from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
@@ -62,6 +63,8 @@ class Agent:
         }
         calls.register(self)  # call.* messages wait for the UI's video call
         self.live: LiveClient | None = None
+        self.help = HelpCaller(self._open_live_client, min(config.backend.timeout_s, 1.5))
+        self.live_handlers["help.ack"] = self.help.on_ack
 
     @property
     def socket_path(self) -> Path:

@@ -34,8 +34,16 @@ def test_status_reports_every_device_check(agent: Agent) -> None:
 
 def test_staff_call_and_document_states(agent: Agent) -> None:
     client = AgentClient(agent.socket_path)
-    assert client.call("staff_call") == {"ok": True}
+    answer = client.call("staff_call", language="ar", step="capture")
+    assert answer["ok"] and answer["state"] == "sent"  # to the embedded job-centre service
     assert client.status()["alerts"][-1]["kind"] == "staff_call"
+    assert client.call("help_status")["state"] == "sent"
+    agent._on_live_message({"id": "m1", "type": "help.ack",
+                            "body": {"call_id": answer["call_id"], "name": "Dora"}})
+    assert client.call("help_status") == {"ok": True, "state": "acknowledged", "name": "Dora",
+                                          "call_id": answer["call_id"]}
+    assert client.call("help_cancel") == {"ok": True, "state": "idle"}
+    assert client.call("staff_call", step="Not A Step")["error"] == "bad_params"
     assert client.document_states("R-0000") == {"ok": False, "error": "receipt_unknown"}
 
 

@@ -256,11 +256,52 @@ async def back_to_attract(ui: UiDriver) -> dict[str, Any]:
             "speech_on": session.presentation.speech, "rtl": app.rtl}
 
 
+async def staff_help(ui: UiDriver) -> dict[str, Any]:
+    """Choose task → "Ask staff for help" (the step stays) → the desk answers → shown, spoken."""
+    import subprocess
+    import sys
+
+    app, session = ui.app, ui.app.session
+    await ui.wait_for(lambda: app.root.current == "attract")
+    await ui.tap("start")
+    await ui.wait_for(lambda: app.root.current == "language")
+    await ui.tap("en")
+    await ui.wait_for(lambda: app.root.current == "identify")
+    await type_number(ui, "123A456789")
+    await ui.tap("next")
+    await ui.wait_for(lambda: app.root.current == "choose_task")
+    await ui.shot("choose_task-before-help")
+    session.toggle("speech")
+    await ui.tap("staff_help")
+    screen = app.root.get_screen("choose_task")
+    await ui.wait_for(lambda: bool(screen.help_text), timeout_s=60)
+    called = screen.help_text
+    await ui.shot("choose_task-help-called")
+    status = app.services.agent.call("help_status")
+    for _ in range(200):  # an offline first try (service still starting) is sent again
+        if status["state"] == "sent":
+            break
+        await ui.frames(15)
+        status = app.services.agent.call("help_status")
+    kiosk_id = app.services.agent.call("status")["kiosk_id"]
+    subprocess.run(
+        [sys.executable, "-m", "jobcentre.cli", "live-send",
+         "--data", str(app.services.data_dir / "embedded-server"), "--kiosk-id", kiosk_id,
+         "--type", "help.ack",
+         "--body", json.dumps({"call_id": status["call_id"], "name": "Dora"})],
+        capture_output=True, timeout=60, check=True)
+    await ui.wait_for(lambda: "Dora" in screen.help_text, timeout_s=90)
+    await ui.shot("choose_task-help-acknowledged")
+    return {"called": called, "state": status["state"], "answer": screen.help_text,
+            "spoken": app.services.speech.last_text, "screen": app.root.current,
+            "customer_number_kept": session.data.customer_number is not None}
+
+
 OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default"}
 
 SCENARIOS: dict[str, Scenario] = {
     "upload_flow": upload_flow, "all_screens": all_screens, "keyboard_flow": keyboard_flow,
-    "overlays": overlays, "back_to_attract": back_to_attract,
+    "overlays": overlays, "back_to_attract": back_to_attract, "staff_help": staff_help,
 }
 
 
