@@ -18,6 +18,7 @@ from kivy.properties import StringProperty
 
 from kiosk.controllers.help import HelpView
 from kiosk.screens.base import KioskScreen, spoken_form
+from kiosk.session.states import Event
 
 Builder.load_file(str(Path(__file__).with_name("choose_task.kv")))
 
