@@ -23,7 +23,7 @@ def test_status_reports_every_device_check(agent: Agent) -> None:
     status = AgentClient(agent.socket_path).status()
     assert status["ok"] and status["backend"]["mode"] == "embedded"
     health = status["health"]
-    assert set(health) == {"disk", "camera", "printer", "audio"}
+    assert set(health) == {"disk", "camera", "printer", "audio", "microphone"}
     assert health["printer"] == {
         "key": "printer", "name": "printer (simulated)", "ok": True,
         "detail": "Printer at simulated printer is ready", "required": True, "paper": "ok"}

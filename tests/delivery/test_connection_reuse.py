@@ -56,7 +56,7 @@ class EarlyAnswerServer:
             if number == 1:
                 error = b'{"error":"rate_limited"}'
                 conn.sendall(b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json"
-                             b"\r\nRetry-After: 1\r\nContent-Length: %d\r\n\r\n%s"
+                             b"\r\nRetry-After: 120\r\nContent-Length: %d\r\n\r\n%s"
                              % (len(error), error))
                 while len(body) < length:  # drain what the client was still sending
                     more = conn.recv(65536)
