@@ -114,14 +114,15 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
     prepare_kivy_environment(headless=True, size=(1280, 800))
     from config.loader import load_config
     from kiosk.app import KioskApp
-    from kiosk.screens.frame_driver import hand_in, run_driven, screen_settled
+    from kiosk.screens.frame_driver import hand_in, post_to_ui, run_driven, screen_settled
     from kiosk.services import build_services
     from kiosk.session.session import Session
     from kiosk.session.states import Event, SessionState
 
     RecordedOcr = recorded_ocr_controller()
     config = load_config(data_dir=data, environ={})
-    services = build_services(config)
+    # answers of the submit and print workers come back on the UI thread, as in `kiosk run`
+    services = build_services(config, post_to_ui=post_to_ui)
     session = Session(config, time.monotonic, data / "session")
     app = KioskApp(session, services)
     result: dict[str, object] = {}

@@ -13,6 +13,9 @@ from kivy.base import EventLoop
 from kivy.clock import Clock
 
 from kiosk.app import KioskApp
+from kiosk.screens.base import post_to_ui
+
+__all__ = ["hand_in", "next_frame", "post_to_ui", "run_driven", "screen_settled"]
 
 SETTLE_AFTER_FIRST_FRAME_S = 0.2
 
