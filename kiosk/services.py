@@ -10,9 +10,10 @@ Tests build their own ``KioskServices`` with scripted simulators.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accessibility.audio import DEFAULT_RATE_STEP
 from accessibility.speech import SpeechOutput, make_speech
@@ -23,8 +24,6 @@ from device_drivers.microphone import create_microphone
 from device_drivers.printer.factory import make_printer
 from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
-from kiosk.call.signalling import CallSignalling
-from kiosk.controllers.call import CallController
 from kiosk.controllers.capture import CaptureController
 from kiosk.controllers.documents import DocumentsController
 from kiosk.controllers.help import HelpController
@@ -33,6 +32,9 @@ from kiosk.controllers.runner import Post, Runner, call_now, start_thread
 from kiosk.controllers.submit import SubmitController
 from kiosk.delivery.service import DeliveryService
 from scanning.samples import sample_photos
+
+if TYPE_CHECKING:
+    from kiosk.controllers.call import CallController
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,17 @@ class KioskServices:
     submit: SubmitController
     printing: PrintController
     help: HelpController  # help calls to the service desk
-    call: CallController | None = None  # video counselling (None in tests that skip it)
+    #: builds the video-call controller on first use, so aiortc and PyAV (about 0.5 s and
+    #: 40 MB) load only when a visitor starts video counselling (None: no video calls)
+    call_factory: Callable[[], CallController] | None = None
+    _call: CallController | None = field(default=None, init=False, repr=False)
+
+    @property
+    def call(self) -> CallController | None:
+        """The video-call controller (built on first use), or None without video calls."""
+        if self._call is None and self.call_factory is not None:
+            self._call = self.call_factory()
+        return self._call
 
     def reset_for_next_visitor(self) -> None:
         """After a wipe: silence the last visitor's speech, put volume and speaking rate
@@ -63,12 +75,12 @@ class KioskServices:
         self.speech.set_volume_step(self.config.accessibility.volume_step)
         self.speech.set_rate_step(DEFAULT_RATE_STEP)
         self.capture.forget_all()
-        if self.call is not None:
-            self.call.wipe()
+        if self._call is not None:
+            self._call.wipe()
 
     def close(self) -> None:
         """Release devices (camera handle, speech worker)."""
-        for part in (self.call, self.capture, self.speech, self.delivery):
+        for part in (self._call, self.capture, self.speech, self.delivery):
             closer: Any = getattr(part, "close", None)
             if callable(closer):
                 try:
@@ -108,10 +120,16 @@ def build_services(
     capture = CaptureController(config, camera)
     agent = AgentClient(paths["agent_socket"])
     devices = config.devices
-    call = CallController(
-        CallSignalling(agent.call), create_call_video(devices.call_video, camera),
-        create_microphone(devices.microphone), create_loudspeaker(devices.microphone),
-        post=post_to_ui, staff_call=lambda: agent.call("staff_call"))
+
+    def make_call() -> CallController:
+        from kiosk.call.signalling import CallSignalling
+        from kiosk.controllers.call import CallController
+
+        return CallController(
+            CallSignalling(agent.call), create_call_video(devices.call_video, camera),
+            create_microphone(devices.microphone), create_loudspeaker(devices.microphone),
+            post=post_to_ui, staff_call=lambda: agent.call("staff_call", step="in_call"))
+
     return KioskServices(
         config=config,
         data_dir=data_dir,
@@ -124,6 +142,6 @@ def build_services(
         documents=DocumentsController(capture),
         submit=SubmitController(capture, delivery, run=run_in_background, post=post_to_ui),
         printing=PrintController(delivery, printer, run=run_in_background, post=post_to_ui),
-        call=call,
+        call_factory=make_call,
         help=HelpController(agent.call, config.site, run=run_in_background, post=post_to_ui),
     )
