@@ -31,9 +31,9 @@ def enroll_kiosk(server: ServerProcess, data_dir: Path, url: str | None = None) 
     return result.identity.kiosk_id
 
 
-def server_documents(server_dir: Path) -> list[DocumentRecord]:
+def server_documents(server_dir: Path, database: str | None = None) -> list[DocumentRecord]:
     """Every document the service stored (read from its real database)."""
-    repo = open_repository(server_dir)
+    repo = open_repository(server_dir, database)
     try:
         return repo.list_documents()
     finally:
@@ -48,9 +48,12 @@ class Promise:
     documents: list[tuple[str, str]]
 
 
-def assert_promises_kept(server_dir: Path, promises: list[Promise]) -> None:
-    """Every promised document is on the server once, with the same sha256; no duplicates."""
-    docs = server_documents(server_dir)
+def assert_promises_kept(server_dir: Path, promises: list[Promise],
+                         database: str | None = None) -> int:
+    """Every promised document is on the server once, with the same sha256; no duplicates.
+
+    Returns how many documents the server holds."""
+    docs = server_documents(server_dir, database)
     by_id = {d.document_id: d for d in docs}
     assert len(by_id) == len(docs), "a document id was stored twice"
     shas = [d.sha256 for d in docs]
@@ -60,3 +63,4 @@ def assert_promises_kept(server_dir: Path, promises: list[Promise]) -> None:
             assert doc_id in by_id, f"promised document of {promise.receipt_number} missing"
             assert by_id[doc_id].sha256 == sha
             assert by_id[doc_id].receipt_number == promise.receipt_number
+    return len(docs)

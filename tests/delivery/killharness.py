@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jobcentre.enrollment import issue_code
-from jobcentre.repository import open_repository
 from kiosk.delivery.identity import enroll
 from kiosk.delivery.outbox import Outbox
-from tests.delivery.conftest import Promise
+from tests.delivery.conftest import Promise, assert_promises_kept
 from tests.delivery.netfaults import _LISTEN_RE, SERVE, ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
@@ -136,25 +135,6 @@ def enroll_with(server: ServerProcess, data_dir: Path, database: str | None = No
     return enroll(server.url, code, data_dir).identity.kiosk_id
 
 
-def check_promises(server_dir: Path, database: str | None, promises: list[Promise]) -> int:
-    """Every promised document stored once with its sha256, nothing twice; returns the count."""
-    repo = open_repository(server_dir, database)
-    try:
-        docs = repo.list_documents()
-    finally:
-        repo.close()
-    by_id = {d.document_id: d for d in docs}
-    assert len(by_id) == len(docs), "a document id was stored twice"
-    shas = [d.sha256 for d in docs]
-    assert len(set(shas)) == len(shas), "the same content was stored under two ids"
-    for promise in promises:
-        for doc_id, sha in promise.documents:
-            assert doc_id in by_id, f"promised document of {promise.receipt_number} missing"
-            assert by_id[doc_id].sha256 == sha
-            assert by_id[doc_id].receipt_number == promise.receipt_number
-    return len(docs)
-
-
 def run_kills(
     data: Path, server: ServerProcess, kills: int, seed: int = 1, docs: int = 2,
     server_kill_every: int = 10, max_delay_s: float = 1.2,
@@ -194,8 +174,8 @@ def run_kills(
     if finish.stdout is not None:
         finish.stdout.close()
     check_outbox(data, docs)
-    report.server_documents = check_promises(server.data_dir, getattr(server, "database", None),
-                                             report.promises)
+    report.server_documents = assert_promises_kept(
+        server.data_dir, report.promises, getattr(server, "database", None))
     report.seconds = time.monotonic() - start
     return report
 
