@@ -52,7 +52,9 @@ def prepare_request(key: Any, kiosk_id: str, host: str, kind: str, method: str, 
     """A request signed like the kiosk's (``protocol.sign_request``), serialised once."""
     signed: Mapping[str, str] = protocol.sign_request(key, kiosk_id, method, path, body,
                                                       upload_offset=upload_offset)
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
+    if not any(name.lower() == "content-length" for name in signed):
+        lines.append(f"Content-Length: {len(body)}")
     if body and method == "POST":
         lines.append("Content-Type: application/json")
     elif body:

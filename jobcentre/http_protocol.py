@@ -1,11 +1,17 @@
-"""Uvicorn's h11 protocol with a request-header timeout, and the server configuration.
+"""Uvicorn's httptools protocol with a request-header timeout and size limit, and its config.
 
 Uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but has no limit on how
 long a client may take to send its request headers: a connection that trickles a header
 byte now and then would be held forever. ``header_timeout_protocol`` adds one: from the
 moment a connection opens, or the first byte of a further request on it arrives, the
 complete headers must be there within ``header_timeout_s``, or the connection is closed
-without an answer. Body pacing is the ASGI middleware's job (``jobcentre.http_front``).
+without an answer. Headers larger than ``MAX_HEADER_BYTES`` are answered 400 and the
+connection closed (as h11's ``max_incomplete_event_size`` did before). Body pacing is the
+ASGI middleware's job (``jobcentre.http_front``).
+
+The parser is httptools (llhttp, in C) rather than the pure-Python h11: for the 1 MB
+uploads of the intake API, h11 spent more CPU buffering and slicing the body than the
+service spends on verifying and storing it (``benchmarks/bench_intake.py``).
 """
 
 from __future__ import annotations
@@ -14,28 +20,46 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from jobcentre.http_front import FrontLimits
 
+MAX_HEADER_BYTES = 16 * 1024
 
-def header_timeout_protocol(header_timeout_s: float) -> type[H11Protocol]:
-    """An ``H11Protocol`` subclass that closes connections whose headers are too slow."""
 
-    class HeaderTimeoutProtocol(H11Protocol):
+def header_timeout_protocol(header_timeout_s: float,
+                            max_header_bytes: int = MAX_HEADER_BYTES) -> type[HttpToolsProtocol]:
+    """An ``HttpToolsProtocol`` subclass that closes connections whose headers are too slow."""
+
+    class HeaderTimeoutProtocol(HttpToolsProtocol):
         _header_timer: asyncio.TimerHandle | None = None
+        _awaiting_headers = True  # between requests or inside a request's headers
+        _header_bytes = 0
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self._awaiting_headers, self._header_bytes = True, 0
             self._arm_header_timer()
 
         def data_received(self, data: bytes) -> None:
-            if self._header_timer is None and self.conn.their_state is h11.IDLE:
-                self._arm_header_timer()
+            if self._awaiting_headers:
+                if self._header_timer is None:
+                    self._arm_header_timer()
+                self._header_bytes += len(data)
             super().data_received(data)
-            if self.conn.their_state is not h11.IDLE:
+            if self._awaiting_headers and self._header_bytes > max_header_bytes:
                 self._disarm_header_timer()
+                if not self.transport.is_closing():
+                    self.send_400_response("Request headers too large.")
+
+        def on_headers_complete(self) -> None:
+            self._awaiting_headers = False
+            self._disarm_header_timer()
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self._awaiting_headers, self._header_bytes = True, 0
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm_header_timer()
@@ -51,7 +75,7 @@ def header_timeout_protocol(header_timeout_s: float) -> type[H11Protocol]:
 
         def _headers_too_slow(self) -> None:
             self._header_timer = None
-            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            if self._awaiting_headers and not self.transport.is_closing():
                 self.transport.close()
 
     return HeaderTimeoutProtocol
@@ -68,5 +92,4 @@ def uvicorn_config(app: Any, limits: FrontLimits, tls_cert: Path | None,
         http=header_timeout_protocol(limits.header_timeout_s),
         timeout_keep_alive=limits.keep_alive_s,
         proxy_headers=False,  # the front resolves X-Forwarded-For from trusted proxies only
-        h11_max_incomplete_event_size=16 * 1024,
     )
