@@ -85,6 +85,7 @@ def serve(args: argparse.Namespace) -> int:
     """Run the intake service until interrupted."""
     import uvicorn
 
+    from jobcentre.allocator import tune_allocator
     from jobcentre.http_protocol import uvicorn_config
     from jobcentre.intake import IntakeLimits
     from jobcentre.live import LiveLimits
@@ -124,6 +125,7 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.Server(config).run(sockets=[sock])
         return 0
 
+    tune_allocator()
     sock = _bind(args.host, args.port)
     try:
         host, port = sock.getsockname()[:2]

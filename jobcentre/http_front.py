@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -140,21 +141,28 @@ class FrontGuard:
         self.addresses = TokenBuckets(lim.address_rate, lim.address_burst, lim.max_tracked)
         self.kiosks = TokenBuckets(lim.kiosk_rate, lim.kiosk_burst, lim.max_tracked)
         self.live = TokenBuckets(lim.live_rate, lim.live_burst, lim.max_tracked)
+        # the kiosk routes charge from their worker thread (jobcentre.routes_kiosk)
+        self._lock = threading.Lock()
 
     def charge_address(self, address: str) -> None:
         """Count one unauthenticated request from ``address``; 429 if over its limit."""
-        _refuse_if(self.addresses.take(address))
+        with self._lock:
+            wait = self.addresses.take(address)
+        _refuse_if(wait)
 
     def charge_failure(self, address: str, refusal: ApiError) -> ApiError:
         """A failed authentication counts against the address: 429 once over, else as is."""
-        wait = self.addresses.take(address)
+        with self._lock:
+            wait = self.addresses.take(address)
         if wait > 0:
             return ApiError(429, protocol.ERROR_RATE_LIMITED, retry_after=max(1, int(wait + 1)))
         return refusal
 
     def charge_kiosk(self, kiosk_id: str, live: bool = False) -> None:
-        """Count one authenticated request of a kiosk; 429 if over its limit."""
-        _refuse_if((self.live if live else self.kiosks).take(kiosk_id))
+        """Count one authenticated request of a kiosk; 429 if over its limit (thread-safe)."""
+        with self._lock:
+            wait = (self.live if live else self.kiosks).take(kiosk_id)
+        _refuse_if(wait)
 
 
 def _is_signed_kiosk_call(scope: dict[str, Any]) -> bool:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -92,8 +93,18 @@ def request_target(request: Request) -> str:
     return (raw + (b"?" + query if query else b"")).decode("latin-1")
 
 
+_EMPTY_SHA256 = hashlib.sha256(b"").digest()
+T = TypeVar("T")
+
+
 class KioskGate:
-    """Authenticate, rate-limit, then read the body within the signed length."""
+    """Authenticate, rate-limit, then read the body within the signed length.
+
+    ``run`` does it all and then the route's blocking operation: a request without a body
+    is authenticated, charged and served in one worker-thread hop (the kiosk's rate limit
+    is then charged in that thread, under ``FrontGuard``'s lock); one with a body needs a
+    second hop, since the body is read only after authentication.
+    """
 
     def __init__(self, service: IntakeService, nonces: NonceStore, guard: FrontGuard) -> None:
         self.service = service
@@ -103,18 +114,48 @@ class KioskGate:
     async def authed(self, request: Request, limit: int = JSON_BODY_LIMIT,
                      live: bool = False) -> tuple[KioskRecord, bytes]:
         """The signing kiosk and the body it signed."""
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        if "transfer-encoding" in headers:
-            raise ApiError(411, protocol.ERROR_LENGTH_REQUIRED)
+        headers = _headers(request)
         try:
             kiosk = await run_in_threadpool(self.service.authenticate, request.method,
                                             request_target(request), headers, self.nonces)
         except ApiError as exc:
-            if exc.status != 401:
-                raise
-            address = getattr(request.state, "client_address", "")
-            raise self.guard.charge_failure(address, exc) from None
+            raise self._refusal(request, exc) from None
         self.guard.charge_kiosk(kiosk.kiosk_id, live)
+        return kiosk, await self._body(request, headers, limit)
+
+    async def run(self, request: Request, operation: Callable[[KioskRecord, bytes], T],
+                  limit: int = JSON_BODY_LIMIT) -> T:
+        """``operation(kiosk, body)`` in a worker thread, for an authenticated request."""
+        headers = _headers(request)
+        if headers.get("content-length", "0") not in ("0", ""):
+            kiosk, body = await self.authed(request, limit)
+            return await run_in_threadpool(operation, kiosk, body)
+        try:
+            return await run_in_threadpool(self._run_bodyless, request.method,
+                                           request_target(request), headers, operation)
+        except ApiError as exc:
+            raise self._refusal(request, exc) from None
+
+    def _run_bodyless(self, method: str, target: str, headers: dict[str, str],
+                      operation: Callable[[KioskRecord, bytes], T]) -> T:
+        kiosk = self.service.authenticate(method, target, headers, self.nonces)
+        self.guard.charge_kiosk(kiosk.kiosk_id)
+        expected = protocol.digest_sha256(headers.get("content-digest", ""))
+        if expected is None:
+            raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
+        if expected != _EMPTY_SHA256:
+            raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
+        return operation(kiosk, b"")
+
+    def _refusal(self, request: Request, exc: ApiError) -> ApiError:
+        """A failed authentication (401) is charged to the client's address."""
+        if exc.status != 401:
+            return exc
+        address = getattr(request.state, "client_address", "")
+        return self.guard.charge_failure(address, exc)
+
+    async def _body(self, request: Request, headers: dict[str, str], limit: int) -> bytes:
+        """The body, at most the signed length, checked against the signed digest."""
         length = int(headers.get("content-length", "0"))
         if length > limit:
             raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
@@ -124,7 +165,15 @@ class KioskGate:
             raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
         if len(body) != length or hashlib.sha256(body).digest() != expected:
             raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
-        return kiosk, body
+        return body
+
+
+def _headers(request: Request) -> dict[str, str]:
+    """Lower-case request headers; a chunked body (no signed length) is refused with 411."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    if "transfer-encoding" in headers:
+        raise ApiError(411, protocol.ERROR_LENGTH_REQUIRED)
+    return headers
 
 
 def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> None:
@@ -134,29 +183,30 @@ def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> None:
     @app.post(f"{API}/uploads", tags=["uploads"], openapi_extra=merge_openapi(_AUTH, _UPLOAD_BODY))
     async def announce(request: Request) -> Response:
         """Announce a document (201 new, 200 resume/complete, 409 conflicting metadata)."""
-        kiosk, body = await gate.authed(request)
-        status, answer = await run_in_threadpool(service.announce, kiosk, parse_json(body))
+        status, answer = await gate.run(
+            request, lambda kiosk, body: service.announce(kiosk, parse_json(body)))
         return JSONResponse(answer, status_code=status)
 
     @app.get(f"{API}/uploads/{{document_id}}", tags=["uploads"], openapi_extra=_AUTH)
-    async def upload_status(document_id: str, request: Request) -> Any:
+    async def upload_status(document_id: str, request: Request) -> Response:
         """Offset received so far, whether stored, and the ack if so."""
-        kiosk, _ = await gate.authed(request)
-        return await run_in_threadpool(service.status, kiosk, document_id)
+        return JSONResponse(await gate.run(
+            request, lambda kiosk, _: service.status(kiosk, document_id)))
 
     @app.patch(f"{API}/uploads/{{document_id}}", tags=["uploads"],
                openapi_extra=merge_openapi(_AUTH, _CHUNK_BODY))
-    async def upload_chunk(document_id: str, request: Request) -> Any:
+    async def upload_chunk(document_id: str, request: Request) -> Response:
         """Append the next chunk (≤ 4 MiB) at ``Upload-Offset``; 409 with the real offset."""
-        kiosk, body = await gate.authed(request, protocol.MAX_CHUNK_BYTES)
         offset = request.headers.get(protocol.HEADER_UPLOAD_OFFSET)
-        return await run_in_threadpool(service.append, kiosk, document_id, offset, body)
+        return JSONResponse(await gate.run(
+            request, lambda kiosk, body: service.append(kiosk, document_id, offset, body),
+            protocol.MAX_CHUNK_BYTES))
 
     @app.post(f"{API}/uploads/{{document_id}}/finish", tags=["uploads"], openapi_extra=_AUTH)
-    async def finish(document_id: str, request: Request) -> Any:
+    async def finish(document_id: str, request: Request) -> Response:
         """Verify the upload, store it once and answer with the centre-signed ack."""
-        kiosk, _ = await gate.authed(request)
-        return await run_in_threadpool(service.finish, kiosk, document_id)
+        return JSONResponse(await gate.run(
+            request, lambda kiosk, _: service.finish(kiosk, document_id)))
 
     @app.post(f"{API}/live/poll", tags=["live"], openapi_extra=merge_openapi(_AUTH, _LIVE_BODY))
     async def live_poll(request: Request) -> Any:

@@ -191,7 +191,8 @@ def open_sealed(blob: bytes, centre_encryption_private_key: X25519PrivateKey, aa
         shared = centre_encryption_private_key.exchange(X25519PublicKey.from_public_bytes(eph_pub))
         centre_pub = _raw_pub(centre_encryption_private_key.public_key())
         key = _derive_key(shared, eph_pub, centre_pub)
-        return AESGCM(key).decrypt(nonce, blob[start + 32 + _NONCE_LEN :], aad)
+        # a memoryview: slicing the bytes would copy the whole document first
+        return AESGCM(key).decrypt(nonce, memoryview(blob)[start + 32 + _NONCE_LEN :], aad)
     except (InvalidTag, ValueError) as exc:
         raise Undecryptable("envelope does not open") from exc
 
