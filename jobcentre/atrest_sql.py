@@ -30,6 +30,7 @@ class DocumentSql:
 
     if TYPE_CHECKING:
         def _tx(self, write: bool = False) -> AbstractContextManager[Callable[..., Any]]: ...
+        def _read_one(self, sql: str, params: tuple[Any, ...] = ()) -> Any: ...
 
     def _document(self, row: Any) -> DocumentRecord:
         values: dict[str, Any] = dict(zip(DOCUMENT_COLUMNS, row, strict=True))
@@ -58,11 +59,13 @@ class DocumentSql:
         ]
         marks = ", ".join("?" * len(values))
         with self._tx(write=True) as run:
-            run(
+            inserted = run(
                 f"INSERT INTO documents ({_DOC_COLS}) VALUES ({marks})"
                 " ON CONFLICT (document_id) DO NOTHING",
                 tuple(values),
-            )
+            ).rowcount == 1
+            if inserted:  # ours is the stored row: no need to read it back and open it
+                return document
             row = run(
                 f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document.document_id,)
             ).fetchone()
@@ -70,11 +73,15 @@ class DocumentSql:
 
     def get_document(self, document_id: str) -> DocumentRecord | None:
         """One stored document by id."""
-        with self._tx() as run:
-            row = run(
-                f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document_id,)
-            ).fetchone()
+        row = self._read_one(
+            f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document_id,)
+        )
         return None if row is None else self._document(row)
+
+    def document_exists(self, document_id: str) -> bool:
+        """Whether a document is stored (nothing read, nothing opened)."""
+        return self._read_one("SELECT 1 FROM documents WHERE document_id = ?",
+                              (document_id,)) is not None
 
     def list_documents(self) -> list[DocumentRecord]:
         """Every stored document in order of receipt."""

@@ -2,7 +2,9 @@
 
 Partial uploads live in ``<data>/incoming/<document_id>.part`` (still sealed to the centre's
 key) and their size is the upload offset (every chunk is fsync'd before its offset is
-reported). Stored documents go to ``<data>/documents/YYYY/MM/DD/<document_id>.jca``,
+reported); a part written in one chunk carries that chunk's verified SHA-256 in an extended
+attribute (``user.jobcenter.sha256``, with the size), so finishing it needs no second hash
+over the document (without attribute support it is simply hashed). Stored documents go to ``<data>/documents/YYYY/MM/DD/<document_id>.jca``,
 encrypted at rest by the caller (``jobcentre.atrest``; files of older releases are
 ``….pdf`` until ``jobcentre.atrest_migrate`` encrypts them), by writing a temporary file,
 fsync, rename, and fsync of the directory, so a stored document is complete and durable
@@ -35,6 +37,7 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 _STRIPES = 256
 PART_MAX_AGE_S = 7 * 24 * 3600.0
 STORED_SUFFIX = ".jca"
+_DIGEST_XATTR = "user.jobcenter.sha256"
 
 
 def check_document_id(document_id: str) -> str:
@@ -108,8 +111,14 @@ class DocumentStore:
         except FileNotFoundError:
             return 0
 
-    def append(self, document_id: str, offset: int, chunk: bytes, total: int) -> int:
-        """Write ``chunk`` at ``offset`` (must equal the current size) and fsync it."""
+    def append(self, document_id: str, offset: int, chunk: bytes, total: int,
+               chunk_sha256: bytes | None = None) -> int:
+        """Write ``chunk`` at ``offset`` (must equal the current size) and fsync it.
+
+        ``chunk_sha256`` is the chunk's SHA-256 as the caller verified it; when the chunk is
+        the whole upload it is kept with the file (``read_part``), so it need not be hashed
+        again.
+        """
         current = self.offset(document_id)
         if offset != current:
             raise ApiError(409, ERROR_OFFSET_MISMATCH, offset=current)
@@ -123,6 +132,8 @@ class DocumentStore:
             written = os.write(fd, chunk)
             while written < len(chunk):
                 written += os.write(fd, chunk[written:])
+            if current == 0 and len(chunk) == total and chunk_sha256 is not None:
+                _keep_digest(fd, chunk_sha256, total)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -130,12 +141,14 @@ class DocumentStore:
             fsync_dir(self.incoming)
         return current + len(chunk)
 
-    def read_part(self, document_id: str) -> bytes:
-        """The whole partial upload (empty if none)."""
+    def read_part(self, document_id: str) -> tuple[bytes, bytes | None]:
+        """The whole partial upload (empty if none) and its SHA-256 if known from ``append``."""
         try:
-            return self.part_path(document_id).read_bytes()
+            with open(self.part_path(document_id), "rb") as part:
+                content = part.read()
+                return content, _kept_digest(part.fileno(), len(content))
         except FileNotFoundError:
-            return b""
+            return b"", None
 
     def discard_part(self, document_id: str) -> None:
         """Remove a partial upload (after storing, or when it proved corrupt)."""
@@ -198,6 +211,27 @@ class DocumentStore:
             with contextlib.suppress(FileExistsError):
                 path.mkdir(mode=0o700)
             fsync_dir(path.parent)
+
+
+def _keep_digest(fd: int, sha256: bytes, size: int) -> None:
+    """Attach a one-chunk upload's verified SHA-256 to its file (an extended attribute).
+
+    Bound to the file itself, so every intake process sees it and a re-created file never
+    has a stale one; where the file system has no user attributes nothing is kept.
+    """
+    with contextlib.suppress(OSError):
+        os.setxattr(fd, _DIGEST_XATTR, sha256 + size.to_bytes(8, "big"))
+
+
+def _kept_digest(fd: int, size: int) -> bytes | None:
+    """The SHA-256 ``_keep_digest`` attached, if any and if the file is still that long."""
+    try:
+        value = os.getxattr(fd, _DIGEST_XATTR)
+    except OSError:
+        return None
+    if len(value) != 40 or int.from_bytes(value[32:], "big") != size:
+        return None
+    return value[:32]
 
 
 def private_dir(path: Path) -> None:

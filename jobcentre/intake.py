@@ -138,12 +138,12 @@ class IntakeService:
             created = existing.created_at == wanted.created_at
         if existing.metadata() != wanted.metadata():
             raise ApiError(409, protocol.ERROR_METADATA_CONFLICT)
+        if created:  # uploads are never deleted: a new one has no stored document
+            log.info("upload %s started by kiosk %s", meta.document_id, kiosk.kiosk_id)
+            return 201, {"offset": 0}
         document = self.repo.get_document(meta.document_id)
         if document is not None:
             return 200, {"complete": True, "ack": document.ack}
-        if created:
-            log.info("upload %s started by kiosk %s", meta.document_id, kiosk.kiosk_id)
-            return 201, {"offset": 0}
         return 200, {"offset": self.store.offset(meta.document_id)}
 
     def status(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
@@ -155,9 +155,14 @@ class IntakeService:
         return {"offset": self.store.offset(document_id), "complete": False, "ack": None}
 
     def append(
-        self, kiosk: KioskRecord, document_id: str, offset_header: str | None, chunk: bytes
+        self, kiosk: KioskRecord, document_id: str, offset_header: str | None, chunk: bytes,
+        chunk_sha256: bytes | None = None,
     ) -> dict[str, Any]:
-        """``PATCH /uploads/{id}``: add the next chunk at the stated offset."""
+        """``PATCH /uploads/{id}``: add the next chunk at the stated offset.
+
+        ``chunk_sha256`` is the chunk's digest as already verified against the signed
+        ``Content-Digest``; a chunk that is the whole upload then needs no hashing at finish.
+        """
         upload = self._own_upload(kiosk, document_id)
         try:
             offset = int(offset_header or "")
@@ -166,9 +171,10 @@ class IntakeService:
         if offset < 0:
             raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
         with self.store.locked(document_id):
-            if self.repo.get_document(document_id) is not None:
+            if self.repo.document_exists(document_id):
                 return {"offset": upload.sealed_size, "complete": True}
-            new = self.store.append(document_id, offset, chunk, upload.sealed_size)
+            new = self.store.append(document_id, offset, chunk, upload.sealed_size,
+                                    chunk_sha256)
         return {"offset": new}
 
     def finish(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
@@ -188,12 +194,12 @@ class IntakeService:
 
     def _verify_and_store(self, kiosk: KioskRecord, upload: UploadRecord) -> DocumentRecord:
         doc_id = upload.document_id
-        sealed = self.store.read_part(doc_id)
+        sealed, sealed_digest = self.store.read_part(doc_id)
         if len(sealed) < upload.sealed_size:
             raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=len(sealed))
         if len(sealed) != upload.sealed_size:
             raise self._reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
-        if hashlib.sha256(sealed).hexdigest() != upload.sealed_sha256:
+        if (sealed_digest or hashlib.sha256(sealed).digest()).hex() != upload.sealed_sha256:
             raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)
         try:
             plaintext = protocol.open_sealed(

@@ -8,10 +8,10 @@ then and are deleted periodically.
 
 One indexed insert per request (``ON CONFLICT DO NOTHING``; no row inserted = replay):
 
-* PostgreSQL: the table ``request_nonces`` in the service's database, written through the
-  repository with ``synchronous_commit`` off for that transaction only (losing the last
-  few nonces in a database crash reopens at most a crash-length window; documents are not
-  written here).
+* PostgreSQL: the table ``request_nonces`` in the service's database, written on a few
+  connections of its own in autocommit mode with ``synchronous_commit`` off (one round
+  trip, no wait for the WAL flush; losing the last few nonces in a database crash reopens
+  at most a crash-length window; documents are never written on these connections).
 * SQLite: a table of the same shape in ``nonces.sqlite3`` next to the database, with its
   own connection (WAL, ``synchronous=NORMAL``), so that a nonce costs no fsync and never
   waits for the documents database's single writer.
@@ -53,10 +53,15 @@ class NonceStore:
         self._postgres = getattr(repo, "placeholder", "?") == "%s"
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._pool: Any = None
         if self._postgres:
             with repo.transaction(write=True) as execute:
                 execute(_DDL)
                 execute(_INDEX)
+            import psycopg
+
+            self._pg_error: type[Exception] = psycopg.Error
+            self._pool = repo.autocommit_pool("SET synchronous_commit TO OFF", size=8)
             return
         path = Path(getattr(repo, "path", "intake.sqlite3"))
         try:
@@ -76,9 +81,11 @@ class NonceStore:
         """Record a nonce; False if this kiosk already used it (a replay)."""
         params = (kiosk_id, nonce, nonce_expiry(timestamp))
         if self._conn is None:
-            with self._repo.transaction(write=True) as execute:
-                execute("SET LOCAL synchronous_commit TO OFF")
-                return bool(execute(_INSERT, params).rowcount == 1)
+            try:
+                with self._pool.connection() as conn:
+                    return bool(conn.execute(_INSERT.replace("?", "%s"), params).rowcount == 1)
+            except self._pg_error as exc:
+                raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}") from exc
         try:
             with self._lock:
                 return bool(self._conn.execute(_INSERT, params).rowcount == 1)
@@ -98,7 +105,9 @@ class NonceStore:
             raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}") from exc
 
     def close(self) -> None:
-        """Close the SQLite connection (the repository closes its own)."""
+        """Close the nonce connections (the repository closes its own)."""
+        if self._pool is not None:
+            self._pool.close()
         if self._conn is not None:
             self._conn.close()
             self._conn = None

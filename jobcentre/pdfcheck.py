@@ -33,8 +33,9 @@ class PdfFacts:
 
 def _read_xmp(pdf: pikepdf.Pdf) -> dict[str, str]:
     try:
-        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-            return {str(k): str(v) for k, v in meta.items()}
+        # read only: as a context manager it would serialise the packet back on exit
+        meta = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+        return {str(k): str(v) for k, v in meta.items()}
     except Exception:  # noqa: BLE001 - broken XMP is not fatal, the Info dict still counts
         log.info("XMP metadata unreadable; keeping the Info dictionary only")
         return {}

@@ -230,6 +230,9 @@ class Repository(StaffRepository, Protocol):
     def get_document(self, document_id: str) -> DocumentRecord | None:
         """One stored document by id."""
 
+    def document_exists(self, document_id: str) -> bool:
+        """Whether a document is stored."""
+
     def list_documents(self) -> list[DocumentRecord]:
         """Every stored document in order of receipt."""
 

@@ -198,8 +198,11 @@ def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> None:
     async def upload_chunk(document_id: str, request: Request) -> Response:
         """Append the next chunk (≤ 4 MiB) at ``Upload-Offset``; 409 with the real offset."""
         offset = request.headers.get(protocol.HEADER_UPLOAD_OFFSET)
+        # the gate has checked the body against this digest before the append runs
+        digest = protocol.digest_sha256(request.headers.get("content-digest", ""))
         return JSONResponse(await gate.run(
-            request, lambda kiosk, body: service.append(kiosk, document_id, offset, body),
+            request, lambda kiosk, body: service.append(kiosk, document_id, offset, body,
+                                                        digest),
             protocol.MAX_CHUNK_BYTES))
 
     @app.post(f"{API}/uploads/{{document_id}}/finish", tags=["uploads"], openapi_extra=_AUTH)

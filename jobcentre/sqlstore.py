@@ -141,6 +141,20 @@ class SqlRepository(DocumentSql, StaffSql):
                 raise self._translate(exc) from exc
             raise
 
+    def _read_one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first row of one read statement, run on its own (no BEGIN/COMMIT round trips)."""
+        try:
+            with self._pool.connection() as conn:
+                return self._fetch_one(conn, self._sql(sql), params)
+        except Exception as exc:
+            if self._is_db_error(exc):
+                raise self._translate(exc) from exc
+            raise
+
+    def _fetch_one(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
+        """Run one statement outside an explicit transaction (backend specific)."""
+        return conn.execute(sql, params).fetchone()
+
     def transaction(self, write: bool = False) -> contextlib.AbstractContextManager[Any]:
         """One transaction for modules that keep their own tables (e.g. the live channel)."""
         return self._tx(write)
@@ -206,9 +220,7 @@ class SqlRepository(DocumentSql, StaffSql):
 
     def get_kiosk(self, kiosk_id: str) -> KioskRecord | None:
         """One kiosk by id."""
-        with self._tx() as run:
-            sql = f"SELECT {_KIOSK_COLS} FROM kiosks WHERE kiosk_id = ?"
-            row = run(sql, (kiosk_id,)).fetchone()
+        row = self._read_one(f"SELECT {_KIOSK_COLS} FROM kiosks WHERE kiosk_id = ?", (kiosk_id,))
         return None if row is None else self._kiosk(row)
 
     def list_kiosks(self) -> list[KioskRecord]:
@@ -234,11 +246,13 @@ class SqlRepository(DocumentSql, StaffSql):
         """Insert an upload unless one exists; returns the stored one."""
         marks = ", ".join("?" * len(fields(UploadRecord)))
         with self._tx(write=True) as run:
-            run(
+            inserted = run(
                 f"INSERT INTO uploads ({_UPLOAD_COLS}) VALUES ({marks})"
                 " ON CONFLICT (document_id) DO NOTHING",
                 astuple(upload),
-            )
+            ).rowcount == 1
+            if inserted:
+                return upload
             row = run(
                 f"SELECT {_UPLOAD_COLS} FROM uploads WHERE document_id = ?", (upload.document_id,)
             ).fetchone()
@@ -246,10 +260,9 @@ class SqlRepository(DocumentSql, StaffSql):
 
     def get_upload(self, document_id: str) -> UploadRecord | None:
         """One upload by document id."""
-        with self._tx() as run:
-            row = run(
-                f"SELECT {_UPLOAD_COLS} FROM uploads WHERE document_id = ?", (document_id,)
-            ).fetchone()
+        row = self._read_one(
+            f"SELECT {_UPLOAD_COLS} FROM uploads WHERE document_id = ?", (document_id,)
+        )
         return None if row is None else UploadRecord(*row)
 
 class SqliteRepository(SqlRepository):
@@ -330,6 +343,23 @@ class PostgresRepository(SqlRepository):
 
     def _connect(self) -> Any:
         return self._psycopg.connect(self.url, connect_timeout=10, autocommit=False)
+
+    def autocommit_pool(self, setting: str, size: int = 4) -> _Pool:
+        """Extra connections in autocommit mode with ``setting`` (a ``SET …``) run once each."""
+        def connect() -> Any:
+            conn = self._psycopg.connect(self.url, connect_timeout=10, autocommit=True)
+            conn.execute(setting)
+            return conn
+
+        return _Pool(connect, size)
+
+    def _fetch_one(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
+        # autocommit for this statement only: one round trip instead of BEGIN, it, COMMIT
+        # (a failure discards the connection, so the setting never outlives an error)
+        conn.autocommit = True
+        row = conn.execute(sql, params).fetchone()
+        conn.autocommit = False
+        return row
 
     def _is_db_error(self, exc: Exception) -> bool:
         return isinstance(exc, self._psycopg.Error)
