@@ -4,17 +4,18 @@ Partial uploads live in ``<data>/incoming/<document_id>.part`` (still sealed to 
 key) and their size is the upload offset (every chunk is fsync'd before its offset is
 reported); a part written in one chunk carries that chunk's verified SHA-256 in an extended
 attribute (``user.jobcenter.sha256``, with the size), so finishing it needs no second hash
-over the document (without attribute support it is simply hashed). Stored documents go to ``<data>/documents/YYYY/MM/DD/<document_id>.jca``,
-encrypted at rest by the caller (``jobcentre.atrest``; files of older releases are
-``….pdf`` until ``jobcentre.atrest_migrate`` encrypts them), by writing a temporary file,
-fsync, rename, and fsync of the directory, so a stored document is complete and durable
-before the service signs an ack. Every directory is created 0700 and every file 0600,
-whatever the umask; the data directory itself is narrowed to 0700. Work on one document is
-serialised by a striped lock: a thread lock within the process, then ``flock`` on one of
-``_STRIPES`` lock files in ``incoming/.locks`` across the intake processes that share the
-data directory (the database's unique key guards the rest). A partial upload untouched for
-``PART_MAX_AGE_S`` (default 7 days) is removed by ``expire_parts`` (under the same lock, so
-every intake process may run it); the kiosk then finds offset 0 and sends it again.
+over the document (without attribute support it is simply hashed). Stored documents go to
+``<data>/documents/YYYY/MM/DD/<document_id>.jca``, encrypted at rest by the caller
+(``jobcentre.atrest``; files of older releases are ``….pdf`` until
+``jobcentre.atrest_migrate`` encrypts them), by writing a temporary file, fsync, rename, and
+fsync of the directory, so a stored document is complete and durable before the service
+signs an ack. Every directory is created 0700 and every file 0600, whatever the umask; the
+data directory itself is narrowed to 0700. Work on one document is serialised by a striped
+lock: a thread lock within the process, then ``flock`` on one of ``_STRIPES`` lock files in
+``incoming/.locks`` across the intake processes that share the data directory (the
+database's unique key guards the rest). A partial upload untouched for ``PART_MAX_AGE_S``
+(default 7 days) is removed by ``expire_parts`` (under the same lock, so every intake
+process may run it); the kiosk then finds offset 0 and sends it again.
 """
 
 from __future__ import annotations

@@ -176,40 +176,64 @@ def _headers(request: Request) -> dict[str, str]:
     return headers
 
 
-def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> None:
-    """Mount the upload and live-channel routes on ``app``."""
-    service = gate.service
+class UploadRoutes:
+    """The upload endpoints as plain handlers, shared by FastAPI's routes and the fast path."""
+
+    def __init__(self, gate: KioskGate) -> None:
+        self.gate = gate
+        self.service = gate.service
+
+    async def announce(self, request: Request) -> Response:
+        """Announce a document (201 new, 200 resume/complete, 409 conflicting metadata)."""
+        status, answer = await self.gate.run(
+            request, lambda kiosk, body: self.service.announce(kiosk, parse_json(body)))
+        return JSONResponse(answer, status_code=status)
+
+    async def status(self, request: Request, document_id: str) -> Response:
+        """Offset received so far, whether stored, and the ack if so."""
+        return JSONResponse(await self.gate.run(
+            request, lambda kiosk, _: self.service.status(kiosk, document_id)))
+
+    async def chunk(self, request: Request, document_id: str) -> Response:
+        """Append the next chunk (≤ 4 MiB) at ``Upload-Offset``; 409 with the real offset."""
+        offset = request.headers.get(protocol.HEADER_UPLOAD_OFFSET)
+        # the gate has checked the body against this digest before the append runs
+        digest = protocol.digest_sha256(request.headers.get("content-digest", ""))
+        return JSONResponse(await self.gate.run(
+            request, lambda kiosk, body: self.service.append(kiosk, document_id, offset, body,
+                                                             digest),
+            protocol.MAX_CHUNK_BYTES))
+
+    async def finish(self, request: Request, document_id: str) -> Response:
+        """Verify the upload, store it once and answer with the centre-signed ack."""
+        return JSONResponse(await self.gate.run(
+            request, lambda kiosk, _: self.service.finish(kiosk, document_id)))
+
+
+def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> UploadRoutes:
+    """Mount the upload and live-channel routes on ``app``; returns the upload handlers."""
+    uploads = UploadRoutes(gate)
 
     @app.post(f"{API}/uploads", tags=["uploads"], openapi_extra=merge_openapi(_AUTH, _UPLOAD_BODY))
     async def announce(request: Request) -> Response:
         """Announce a document (201 new, 200 resume/complete, 409 conflicting metadata)."""
-        status, answer = await gate.run(
-            request, lambda kiosk, body: service.announce(kiosk, parse_json(body)))
-        return JSONResponse(answer, status_code=status)
+        return await uploads.announce(request)
 
     @app.get(f"{API}/uploads/{{document_id}}", tags=["uploads"], openapi_extra=_AUTH)
     async def upload_status(document_id: str, request: Request) -> Response:
         """Offset received so far, whether stored, and the ack if so."""
-        return JSONResponse(await gate.run(
-            request, lambda kiosk, _: service.status(kiosk, document_id)))
+        return await uploads.status(request, document_id)
 
     @app.patch(f"{API}/uploads/{{document_id}}", tags=["uploads"],
                openapi_extra=merge_openapi(_AUTH, _CHUNK_BODY))
     async def upload_chunk(document_id: str, request: Request) -> Response:
         """Append the next chunk (≤ 4 MiB) at ``Upload-Offset``; 409 with the real offset."""
-        offset = request.headers.get(protocol.HEADER_UPLOAD_OFFSET)
-        # the gate has checked the body against this digest before the append runs
-        digest = protocol.digest_sha256(request.headers.get("content-digest", ""))
-        return JSONResponse(await gate.run(
-            request, lambda kiosk, body: service.append(kiosk, document_id, offset, body,
-                                                        digest),
-            protocol.MAX_CHUNK_BYTES))
+        return await uploads.chunk(request, document_id)
 
     @app.post(f"{API}/uploads/{{document_id}}/finish", tags=["uploads"], openapi_extra=_AUTH)
     async def finish(document_id: str, request: Request) -> Response:
         """Verify the upload, store it once and answer with the centre-signed ack."""
-        return JSONResponse(await gate.run(
-            request, lambda kiosk, _: service.finish(kiosk, document_id)))
+        return await uploads.finish(request, document_id)
 
     @app.post(f"{API}/live/poll", tags=["live"], openapi_extra=merge_openapi(_AUTH, _LIVE_BODY))
     async def live_poll(request: Request) -> Any:
@@ -219,3 +243,5 @@ def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> None:
         messages = await hub.poll(kiosk.kiosk_id, after, wait)
         cursor = max([after, *(m.seq for m in messages)])
         return {"messages": [m.wire() for m in messages], "cursor": cursor}
+
+    return uploads

@@ -57,6 +57,7 @@ from jobcentre.routes_kiosk import (
 )
 from jobcentre.staff.app import create_staff_app
 from jobcentre.staff.web import StaffSettings
+from jobcentre.upload_fastpath import UploadFastPath
 from jobcentre.verify_page import add_verify_routes
 from wire import protocol
 
@@ -93,6 +94,29 @@ def _disk_full(exc: BaseException | None) -> bool:
 def _storage_full() -> Response:
     return JSONResponse({"error": protocol.ERROR_STORAGE_FULL}, status_code=503,
                         headers={"Retry-After": str(STORAGE_RETRY_AFTER_S)})
+
+
+def error_response(exc: Exception) -> Response | None:
+    """The answer to a refusal or a storage/database failure; None for anything else."""
+    if isinstance(exc, ApiError):
+        retry = exc.extra.get("retry_after")
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+    if isinstance(exc, DatabaseUnavailable):
+        if _disk_full(exc):
+            log.error("database full: %s", exc)
+            return _storage_full()
+        log.error("database unavailable: %s", exc)
+        return JSONResponse({"error": exc.code}, status_code=503,
+                            headers={"Retry-After": str(DB_RETRY_AFTER_S)})
+    if isinstance(exc, OSError):
+        if _disk_full(exc):
+            log.error("document store full")
+            return _storage_full()
+        log.error("storage error: %s", exc.strerror or type(exc).__name__)
+        return JSONResponse({"error": "storage_error"}, status_code=503,
+                            headers={"Retry-After": str(STORAGE_RETRY_AFTER_S)})
+    return None
 
 
 async def _expire_nonces(nonces: NonceStore) -> None:
@@ -194,31 +218,14 @@ def create_app(
     app.state.live = hub
     app.state.desk = desk
     app.state.front = guard
-    app.add_middleware(FrontMiddleware, guard=guard)
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> Response:
-        retry = exc.extra.get("retry_after")
-        headers = {"Retry-After": str(retry)} if retry is not None else None
-        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+    async def _error(_: Request, exc: Exception) -> Response:
+        answer = error_response(exc)
+        assert answer is not None  # registered only for the classes error_response answers
+        return answer
 
-    @app.exception_handler(DatabaseUnavailable)
-    async def _db_error(_: Request, exc: DatabaseUnavailable) -> Response:
-        if _disk_full(exc):
-            log.error("database full: %s", exc)
-            return _storage_full()
-        log.error("database unavailable: %s", exc)
-        return JSONResponse({"error": exc.code}, status_code=503,
-                            headers={"Retry-After": str(DB_RETRY_AFTER_S)})
-
-    @app.exception_handler(OSError)
-    async def _os_error(_: Request, exc: OSError) -> Response:
-        if _disk_full(exc):
-            log.error("document store full")
-            return _storage_full()
-        log.error("storage error: %s", exc.strerror or type(exc).__name__)
-        return JSONResponse({"error": "storage_error"}, status_code=503,
-                            headers={"Retry-After": str(STORAGE_RETRY_AFTER_S)})
+    for handled in (ApiError, DatabaseUnavailable, OSError):
+        app.add_exception_handler(handled, _error)
 
     @app.get(f"{API}/health", tags=["service"])
     async def health() -> dict[str, str]:
@@ -240,7 +247,10 @@ def create_app(
                                        payload.get("public_key"), payload.get("nonce"))
 
     gate = KioskGate(service, nonces, guard)
-    add_kiosk_routes(app, gate, hub)
+    uploads = add_kiosk_routes(app, gate, hub)
+    # inside the front (the last middleware added is the outermost)
+    app.add_middleware(UploadFastPath, uploads=uploads, errors=error_response)
+    app.add_middleware(FrontMiddleware, guard=guard)
     add_help_routes(app, gate, desk)
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
