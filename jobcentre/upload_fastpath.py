@@ -14,7 +14,7 @@ routes in ``/openapi.json``.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -28,22 +28,17 @@ _ANNOUNCE = f"{protocol.API_PREFIX}/uploads"
 ErrorAnswer = Callable[[Exception], Response | None]
 
 
-def route(uploads: UploadRoutes, method: str, path: str
-          ) -> Callable[[Request], Awaitable[Response]] | None:
-    """The upload handler for this method and path, or None if it is not one of the four."""
+def route(method: str, path: str) -> tuple[str, str | None] | None:
+    """(handler name, document id) for one of the four upload endpoints, else None."""
     if path == _ANNOUNCE:
-        return uploads.announce if method == "POST" else None
+        return ("announce", None) if method == "POST" else None
     match = _UPLOAD.match(path)
     if match is None:
         return None
     document_id, finish = match.group(1), match.group(2)
     if finish:
-        return (lambda r: uploads.finish(r, document_id)) if method == "POST" else None
-    if method == "PATCH":
-        return lambda r: uploads.chunk(r, document_id)
-    if method == "GET":
-        return lambda r: uploads.status(r, document_id)
-    return None
+        return ("finish", document_id) if method == "POST" else None
+    return {"PATCH": ("chunk", document_id), "GET": ("status", document_id)}.get(method)
 
 
 class UploadFastPath:
@@ -55,13 +50,17 @@ class UploadFastPath:
         self.errors = errors
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        handler = (route(self.uploads, scope["method"], scope["path"])
-                   if scope["type"] == "http" else None)
-        if handler is None:
+        found = route(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if found is None:
             await self.app(scope, receive, send)
             return
+        name, document_id = found
+        request = Request(scope, receive)
         try:
-            response = await handler(Request(scope, receive))
+            if document_id is None:
+                response = await self.uploads.announce(request)
+            else:
+                response = await getattr(self.uploads, name)(request, document_id)
         except Exception as exc:
             answer = self.errors(exc)
             if answer is None:
