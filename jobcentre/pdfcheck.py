@@ -35,10 +35,29 @@ def _read_xmp(pdf: pikepdf.Pdf) -> dict[str, str]:
     try:
         # read only: as a context manager it would serialise the packet back on exit
         meta = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
-        return {str(k): str(v) for k, v in meta.items()}
+        return xmp_properties(meta)
     except Exception:  # noqa: BLE001 - broken XMP is not fatal, the Info dict still counts
         log.info("XMP metadata unreadable; keeping the Info dictionary only")
         return {}
+
+
+def xmp_properties(meta: pikepdf.models.PdfMetadata) -> dict[str, str]:
+    """``{str(k): str(v) for k, v in meta.items()}``, in one pass over the packet.
+
+    ``items()`` looks every key up again from the top (quadratic in the properties); the
+    first value found for a key is the same, as is the error for a key pikepdf cannot name.
+    Falls back to ``items()`` if pikepdf's document object lacks what this reads.
+    """
+    doc = getattr(meta, "_xmp_doc", None)
+    if doc is None or not hasattr(doc, "_get_elements") or not hasattr(doc, "qname"):
+        return {str(k): str(v) for k, v in meta.items()}
+    found: dict[str, str] = {}
+    for node, attrib, value, _parent in doc._get_elements():
+        key = str(attrib) if attrib else str(node.tag)
+        if key not in found:
+            doc.qname(key)  # raises ValueError for a key items() could not look up either
+            found[key] = str(value)
+    return found
 
 
 def inspect_pdf(content: bytes, expected_pages: int, max_pages: int) -> PdfFacts:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import re
@@ -160,10 +161,17 @@ def ed25519_public(key: PublicKeyLike) -> Ed25519PublicKey:
         return key.public_key()
     if isinstance(key, Ed25519PublicKey):
         return key
-    raw = b64u_decode(key) if isinstance(key, str) else key
-    if len(raw) != 32:
+    if isinstance(key, str):
+        return _ed25519_from_text(key)
+    if len(key) != 32:
         raise ValueError("an Ed25519 public key has 32 bytes")
-    return Ed25519PublicKey.from_public_bytes(raw)
+    return Ed25519PublicKey.from_public_bytes(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ed25519_from_text(text: str) -> Ed25519PublicKey:
+    """Parsed once per key: a server checks every request of a kiosk against the same text."""
+    return ed25519_public(b64u_decode(text))
 
 
 def x25519_public(key: EncPublicKeyLike) -> X25519PublicKey:
