@@ -197,8 +197,9 @@ class UploadRoutes:
     async def chunk(self, request: Request, document_id: str) -> Response:
         """Append the next chunk (≤ 4 MiB) at ``Upload-Offset``; 409 with the real offset."""
         offset = request.headers.get(protocol.HEADER_UPLOAD_OFFSET)
-        # the gate has checked the body against this digest before the append runs
-        digest = protocol.digest_sha256(request.headers.get("content-digest", ""))
+        # the digest the gate checks the body against before the append runs (read from the
+        # same header dict: with a repeated header, the value the gate verified)
+        digest = protocol.digest_sha256(_headers(request).get("content-digest", ""))
         return JSONResponse(await self.gate.run(
             request, lambda kiosk, body: self.service.append(kiosk, document_id, offset, body,
                                                              digest),

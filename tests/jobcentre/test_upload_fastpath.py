@@ -140,6 +140,25 @@ def test_sealed_digest_is_kept_for_one_chunk_and_still_checked(
         kiosk.close()
 
 
+def test_a_repeated_content_digest_cannot_pass_off_another_digest(plain: ServerProcess) -> None:
+    kiosk = Kiosk(plain)
+    try:
+        doc = Document(kiosk, make_pdf(1), 1)
+        other = hashlib.sha256(b"not what is sent").digest()
+        meta = doc.announcement(sealed_sha256=other.hex())
+        assert kiosk.call("POST", "/api/v1/uploads", meta).status_code == 201
+        signed = protocol.sign_request(kiosk.key, kiosk.kiosk_id, "PATCH", doc.path,
+                                       doc.sealed, upload_offset=0)
+        fake = protocol.content_digest(b"not what is sent")
+        headers = [("Content-Digest", fake), *signed.items()]  # the signed one comes last
+        answer = kiosk.http.request("PATCH", doc.path, content=doc.sealed, headers=headers)
+        assert answer.status_code == 200, answer.text
+        done = kiosk.call("POST", doc.path + "/finish")
+        assert done.status_code == 422 and done.json()["error"] == "hash_mismatch"
+    finally:
+        kiosk.close()
+
+
 def test_oversized_headers_are_refused_and_keep_alive_still_works(plain: ServerProcess) -> None:
     with contextlib.closing(_connect(plain)) as sock:
         for _ in range(3):  # several requests on one connection
