@@ -4,25 +4,23 @@ Starts a real ``kiosk-server serve`` subprocess on loopback, enrolls N simulated
 lets each upload one ~1 MB sealed PDF (announce, 1–2 PATCH, finish) concurrently. One run
 prints everything issue #10 asks for: the SQLite run (server CPU per document), then a
 private PostgreSQL 15 cluster with one and with two intake processes (``serve --workers
-N``, burst p99), then, with ``--stress-kills N``, the kill-one-of-two stress result of
-``benchmarks/stress_kill.py --two-processes``.
+N``, burst p99), then the kill-one-of-two stress result of ``benchmarks/stress_kill.py
+--two-processes --kills N`` (``--stress-kills N``, 200 by default, 0 skips it).
 
 The PDF is made like the kiosk's (Producer, an XMP packet with a transfer note and a
 customer number, a ~1 MB image stream), so the server does all of its checks on it. The
 kiosks run on raw asyncio streams with every request signed before the clock starts
 (``benchmarks/intake_client.py``): the server gets the same bytes as from the real
-uploader, but the load generator no longer takes most of the 2 cores from the server it
-measures. ``--ramp 0`` (the default) is the burst of the issue, all kiosks at the same
-instant; ``--ramp S`` spreads the kiosks' start times over S seconds.
+uploader, at a fifth of httpx's client CPU. ``--ramp 0`` (default) is the issue's burst, all
+kiosks at the same instant; ``--ramp S`` spreads the starts over S seconds.
 
 Server CPU is read from /proc (the serve process and its workers, live and reaped, user +
 kernel) just before the first and just after the last upload, and divided by the documents
 stored: it counts every request of an upload. The database's CPU (PostgreSQL's backends)
-is printed separately. Client, server and database share the machine's cores, so latency
-figures are a lower bound for a real deployment.
+is printed separately. Client, server and database share the cores: latency is a lower bound.
 
     python benchmarks/bench_intake.py [--kiosks 200] [--ramp 0] [--no-postgres]
-                                      [--processes 1,2] [--stress-kills 200]
+                                      [--processes 1,2] [--stress-kills 200|0]
 """
 
 from __future__ import annotations
@@ -375,8 +373,9 @@ def main() -> int:
     parser.add_argument("--processes", default="1,2",
                         help="comma-separated intake process counts for PostgreSQL (1,2)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL runs only")
-    parser.add_argument("--stress-kills", type=int, default=0, metavar="N",
-                        help="then run stress_kill.py --two-processes with N kills (0: skip)")
+    parser.add_argument("--stress-kills", type=int, default=200, metavar="N",
+                        help="then run stress_kill.py --two-processes with N kills (200; "
+                        "0 skips it: it takes 10-25 minutes)")
     args = parser.parse_args()
     runs: list[tuple[bool, int]] = [] if args.no_sqlite else [(False, 1)]
     if not args.no_postgres:
