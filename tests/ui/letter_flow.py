@@ -1,0 +1,102 @@
+"""The letter scenario: attract to receipt with a scanned request letter and its checklist.
+
+The simulated camera is scripted with a generated letter (``scanning.synthetic_letters``,
+three requested items) and two generated documents of requested types; the real capture
+checks, Tesseract and the letter reader run. Run by ``tests.ui.scenarios``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.ui.driver import UiDriver
+
+LETTER = ("tuning", 35)  # one page; bank statement, sick note, vehicle papers; 634M303813
+DOCUMENTS = (10, 13)  # scanning.synthetic "good" cases: a bank statement and a sick note
+LANG = "ar"
+
+
+def script_camera(camera: Any) -> dict[str, Any]:
+    """Queue the letter and the two documents on the simulated camera; returns the truth."""
+    from scanning.synthetic import make_case
+    from scanning.synthetic_letters import make_letter
+
+    letter = make_letter(LETTER[1], LETTER[0])
+    inner = getattr(camera, "camera", camera)  # SharedCamera → the simulator
+    inner.push(letter.pages[0])
+    types = []
+    for seed in DOCUMENTS:
+        case = make_case("good", seed)
+        inner.push(case.image)
+        types.append(case.document.doc_type if case.document is not None else "other")
+    truth = letter.truth
+    return {"number": truth.customer_number, "requested": list(truth.requested),
+            "deadline": truth.deadline.isoformat() if truth.deadline else None,
+            "document_types": types}
+
+
+async def letter_flow(ui: UiDriver) -> dict[str, Any]:
+    """Scan the letter, confirm its number, capture two of three items, hand in."""
+    app, session = ui.app, ui.app.session
+    truth = script_camera(app.services.camera)
+    seen: list[str] = []
+
+    async def arrive(name: str) -> None:
+        await ui.wait_for(lambda: app.root.current == name, timeout_s=120)
+        seen.append(name)
+        await ui.shot(f"{len(seen):02d}-{name}")
+
+    await arrive("attract")
+    await ui.tap("start")
+    await arrive("language")
+    await ui.tap(LANG)
+    await arrive("identify")
+    await ui.tap("scan_letter")
+    await arrive("letter")
+    letter_screen = app.root.get_screen("letter")
+    await ui.wait_for(lambda: letter_screen.mode in ("result", "problem"), timeout_s=240)
+    await ui.shot("letter-read")
+    shown_number = letter_screen.number
+    number_before_confirm = session.data.customer_number
+    await ui.tap("next")  # "Yes, this is my number"
+    await arrive("checklist")
+    checklist = app.root.get_screen("checklist")
+    await ui.wait_for(lambda: checklist.total > 0)
+    await ui.shot("checklist-open")
+    ticks = []
+    for _document in DOCUMENTS:
+        await ui.tap("next")  # "Photograph a document"
+        await arrive("capture")
+        capture = app.root.get_screen("capture")
+        await ui.wait_for(lambda c=capture: c.mode == "verdict", timeout_s=240)
+        await ui.tap("next")  # "Document complete"
+        await arrive("documents")
+        await ui.tap("show_checklist")
+        await arrive("checklist")
+        wanted = len(ticks) + 1
+        await ui.wait_for(lambda w=wanted: checklist.done >= w, timeout_s=240)
+        ticks.append(checklist.done)
+        await ui.shot(f"checklist-{checklist.done}-ticked")
+    items = [(i.document_type, i.ticked_by is not None)
+             for i in app.services.letter.checklist(session).items]
+    await ui.tap("finish")
+    await arrive("summary")
+    summary = app.root.get_screen("summary")
+    missing = [t for t, _text in summary.missing]
+    summary_spoken = summary.spoken_text()
+    await ui.tap("next")  # "Hand in now"
+    await arrive("receipt")
+    receipt = app.root.get_screen("receipt")
+    await ui.wait_for(lambda: not receipt.printing, timeout_s=120)
+    await ui.shot("receipt-printed")
+    result = {"screens": seen, "truth": truth, "shown_number": shown_number,
+              "number_before_confirm": number_before_confirm,
+              "customer_number": session.data.customer_number, "ticks": ticks, "items": items,
+              "missing": missing, "summary_spoken": summary_spoken,
+              "receipt_number": receipt.receipt_number, "printed": receipt.printed}
+    await ui.tap("next")
+    await arrive("goodbye")
+    await ui.tap("next")
+    await arrive("attract")
+    result["letter_after"] = session.data.letter is not None
+    return result
