@@ -51,7 +51,7 @@ class ChecklistScreen(KioskScreen):
             self._event.cancel()
             self._event = None
         self._shown = None
-        self.ids.items.clear_widgets()
+        self.ids.item_rows.clear_widgets()
 
     def on_session_change(self, what: str) -> None:
         """Language or text size changed: redraw the rows."""
@@ -76,7 +76,7 @@ class ChecklistScreen(KioskScreen):
         if shown == self._shown:
             return
         self._shown = shown
-        grid = self.ids.items
+        grid = self.ids.item_rows
         grid.clear_widgets()
         for index, item in enumerate(checklist.items):
             button = KButton(text=self.item_text(item), action=f"item_{index}",

@@ -101,6 +101,9 @@ class LetterScreen(KioskScreen):
             self.number, self.has_list = reading.number or "", reading.has_list
             self.reasons = [] if reading.number else ["no_number"]
             self.mode = "result" if reading.number else "problem"
+        scroller = self.ids.frame.ids.get("scroller")
+        if scroller is not None:
+            scroller.scroll_y = 1  # the answer starts at the top, as a new screen would
         if self.session.presentation.speech:
             self.app.read_aloud()
 

@@ -11,7 +11,7 @@
     IDENTIFY ─scan_letter→ LETTER ─number confirmed→ CHECKLIST (the letter has a list)
                                   or CHOOSE_TASK (no list) ; LETTER ─back→ IDENTIFY
     CHOOSE_TASK / DOCUMENTS ─show_checklist→ CHECKLIST ─new_document→ CAPTURE
-    CHECKLIST ─checklist_done→ DOCUMENTS (documents exist) ; CHECKLIST ─back→ CHOOSE_TASK
+    SUMMARY ─show_checklist→ CHECKLIST ─finish→ SUMMARY ; CHECKLIST ─back→ CHOOSE_TASK
 
 Beside the step, two layers that never replace it (see ``kiosk.session.layers``):
 
@@ -77,7 +77,6 @@ class Event(StrEnum):
     TIMEOUT = "timeout"
     SCAN_LETTER = "scan_letter"
     SHOW_CHECKLIST = "show_checklist"
-    CHECKLIST_DONE = "checklist_done"
 
 
 S, E = SessionState, Event
@@ -111,7 +110,7 @@ TRANSITIONS: dict[tuple[SessionState, Event], SessionState] = {
     (S.DOCUMENTS, E.SHOW_CHECKLIST): S.CHECKLIST,
     (S.SUMMARY, E.SHOW_CHECKLIST): S.CHECKLIST,
     (S.CHECKLIST, E.NEW_DOCUMENT): S.CAPTURE,
-    (S.CHECKLIST, E.CHECKLIST_DONE): S.DOCUMENTS,
+    (S.CHECKLIST, E.FINISH): S.SUMMARY,
 }
 
 # Where "back" leads; states missing here have no back (attract, receipt, goodbye).
