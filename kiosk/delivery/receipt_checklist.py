@@ -68,7 +68,7 @@ def _item(lang: str, translate: Translate, mark: str, line: RequestedLine,
     lines = [TextLine(f"{mark} {wording}")]
     if lang != "de":
         label = translate(lang, type_msgids.get(line.document_type, type_msgids["other"]))
-        lines.append(TextLine(f"  ({label})"))
+        lines.append(TextLine(label))  # no brackets: they break up a right-to-left run
     return lines
 
 
