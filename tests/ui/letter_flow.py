@@ -35,11 +35,39 @@ def script_camera(camera: Any) -> dict[str, Any]:
             "document_types": types}
 
 
+async def press(ui: UiDriver, action: str, limit: int = 60) -> None:
+    """Tab until ``action`` has the focus, then Enter (as a visitor on the keypad would)."""
+    for _ in range(limit):
+        await ui.key(9)
+        focused = ui.app.focus.focused
+        if focused is not None and getattr(focused, "action", "") == action:
+            await ui.key(13)
+            return
+    raise AssertionError(f"Tab never reached {action!r}")
+
+
+async def at_200(ui: UiDriver, name: str, problems: dict[str, list[str]]) -> None:
+    """Photograph the current screen at 200 % text and note clipped text or small targets."""
+    from tests.ui.layout_checks import clipped_labels, small_targets
+
+    app = ui.app
+    app.session.set_text_scale(2.0)
+    await ui.frames(4)
+    await ui.shot(f"{name}-200")
+    screen = app.root.current_screen
+    found = clipped_labels(screen) + small_targets(screen, app.touch_px)
+    if found:
+        problems[name] = found
+    app.session.set_text_scale(1.0)
+    await ui.frames(2)
+
+
 async def letter_flow(ui: UiDriver) -> dict[str, Any]:
     """Scan the letter, confirm its number, capture two of three items, hand in."""
     app, session = ui.app, ui.app.session
     truth = script_camera(app.services.camera)
     seen: list[str] = []
+    problems: dict[str, list[str]] = {}
 
     async def arrive(name: str) -> None:
         await ui.wait_for(lambda: app.root.current == name, timeout_s=120)
@@ -58,6 +86,7 @@ async def letter_flow(ui: UiDriver) -> dict[str, Any]:
     await ui.tap("shutter")  # a flat scan fills the frame: no edges for the automatic photo
     await ui.wait_for(lambda: letter_screen.mode in ("result", "problem"), timeout_s=240)
     await ui.shot("letter-read")
+    await at_200(ui, "letter-read", problems)
     shown_number = letter_screen.number
     number_before_confirm = session.data.customer_number
     await ui.tap("next")  # "Yes, this is my number"
@@ -79,13 +108,23 @@ async def letter_flow(ui: UiDriver) -> dict[str, Any]:
         await ui.wait_for(lambda w=wanted: checklist.done >= w, timeout_s=240)
         ticks.append(checklist.done)
         await ui.shot(f"checklist-{checklist.done}-ticked")
+    await at_200(ui, "checklist-ticked", problems)
+    # Keypad: Tab to the third item, Enter ticks it by hand, again unticks; F1 reads aloud.
+    letter = app.services.letter
+    await press(ui, "item_2")
+    keypad_tick = letter.checklist(session).items[2].ticked_by
+    await press(ui, "item_2")
+    keypad_untick = letter.checklist(session).items[2].ticked_by
+    await ui.key(282)
+    spoken_checklist = app.services.speech.last_text
     items = [(i.document_type, i.ticked_by is not None)
-             for i in app.services.letter.checklist(session).items]
+             for i in letter.checklist(session).items]
     await ui.tap("finish")
     await arrive("summary")
     summary = app.root.get_screen("summary")
     missing = [t for t, _text in summary.missing]
     summary_spoken = summary.spoken_text()
+    await at_200(ui, "summary-missing", problems)
     await ui.tap("next")  # "Hand in now"
     await arrive("receipt")
     receipt = app.root.get_screen("receipt")
@@ -95,6 +134,8 @@ async def letter_flow(ui: UiDriver) -> dict[str, Any]:
               "number_before_confirm": number_before_confirm,
               "customer_number": session.data.customer_number, "ticks": ticks, "items": items,
               "missing": missing, "summary_spoken": summary_spoken,
+              "keypad_tick": keypad_tick, "keypad_untick": keypad_untick,
+              "spoken_checklist": spoken_checklist, "problems": problems,
               "receipt_number": receipt.receipt_number, "printed": receipt.printed}
     await ui.tap("next")
     await arrive("goodbye")

@@ -77,8 +77,13 @@ def test_letter_to_receipt_in_arabic(agent_data: Path) -> None:
     assert result["items"] == [["bank_statement", True], ["sick_note", True],
                                ["vehicle_document", False]]
     assert result["missing"] == ["vehicle_document"]
+    # The checklist works from the keypad, and F1 reads it in the visitor's language.
+    assert [result["keypad_tick"], result["keypad_untick"]] == ["manual", None]
+    assert translate("ar", "What your letter asks for") in result["spoken_checklist"]
+    assert translate("ar", "Sick note") in result["spoken_checklist"]
     assert translate("ar", "Your letter also asks for:") in result["summary_spoken"]
     assert result["printed"] is True and not result["letter_after"]
+    assert result["problems"] == {}  # nothing clipped, targets large, also at 200 %
 
     # The receipt, drawn from the exact bytes the printer got.
     receipts = sorted((agent_data / "receipts").glob("receipt-*.bin"),
