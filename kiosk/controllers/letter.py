@@ -94,8 +94,8 @@ class LetterController:
         try:
             result = scanning.complete_page(page.verdict, self.config.scanning)
             facts = read_letter_pages([result], self.config.site.customer_number_formats)
-        except Exception:  # noqa: BLE001 - the visitor types the number instead
-            log.exception("letter could not be read")
+        except Exception as exc:  # noqa: BLE001 - the visitor types the number instead
+            log.warning("letter could not be read: %s", type(exc).__name__)  # no letter text
             reading = LetterReading("unreadable_text", ("unreadable_text",))
             self.post(lambda: self._answer(session, visit, reading, None, None, on_done))
             return

@@ -55,6 +55,11 @@ async def at_200(ui: UiDriver, name: str, problems: dict[str, list[str]]) -> Non
     await ui.frames(4)
     await ui.shot(f"{name}-200")
     screen = app.root.current_screen
+    scroller = screen.ids.frame.ids.scroller
+    scroller.scroll_y = 0  # and the end of the screen (its lists)
+    await ui.frames(3)
+    await ui.shot(f"{name}-200-end")
+    scroller.scroll_y = 1
     found = clipped_labels(screen) + small_targets(screen, app.touch_px)
     if found:
         problems[name] = found

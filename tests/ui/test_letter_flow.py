@@ -104,8 +104,8 @@ def test_letter_to_receipt_in_arabic(agent_data: Path) -> None:
         assert _found(text, german) >= 0.85, (text, german)
     assert deadline in german
     arabic = _ocr(image, "ara")
-    for msgid in ("Asked for and handed in", "Asked for and still missing",
-                  "What your letter asks for"):
+    for msgid in ("Asked for and handed in", "Asked for and still missing", "Deadline",
+                  "Vehicle registration papers", "Sick note"):
         assert _found(translate("ar", msgid), arabic) >= 0.8, (msgid, arabic)
 
     # The job centre filed the confirmed facts with each document.
