@@ -54,9 +54,9 @@ class SummaryScreen(KioskScreen):
         letter = self.app.services.letter
         state = letter.letter(self.session) if letter is not None else None
         checklist = letter.checklist(self.session) if letter is not None and state else None
-        self.missing = [(i.document_type, i.text) for i in checklist.missing] if checklist else []
         self.deadline = format_date(state.deadline, self.app.lang) \
-            if state is not None and state.deadline else ""
+            if state is not None and state.deadline else ""  # before the list that shows it
+        self.missing = [(i.document_type, i.text) for i in checklist.missing] if checklist else []
 
     def _row(self, index: int, doc: Any) -> dict[str, Any]:
         excluded = is_left_out(doc)
