@@ -141,7 +141,8 @@ async def letter_flow(ui: UiDriver) -> dict[str, Any]:
               "missing": missing, "summary_spoken": summary_spoken,
               "keypad_tick": keypad_tick, "keypad_untick": keypad_untick,
               "spoken_checklist": spoken_checklist, "problems": problems,
-              "receipt_number": receipt.receipt_number, "printed": receipt.printed}
+              "receipt_number": receipt.receipt_number, "printed": receipt.printed,
+              "receipt_missing": list(receipt.missing)}
     await ui.tap("next")
     await arrive("goodbye")
     await ui.tap("next")

@@ -77,6 +77,7 @@ def test_letter_to_receipt_in_arabic(agent_data: Path) -> None:
     assert result["items"] == [["bank_statement", True], ["sick_note", True],
                                ["vehicle_document", False]]
     assert result["missing"] == ["vehicle_document"]
+    assert result["receipt_missing"] == ["vehicle_document"]  # said on screen as well
     # The checklist works from the keypad, and F1 reads it in the visitor's language.
     assert [result["keypad_tick"], result["keypad_untick"]] == ["manual", None]
     assert translate("ar", "What your letter asks for") in result["spoken_checklist"]
