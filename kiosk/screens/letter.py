@@ -115,7 +115,9 @@ class LetterScreen(KioskScreen):
         """The number shown is the visitor's: go on with it."""
         letter = self.app.services.letter
         if letter is not None and self.mode == "result":
-            letter.confirm_number(self.session)
+            result = letter.confirm_number(self.session)
+            if result is not None and not result.ok:  # the keypad explains what is wrong
+                letter.correct_number(self.session)
 
     def correct(self) -> None:
         """Type the number instead (the keypad starts with the number read)."""
