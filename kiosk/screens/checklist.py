@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
@@ -61,6 +62,8 @@ class ChecklistScreen(KioskScreen):
 
     def refresh(self) -> None:
         """Redraw from the letter controller's checklist (only when something changed)."""
+        if App.get_running_app() is None:  # the app stopped while this screen was shown
+            return
         letter = self.app.services.letter
         state = letter.letter(self.session) if letter is not None else None
         if letter is None or state is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
@@ -59,7 +60,7 @@ class LetterScreen(KioskScreen):
         self.ids.preview.texture = None
 
     def _tick(self, _dt: float) -> None:
-        if self.mode != "live":
+        if self.mode != "live" or App.get_running_app() is None:
             return
         controller = self.app.services.capture
         update = controller.poll_preview()
