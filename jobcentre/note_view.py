@@ -5,7 +5,9 @@ title and (label, value) rows. Known kinds (``wire.transfer_note.KNOWN_KINDS``) 
 rows; anything else -- an unknown kind, a version this service does not know, or stored data
 that no longer fits its schema -- is shown as "Unbekannte Erweiterung (kind, Version n)" with
 its content as canonical JSON, never dropped and never an exception. Times are shown as
-German local time. The views hold visitor data: show them to staff, never log them.
+German local time. ``submission_checklists(records)`` joins the ``letter_checklist`` notes of
+a submission's documents into one list (what was asked for, which document answers what).
+The views hold visitor data: show them to staff, never log them.
 """
 
 from __future__ import annotations
@@ -140,3 +142,39 @@ def view_extensions(extensions: Sequence[Mapping[str, Any]]) -> list[ExtensionVi
     """Every stored extension of a document, in the kiosk's order."""
     return [view_extension(e) if isinstance(e, Mapping) else _unknown("?", None, e)
             for e in extensions]
+
+
+@dataclass(frozen=True)
+class SubmissionChecklist:
+    """The confirmed checklist of one submission (receipt), joined over its documents.
+
+    ``items`` are (label, answering document ids) in the letter's order; an item without a
+    document was not answered by a document (missing, or ticked by hand at the kiosk).
+    """
+
+    receipt_number: str
+    letter_date: str | None
+    deadline: str | None
+    items: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def submission_checklists(documents: Sequence[Any]) -> list[SubmissionChecklist]:
+    """One checklist per receipt among ``documents`` (``DocumentRecord``-like objects with
+    ``receipt_number``, ``document_id`` and ``note_extensions``), in the order seen."""
+    found: dict[str, tuple[LetterChecklistV1, dict[str, list[str]]]] = {}
+    for doc in documents:
+        for extension in doc.note_extensions:
+            if not isinstance(extension, Mapping) or extension.get("kind") != LETTER_CHECKLIST \
+                    or extension.get("version") != 1:
+                continue
+            try:
+                data = LetterChecklistV1.model_validate(extension.get("data"))
+            except (ValidationError, ValueError, TypeError):
+                continue
+            _first, answers = found.setdefault(doc.receipt_number, (data, {}))
+            for item_id in data.answers:
+                answers.setdefault(item_id, []).append(doc.document_id)
+    return [SubmissionChecklist(
+        receipt, data.letter_date, data.deadline,
+        tuple((item.label, tuple(answers.get(item.id, ()))) for item in data.items))
+        for receipt, (data, answers) in found.items()]

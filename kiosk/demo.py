@@ -8,10 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kiosk.session.letter import LetterState
 from kiosk.session.session import Session
 from kiosk.session.states import Event, SessionState
+from scanning.checklist import Checklist
+from scanning.letter import parse_letter_text
 
 S = SessionState
+
+#: An invented request letter for the checklist screen (its number is the site's example).
+DEMO_LETTER = """Jobcenter Musterstadt
+Kundennummer: {number}
+Musterstadt, 12.02.2027
+Aufforderung zur Mitwirkung
+für die Bearbeitung Ihres Antrags auf Bürgergeld benötigen wir folgende Unterlagen:
+- Kontoauszüge der letzten drei Monate
+- Arbeitsunfähigkeitsbescheinigung
+- Fahrzeugschein
+Bitte reichen Sie die Unterlagen bis zum 28.02.2027 ein.
+"""
+
+
+def demo_letter(session: Session) -> LetterState:
+    """The invented request letter's facts and checklist (no image: nothing was scanned)."""
+    formats = session.config.site.customer_number_formats
+    facts = parse_letter_text(DEMO_LETTER.format(number=formats[0].example), formats)
+    return LetterState(facts=facts, checklist=Checklist.from_letter(facts),
+                       number_confirmed=True)
 
 
 def walk_to(session: Session, target: str, capture_page: Callable[[Session], None]) -> None:
@@ -25,8 +48,15 @@ def walk_to(session: Session, target: str, capture_page: Callable[[Session], Non
     session.dispatch(Event.CHOOSE_LANGUAGE)
     if goal is S.IDENTIFY:
         return
+    if goal is S.LETTER:
+        session.dispatch(Event.SCAN_LETTER)
+        return
     session.identify(session.config.site.customer_number_formats[0].example)
     if goal is S.CHOOSE_TASK:
+        return
+    if goal is S.CHECKLIST:
+        session.data.letter = demo_letter(session)
+        session.dispatch(Event.SHOW_CHECKLIST)
         return
     if goal is S.STAFF_HELP:
         session.dispatch(Event.CHOOSE_STAFF_HELP)

@@ -27,6 +27,7 @@ from kiosk.agent.client import AgentClient
 from kiosk.controllers.capture import CaptureController
 from kiosk.controllers.documents import DocumentsController
 from kiosk.controllers.help import HelpController
+from kiosk.controllers.letter import LetterController
 from kiosk.controllers.printing import PrintController
 from kiosk.controllers.runner import Post, Runner, call_now, start_thread
 from kiosk.controllers.submit import SubmitController
@@ -55,6 +56,7 @@ class KioskServices:
     submit: SubmitController
     printing: PrintController
     help: HelpController  # help calls to the service desk
+    letter: LetterController | None = None  # the visitor's letter and its checklist
     #: builds the video-call controller on first use, so aiortc and PyAV (about 0.5 s and
     #: 40 MB) load only when a visitor starts video counselling (None: no video calls)
     call_factory: Callable[[], CallController] | None = None
@@ -120,6 +122,7 @@ def build_services(
     capture = CaptureController(config, camera)
     agent = AgentClient(paths["agent_socket"])
     devices = config.devices
+    letter = LetterController(config, capture, run=run_in_background, post=post_to_ui)
 
     def make_call() -> CallController:
         from kiosk.call.signalling import CallSignalling
@@ -140,8 +143,10 @@ def build_services(
         agent=agent,
         capture=capture,
         documents=DocumentsController(capture),
-        submit=SubmitController(capture, delivery, run=run_in_background, post=post_to_ui),
+        submit=SubmitController(capture, delivery, run=run_in_background, post=post_to_ui,
+                                letter=letter),
         printing=PrintController(delivery, printer, run=run_in_background, post=post_to_ui),
         call_factory=make_call,
         help=HelpController(agent.call, config.site, run=run_in_background, post=post_to_ui),
+        letter=letter,
     )

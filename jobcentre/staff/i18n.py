@@ -152,6 +152,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "documents.number_hint": "Zum Beispiel 123A456789 oder 12345//1234567; Leerzeichen "
                                  "und Groß-/Kleinschreibung spielen keine Rolle.",
         "documents.search": "Suchen",
+        "checklist.title": "Checkliste aus dem Aufforderungsschreiben (Bestätigung {receipt})",
+        "checklist.dates": "Schreiben vom {letter}, Frist {deadline}. Von der Person am "
+                           "Terminal bestätigt.",
+        "checklist.caption": "Angeforderte Unterlagen, Bestätigung {receipt}",
+        "checklist.item": "Angefordert",
+        "checklist.state": "Eingereicht mit",
+        "checklist.missing": "kein Dokument (fehlt oder am Terminal von Hand abgehakt)",
         "receipts.title": "Eingangsbestätigung prüfen",
         "receipts.intro": "Scannen Sie den QR-Code der Bestätigung oder fügen Sie seinen Text "
                           "ein.",
@@ -349,6 +356,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "documents.number_hint": "For example 123A456789 or 12345//1234567; spaces and "
                                  "upper or lower case do not matter.",
         "documents.search": "Search",
+        "checklist.title": "Checklist from the request letter (receipt {receipt})",
+        "checklist.dates": "Letter of {letter}, deadline {deadline}. Confirmed by the visitor "
+                           "at the kiosk.",
+        "checklist.caption": "Requested documents, receipt {receipt}",
+        "checklist.item": "Requested",
+        "checklist.state": "Handed in with",
+        "checklist.missing": "no document (missing, or ticked by hand at the kiosk)",
         "receipts.title": "Check a receipt",
         "receipts.intro": "Scan the receipt's QR code or paste its text.",
         "receipts.label": "QR code text",

@@ -159,6 +159,14 @@ class CaptureController:
             self._completions[page.sha256] = self._ocr_pool.submit(
                 scanning.complete_page, captured.verdict, self.config.scanning)
 
+    def adopt_result(self, page: PageRecord, result: PageResult) -> None:
+        """Keep a page finished elsewhere (the letter, read already) for its PDF."""
+        future: Future[PageResult] = Future()
+        future.set_result(result)
+        with self._lock:
+            self._verdicts[page.sha256] = result.verdict
+            self._completions[page.sha256] = future
+
     def forget(self, page: PageRecord) -> None:
         """Drop what is held for a deleted or retaken page (its image must not linger)."""
         with self._lock:

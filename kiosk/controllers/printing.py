@@ -43,11 +43,13 @@ class PrintController:
         if submission is None:
             return False
         visit = session.visit
+        letter = session.data.letter  # kiosk.session.letter.LetterState or None
+        checklist = letter.outcome if letter is not None else None
 
         def work() -> None:
             try:
                 printed = self.delivery.print_receipt(
-                    submission, self.printer, lang, self.translate).printed
+                    submission, self.printer, lang, self.translate, checklist).printed
             except Exception:  # noqa: BLE001 - a printer fault must not cost the receipt
                 log.exception("receipt printing failed")
                 printed = False

@@ -11,8 +11,10 @@ visitor asked to keep it; otherwise it is left out (and the summary says so).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from foundation.errors import KioskError
 from kiosk.controllers.capture import CaptureController
@@ -22,6 +24,10 @@ from kiosk.delivery.service import DeliveryService
 from kiosk.session.documents import DocumentDraft, PageRecord
 from kiosk.session.session import Session
 from kiosk.session.states import SessionState
+from wire.transfer_note import NoteExtension
+
+if TYPE_CHECKING:
+    from kiosk.controllers.letter import LetterController
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +43,19 @@ class SubmitController:
     """Builds and stores the submission on a worker; answers on the UI thread."""
 
     def __init__(self, capture: CaptureController, delivery: DeliveryService, *,
-                 run: Runner, post: Post) -> None:
+                 run: Runner, post: Post, letter: LetterController | None = None) -> None:
         self.capture = capture
         self.delivery = delivery
         self.run = run
         self.post = post
+        self.letter = letter  # the letter's checklist: transfer-note facts and the receipt
         self.busy = False
+
+    def _extensions(self, session: Session, documents: list[DocumentDraft]
+                    ) -> list[tuple[NoteExtension, ...]]:
+        if self.letter is None:
+            return [() for _ in documents]
+        return self.letter.note_extensions(session, documents)
 
     def documents_to_send(self, session: Session) -> list[DocumentDraft]:
         """The ready documents, without identity documents the visitor did not agree to."""
@@ -62,10 +75,12 @@ class SubmitController:
         number = session.data.customer_number or ""
         pages = [p for d in session.data.documents for p in d.pages]
         visit = session.visit
+        extensions = self._extensions(session, documents)  # on the UI thread, like all reads
 
         def work() -> None:
             try:
-                submission = self._store(session, documents, number, poke_agent=True)
+                submission = self._store(session, documents, number, extensions,
+                                         poke_agent=True)
             except KioskError as exc:
                 code = exc.code
                 log.warning("submission failed: %s", code)
@@ -75,7 +90,8 @@ class SubmitController:
                 log.exception("submission failed unexpectedly")
                 self.post(lambda: self._failed("storage_failed", on_failed))
                 return
-            self.post(lambda: self._stored(session, visit, submission, pages, on_stored))
+            self.post(lambda: self._stored(session, visit, submission, pages, on_stored,
+                                           documents))
 
         self.run("submit", work)
         return None
@@ -86,13 +102,16 @@ class SubmitController:
         documents = self.documents_to_send(session)
         pages = [p for d in session.data.documents for p in d.pages]
         submission = self._store(session, documents, session.data.customer_number or "",
-                                 poke_agent=poke_agent)
-        self._stored(session, session.visit, submission, pages, lambda _s: None)
+                                 self._extensions(session, documents), poke_agent=poke_agent)
+        self._stored(session, session.visit, submission, pages, lambda _s: None, documents)
         return submission
 
-    def _store(self, session: Session, documents: list[DocumentDraft], number: str, *,
+    def _store(self, session: Session, documents: list[DocumentDraft], number: str,
+               extensions: Sequence[tuple[NoteExtension, ...]], *,
                poke_agent: bool) -> QueuedSubmission:
         prepared = self.capture.prepare_documents(documents, session.page_image, number)
+        prepared = [dataclasses.replace(p, note_extensions=(*p.note_extensions, *extra))
+                    for p, extra in zip(prepared, extensions, strict=True)]
         return self.delivery.submit(number, prepared, poke_agent=poke_agent)
 
     def _failed(self, code: str, on_failed: Callable[[str], None]) -> None:
@@ -100,7 +119,8 @@ class SubmitController:
         on_failed(code)
 
     def _stored(self, session: Session, visit: int, submission: QueuedSubmission,
-                pages: list[PageRecord], on_stored: Callable[[QueuedSubmission], None]) -> None:
+                pages: list[PageRecord], on_stored: Callable[[QueuedSubmission], None],
+                documents: Sequence[DocumentDraft] = ()) -> None:
         self.busy = False
         for page in pages:  # the outbox holds them now; left-out ID pages go as well
             self.capture.forget(page)
@@ -108,5 +128,7 @@ class SubmitController:
             # Stored durably all the same: the agent uploads it. Only the receipt is missed.
             log.warning("submission stored after the visit had ended")
             return
+        if self.letter is not None:
+            self.letter.settle(session, documents)  # what the receipt lists about the letter
         session.mark_submitted(submission)
         on_stored(submission)

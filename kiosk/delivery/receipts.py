@@ -32,6 +32,7 @@ from device_drivers.printer.layout import (
 from device_drivers.printer.protocol import ReceiptPrinter
 from foundation.errors import KioskError
 from kiosk.delivery.models import QueuedDocument, QueuedSubmission
+from kiosk.delivery.receipt_checklist import ChecklistOutcome, checklist_items
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,13 @@ DOCUMENT_TYPE_MSGIDS: dict[str, str] = {
     "identity_document": "Identity document",
     "jobcenter_letter": "Letter from the job centre",
     "application_form": "Application form",
+    "benefit_notice": "Notice of another benefit or pension",
+    "child_benefit": "Child benefit or child supplement",
+    "school_certificate": "School, study or training certificate",
+    "health_insurance": "Health insurance certificate",
+    "employment_contract": "Employment or training contract",
+    "vehicle_document": "Vehicle registration papers",
+    "asset_evidence": "Savings, insurance or other assets",
     "other": "Other document",
 }
 
@@ -95,6 +103,13 @@ FALLBACK_DE: dict[str, str] = {
     "Identity document": "Ausweisdokument",
     "Letter from the job centre": "Schreiben des Jobcenters",
     "Application form": "Antrag",
+    "Notice of another benefit or pension": "Bescheid über eine andere Leistung oder Rente",
+    "Child benefit or child supplement": "Kindergeld oder Kinderzuschlag",
+    "School, study or training certificate": "Schul-, Studien- oder Ausbildungsbescheinigung",
+    "Health insurance certificate": "Bescheinigung der Krankenkasse",
+    "Employment or training contract": "Arbeits- oder Ausbildungsvertrag",
+    "Vehicle registration papers": "Fahrzeugpapiere",
+    "Savings, insurance or other assets": "Nachweis über Vermögen (Sparbuch, Versicherung …)",
     "Other document": "Sonstige Unterlage",
 }
 
@@ -160,9 +175,11 @@ def _clean(text: str) -> str:
 
 
 def build_receipt_layout(
-    submission: QueuedSubmission, visitor_lang: str, translate: Translate
+    submission: QueuedSubmission, visitor_lang: str, translate: Translate,
+    checklist: ChecklistOutcome | None = None,
 ) -> ReceiptLayout:
-    """The printable receipt in the visitor's language and German."""
+    """The printable receipt in the visitor's language and German (with the letter's
+    checklist as information, when the visitor scanned a letter with a list)."""
     lang = visitor_lang
     when = submission.stored_at.astimezone(DISPLAY_TZ).strftime("%d.%m.%Y %H:%M:%S")
     items: list[LayoutItem] = []
@@ -185,6 +202,8 @@ def build_receipt_layout(
                 items.append(TextLine(f"{n}. {line.text}", bold=True))
         items += _field(lang, translate, MSG_PAGES, f"{doc.pages}  #{doc.page_hash[:8]}")
         items += _bilingual(lang, translate, state_msgid(doc))
+    if checklist is not None:
+        items += checklist_items(checklist, lang, translate, DOCUMENT_TYPE_MSGIDS)
     items.append(Separator())
     items += _field(lang, translate, MSG_RECEIPT_NO, submission.receipt_number)
     if submission.receipt_qr:
@@ -209,7 +228,8 @@ def _status_reason(printer: ReceiptPrinter) -> str | None:
 
 
 def print_receipt(
-    submission: QueuedSubmission, printer: ReceiptPrinter, lang: str, translate: Translate
+    submission: QueuedSubmission, printer: ReceiptPrinter, lang: str, translate: Translate,
+    checklist: ChecklistOutcome | None = None,
 ) -> PrintOutcome:
     """Print the receipt if the printer is ready; never claim success it did not confirm."""
     rn, qr = submission.receipt_number, submission.receipt_qr
@@ -217,7 +237,8 @@ def print_receipt(
         reason = _status_reason(printer)
         if reason is not None:
             return PrintOutcome(False, reason, rn, qr, "printer not ready; nothing sent")
-        result = printer.print_layout(build_receipt_layout(submission, lang, translate))
+        result = printer.print_layout(build_receipt_layout(submission, lang, translate,
+                                                           checklist))
     except KioskError as exc:
         log.warning("receipt not printed: %s", exc.code)
         return PrintOutcome(False, exc.code, rn, qr, "printer fault")

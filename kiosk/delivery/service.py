@@ -34,6 +34,7 @@ from kiosk.delivery.models import (
 )
 from kiosk.delivery.note import with_note_extensions
 from kiosk.delivery.outbox import Outbox
+from kiosk.delivery.receipt_checklist import ChecklistOutcome
 from kiosk.delivery.receipts import (
     DISPLAY_TZ,
     PrintOutcome,
@@ -167,9 +168,12 @@ class DeliveryService:
         printer: ReceiptPrinter,
         lang: str,
         translate: Translate = default_translate,
+        checklist: ChecklistOutcome | None = None,
     ) -> PrintOutcome:
-        """Print (or honestly fail to print) the receipt; failures alert staff via the agent."""
-        outcome = print_receipt(self.refresh(submission), printer, lang, translate)
+        """Print (or honestly fail to print) the receipt; failures alert staff via the agent.
+
+        ``checklist`` (the letter's, printed as information) is not kept for reprints."""
+        outcome = print_receipt(self.refresh(submission), printer, lang, translate, checklist)
         if not outcome.printed:
             self.outbox.add_event("receipt_not_printed", outcome.reason or "unknown")
         return outcome

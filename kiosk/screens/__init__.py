@@ -8,12 +8,14 @@ from kiosk.screens.call_check import CallCheckScreen
 from kiosk.screens.call_consent import CallConsentScreen
 from kiosk.screens.call_waiting import CallWaitingScreen
 from kiosk.screens.capture import CaptureScreen
+from kiosk.screens.checklist import ChecklistScreen
 from kiosk.screens.choose_task import ChooseTaskScreen
 from kiosk.screens.documents import DocumentsScreen
 from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.screens.identify import IdentifyScreen
 from kiosk.screens.in_call import InCallScreen
 from kiosk.screens.language import LanguageScreen
+from kiosk.screens.letter import LetterScreen
 from kiosk.screens.receipt import ReceiptScreen
 from kiosk.screens.staff_help import StaffHelpScreen
 from kiosk.screens.summary import SummaryScreen
@@ -34,4 +36,6 @@ SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
     SessionState.CALL_WAITING.value: CallWaitingScreen,
     SessionState.IN_CALL.value: InCallScreen,
     SessionState.GOODBYE.value: GoodbyeScreen,
+    SessionState.LETTER.value: LetterScreen,
+    SessionState.CHECKLIST.value: ChecklistScreen,
 }

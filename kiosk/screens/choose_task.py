@@ -32,8 +32,12 @@ class ChooseTaskScreen(KioskScreen):
     _poll_event: Any = None
 
     def upload(self) -> None:
-        """Start handing in documents."""
-        self.session.choose_upload()
+        """Start handing in documents (the letter's checklist first, if there is one)."""
+        letter = self.app.services.letter
+        if letter is not None:
+            letter.choose_upload(self.session)
+        else:
+            self.session.choose_upload()
 
     def video(self) -> None:
         """Start video counselling (device check first)."""

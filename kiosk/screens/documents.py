@@ -45,6 +45,8 @@ class DocumentsScreen(KioskScreen):
     document_count = NumericProperty(0)
     identity = BooleanProperty(False)
     keep_copy = BooleanProperty(False)
+    checklist_done = NumericProperty(0)  # the letter's checklist, if the visitor scanned one
+    checklist_total = NumericProperty(0)
 
     def on_pre_enter(self, *_args: Any) -> None:
         """Refresh from the session (and the background document typing)."""
@@ -70,6 +72,10 @@ class DocumentsScreen(KioskScreen):
         self.identity = doc.document_type == "identity_document"
         self.keep_copy = doc.keep_identity_copy
         self.document_count = len(self.session.data.documents)
+        letter = self.app.services.letter
+        checklist = letter.checklist(self.session) if letter is not None else None
+        self.checklist_total = len(checklist.items) if checklist is not None else 0
+        self.checklist_done = self.checklist_total - len(checklist.missing) if checklist else 0
         if self.choosing_type:
             self._build_type_buttons()
         rows = self.ids.pages
@@ -160,6 +166,10 @@ class DocumentsScreen(KioskScreen):
         """Go to the summary (identity documents without consent are left out there)."""
         if self.session.ready_documents():
             self.session.dispatch(Event.FINISH)
+
+    def show_checklist(self) -> None:
+        """What the letter asks for, and what is ticked."""
+        self.session.dispatch(Event.SHOW_CHECKLIST)
 
     def go_back(self) -> None:
         """Back to the capture of this document."""

@@ -14,6 +14,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.screens.base import KioskScreen
 from kiosk.session.customer_number import PROBLEM_MESSAGES
+from kiosk.session.states import Event
 from kiosk.widgets import KButton
 
 Builder.load_file(str(Path(__file__).with_name("identify.kv")))
@@ -29,11 +30,16 @@ class IdentifyScreen(KioskScreen):
     typed = StringProperty("")
     letters = BooleanProperty(False)
     problem = StringProperty("")
+    can_scan = BooleanProperty(False)  # "Scan my letter" (the letter controller is there)
 
     def on_pre_enter(self, *_args: object) -> None:
         """Start empty (a number is never shown to the next person)."""
-        self.typed = self.session.data.customer_number or ""
+        letter = self.app.services.letter
+        read = letter.letter(self.session) if letter is not None else None
+        # back from the letter to correct its number: start with the number read
+        self.typed = self.session.data.customer_number or (read.number if read else "") or ""
         self.problem = ""
+        self.can_scan = letter is not None
         self.letters = False  # each visitor starts on the digit keys
         if not self.ids.keypad.children:  # keys do not depend on the language: built once
             self.build_keys()
@@ -61,6 +67,10 @@ class IdentifyScreen(KioskScreen):
             else:
                 button.opacity, button.disabled = 0, True
             grid.add_widget(button)
+
+    def scan_letter(self) -> None:
+        """Read the number (and the checklist) from the job centre's letter."""
+        self.session.dispatch(Event.SCAN_LETTER)
 
     def press(self, key: str) -> None:
         """Type one character."""

@@ -40,6 +40,13 @@ DOCUMENT_TYPE_TEXTS: dict[str, str] = {
     "identity_document": "ID card, passport or residence permit",
     "jobcenter_letter": "Letter from the job centre",
     "application_form": "Application form",
+    "benefit_notice": "Notice of another benefit or pension",
+    "child_benefit": "Child benefit or child supplement",
+    "school_certificate": "School, study or training certificate",
+    "health_insurance": "Health insurance certificate",
+    "employment_contract": "Employment or training contract",
+    "vehicle_document": "Vehicle registration papers",
+    "asset_evidence": "Savings, insurance or other assets",
     "other": "Other document",
 }
 

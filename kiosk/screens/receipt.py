@@ -18,7 +18,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from accessibility.formats import format_datetime
+from accessibility.formats import format_date, format_datetime
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS
 from kiosk.session.states import Event
@@ -35,6 +35,7 @@ class ReceiptScreen(KioskScreen):
     receipt_number = StringProperty("")
     stored_at = StringProperty("")
     states = ListProperty([])
+    missing = ListProperty([])  # type codes the visitor's letter asks for and are still missing
 
     def on_pre_enter(self, *_args: Any) -> None:
         """Show the submission at once; the controller prints it."""
@@ -48,12 +49,17 @@ class ReceiptScreen(KioskScreen):
     def on_leave(self, *_args: Any) -> None:
         """The receipt number and its QR code do not stay behind for the next visitor."""
         self.receipt_number, self.stored_at, self.states = "", "", []
+        self.missing, self._deadline = [], None
         self.ids.qr.texture = None
 
     def _show(self, submission: Any) -> None:
         self.receipt_number = submission.receipt_number
         self.stored_at = format_datetime(submission.stored_at, self.app.lang)
         self.states = [(d.document_type, d.pages, d.state) for d in submission.documents]
+        letter = self.app.services.letter
+        outcome = letter.outcome(self.session) if letter is not None else None
+        self._deadline = outcome.deadline if outcome is not None else None
+        self.missing = [line.document_type for line in outcome.missing] if outcome else []
         self.ids.qr.texture = self._qr_texture(submission.receipt_qr)
 
     @staticmethod
@@ -84,6 +90,20 @@ class ReceiptScreen(KioskScreen):
                          f" ({tr('{count} pages', count=pages)}): {where}")
         return "\n".join(lines)
 
+    def missing_text(self, missing: list[str], *_deps: Any) -> str:
+        """What the letter still asks for, and by when (the printed receipt says it too)."""
+        if not missing:
+            return ""
+        tr = self.app.tr
+        lines = [tr("Your letter also asks for:")]
+        lines += ["– " + tr(DOCUMENT_TYPE_TEXTS.get(t, DOCUMENT_TYPE_TEXTS["other"]))
+                  for t in missing]
+        deadline = getattr(self, "_deadline", None)
+        if deadline is not None:
+            lines.append(tr("Please hand in by {date}.",
+                            date=format_date(deadline, self.app.lang)))
+        return "\n".join(lines)
+
     def is_settled(self) -> bool:
         """The printer has answered (printed, or the on-screen QR fallback is shown)."""
         return not self.printing
@@ -105,4 +125,4 @@ class ReceiptScreen(KioskScreen):
         """Print state, receipt number, documents."""
         return [self.print_text(self.printing, self.printed),
                 self.app.tr_plain("Receipt number") + " " + self.receipt_number,
-                self.state_text(list(self.states))]
+                self.state_text(list(self.states)), self.missing_text(list(self.missing))]

@@ -15,10 +15,12 @@ from typing import Any
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
+from accessibility.formats import format_date
 from foundation.masking import mask_customer_number as mask
 from kiosk.controllers.submit import is_left_out
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS
+from kiosk.session.states import Event
 
 Builder.load_file(str(Path(__file__).with_name("summary.kv")))
 log = logging.getLogger(__name__)
@@ -41,12 +43,20 @@ class SummaryScreen(KioskScreen):
     busy = BooleanProperty(False)
     error = StringProperty("")
     masked_number = StringProperty("")
+    missing = ListProperty([])  # the letter's items still open: (type, wording)
+    deadline = StringProperty("")
 
     def on_pre_enter(self, *_args: Any) -> None:
         """List the documents."""
         self.error, self.busy = "", False
         self.masked_number = mask(self.session.data.customer_number or "")
         self.rows = [self._row(i, d) for i, d in enumerate(self.session.ready_documents())]
+        letter = self.app.services.letter
+        state = letter.letter(self.session) if letter is not None else None
+        checklist = letter.checklist(self.session) if letter is not None and state else None
+        self.deadline = format_date(state.deadline, self.app.lang) \
+            if state is not None and state.deadline else ""  # before the list that shows it
+        self.missing = [(i.document_type, i.text) for i in checklist.missing] if checklist else []
 
     def _row(self, index: int, doc: Any) -> dict[str, Any]:
         excluded = is_left_out(doc)
@@ -63,6 +73,19 @@ class SummaryScreen(KioskScreen):
         if row["excluded"]:
             text += "\n" + tr("Not sent: a copy of your ID is not needed.")
         return text
+
+    def missing_text(self, missing: list[Any], *_deps: Any) -> str:
+        """The items still open, in the visitor's words, and the deadline."""
+        tr = self.app.tr
+        lines = ["– " + tr(DOCUMENT_TYPE_TEXTS.get(t, DOCUMENT_TYPE_TEXTS["other"]))
+                 for t, _text in missing]
+        if missing and self.deadline:
+            lines.append(tr("Please hand in by {date}.", date=self.deadline))
+        return "\n".join(lines)
+
+    def show_checklist(self) -> None:
+        """Back to the letter's checklist."""
+        self.session.dispatch(Event.SHOW_CHECKLIST)
 
     def submit(self) -> None:
         """Hand in (the controller stores durably, then the session shows the receipt)."""
@@ -91,4 +114,6 @@ class SummaryScreen(KioskScreen):
 
     def extra_spoken_text(self) -> list[str]:
         """The list and any problem."""
-        return [self.row_text(r) for r in self.rows] + [self.error_text(self.error)]
+        missing = [self.app.tr_plain("Your letter also asks for:"),
+                   self.missing_text(list(self.missing))] if self.missing else []
+        return [self.row_text(r) for r in self.rows] + missing + [self.error_text(self.error)]

@@ -8,17 +8,15 @@ then flagged and its reasons go into the transfer note.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field, replace
 
 from foundation.errors import SessionError
 from scanning.doctype import DOCUMENT_TYPES as KNOWN_TYPES
 
-# The types a visitor picks from on the documents screen; recognition and the letter
-# reader know more (``scanning.doctype``), and a detected one of those is kept too.
-DOCUMENT_TYPES: tuple[str, ...] = (
-    "payslip", "bank_statement", "rent", "utility_bill", "sick_note",
-    "identity_document", "jobcenter_letter", "application_form", "other",
-)
+# The types a visitor picks from on the documents screen: every type recognition and the
+# letter reader know (``scanning.doctype``), so a correction can tick a letter's item.
+DOCUMENT_TYPES: tuple[str, ...] = KNOWN_TYPES
 MAX_PAGES_PER_DOCUMENT = 50
 REJECTIONS_BEFORE_OVERRIDE = 2
 
@@ -51,6 +49,8 @@ class DocumentDraft:
     type_confidence: float = 0.0
     type_confirmed: bool = False
     keep_identity_copy: bool = False
+    #: names the document in the letter's checklist (which item it ticked); never leaves the kiosk
+    document_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def add(self, page: PageRecord) -> int:
         """Append a page; return its index."""

@@ -68,6 +68,7 @@ class SessionData:
     retake_index: int | None = None
     submission: Any = None
     number_problem: NumberCheck | None = None
+    letter: Any = None  # kiosk.session.letter.LetterState while a letter is in play
 
 
 class Session:

@@ -8,6 +8,10 @@
     CAPTURE ─cancel_document (first document, no page yet)→ CHOOSE_TASK
     any ─timeout / end→ wipe → ATTRACT ;  GOODBYE ─timeout / touch→ wipe → ATTRACT
     LANGUAGE ─back→ wipe → ATTRACT  (every way to ATTRACT wipes)
+    IDENTIFY ─scan_letter→ LETTER ─number confirmed→ CHECKLIST (the letter has a list)
+                                  or CHOOSE_TASK (no list) ; LETTER ─back→ IDENTIFY
+    CHOOSE_TASK / DOCUMENTS ─show_checklist→ CHECKLIST ─new_document→ CAPTURE
+    SUMMARY ─show_checklist→ CHECKLIST ─finish→ SUMMARY ; CHECKLIST ─back→ CHOOSE_TASK
 
 Beside the step, two layers that never replace it (see ``kiosk.session.layers``):
 
@@ -44,6 +48,8 @@ class SessionState(StrEnum):
     CALL_WAITING = "call_waiting"  # in the queue for a counsellor
     IN_CALL = "in_call"
     GOODBYE = "goodbye"
+    LETTER = "letter"  # photograph the job centre's letter: number and checklist read from it
+    CHECKLIST = "checklist"  # what the letter asks for, ticked off as documents come
 
 
 class Event(StrEnum):
@@ -69,6 +75,8 @@ class Event(StrEnum):
     BACK = "back"
     END = "end"
     TIMEOUT = "timeout"
+    SCAN_LETTER = "scan_letter"
+    SHOW_CHECKLIST = "show_checklist"
 
 
 S, E = SessionState, Event
@@ -94,6 +102,15 @@ TRANSITIONS: dict[tuple[SessionState, Event], SessionState] = {
     (S.CALL_WAITING, E.CALL_ENDED): S.GOODBYE,
     (S.IN_CALL, E.CALL_ENDED): S.GOODBYE,
     (S.GOODBYE, E.TOUCH): S.ATTRACT,
+    # the letter and its checklist
+    (S.IDENTIFY, E.SCAN_LETTER): S.LETTER,
+    (S.LETTER, E.IDENTIFIED): S.CHOOSE_TASK,
+    (S.LETTER, E.SHOW_CHECKLIST): S.CHECKLIST,
+    (S.CHOOSE_TASK, E.SHOW_CHECKLIST): S.CHECKLIST,
+    (S.DOCUMENTS, E.SHOW_CHECKLIST): S.CHECKLIST,
+    (S.SUMMARY, E.SHOW_CHECKLIST): S.CHECKLIST,
+    (S.CHECKLIST, E.NEW_DOCUMENT): S.CAPTURE,
+    (S.CHECKLIST, E.FINISH): S.SUMMARY,
 }
 
 # Where "back" leads; states missing here have no back (attract, receipt, goodbye).
@@ -108,13 +125,15 @@ BACK: dict[SessionState, SessionState] = {
     S.CALL_CHECK: S.CHOOSE_TASK,
     S.CALL_CONSENT: S.CALL_CHECK,
     S.CALL_WAITING: S.CHOOSE_TASK,  # leaves the queue (the controller hangs up)
+    S.LETTER: S.IDENTIFY,
+    S.CHECKLIST: S.CHOOSE_TASK,
 }
 
 # States in which the inactivity timer runs (not while idle, submitting or saying goodbye,
 # nor while waiting for or talking to a counsellor: the server ends a call nobody is at).
 TIMED_STATES = frozenset(
     {S.LANGUAGE, S.IDENTIFY, S.CHOOSE_TASK, S.CAPTURE, S.DOCUMENTS, S.SUMMARY, S.STAFF_HELP,
-     S.RECEIPT, S.CALL_CHECK, S.CALL_CONSENT}
+     S.RECEIPT, S.CALL_CHECK, S.CALL_CONSENT, S.LETTER, S.CHECKLIST}
 )
 
 # Ordered steps of the upload flow, for the progress indicator.

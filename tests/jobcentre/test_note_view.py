@@ -83,3 +83,28 @@ def test_anything_stored_renders_without_raising() -> None:
     views = view_extensions(odd)
     assert len(views) == 4 and not any(v.known for v in views)
     assert views[1].title == "Unbekannte Erweiterung (3, Version ?)"
+
+
+def test_submission_checklists_join_the_documents_of_one_receipt() -> None:
+    from types import SimpleNamespace
+
+    from jobcentre.note_view import submission_checklists
+
+    items = [{"id": "item-1", "label": "Kontoauszüge"}, {"id": "item-2", "label": "Attest"},
+             {"id": "item-3", "label": "Fahrzeugschein"}]
+
+    def doc(doc_id: str, receipt: str, answers: list[str]) -> SimpleNamespace:
+        note = {"kind": "letter_checklist", "version": 1,
+                "data": {"deadline": "2027-02-28", "items": items, "answers": answers}}
+        return SimpleNamespace(document_id=doc_id, receipt_number=receipt,
+                               note_extensions=[note])
+
+    plain = SimpleNamespace(document_id="d0", receipt_number="r2", note_extensions=[])
+    found = submission_checklists([doc("d1", "r1", ["item-1"]), plain,
+                                   doc("d2", "r1", ["item-2"])])
+    assert len(found) == 1
+    checklist = found[0]
+    assert (checklist.receipt_number, checklist.deadline, checklist.letter_date) == (
+        "r1", "2027-02-28", None)
+    assert checklist.items == (("Kontoauszüge", ("d1",)), ("Attest", ("d2",)),
+                               ("Fahrzeugschein", ()))

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from jobcentre.note_view import submission_checklists
 from jobcentre.receipts import local_time
 from jobcentre.repository import DocumentRecord
 from jobcentre.staff.documents import (
@@ -75,6 +76,35 @@ def _number_form(req: StaffRequest, number: str) -> str:
 </form>"""
 
 
+def _shown_day(text: str | None) -> str:
+    day = _day(text or "")
+    return day.strftime("%d.%m.%Y") if day else "–"
+
+
+def _checklists(req: StaffRequest, docs: list[DocumentRecord]) -> str:
+    """The confirmed checklist of each listed submission that came with a request letter."""
+    t = req.t
+    types = {d.document_id: d.document_type for d in docs}
+    parts = []
+    for number, checklist in enumerate(submission_checklists(docs), start=1):
+        rows = []
+        for label, answered in checklist.items:
+            state = ", ".join(f"{types.get(i, '?')} ({i[:8]})" for i in answered) \
+                or t("checklist.missing")
+            rows.append([esc(label), esc(state)])
+        receipt = checklist.receipt_number
+        dates = t("checklist.dates", letter=_shown_day(checklist.letter_date),
+                  deadline=_shown_day(checklist.deadline))
+        parts.append(
+            f'<section aria-labelledby="checklist-{number}">'
+            f'<h2 id="checklist-{number}">{esc(t("checklist.title", receipt=receipt))}</h2>'
+            f"<p>{esc(dates)}</p>"
+            + table(t("checklist.caption", receipt=receipt),
+                    [t("checklist.item"), t("checklist.state")], rows, "")
+            + "</section>")
+    return "".join(parts)
+
+
 def add_routes(router: APIRouter, ctx: StaffContext) -> None:
     """Register the documents list, the number search, open and download."""
 
@@ -101,7 +131,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
             t("documents.caption", count=len(docs)),
             [t("documents.received"), t("documents.kiosk"), t("documents.type"),
              t("documents.pages"), t("documents.receipt"), t("documents.actions")],
-            rows, t("documents.none"))
+            rows, t("documents.none")) + _checklists(req, docs)
         return render(req, t("documents.title"), body)
 
     @router.get("/documents")
