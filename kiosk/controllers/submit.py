@@ -12,7 +12,7 @@ visitor asked to keep it; otherwise it is left out (and the summary says so).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from foundation.errors import KioskError
 from kiosk.controllers.capture import CaptureController
@@ -22,6 +22,7 @@ from kiosk.delivery.service import DeliveryService
 from kiosk.session.documents import DocumentDraft, PageRecord
 from kiosk.session.session import Session
 from kiosk.session.states import SessionState
+from wire.transfer_note import NoteExtension
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,12 @@ class SubmitController:
     """Builds and stores the submission on a worker; answers on the UI thread."""
 
     def __init__(self, capture: CaptureController, delivery: DeliveryService, *,
-                 run: Runner, post: Post) -> None:
+                 run: Runner, post: Post,
+                 note_extensions: Callable[[Session], Sequence[NoteExtension]] = lambda _s: (),
+                 ) -> None:
         self.capture = capture
         self.delivery = delivery
+        self.note_extensions = note_extensions  # facts of the visit, e.g. the helper audit
         self.run = run
         self.post = post
         self.busy = False
@@ -62,10 +66,12 @@ class SubmitController:
         number = session.data.customer_number or ""
         pages = [p for d in session.data.documents for p in d.pages]
         visit = session.visit
+        extensions = list(self.note_extensions(session))  # read on the UI thread
 
         def work() -> None:
             try:
-                submission = self._store(session, documents, number, poke_agent=True)
+                submission = self._store(session, documents, number, extensions,
+                                         poke_agent=True)
             except KioskError as exc:
                 code = exc.code
                 log.warning("submission failed: %s", code)
@@ -86,14 +92,15 @@ class SubmitController:
         documents = self.documents_to_send(session)
         pages = [p for d in session.data.documents for p in d.pages]
         submission = self._store(session, documents, session.data.customer_number or "",
-                                 poke_agent=poke_agent)
+                                 list(self.note_extensions(session)), poke_agent=poke_agent)
         self._stored(session, session.visit, submission, pages, lambda _s: None)
         return submission
 
-    def _store(self, session: Session, documents: list[DocumentDraft], number: str, *,
-               poke_agent: bool) -> QueuedSubmission:
+    def _store(self, session: Session, documents: list[DocumentDraft], number: str,
+               extensions: list[NoteExtension], *, poke_agent: bool) -> QueuedSubmission:
         prepared = self.capture.prepare_documents(documents, session.page_image, number)
-        return self.delivery.submit(number, prepared, poke_agent=poke_agent)
+        return self.delivery.submit(number, prepared, poke_agent=poke_agent,
+                                    note_extensions=extensions)
 
     def _failed(self, code: str, on_failed: Callable[[str], None]) -> None:
         self.busy = False
