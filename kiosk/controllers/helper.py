@@ -34,6 +34,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
+from config.scanning import ScanQualityConfig
 from foundation.errors import CardRemoved, KioskError, SessionError, WrongPin
 from kiosk.controllers.runner import Post, Runner
 from kiosk.session import helper_audit as audit
@@ -428,3 +429,15 @@ class HelperController:
         """The visit's helper audit as a transfer-note extension (none if nobody helped)."""
         extension = session.data.helper.extension()
         return [] if extension is None else [extension]
+
+
+def page_check(config: ScanQualityConfig) -> CheckImage:
+    """The capture screen's page check over a stored page image (for "check again")."""
+    def check(image_jpeg: bytes) -> tuple[bool, tuple[str, ...]]:
+        import scanning
+        from kiosk.controllers.capture import decode_jpeg
+
+        verdict = scanning.check_page(decode_jpeg(image_jpeg), config)
+        return verdict.accepted, verdict.reasons
+
+    return check

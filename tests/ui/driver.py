@@ -15,6 +15,7 @@ from typing import Any
 from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
+from kivy.uix.modalview import ModalView
 from kivy.uix.widget import Widget
 
 from kiosk.widgets.focus import enclosing_scroll_view
@@ -38,9 +39,11 @@ class UiDriver:
             yield from self._walk(child)
 
     def visible_roots(self) -> list[Widget]:
-        """Open overlays first (they are on top), then the current screen."""
-        overlays = [w for w in Window.children if w is not self.app.root]
-        return [*overlays, self.app.root.current_screen]
+        """Open overlays first (they are on top), then bars over the screen, then the screen."""
+        overlays = [w for w in Window.children if isinstance(w, ModalView)]
+        bars = [w for w in Window.children
+                if w is not self.app.root and not isinstance(w, ModalView)]
+        return [*overlays, *bars, self.app.root.current_screen]
 
     def find(self, action: str) -> Widget | None:
         """The enabled widget whose ``action`` is ``action`` on top of the screen."""
@@ -49,7 +52,7 @@ class UiDriver:
                 if getattr(widget, "action", None) == action and not widget.disabled \
                         and widget.opacity > 0 and widget.height > 0:
                     return widget
-            if root is not self.app.root.current_screen:
+            if isinstance(root, ModalView):
                 return None  # a modal overlay hides the screen below
         return None
 

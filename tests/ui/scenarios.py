@@ -297,11 +297,80 @@ async def staff_help(ui: UiDriver) -> dict[str, Any]:
             "customer_number_kept": session.data.customer_number is not None}
 
 
+async def helper_mode(ui: UiDriver) -> dict[str, Any]:
+    """A visit at the identify step → staff card + PIN → the helper bar (German and Arabic,
+    100 % and 200 %), the tools, hand back → the visitor confirms; nothing of the visit lost."""
+    app, session = ui.app, ui.app.session
+    reader = app.services.helper.auth.reader
+    await ui.wait_for(lambda: app.root.current == "attract")
+    await ui.tap("start")
+    await ui.tap("de")
+    await ui.wait_for(lambda: app.root.current == "identify")
+    await type_number(ui, "123A456789")
+    reader.insert(HELPER_CARD[0])
+    await ui.wait_for(lambda: ui.find("card_pin_1"), timeout_s=30)
+    await ui.shot("helper-pin-de")
+    for digit in "123456":
+        await ui.tap(f"card_pin_{digit}")
+    await ui.tap("card_pin_confirm")
+    await ui.wait_for(lambda: app.helper_ui.shown, timeout_s=30)
+    identify = app.root.get_screen("identify")
+    masked = identify.spaced(app.personal(identify.typed, app.helper_masks))
+    shots = []
+    for lang in ("de", "ar"):
+        for scale in (1.0, 2.0):
+            session.set_language(lang)
+            session.set_text_scale(scale)
+            await ui.frames(8)
+            name = f"helper-bar-{lang}-{int(scale * 100)}"
+            await ui.shot(name)
+            shots.append(name)
+    await ui.tap("helper_tools")
+    await ui.frames(4)
+    await ui.shot("helper-tools-ar-200")
+    await ui.tap("helper_take_over")
+    await ui.tap("close")
+    await ui.tap("helper_reveal")
+    revealed = not app.helper_masks
+    await ui.tap("helper_hand_back")
+    await ui.wait_for(lambda: ui.find("helper_confirm"), timeout_s=30)
+    await ui.shot("helper-confirm-ar-200")
+    await ui.tap("helper_confirm")
+    audit = session.data.helper
+    return {"bar_gone": not app.helper_ui.shown, "screen": app.root.current,
+            "number_kept": identify.typed, "masked": masked,
+            "revealed": revealed, "confirmed": audit.confirmed_at is not None,
+            "actions": [e.action for e in audit.entries], "shots": shots,
+            "bar_px_after": app.helper_bar_px}
+
+
+HELPER_CARD: list[Any] = []
+
+
+def with_helper_card(services: Any, data: Path) -> None:
+    """Helper mode over a scripted reader and a staff directory signed by the test centre."""
+    from device_drivers.card_reader.piv_card import VirtualPivCard
+    from device_drivers.card_reader.simulated import SimulatedCardReader
+    from kiosk.controllers.helper import HelperController, page_check
+    from kiosk.controllers.runner import start_thread
+    from kiosk.staffcard.authenticator import StaffCardAuthenticator
+    from tests.staffcard.fakes import directory_bundle, directory_store, member
+
+    card = VirtualPivCard()
+    HELPER_CARD.append(card)
+    store = directory_store(data / "cards")
+    store.apply(directory_bundle([member(card, staff_id="aschmidt", name="Anna Schmidt")]))
+    services.helper = HelperController(
+        StaffCardAuthenticator(SimulatedCardReader(), store), services.agent.call,
+        page_check(services.config.scanning), run=start_thread, post=post_to_ui, poll_s=0.05)
+
+
 OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default"}
 
 SCENARIOS: dict[str, Scenario] = {
     "upload_flow": upload_flow, "all_screens": all_screens, "keyboard_flow": keyboard_flow,
     "overlays": overlays, "back_to_attract": back_to_attract, "staff_help": staff_help,
+    "helper_mode": helper_mode,
 }
 
 
@@ -320,6 +389,8 @@ def main() -> None:
                    scales=[float(s) for s in args.scales.split(",")])
     config = load_config(data_dir=args.data, environ={})
     services = build_services(config, speech=RecordingSpeech(), post_to_ui=post_to_ui)
+    if args.scenario == "helper_mode":
+        with_helper_card(services, args.data)
     session = Session(config, time.monotonic, args.data / "session")
     app = KioskApp(session, services)
     try:
