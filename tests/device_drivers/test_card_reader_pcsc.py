@@ -355,6 +355,7 @@ def _visitor_with_a_page(session: Session) -> None:
     assert session.identify("123A456789").ok
     session.choose_upload()
     image = cv2.imread(str(sample_photos()[0]))
+    assert image is not None
     session.store_page(encode_jpeg(image), accepted=True, reasons=(),
                        size=(image.shape[1], image.shape[0]))
     session.dispatch(Event.PAGE_DONE)
