@@ -123,11 +123,15 @@ class HelperController:
         self._pins.put(None)
 
     def _watch(self) -> None:
+        last_fault = ""
         while not self._stop.is_set():
             try:
                 self.poll_card()
+                last_fault = ""
             except KioskError as exc:  # no reader, pcscd stopped: try again a little later
-                log.info("staff card reader not usable (%s)", exc.code)
+                if exc.code != last_fault:  # once per fault, not every few seconds
+                    log.warning("staff card reader not usable (%s)", exc.code)
+                    last_fault = exc.code
                 self._stop.wait(self.poll_s * 10)
             except Exception:  # noqa: BLE001 - the watcher must outlive any one card
                 log.exception("staff card watcher failed; restarting it")

@@ -253,6 +253,11 @@ class HelperUi:
         awaiting = app.session.data.helper.awaiting_confirmation
         if what == "ended" and awaiting:
             self.confirm.name = app.session.data.helper.display_name
+            self._say(app.tr_plain("I was helped by {name}.", name=self.confirm.name) + " "
+                      + app.tr_plain("Please confirm this. It is noted with your documents."))
+        elif what == "card" and phase is Phase.ACTIVE:
+            self._say(app.tr_plain("Staff is helping you: {name}, since {time}",
+                                   name=self.bar.name, time=self.bar.since))
         self._toggle(self.confirm, awaiting and phase is not Phase.ACTIVE)
         if what in ("ended", "card") and phase is Phase.ACTIVE or what == "ended":
             app.session.redraw()  # masked texts follow helper mode
@@ -268,6 +273,12 @@ class HelperUi:
         helper = self.app.services.helper
         if helper is not None and helper.since is not None and self.shown:
             self.bar.since = format_time(helper.since.astimezone(), self.app.lang)
+
+    def _say(self, text: str) -> None:
+        """Speak to the visitor when read-aloud is on."""
+        app: Any = self.app
+        if app.session.presentation.speech:
+            app.services.speech.speak(text, app.lang)
 
     @staticmethod
     def _toggle(view: KioskOverlay, show: bool) -> None:

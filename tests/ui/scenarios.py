@@ -332,8 +332,11 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     await ui.tap("close")
     await ui.tap("helper_reveal")
     revealed = not app.helper_masks
+    if not session.presentation.speech:
+        session.toggle("speech")
     await ui.tap("helper_hand_back")
     await ui.wait_for(lambda: ui.find("helper_confirm"), timeout_s=30)
+    spoken_confirm = app.services.speech.last_text
     await ui.shot("helper-confirm-ar-200")
     await ui.tap("helper_confirm")
     audit = session.data.helper
@@ -341,7 +344,7 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
             "number_kept": identify.typed, "masked": masked,
             "revealed": revealed, "confirmed": audit.confirmed_at is not None,
             "actions": [e.action for e in audit.entries], "shots": shots,
-            "bar_px_after": app.helper_bar_px}
+            "bar_px_after": app.helper_bar_px, "spoken_confirm": spoken_confirm}
 
 
 HELPER_CARD: list[Any] = []
