@@ -259,8 +259,6 @@ class HelperUi:
             self._say(app.tr_plain("Staff is helping you: {name}, since {time}",
                                    name=self.bar.name, time=self.bar.since))
         self._toggle(self.confirm, awaiting and phase is not Phase.ACTIVE)
-        if what in ("ended", "card") and phase is Phase.ACTIVE or what == "ended":
-            app.session.redraw()  # masked texts follow helper mode
 
     def spoken_text(self) -> str:
         """What read-aloud says about the helper bar (in the visitor's language)."""

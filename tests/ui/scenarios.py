@@ -26,6 +26,7 @@ from kiosk.app import KioskApp  # noqa: E402
 from kiosk.screens.base import post_to_ui  # noqa: E402
 from kiosk.services import build_services  # noqa: E402
 from kiosk.session.session import Session  # noqa: E402
+from kiosk.session.states import Event  # noqa: E402
 from tests.ui.driver import UiDriver, run_with  # noqa: E402
 
 Scenario = Callable[[UiDriver], Awaitable[dict[str, Any]]]
@@ -298,8 +299,9 @@ async def staff_help(ui: UiDriver) -> dict[str, Any]:
 
 
 async def helper_mode(ui: UiDriver) -> dict[str, Any]:
-    """A visit at the identify step → staff card + PIN → the helper bar (German and Arabic,
-    100 % and 200 %), the tools, hand back → the visitor confirms; nothing of the visit lost."""
+    """A visit at the identify step → "Help" (offline: where the desk is) → staff card + PIN →
+    the helper bar (German and Arabic, 100 % and 200 %), the tools, hand back → the visitor
+    confirms; nothing of the visit lost. Then an ops card at the idle terminal: maintenance."""
     app, session = ui.app, ui.app.session
     reader = app.services.helper.auth.reader
     await ui.wait_for(lambda: app.root.current == "attract")
@@ -307,6 +309,13 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     await ui.tap("de")
     await ui.wait_for(lambda: app.root.current == "identify")
     await type_number(ui, "123A456789")
+    # "Help" in the bottom bar of every screen; no agent here, so it says where the desk is
+    await ui.tap("get_help")
+    notice = app.overlays.help
+    await ui.wait_for(lambda: notice.text, timeout_s=30)
+    offline_help = notice.text
+    await ui.shot("help-offline-de")
+    await ui.tap("close")
     reader.insert(HELPER_CARD[0])
     await ui.wait_for(lambda: ui.find("card_pin_1"), timeout_s=30)
     await ui.shot("helper-pin-de")
@@ -340,10 +349,28 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     await ui.shot("helper-confirm-ar-200")
     await ui.tap("helper_confirm")
     audit = session.data.helper
+    actions = [e.action for e in audit.entries]
+    confirmed = audit.confirmed_at is not None
+    # An ops card at the idle terminal opens maintenance.
+    session.dispatch(Event.END)
+    reader.remove()
+    await ui.wait_for(lambda: app.root.current == "attract")
+    await ui.frames(10)
+    reader.insert(HELPER_CARD[1])
+    await ui.wait_for(lambda: ui.find("card_pin_1"), timeout_s=30)
+    for digit in "123456":
+        await ui.tap(f"card_pin_{digit}")
+    await ui.tap("card_pin_confirm")
+    await ui.tap("maintenance_print", timeout_s=30)
+    panel = app.helper_ui.maintenance
+    await ui.wait_for(lambda: "Testseite" in panel.result, timeout_s=60)
+    await ui.shot("maintenance-de")
+    maintenance = panel.result
+    await ui.tap("close")
     return {"bar_gone": not app.helper_ui.shown, "screen": app.root.current,
             "number_kept": identify.typed, "masked": masked,
-            "revealed": revealed, "confirmed": audit.confirmed_at is not None,
-            "actions": [e.action for e in audit.entries], "shots": shots,
+            "revealed": revealed, "confirmed": confirmed, "actions": actions, "shots": shots,
+            "offline_help": offline_help, "maintenance": maintenance,
             "bar_px_after": app.helper_bar_px, "spoken_confirm": spoken_confirm}
 
 
@@ -359,10 +386,12 @@ def with_helper_card(services: Any, data: Path) -> None:
     from kiosk.staffcard.authenticator import StaffCardAuthenticator
     from tests.staffcard.fakes import directory_bundle, directory_store, member
 
-    card = VirtualPivCard()
-    HELPER_CARD.append(card)
+    card, ops = VirtualPivCard(), VirtualPivCard()
+    HELPER_CARD.extend([card, ops])
     store = directory_store(data / "cards")
-    store.apply(directory_bundle([member(card, staff_id="aschmidt", name="Anna Schmidt")]))
+    store.apply(directory_bundle([member(card, staff_id="aschmidt", name="Anna Schmidt"),
+                                  member(ops, staff_id="otech", name="Olga Tech",
+                                         roles=("ops",))]))
     services.helper = HelperController(
         StaffCardAuthenticator(SimulatedCardReader(), store), services.agent.call,
         page_check(services.config.scanning), run=start_thread, post=post_to_ui, poll_s=0.05)

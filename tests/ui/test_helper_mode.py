@@ -28,5 +28,7 @@ def test_helper_bar_hand_back_and_confirmation(tmp_path: Path) -> None:
     assert result["actions"] == ["helper_joined", "took_over_input",
                                  "visitor_revealed_data", "handed_back"]
     assert translate("ar", "I was helped by {name}.", name="Anna") in result["spoken_confirm"]
+    assert "Service-Theke am Eingang" in result["offline_help"]  # the site's desk text
+    assert result["maintenance"].startswith("Testseite ")
     for name in result["shots"]:
         assert (ARTIFACTS / "helper" / f"{name}.png").stat().st_size > 10_000
