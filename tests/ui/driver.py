@@ -71,7 +71,10 @@ class UiDriver:
         """Touch the centre of the widget named ``action`` (scrolling it into view)."""
         widget = await self.wait_for(lambda: self.find(action), timeout_s)
         scroller = enclosing_scroll_view(widget)
-        if scroller is not None:
+        # Scroll only what does not fit: scroll_to on a list shorter than its view moves the
+        # list out of sight (a finger never does that).
+        if scroller is not None and scroller.children and \
+                scroller.children[0].height > scroller.height:
             scroller.scroll_to(widget, padding=10, animate=False)
             await self.frames(2)
         x, y = widget.to_window(*widget.center)

@@ -351,6 +351,7 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     audit = session.data.helper
     actions = [e.action for e in audit.entries]
     confirmed = audit.confirmed_at is not None
+    screen, number, bar_gone = app.root.current, identify.typed, not app.helper_ui.shown
     # An ops card at the idle terminal opens maintenance.
     session.dispatch(Event.END)
     reader.remove()
@@ -361,14 +362,16 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     for digit in "123456":
         await ui.tap(f"card_pin_{digit}")
     await ui.tap("card_pin_confirm")
-    await ui.tap("maintenance_print", timeout_s=30)
+    await ui.wait_for(lambda: ui.find("maintenance_print"), timeout_s=30)
+    await ui.frames(6)
+    await ui.shot("maintenance-open-de")
+    await ui.tap("maintenance_print")
     panel = app.helper_ui.maintenance
     await ui.wait_for(lambda: "Testseite" in panel.result, timeout_s=60)
     await ui.shot("maintenance-de")
     maintenance = panel.result
     await ui.tap("close")
-    return {"bar_gone": not app.helper_ui.shown, "screen": app.root.current,
-            "number_kept": identify.typed, "masked": masked,
+    return {"bar_gone": bar_gone, "screen": screen, "number_kept": number, "masked": masked,
             "revealed": revealed, "confirmed": confirmed, "actions": actions, "shots": shots,
             "offline_help": offline_help, "maintenance": maintenance,
             "bar_px_after": app.helper_bar_px, "spoken_confirm": spoken_confirm}
