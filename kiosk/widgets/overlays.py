@@ -31,6 +31,19 @@ class KioskOverlay(ModalView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fbind("parent", render_stale_labels)  # texts changed while the panel was closed
+        if self.kiosk is not None:
+            self.kiosk.fbind("helper_bar_px", self._align_center)
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        """Open, then centre below the helper bar (ModalView centres in the window first)."""
+        super().open(*args, **kwargs)
+        self._align_center()
+
+    def _align_center(self, *_args: Any) -> None:
+        """Centre in the window below the helper bar (which stays in sight while it is up)."""
+        if self._is_open:
+            bar = getattr(self.kiosk, "helper_bar_px", 0) or 0
+            self.center = (self._window.center[0], (self._window.height - bar) / 2)
 
 
 class LanguagePicker(KioskOverlay):
