@@ -7,7 +7,8 @@ every document's sealed transfer note as the ``helper_audit`` v1 extension
 
     staff_id       the first staff member who helped in this visit
     started_at     when helper mode first began;  ended_at: when it last ended
-    actions        every helper action in order: ``helper_joined`` / ``handed_back`` /
+    actions        every helper action in order (as many as the note's limits allow: the
+                   first ones and the last one are kept): ``helper_joined`` / ``handed_back`` /
                    ``card_pulled`` carry the staff id as detail, so a second helper (or the
                    same one tapping in again) is part of the same trail
     visitor_confirmed / confirmed_at   the visitor confirmed "I was helped by …" after the
@@ -22,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wire.codec import canonical_json
 from wire.codec import format_time as iso
 from wire.note_kinds import MAX_ACTIONS, MAX_LABEL
-from wire.transfer_note import HELPER_AUDIT, NoteExtension
+from wire.transfer_note import HELPER_AUDIT, MAX_EXTENSION_BYTES, NoteExtension
 
 #: Codes of the helper actions (shown in German by ``jobcentre.note_view``).
 JOINED = "helper_joined"
@@ -101,11 +103,15 @@ class HelperAudit:
         if len(actions) > MAX_ACTIONS:
             actions = actions[:MAX_ACTIONS - 1] + [actions[-1]]
         ended = self.ended_at
-        return NoteExtension(HELPER_AUDIT, 1, {
+        data = {
             "staff_id": self.staff_id,
             "started_at": iso(self.started_at),
             "ended_at": iso(ended) if ended is not None else None,
             "actions": actions,
             "visitor_confirmed": self.confirmed_at is not None,
             "confirmed_at": iso(self.confirmed_at) if self.confirmed_at else None,
-        })
+        }
+        # The note's size limit: the first actions and the last one (how it ended) stay.
+        while len(canonical_json(data)) > MAX_EXTENSION_BYTES - 256 and len(actions) > 2:
+            del actions[-2]
+        return NoteExtension(HELPER_AUDIT, 1, data)

@@ -334,6 +334,7 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
             name = f"helper-bar-{lang}-{int(scale * 100)}"
             await ui.shot(name)
             shots.append(name)
+    focusable = [getattr(w, "action", "") for w in app.focus.controls()]
     await ui.tap("helper_tools")
     await ui.frames(4)
     await ui.shot("helper-tools-ar-200")
@@ -373,7 +374,7 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     await ui.tap("close")
     return {"bar_gone": bar_gone, "screen": screen, "number_kept": number, "masked": masked,
             "revealed": revealed, "confirmed": confirmed, "actions": actions, "shots": shots,
-            "offline_help": offline_help, "maintenance": maintenance,
+            "offline_help": offline_help, "maintenance": maintenance, "focusable": focusable,
             "bar_px_after": app.helper_bar_px, "spoken_confirm": spoken_confirm}
 
 

@@ -28,6 +28,9 @@ def test_helper_bar_hand_back_and_confirmation(tmp_path: Path) -> None:
     assert result["actions"] == ["helper_joined", "took_over_input",
                                  "visitor_revealed_data", "handed_back"]
     assert translate("ar", "I was helped by {name}.", name="Anna") in result["spoken_confirm"]
+    # Keys reach the bar first (it is on top; Arabic here: right to left), then the screen.
+    assert result["focusable"][:3] == ["helper_reveal", "helper_tools", "helper_hand_back"]
+    assert "next" in result["focusable"]
     assert "Service-Theke am Eingang" in result["offline_help"]  # the site's desk text
     assert result["maintenance"].startswith("Testseite ")
     for name in result["shots"]:
