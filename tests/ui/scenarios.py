@@ -319,6 +319,18 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     reader.insert(HELPER_CARD[0])
     await ui.wait_for(lambda: ui.find("card_pin_1"), timeout_s=30)
     await ui.shot("helper-pin-de")
+    session.set_language("ar")
+    session.set_text_scale(2.0)
+    for digit in "999999":  # a wrong PIN first: the pad says how many tries are left
+        await ui.tap(f"card_pin_{digit}")
+    await ui.tap("card_pin_confirm")
+    pad = app.helper_ui.pin
+    await ui.wait_for(lambda: pad.message, timeout_s=30)
+    wrong_pin = pad.message
+    await ui.frames(4)
+    await ui.shot("helper-pin-wrong-ar-200")
+    session.set_language("de")
+    session.set_text_scale(1.0)
     for digit in "123456":
         await ui.tap(f"card_pin_{digit}")
     await ui.tap("card_pin_confirm")
@@ -375,6 +387,7 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     return {"bar_gone": bar_gone, "screen": screen, "number_kept": number, "masked": masked,
             "revealed": revealed, "confirmed": confirmed, "actions": actions, "shots": shots,
             "offline_help": offline_help, "maintenance": maintenance, "focusable": focusable,
+            "wrong_pin": wrong_pin,
             "bar_px_after": app.helper_bar_px, "spoken_confirm": spoken_confirm}
 
 

@@ -31,6 +31,7 @@ def test_helper_bar_hand_back_and_confirmation(tmp_path: Path) -> None:
     # Keys reach the bar first (it is on top; Arabic here: right to left), then the screen.
     assert result["focusable"][:3] == ["helper_reveal", "helper_tools", "helper_hand_back"]
     assert "next" in result["focusable"]
+    assert result["wrong_pin"] == "Falsche PIN. Noch 2 Versuche."
     assert "Service-Theke am Eingang" in result["offline_help"]  # the site's desk text
     assert result["maintenance"].startswith("Testseite ")
     for name in result["shots"]:
