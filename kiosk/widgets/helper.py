@@ -76,6 +76,11 @@ class StaffPinPad(KioskOverlay):
             key.bind(on_release=lambda _b, d=digit: self.press(d))
             self.ids.pinpad.add_widget(key)
 
+    def on_message(self, _instance: object, message: str) -> None:
+        """A refusal's sentence is at the top of the pad: bring it into sight."""
+        if message:
+            self.ids.scroller.scroll_y = 1
+
     def press(self, digit: str) -> None:
         """Type a digit."""
         if len(self.typed) < 8:

@@ -321,6 +321,7 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     await ui.shot("helper-pin-de")
     session.set_language("ar")
     session.set_text_scale(2.0)
+    await ui.frames(10)
     for digit in "999999":  # a wrong PIN first: the pad says how many tries are left
         await ui.tap(f"card_pin_{digit}")
     await ui.tap("card_pin_confirm")
@@ -331,10 +332,13 @@ async def helper_mode(ui: UiDriver) -> dict[str, Any]:
     await ui.shot("helper-pin-wrong-ar-200")
     session.set_language("de")
     session.set_text_scale(1.0)
+    await ui.frames(10)  # the pad is laid out anew before the keys are touched
     for digit in "123456":
         await ui.tap(f"card_pin_{digit}")
     await ui.tap("card_pin_confirm")
-    await ui.wait_for(lambda: app.helper_ui.shown, timeout_s=30)
+    await ui.wait_for(lambda: app.helper_ui.shown or pad.message.startswith("Falsche PIN. Noch 1"),
+                      timeout_s=30)
+    assert app.helper_ui.shown, f"PIN {pad.typed!r} refused: {pad.message}"
     identify = app.root.get_screen("identify")
     masked = identify.spaced(app.personal(identify.typed, app.helper_masks))
     shots = []
