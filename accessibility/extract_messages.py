@@ -4,9 +4,9 @@ Run ``python -m accessibility.extract_messages`` from the repository root (``--c
 reports whether the template is out of date, exit code 1 if so). Texts are found in:
 
 * ``kiosk/**/*.py``: calls ``_("…")``, ``N_("…")``, ``gettext("…")``, ``tr("…")``,
-  ``<obj>.tr("…")``, ``<obj>.tr_plain("…")`` and the
+  ``<obj>.tr("…")``, ``<obj>.tr_plain("…")``, ``<obj>.tr_helper("…")`` and the
   plural calls ``ngettext("…", "…", n)`` / ``<obj>.tr_plural("…", "…", n)``;
-* ``kiosk/**/*.kv``: ``app.tr("…")`` and ``_("…")``;
+* ``kiosk/**/*.kv``: ``app.tr("…")``, ``app.tr_helper("…")`` and ``_("…")``;
 * module-level constants named ``*_MSGIDS`` in ``kiosk/``, ``scanning/`` and
   ``accessibility/``: a tuple/list of strings, or a dict whose string values are msgids
   (keys are codes); names of other constants of the same module used inside them
@@ -41,12 +41,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 POT_PATH = LOCALE_DIR / f"{DOMAIN}.pot"
 CALL_ROOTS = ("kiosk",)
 MSGIDS_ROOTS = ("kiosk", "scanning", "accessibility")
-SINGULAR_CALLS = frozenset({"_", "N_", "gettext", "tr", "tr_plain"})
+SINGULAR_CALLS = frozenset({"_", "N_", "gettext", "tr", "tr_plain", "tr_helper"})
 PLURAL_CALLS = frozenset({"ngettext", "tr_plural"})
 _DATE_HEADERS = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.MULTILINE)
 # A Python string literal as it appears in kv: ' or " quoted, backslash escapes allowed.
 _KV_CALL = re.compile(
-    r"""(?:\bapp\.tr|(?<![\w.])_)\(\s*(?P<lit>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")\s*[,)]"""
+    r"""(?:\bapp\.tr(?:_helper)?|(?<![\w.])_)\(\s*(?P<lit>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")\s*[,)]"""
 )
 
 MsgId = str | tuple[str, str]

@@ -43,8 +43,9 @@ class DisplayConfig(Section):
     min_touch_target_mm: float = Field(default=15.0, ge=9.0, le=40.0)
     staff_exit_pin_sha256: str | None = Field(
         default=None,
-        description="SHA-256 hex of the staff PIN that unlocks the kiosk-mode exit; "
-        "None = exit only with a staff card (helper mode).",
+        description="no longer used (an unsalted hash of a short PIN is trivial to reverse): "
+        "set the PIN-only exit with `kiosk exit-pin set` (salted scrypt, lockout); "
+        "staff with an ops or admin card leave kiosk mode from the maintenance panel",
     )
 
     @property

@@ -35,6 +35,19 @@ HELPER_ACTIONS = {
     "read_aloud": "Vorgelesen",
     "translated": "Übersetzt",
     "other": "Sonstige Hilfe",
+    # helper mode on the kiosk (kiosk.session.helper_audit)
+    "helper_joined": "Hilfe begonnen (Dienstkarte)",
+    "took_over_input": "Eingabe übernommen",
+    "step_by_staff": "Schritt von Mitarbeiter/in ausgeführt",
+    "gave_input_back": "Eingabe zurückgegeben",
+    "went_back_step": "Einen Schritt zurück",
+    "rechecked_page": "Seite erneut geprüft",
+    "sent_anyway": "Seite trotz Beanstandung gesendet",
+    "called_colleague": "Kollegin/Kollegen gerufen",
+    "visitor_revealed_data": "Person hat ihre Daten gezeigt",
+    "handed_back": "Hilfe beendet (zurückgegeben)",
+    "card_pulled": "Hilfe beendet (Karte gezogen)",
+    "visitor_declined": "Person hat die Hilfe nicht bestätigt",
 }
 
 

@@ -22,6 +22,7 @@ from kivy.properties import (
     NumericProperty,
     StringProperty,
 )
+from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from accessibility import theme
@@ -67,6 +68,8 @@ class KioskApp(App):
     dual = BooleanProperty(False)
     scale_text = StringProperty("100 %")
     language_button_text = StringProperty("")
+    helper_bar_px = NumericProperty(0)  # height of the helper bar over every screen (or 0)
+    helper_masks = BooleanProperty(False)  # a helper is present: personal data shown masked
 
     def __init__(self, session: Session, services: KioskServices, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -74,6 +77,7 @@ class KioskApp(App):
         self.services = services
         self.title = "Jobcenter Terminal"
         self.overlays: Overlays | None = None
+        self.helper_ui: Any = None  # kiosk.widgets.helper.HelperUi with a card reader
         self.manager: ScreenManager | None = None
         self._unbuilt: list[str] = []
         self.first_frame_at: float | None = None  # time.time() of the first frame on screen
@@ -95,6 +99,7 @@ class KioskApp(App):
         self.overlays = Overlays(self)
         self.focus = FocusNavigator(self)
         self.session.subscribe(self._on_session_change)
+        self._start_helper_mode()
         Clock.schedule_interval(lambda _dt: self.session.tick(), 0.5)
         Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
         Window.bind(on_touch_down=self._on_touch_down, on_touch_up=self._on_touch_up)
@@ -139,6 +144,44 @@ class KioskApp(App):
     def on_stop(self) -> None:
         """The window is gone: stop following the session (a later wipe must not redraw)."""
         self.session.unsubscribe(self._on_session_change)
+        if self.services.helper is not None:
+            self.services.helper.stop()
+
+    # -- helper mode (staff cards) ---------------------------------------------------------
+    def _start_helper_mode(self) -> None:
+        helper = self.services.helper
+        if helper is None:
+            return
+        from kiosk.widgets.helper import HelperUi
+
+        self.helper_ui = HelperUi(self)
+
+        def follow(what: str) -> None:
+            self.helper_masks = helper.masks_personal_data
+            self.helper_ui.on_change(what)
+
+        helper.subscribe(follow)
+        helper.start(self.session)
+
+    def helper_reveal(self) -> None:
+        """The visitor taps "show my data to staff"."""
+        helper = self.services.helper
+        if helper is not None:
+            helper.reveal(self.session)
+
+    def personal(self, text: str, *_deps: Any) -> str:
+        """Personal data as shown now: masked while a helper is present (until revealed)."""
+        from foundation.masking import mask_customer_number
+
+        return mask_customer_number(text) if self.helper_masks and text else text
+
+    def tr_helper(self, msgid: str, *_deps: Any, **values: Any) -> str:
+        """Helper mode's texts: the visitor's language with German beneath, for both."""
+        text = prepare_for_label(translate(self.lang, msgid, **values), self.lang)
+        if not self.lang.startswith("de"):
+            german = translate("de", msgid, **values).split("\n")
+            text += "\n" + "\n".join(GERMAN_LINE + line for line in german)
+        return text
 
     # -- translation ---------------------------------------------------------------------
     def tr(self, msgid: str, *_deps: Any, **values: Any) -> str:
@@ -181,6 +224,8 @@ class KioskApp(App):
     def _on_session_change(self, session: Session, what: str) -> None:
         if what in ("presentation", "wipe"):
             self._apply_presentation()
+            if self.helper_ui is not None:
+                self.helper_ui.refresh_time()
         if what == "warning" and self.overlays is not None:
             self.overlays.show_timeout_warning(session.warning_shown)
         if what == "wipe":
@@ -189,6 +234,8 @@ class KioskApp(App):
             self.services.reset_for_next_visitor()
             if self.overlays is not None:
                 self.overlays.close_all()
+            if self.helper_ui is not None:
+                self.helper_ui.close_all()
             # The visitor's pages, PDFs and textures are gone: give their memory back (off the
             # UI thread, once the attract screen is drawn).
             Clock.schedule_once(lambda _dt: release_free_memory_in_background(), 0.1)
@@ -225,6 +272,11 @@ class KioskApp(App):
         if self.overlays is not None:
             self.overlays.open_options()
 
+    def get_help(self) -> None:
+        """Call staff to the terminal from any screen; the visitor's step stays."""
+        if self.overlays is not None:
+            self.overlays.help.ask()
+
     def confirm_end(self) -> None:
         """Ask before erasing the session."""
         if self.overlays is not None:
@@ -258,7 +310,10 @@ class KioskApp(App):
         screen = self.manager.current_screen if self.manager else None
         if screen is None or not hasattr(screen, "spoken_text"):
             return
-        self.services.speech.speak(screen.spoken_text(), self.lang)
+        text = screen.spoken_text()
+        if self.helper_ui is not None and self.helper_ui.shown:  # the helper bar first
+            text = f"{self.helper_ui.spoken_text()}. {text}"
+        self.services.speech.speak(text, self.lang)
 
     # -- kiosk lock-down -------------------------------------------------------------------
     def _on_key_down(self, _window: Any, key: int, _scancode: int, _text: Any,
@@ -271,7 +326,7 @@ class KioskApp(App):
         self.on_visitor_activity()
         if not self.session.presentation.speech:
             self.session.toggle("speech")
-        overlay_open = any(w is not self.root for w in Window.children)
+        overlay_open = any(isinstance(w, ModalView) for w in Window.children)
         screen = self.manager.current_screen if self.manager else None
         if not overlay_open and screen is not None and screen.on_key(key):
             return True
@@ -281,7 +336,7 @@ class KioskApp(App):
 
     def go_back_or_close(self) -> None:
         """Escape: close the top overlay, else go back one step."""
-        overlays = [w for w in Window.children if w is not self.root]
+        overlays = [w for w in Window.children if isinstance(w, ModalView)]
         if overlays:
             overlays[0].dismiss()
             return

@@ -69,6 +69,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                               __name__, "_add_read_letter_arguments", "_read_letter"),
     "staff-card": Subcommand("staff smart cards: export a card's key, apply the staff directory",
                              "kiosk.staffcard.cli", "add_staff_card_arguments", "run_staff_card"),
+    "exit-pin": Subcommand("set the staff PIN that leaves kiosk mode (sites without cards)",
+                           "kiosk.exit_pin", "add_exit_pin_arguments", "run_exit_pin"),
 }
 
 

@@ -28,6 +28,8 @@ from kiosk.controllers.capture import CaptureController
 from kiosk.controllers.documents import DocumentsController
 from kiosk.controllers.help import HelpController
 from kiosk.controllers.letter import LetterController
+from kiosk.controllers.helper import HelperController, page_check
+from kiosk.controllers.maintenance import MaintenanceController
 from kiosk.controllers.printing import PrintController
 from kiosk.controllers.runner import Post, Runner, call_now, start_thread
 from kiosk.controllers.submit import SubmitController
@@ -56,7 +58,9 @@ class KioskServices:
     submit: SubmitController
     printing: PrintController
     help: HelpController  # help calls to the service desk
+    maintenance: MaintenanceController  # ops/admin card: doctor, test page, camera, outbox
     letter: LetterController | None = None  # the visitor's letter and its checklist
+    helper: HelperController | None = None  # staff cards (None without a card reader)
     #: builds the video-call controller on first use, so aiortc and PyAV (about 0.5 s and
     #: 40 MB) load only when a visitor starts video counselling (None: no video calls)
     call_factory: Callable[[], CallController] | None = None
@@ -73,7 +77,7 @@ class KioskServices:
         """After a wipe: silence the last visitor's speech, put volume and speaking rate
         back to the terminal's defaults and drop the page images held for OCR."""
         self.speech.stop()
-        self.help.cancel()
+        self.help.cancel()  # (helper mode follows the session's wipe itself)
         self.speech.set_volume_step(self.config.accessibility.volume_step)
         self.speech.set_rate_step(DEFAULT_RATE_STEP)
         self.capture.forget_all()
@@ -82,6 +86,8 @@ class KioskServices:
 
     def close(self) -> None:
         """Release devices (camera handle, speech worker)."""
+        if self.helper is not None:
+            self.helper.stop()
         for part in (self._call, self.capture, self.speech, self.delivery):
             closer: Any = getattr(part, "close", None)
             if callable(closer):
@@ -144,9 +150,24 @@ def build_services(
         capture=capture,
         documents=DocumentsController(capture),
         submit=SubmitController(capture, delivery, run=run_in_background, post=post_to_ui,
-                                letter=letter),
+                                letter=letter,
+                                note_extensions=HelperController.note_extensions),
         printing=PrintController(delivery, printer, run=run_in_background, post=post_to_ui),
         call_factory=make_call,
         help=HelpController(agent.call, config.site, run=run_in_background, post=post_to_ui),
         letter=letter,
+        maintenance=MaintenanceController(config, printer, camera, agent.call,
+                                          run=run_in_background, post=post_to_ui),
+        helper=_helper(config, agent, run_in_background, post_to_ui),
     )
+
+
+def _helper(config: KioskConfig, agent: AgentClient, run: Runner,
+            post: Post) -> HelperController | None:
+    """Helper mode over the configured card reader (None when the kiosk has none)."""
+    if config.devices.card_reader.driver == "none":
+        return None
+    from kiosk.staffcard.wiring import create_authenticator
+
+    return HelperController(create_authenticator(config), agent.call,
+                            page_check(config.scanning), run=run, post=post)

@@ -43,12 +43,15 @@ class SubmitController:
     """Builds and stores the submission on a worker; answers on the UI thread."""
 
     def __init__(self, capture: CaptureController, delivery: DeliveryService, *,
-                 run: Runner, post: Post, letter: LetterController | None = None) -> None:
+                 run: Runner, post: Post, letter: LetterController | None = None,
+                 note_extensions: Callable[[Session], Sequence[NoteExtension]] = lambda _s: (),
+                 ) -> None:
         self.capture = capture
         self.delivery = delivery
         self.run = run
         self.post = post
         self.letter = letter  # the letter's checklist: transfer-note facts and the receipt
+        self.note_extensions = note_extensions  # facts of the visit, e.g. the helper audit
         self.busy = False
 
     def _extensions(self, session: Session, documents: list[DocumentDraft]
@@ -76,11 +79,12 @@ class SubmitController:
         pages = [p for d in session.data.documents for p in d.pages]
         visit = session.visit
         extensions = self._extensions(session, documents)  # on the UI thread, like all reads
+        visit_extensions = list(self.note_extensions(session))
 
         def work() -> None:
             try:
                 submission = self._store(session, documents, number, extensions,
-                                         poke_agent=True)
+                                         visit_extensions, poke_agent=True)
             except KioskError as exc:
                 code = exc.code
                 log.warning("submission failed: %s", code)
@@ -102,17 +106,19 @@ class SubmitController:
         documents = self.documents_to_send(session)
         pages = [p for d in session.data.documents for p in d.pages]
         submission = self._store(session, documents, session.data.customer_number or "",
-                                 self._extensions(session, documents), poke_agent=poke_agent)
+                                 self._extensions(session, documents),
+                                 list(self.note_extensions(session)), poke_agent=poke_agent)
         self._stored(session, session.visit, submission, pages, lambda _s: None, documents)
         return submission
 
     def _store(self, session: Session, documents: list[DocumentDraft], number: str,
-               extensions: Sequence[tuple[NoteExtension, ...]], *,
-               poke_agent: bool) -> QueuedSubmission:
+               extensions: Sequence[tuple[NoteExtension, ...]],
+               visit_extensions: list[NoteExtension], *, poke_agent: bool) -> QueuedSubmission:
         prepared = self.capture.prepare_documents(documents, session.page_image, number)
         prepared = [dataclasses.replace(p, note_extensions=(*p.note_extensions, *extra))
                     for p, extra in zip(prepared, extensions, strict=True)]
-        return self.delivery.submit(number, prepared, poke_agent=poke_agent)
+        return self.delivery.submit(number, prepared, poke_agent=poke_agent,
+                                    note_extensions=visit_extensions)
 
     def _failed(self, code: str, on_failed: Callable[[str], None]) -> None:
         self.busy = False

@@ -24,6 +24,7 @@ from config.model import KioskConfig
 from foundation.errors import SessionError
 from kiosk.session.customer_number import NumberCheck, check_number
 from kiosk.session.documents import DocumentDraft, PageRecord
+from kiosk.session.helper_audit import HelperAudit
 from kiosk.session.inactivity import Inactivity, InactivityTimer
 from kiosk.session.layers import Bookmark, OverlayStack, SubFlowStack
 from kiosk.session.scratch import SessionScratch, open_scratch
@@ -69,6 +70,7 @@ class SessionData:
     submission: Any = None
     number_problem: NumberCheck | None = None
     letter: Any = None  # kiosk.session.letter.LetterState while a letter is in play
+    helper: HelperAudit = field(default_factory=HelperAudit)  # staff help during the visit
 
 
 class Session:

@@ -31,6 +31,8 @@ STAFF_CARD_TEXTS: dict[str, str] = {
                                "so staff cards cannot be checked.",
     "staff_directory_outdated": "The staff list on this terminal is too old. Card login "
                                 "works again once the terminal has a current list.",
+    "helper_needs_session": "Helper mode starts during a visitor's session. Maintenance "
+                            "needs a card with the ops or admin role.",
 }
 GENERIC_TEXT = "Card login failed. Please try again or call technical support."
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kivy.core.window import Window
+from kivy.uix.modalview import ModalView
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
@@ -44,12 +45,20 @@ class FocusNavigator:
 
     def top_root(self) -> Widget:
         """The open overlay, or the current screen."""
-        overlays = [w for w in Window.children if w is not self.app.root]
+        overlays = [w for w in Window.children if isinstance(w, ModalView)]
         return overlays[0] if overlays else self.app.root.current_screen
 
+    def bars(self) -> list[Widget]:
+        """Bars lying over every screen without blocking it (the helper bar)."""
+        return [w for w in Window.children
+                if w is not self.app.root and not isinstance(w, ModalView)]
+
     def controls(self) -> list[Widget]:
-        """Focusable controls in reading order."""
-        found = [w for w in _walk(self.top_root()) if getattr(w, "action", "") and _shown(w)]
+        """Focusable controls in reading order (a bar's first, it is on top)."""
+        top = self.top_root()
+        roots = [top] if isinstance(top, ModalView) else [*self.bars(), top]
+        found = [w for root in roots for w in _walk(root)
+                 if getattr(w, "action", "") and _shown(w)]
         rtl = bool(self.app.rtl)
 
         def order(w: Widget) -> tuple[float, float]:

@@ -6,8 +6,6 @@ opening or closing one.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +31,19 @@ class KioskOverlay(ModalView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fbind("parent", render_stale_labels)  # texts changed while the panel was closed
+        if self.kiosk is not None:
+            self.kiosk.fbind("helper_bar_px", self._align_center)
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        """Open, then centre below the helper bar (ModalView centres in the window first)."""
+        super().open(*args, **kwargs)
+        self._align_center()
+
+    def _align_center(self, *_args: Any) -> None:
+        """Centre in the window below the helper bar (which stays in sight while it is up)."""
+        if self._is_open:
+            bar = getattr(self.kiosk, "helper_bar_px", 0) or 0
+            self.center = (self._window.center[0], (self._window.height - bar) / 2)
 
 
 class LanguagePicker(KioskOverlay):
@@ -70,10 +81,15 @@ class ConfirmEnd(KioskOverlay):
 
 
 class StaffUnlock(KioskOverlay):
-    """Staff PIN after the exit gesture; the PIN is never shown or spoken."""
+    """Staff PIN after the exit gesture (sites without cards); never shown or spoken.
+
+    The PIN is checked against its salted scrypt hash with a growing lockout
+    (``kiosk.exit_pin``, set by ``kiosk exit-pin set``), off the UI thread.
+    """
 
     typed = StringProperty("")
     failed = BooleanProperty(False)
+    locked_s = NumericProperty(0)
 
     def on_kv_post(self, _base_widget: object) -> None:
         """Build the digit keys."""
@@ -84,7 +100,7 @@ class StaffUnlock(KioskOverlay):
 
     def on_open(self) -> None:
         """Start empty."""
-        self.typed, self.failed = "", False
+        self.typed, self.failed, self.locked_s = "", False, 0
 
     def press(self, key: str) -> None:
         """Type a digit."""
@@ -92,15 +108,62 @@ class StaffUnlock(KioskOverlay):
             self.typed += key
 
     def confirm(self) -> None:
-        """Leave kiosk mode if the PIN's SHA-256 matches the configured one."""
-        expected = self.kiosk.session.config.display.staff_exit_pin_sha256
-        digest = hashlib.sha256(self.typed.encode()).hexdigest()
-        self.typed = ""
-        if expected and hmac.compare_digest(digest, expected.lower()):
+        """Leave kiosk mode if the exit PIN is right (checked on a worker)."""
+        pin, self.typed = self.typed, ""
+        self.kiosk.services.maintenance.try_exit_pin(pin, self.answered)
+
+    def answered(self, answer: Any) -> None:
+        """The PIN check's answer: stop the app, or say why not."""
+        if answer.ok:
             self.dismiss()
             self.kiosk.stop()
-        else:
-            self.failed = True
+            return
+        self.failed = True
+        self.locked_s = round(answer.wait_s)
+
+
+class HelpNotice(KioskOverlay):
+    """"Get help" from any screen: the desk is called, the visitor's step stays as it is.
+
+    Shows the help controller's answer ("A member of staff has been called …", "Help is on
+    the way: Dora", or where the service desk is when the kiosk is offline) and asks for
+    news every few seconds while it is open.
+    """
+
+    text = StringProperty("")
+    _poll: Any = None
+
+    def ask(self) -> None:
+        """Raise the call (or repeat the open one) and show the answer."""
+        app = self.kiosk
+        app.services.help.raise_call(app.lang, app.session.state.value, self.show)
+        if self.parent is None:
+            self.open()
+
+    def on_open(self) -> None:
+        """Poll while open."""
+        from kivy.clock import Clock
+
+        if self._poll is None:
+            self._poll = Clock.schedule_interval(self._ask_news, 3.0)
+
+    def on_dismiss(self) -> None:
+        """Stop polling (the call stays open until the visit ends)."""
+        if self._poll is not None:
+            self._poll.cancel()
+            self._poll = None
+
+    def _ask_news(self, _dt: float) -> None:
+        help_ = self.kiosk.services.help
+        if help_.active:
+            help_.poll(self.kiosk.lang, self.show)
+
+    def show(self, view: Any) -> None:
+        """The call's state in the visitor's language (spoken once when the desk answers)."""
+        app = self.kiosk
+        self.text = prepare_for_label(view.text, app.lang)
+        if view.speak and app.session.presentation.speech:
+            app.services.speech.speak(view.text, app.lang)
 
 
 class Overlays:
@@ -113,6 +176,7 @@ class Overlays:
         self.timeout = TimeoutWarning(kiosk=app)
         self.end = ConfirmEnd(kiosk=app)
         self.staff = StaffUnlock(kiosk=app)
+        self.help = HelpNotice(kiosk=app)
 
     def open_language_picker(self) -> None:
         """Show the language list."""
@@ -144,6 +208,7 @@ class Overlays:
 
     def close_all(self) -> None:
         """Close every overlay (after a wipe nothing of the last visitor stays visible)."""
-        for view in (self.language, self.options, self.timeout, self.end, self.staff):
+        for view in (self.language, self.options, self.timeout, self.end, self.staff,
+                     self.help):
             if view.parent is not None:
                 view.dismiss(animation=False)

@@ -1,7 +1,8 @@
 """Staff card logins through a REAL pcscd and vsmartcard's virtual reader (vpcd).
 
 Every test that touches the one virtual reader port (127.0.0.1:35963) lives in this one
-file, so ``--dist loadfile`` keeps them on one worker. The module fixture starts
+file (helper mode's end-to-end tests at its end too), so ``--dist loadfile`` keeps them on
+one worker. The module fixture starts
 ``pcscd --foreground`` unless one is running already, and stops what it started. The card is
 ``VpcdCard`` (a Python PIV card speaking vpcd's TCP protocol); the kiosk side is the real
 ``PcscCardReader`` over pyscard. Each fault is checked with the sentence staff would see.
@@ -15,13 +16,16 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from config.loader import load_config
+from device_drivers.camera import SimulatedCamera
 from device_drivers.card_reader.pcsc import PcscCardReader
 from device_drivers.card_reader.piv_card import VirtualPivCard
 from device_drivers.card_reader.vpcd import VpcdCard
@@ -36,9 +40,14 @@ from foundation.errors import (
 from jobcentre.cli import main as server_main
 from kiosk import health
 from kiosk.cli import main as kiosk_main
+from kiosk.controllers.helper import HelperController, Phase, page_check
+from kiosk.controllers.runner import call_now, run_inline
+from kiosk.session.session import Session
+from kiosk.session.states import Event, Overlay, SessionState
 from kiosk.staffcard.authenticator import StaffCardAuthenticator
 from kiosk.staffcard.messages import staff_card_message
 from kiosk.staffcard.wiring import create_authenticator
+from tests.controllers.conftest import UiThread
 from tests.staffcard.fakes import (
     PIN,
     Clock,
@@ -291,3 +300,158 @@ def test_a_refusal_never_leaves_the_card_verified(tmp_path: Path,
         with pytest.raises(KioskError):
             auth.login(PIN)
         assert reader._card is None  # the channel was closed with a card reset
+
+
+# -- helper mode end to end (kiosk.controllers.helper over this reader) -----------------------
+
+def _watcher_runner(name: str, work: Callable[[], None]) -> None:
+    """The card watcher on its own thread (as in the kiosk); other work inline."""
+    if name == "staff-card":
+        threading.Thread(target=work, name=name, daemon=True).start()
+    else:
+        work()
+
+
+def _until(ui: UiThread, check: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    """Drain the test's "UI thread" until ``check()`` holds."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "the card watcher did not answer"
+        ui.arrived.wait(0.05)
+        ui.arrived.clear()
+        ui.drain()
+
+
+@contextlib.contextmanager
+def _helper_mode(tmp_path: Path, *entries: dict[str, object]) -> Iterator[
+        tuple[HelperController, Session, UiThread]]:
+    """A running session and helper mode over its own PC/SC reader (its own context)."""
+    config = load_config(data_dir=tmp_path / "kiosk", environ={})
+    session = Session(config, lambda: time.monotonic() + 10_000, tmp_path / "kiosk" / "session")
+    store = directory_store(tmp_path / "cards")
+    store.apply(directory_bundle(list(entries)))
+    ui = UiThread()
+    helper = HelperController(
+        StaffCardAuthenticator(PcscCardReader(READER, timeout_s=5), store),
+        lambda op, **params: {"ok": True, "state": "sent"}, page_check(config.scanning),
+        run=_watcher_runner, post=ui, poll_s=0.1)
+    helper.start(session)
+    try:
+        yield helper, session, ui
+    finally:
+        helper.stop()
+        time.sleep(0.3)  # the watcher's last poll returns before the reader is reused
+        session.wipe()
+
+
+def _visitor_with_a_page(session: Session) -> None:
+    import cv2
+
+    from kiosk.controllers.capture import encode_jpeg
+    from scanning.samples import sample_photos
+
+    session.dispatch(Event.TOUCH)
+    session.choose_language("ar")
+    assert session.identify("123A456789").ok
+    session.choose_upload()
+    image = cv2.imread(str(sample_photos()[0]))
+    assert image is not None
+    session.store_page(encode_jpeg(image), accepted=True, reasons=(),
+                       size=(image.shape[1], image.shape[0]))
+    session.dispatch(Event.PAGE_DONE)
+
+
+def test_helper_mode_end_to_end_into_the_sealed_transfer_note(
+        tmp_path: Path, reader: PcscCardReader) -> None:
+    """Card + PIN in a running visit → take over and hand back → card pulled → the visitor
+    confirms → hand-in: the sealed document's transfer note holds the audit trail, and the
+    job centre's note view shows who, when, what and the confirmation."""
+    from jobcentre.note_view import view_extension
+    from kiosk.controllers.capture import CaptureController
+    from kiosk.controllers.submit import SubmitController
+    from kiosk.delivery.service import DeliveryService
+    from scanning.pdf import read_transfer_note
+    from tests.delivery.helpers import enroll_locally
+    from wire import protocol
+
+    card = VirtualPivCard()
+    with _helper_mode(tmp_path, member(card, staff_id="aschmidt", name="Anna Schmidt")) as (
+            helper, session, ui):
+        centre = enroll_locally(tmp_path / "kiosk", session.config.identity.kiosk_id)
+        _visitor_with_a_page(session)
+        with _inserted(card, reader) as vpcd:
+            _until(ui, lambda: helper.phase is Phase.PIN)
+            assert helper.holder_name == "Anna Schmidt"
+            helper.enter_pin(PIN)
+            _until(ui, lambda: helper.phase is not Phase.CHECKING)
+            assert helper.phase is Phase.ACTIVE and helper.helper_name() == "Anna"
+            assert session.overlays.top is Overlay.HELPER
+            assert session.state is SessionState.DOCUMENTS
+            helper.take_over(session)
+            session.dispatch(Event.FINISH)  # staff tap "finish" for the visitor
+            helper.give_input_back(session)
+            helper.hand_back(session)
+            assert session.overlays.top is None and session.state is SessionState.SUMMARY
+            vpcd.remove()
+            _until(ui, lambda: not ui.posted and not reader.card_present())
+        helper.confirm(session)
+        capture = CaptureController(session.config, SimulatedCamera([], cycle=False))
+        delivery = DeliveryService(session.config, tmp_path / "kiosk")
+        try:
+            submit = SubmitController(capture, delivery, run=run_inline, post=call_now,
+                                      note_extensions=HelperController.note_extensions)
+            queued = submit.submit_now(session, poke_agent=False)
+            (document,) = queued.documents
+            sealed = delivery.outbox.sealed_path(document.document_id).read_bytes()
+        finally:
+            capture.close()
+            delivery.close()
+    pdf = protocol.open_sealed(sealed, centre.encryption,
+                               protocol.document_aad(document.document_id))
+    (extension,) = [e for e in read_transfer_note(pdf)["extensions"]
+                    if e["kind"] == "helper_audit"]
+    data = extension["data"]
+    assert data["staff_id"] == "aschmidt" and data["visitor_confirmed"] is True
+    assert [a["action"] for a in data["actions"]] == [
+        "helper_joined", "took_over_input", "step_by_staff", "gave_input_back", "handed_back"]
+    assert data["actions"][2]["detail"] == "summary"
+    view = view_extension(extension)
+    rows = dict(view.rows)
+    assert view.title == "Hilfe durch Mitarbeitende"
+    assert rows["Mitarbeiter/in (Kennung)"] == "aschmidt"
+    assert rows["Von der Person bestätigt"].startswith("ja, am ")
+    assert "Eingabe übernommen (documents)" in [value for _, value in view.rows]
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("wrong_pin", "Falsche PIN. Noch 2 Versuche."),
+    ("blocked", "Diese Karte ist nach zu vielen falschen PIN-Eingaben gesperrt. "
+                "Der IT-Service kann sie entsperren."),
+    ("unknown", "Diese Karte ist nicht für die Anmeldung von Mitarbeitenden registriert. "),
+    ("revoked", "Diese Karte wurde gesperrt und gilt hier nicht mehr."),
+    ("pulled", "Die Karte wurde herausgezogen. Bitte stecken Sie sie wieder ein"),
+])
+def test_helper_mode_refusals_show_their_message(tmp_path: Path, reader: PcscCardReader,
+                                                 case: str, message: str) -> None:
+    """Each refusal leaves the visit as it was and shows its sentence (German for staff)."""
+    card = VirtualPivCard(tries_left=0 if case == "blocked" else 3)
+    listed = VirtualPivCard() if case == "unknown" else card
+    with _helper_mode(tmp_path, member(listed, revoked=case == "revoked")) as (
+            helper, session, ui):
+        _visitor_with_a_page(session)
+        with _inserted(card, reader) as vpcd:
+            if case in ("wrong_pin", "pulled"):
+                _until(ui, lambda: helper.phase is Phase.PIN)
+                if case == "pulled":
+                    vpcd.remove_after = 1  # VERIFY answered, the card is gone before it signs
+                helper.enter_pin("999999" if case == "wrong_pin" else PIN)
+            _until(ui, lambda: helper.error is not None)
+            error = helper.error
+            assert error is not None
+            assert staff_card_message(error, "de").startswith(message), error.code
+            assert session.overlays.top is None and session.state is SessionState.DOCUMENTS
+            if case == "wrong_pin":  # the holder may try again on the same card
+                helper.enter_pin(PIN)
+                _until(ui, lambda: helper.phase is Phase.ACTIVE)
+                helper.hand_back(session)
+        _until(ui, lambda: not ui.posted and helper.phase is Phase.IDLE)

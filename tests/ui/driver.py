@@ -15,6 +15,7 @@ from typing import Any
 from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
+from kivy.uix.modalview import ModalView
 from kivy.uix.widget import Widget
 
 from kiosk.widgets.focus import enclosing_scroll_view
@@ -38,9 +39,11 @@ class UiDriver:
             yield from self._walk(child)
 
     def visible_roots(self) -> list[Widget]:
-        """Open overlays first (they are on top), then the current screen."""
-        overlays = [w for w in Window.children if w is not self.app.root]
-        return [*overlays, self.app.root.current_screen]
+        """Open overlays first (they are on top), then bars over the screen, then the screen."""
+        overlays = [w for w in Window.children if isinstance(w, ModalView)]
+        bars = [w for w in Window.children
+                if w is not self.app.root and not isinstance(w, ModalView)]
+        return [*overlays, *bars, self.app.root.current_screen]
 
     def find(self, action: str) -> Widget | None:
         """The enabled widget whose ``action`` is ``action`` on top of the screen."""
@@ -49,7 +52,7 @@ class UiDriver:
                 if getattr(widget, "action", None) == action and not widget.disabled \
                         and widget.opacity > 0 and widget.height > 0:
                     return widget
-            if root is not self.app.root.current_screen:
+            if isinstance(root, ModalView):
                 return None  # a modal overlay hides the screen below
         return None
 
@@ -68,7 +71,10 @@ class UiDriver:
         """Touch the centre of the widget named ``action`` (scrolling it into view)."""
         widget = await self.wait_for(lambda: self.find(action), timeout_s)
         scroller = enclosing_scroll_view(widget)
-        if scroller is not None:
+        # Scroll only what does not fit: scroll_to on a list shorter than its view moves the
+        # list out of sight (a finger never does that).
+        if scroller is not None and scroller.children and \
+                scroller.children[0].height > scroller.height:
             scroller.scroll_to(widget, padding=10, animate=False)
             await self.frames(2)
         x, y = widget.to_window(*widget.center)

@@ -44,6 +44,8 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self';
        "base-uri 'none'")
 SCRIPT = resources.files("jobcentre.staff").joinpath("static/desk.js").read_bytes()
 STREAM_S = 300.0
+#: the step a kiosk's helper mode sends when staff at the terminal call a colleague
+STAFF_SUPPORT = "staff_support"
 RECHECK_S = 1.0
 KEEPALIVE_S = 15.0
 LANGUAGE_NAMES = {
@@ -80,8 +82,10 @@ def _row(req: StaffRequest, call: HelpCall, desk: HelpDesk) -> list[str]:
               f"{csrf_field(req)}"
               f'<button type="submit" aria-label="{esc(label)}">{esc(t("desk.ack"))}</button>'
               "</form>")
+    step = (f'<strong>{esc(t("desk.staff_support"))}</strong>' if call.step == STAFF_SUPPORT
+            else esc(call.step.replace("_", " ")))
     return [f"<code>{esc(call.kiosk_id[:12])}</code>", esc(call.location),
-            esc(_language(req, call.language)), esc(call.step.replace("_", " ")),
+            esc(_language(req, call.language)), step,
             esc(waiting), state, action]
 
 

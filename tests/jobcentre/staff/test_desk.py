@@ -172,3 +172,19 @@ def test_desk_page_is_for_desk_and_admin_only_and_accessible(
     sound = desk.request.get(f"{site.url}/staff/desk/sounds/alarm.wav")
     assert sound.headers["content-type"] == "audio/wav" and sound.body()[:4] == b"RIFF"
     desk.context.close()
+
+
+def test_a_helper_at_the_terminal_asks_a_colleague_for_support(
+        page: Page, site: StaffSite, agent_end: KioskAgentEnd) -> None:
+    """Helper mode's "call a colleague" (step ``staff_support``) is marked as such."""
+    log_in(page, site, "dora", lang="en")
+    page.goto(f"{site.url}/staff/desk?lang=en")
+    agent_end.caller.call("de", "staff_support")
+    row = page.locator("#desk-calls tbody tr")
+    expect(row).to_contain_text("Staff member at the terminal asks for support",
+                                timeout=WAIT_MS)
+    assert axe_violations(page) == []
+    page.goto(f"{site.url}/staff/desk?lang=de")
+    expect(row).to_contain_text("Mitarbeiter/in am Terminal bittet um Unterstützung")
+    agent_end.caller.cancel()
+    expect(row).to_have_count(0, timeout=WAIT_MS)
