@@ -31,7 +31,7 @@ from aiortc.contrib.media import MediaRelay
 from foundation.errors import CallError
 from kiosk.call.adaptation import VideoLadder
 from kiosk.call.peer import AudioSink, PeerLink, VideoSink, log_task_error
-from kiosk.call.tracks import CameraTrack, MicrophoneTrack
+from kiosk.call.tracks import CameraTrack, MicrophoneTrack, PeerVideo
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ class CallEngine:
         self.microphone.stop()
 
     def _new_link(self, party: str) -> PeerLink:
-        tracks = [self.relay.subscribe(self.microphone), self.relay.subscribe(self.camera)]
+        tracks = [self.relay.subscribe(self.microphone),
+                  PeerVideo(self.relay.subscribe(self.camera))]
         return PeerLink(party, tracks, self.ice_servers, video_sink=self.video_sink,
                         audio_sink=self.audio_sink, clock=self.clock)
 

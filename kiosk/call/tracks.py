@@ -93,12 +93,43 @@ class CameraTrack(MediaStreamTrack):
                                    interpolation=cv2.INTER_AREA)
         else:
             image = np.zeros((self.tier.height, self.tier.width, 3), np.uint8)
-        frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+        # One conversion here instead of one per peer: the encoders get what they encode.
+        planes = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420),
+                                      dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
         frame.pts = round((self.clock.now() - self._start) * VIDEO_CLOCK)
         frame.pts = self._pts = max(frame.pts, self._pts + 1)
         frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
         self.frames_sent += 1
         return frame
+
+
+class PeerVideo(MediaStreamTrack):
+    """One peer's own copy of each frame of ``source`` (a ``MediaRelay`` subscription).
+
+    The relay hands every subscriber the same ``av.VideoFrame``, and aiortc encodes each
+    peer's video in a worker thread of its own, which writes to the frame (its time base,
+    the key-frame flag, PyAV's cached converter). Two peers encoding one frame at once
+    crashed the kiosk in a three-party call, so each peer gets a copy of the planes."""
+
+    kind = "video"
+
+    def __init__(self, source: MediaStreamTrack) -> None:
+        super().__init__()
+        self.source = source
+
+    async def recv(self) -> av.VideoFrame:
+        """The source's next frame, copied."""
+        frame = await self.source.recv()
+        assert isinstance(frame, av.VideoFrame)
+        copy = av.VideoFrame.from_ndarray(frame.to_ndarray(format="yuv420p"), format="yuv420p")
+        copy.pts, copy.time_base = frame.pts, frame.time_base
+        return copy
+
+    def stop(self) -> None:
+        """Stop this copy and the subscription under it."""
+        super().stop()
+        self.source.stop()
 
 
 class MicrophoneTrack(MediaStreamTrack):
