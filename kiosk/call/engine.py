@@ -155,6 +155,11 @@ class CallEngine:
             raise CallError("answer from a party we did not call", code="party_absent")
         await link.accept_answer(sdp)
 
+    async def send_page(self, party: str, request_id: str, jpeg: bytes) -> bool:
+        """Show ``party`` a captured page over its documents channel; False if it has none."""
+        link = self.links.get(party)
+        return link is not None and await link.send_page(request_id, jpeg)
+
     async def party_left(self, party: str) -> None:
         """The server says ``party`` left or was removed."""
         await self._drop(party, PartyState.LEFT)
@@ -177,16 +182,23 @@ class CallEngine:
     # --- watching --------------------------------------------------------------------
 
     async def _watch_loop(self) -> None:
+        # Offers and hang-ups change ``links`` while a tick awaits: iterate over copies, and
+        # let no single failed tick end the watching (then nothing would say "reconnecting").
         while not self.closed:
             await asyncio.sleep(self.tick_s)
-            for party in list(self.links):
-                await self._judge(party)
-            if self.clock() - self._last_adapt >= self.adapt_every_s:
-                self._last_adapt = self.clock()
-                await self._adapt()
+            try:
+                for party in list(self.links):
+                    await self._judge(party)
+                if self.clock() - self._last_adapt >= self.adapt_every_s:
+                    self._last_adapt = self.clock()
+                    await self._adapt()
+            except Exception:  # noqa: BLE001 - logged; the next tick judges afresh
+                log.exception("call watch tick failed")
 
     async def _judge(self, party: str) -> None:
-        link, status, now = self.links[party], self.status[party], self.clock()
+        link, status, now = self.links.get(party), self.status.get(party), self.clock()
+        if link is None or status is None:
+            return  # dropped or replaced while an earlier party was judged
         if link.state == "closed" and not link.closed:
             await self._drop(party, PartyState.LEFT)  # the party hung up (DTLS close)
             return
@@ -209,7 +221,7 @@ class CallEngine:
 
     async def _adapt(self) -> None:
         worst_loss, worst_rtt = 0.0, 0.0
-        for link in self.links.values():
+        for link in list(self.links.values()):
             if link.state == "connected":
                 loss, rtt = await link.outbound_loss()
                 worst_loss, worst_rtt = max(worst_loss, loss), max(worst_rtt, rtt)

@@ -27,9 +27,10 @@ import numpy as np
 from device_drivers.camera.call_video import CallVideo
 from device_drivers.loudspeaker import Loudspeaker
 from device_drivers.microphone import Microphone, level_dbfs
-from foundation.errors import KioskError
+from foundation.errors import CallError, KioskError
 from kiosk.call.engine import CallEngine, PartyState, PartyStatus
 from kiosk.call.loop import CallLoop
+from kiosk.call.pages import encode_page
 from kiosk.call.signalling import CallSignalling, CallTicket
 from kiosk.call.tracks import CameraTrack, MicrophoneTrack
 from kiosk.controllers.call_view import (
@@ -251,6 +252,10 @@ class CallController:
         elif kind == "call.request_document":
             view.document_requests.append({k: body.get(k) for k in (
                 "request_id", "requested_item", "note", "counsellor_id", "requested_at")})
+        elif kind == "call.hand_in":
+            request_id = str(body.get("request_id", ""))
+            if request_id in view.shown_pages and request_id not in view.hand_in_requests:
+                view.hand_in_requests.append(request_id)
         elif kind == "call.ended":
             await self._finish(str(body.get("reason", "ended")), hang_up=False)
             return
@@ -288,6 +293,22 @@ class CallController:
             except KioskError:
                 log.warning("loudspeaker refused call audio")
                 return
+
+    # --- "show me the letter" ----------------------------------------------------------
+
+    def show_page(self, request_id: str, image: np.ndarray) -> None:
+        """The visitor confirmed the page the counsellor asked for: show it to them. It is
+        kept in memory for this call only, unless the counsellor has it handed in."""
+        self.view.shown_pages[request_id] = image
+        engine = self.engine
+        if engine is not None:
+            self.loop.submit(self._send_page(engine, request_id, image))
+        self._changed()
+
+    async def _send_page(self, engine: Any, request_id: str, image: np.ndarray) -> None:
+        jpeg = await asyncio.to_thread(encode_page, image)
+        if not await engine.send_page(COUNSELLOR, request_id, jpeg):
+            self._fail(CallError("the counsellor cannot see pages", code="page_not_sent"))
 
     # --- the visitor's controls ------------------------------------------------------------
 
@@ -341,6 +362,8 @@ class CallController:
     async def _finish(self, reason: str, *, hang_up: bool) -> None:
         call_id, engine = self.view.call_id, self.engine
         self.view.phase, self.view.ended_reason = CallPhase.ENDED, reason
+        self.view.shown_pages = {r: page for r, page in self.view.shown_pages.items()
+                                 if r in self.view.hand_in_requests}  # the rest is not kept
         self.view.connected = self.view.reconnecting = False
         self.engine = self.camera_track = self.mic_track = None
         await self._tear_down(call_id if hang_up else None, engine)

@@ -72,6 +72,7 @@
     var video = this.screen || this.camera;
     this.local.getAudioTracks().forEach(function (t) { pc.addTrack(t, self.local); });
     if (video) { pc.addTrack(video, self.local); }
+    if (party === "kiosk" && this.opts.onPage) { this._pages(pc.createDataChannel("documents")); }
     pc.ontrack = function (ev) {
       self.opts.onRemote(party, ev.streams[0] || new MediaStream([ev.track]));
     };
@@ -93,7 +94,7 @@
   /* The kiosk (aiortc) cannot restart ICE and only answers, so a broken link to it is rebuilt
      by a fresh offer from this side: at once when the connection failed, or when it stayed
      disconnected for REOFFER_MS. Only one offer is out at a time (the last one answered). */
-  var REOFFER_MS = 6000;
+  var REOFFER_MS = 12000;
   CallClient.prototype._watchKiosk = function (entry) {
     var self = this, pc = entry.pc;
     clearTimeout(entry.reoffer);
@@ -109,6 +110,23 @@
         });
       }
     }, state === "failed" ? 0 : REOFFER_MS);
+  };
+
+  /* Pages the kiosk shows ("show me the letter"): a JSON header, the JPEG in chunks, a JSON
+     end mark, on the "documents" data channel. Kept in this page's memory only. */
+  CallClient.prototype._pages = function (channel) {
+    var self = this, header = null, parts = [];
+    channel.binaryType = "arraybuffer";
+    channel.onmessage = function (ev) {
+      if (typeof ev.data !== "string") { if (header) { parts.push(ev.data); } return; }
+      var msg = JSON.parse(ev.data);
+      if (msg.type === "page") { header = msg; parts = []; }
+      else if (msg.type === "end" && header && header.request_id === msg.request_id) {
+        var blob = new Blob(parts, {type: header.mime});
+        if (blob.size === header.size) { self.opts.onPage(header.request_id, blob); }
+        header = null; parts = [];
+      }
+    };
   };
 
   function gathered(pc) {
@@ -202,7 +220,7 @@
     for (var party in this.peers) {
       var report = await this.peers[party].pc.getStats();
       var s = {framesDecoded: 0, audioSamples: 0, frameWidth: 0, frameHeight: 0, relay: false,
-               fps: 0, videoCodec: "", audioCodec: "", audioClockRate: 0, audioFmtp: "",
+               fps: 0, sentFps: 0, videoCodec: "", audioCodec: "", audioClockRate: 0, audioFmtp: "",
                state: this.peers[party].pc.connectionState};
       report.forEach(function (r) {
         var codec = r.codecId ? report.get(r.codecId) : null;
@@ -211,6 +229,7 @@
           s.frameHeight = r.frameHeight || s.frameHeight; s.fps = r.framesPerSecond || s.fps;
           if (codec) { s.videoCodec = codec.mimeType; }
         }
+        if (r.type === "outbound-rtp" && r.kind === "video") { s.sentFps = r.framesPerSecond || 0; }
         if (r.type === "inbound-rtp" && r.kind === "audio") {
           s.audioSamples += r.totalSamplesReceived || 0;
           if (codec) {

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import aioice.ice
+import cv2
+import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -62,7 +64,7 @@ def _wanted_fps(kiosk: RealKiosk) -> float:
     """20 fps is the floor. On a machine with far more work than cores the kiosk's own sender
     falls behind its 20 fps clock; then require what it managed to send (as the aiortc call
     test does)."""
-    if os.getloadavg()[0] / (os.cpu_count() or 1) < 1.5:
+    if not _overloaded():
         return 20.0
     track = kiosk.controller.camera_track
     sent = track.frames_sent / max(time.monotonic() - kiosk.started, 1.0) if track else 20.0
@@ -98,14 +100,24 @@ def _check_browser_floor(page: Page, client: str, kiosk: RealKiosk, relay: bool)
             assert got["frameWidth"] * 3 == got["frameHeight"] * 4, got
 
 
-def _check_kiosk_floor(kiosk: RealKiosk) -> None:
-    """What the kiosk receives from counsellor and guest, at the quality floor."""
+def _overloaded() -> bool:
+    return os.getloadavg()[0] / (os.cpu_count() or 1) >= 1.5
+
+
+def _check_kiosk_floor(kiosk: RealKiosk, senders: dict[str, tuple[Page, str]]) -> None:
+    """What the kiosk receives from counsellor and guest, at the quality floor (on a machine
+    with far more work than cores: at least 80 % of what the browser says it sends)."""
     engine = kiosk.controller.engine
     for party in ("counsellor", "guest"):
         media = engine.links[party].media
+        sender, client = senders[party]
 
-        def steady(m: PartyMedia = media) -> bool:
-            return m.video_frames > 40 and m.audio_frames > 100 and m.fps >= 20
+        def steady(m: PartyMedia = media, page: Page = sender, client: str = client) -> bool:
+            wanted = 20.0
+            if _overloaded():
+                sent = page.evaluate(f"async () => (await window.{client}.stats())['kiosk']")
+                wanted = min(20.0, 0.8 * float(sent["sentFps"]))
+            return m.video_frames > 40 and m.audio_frames > 100 and m.fps >= wanted
 
         kiosk.wait(steady, f"{party}'s media at 20 fps", 20)
         assert media.width >= 320 and media.height >= 240, (party, media)
@@ -131,6 +143,42 @@ def _kiosk_flowing(kiosk: RealKiosk, party: str, timeout: float = 30) -> None:
             return
     link = engine.links.get(party)
     raise AssertionError(f"kiosk ← {party}: media not flowing, last {link and link.media}")
+
+
+def letter(title: str) -> np.ndarray:
+    """A white A4 page at 150 dpi with a heading and lines of text."""
+    page = np.full((1754, 1240, 3), 255, np.uint8)
+    cv2.putText(page, title, (120, 260), cv2.FONT_HERSHEY_SIMPLEX, 3, (0, 0, 0), 6)
+    for row in range(20):
+        cv2.putText(page, f"Jobcenter Musterstadt - Zeile {row}", (120, 420 + row * 60),
+                    cv2.FONT_HERSHEY_SIMPLEX, 1.2, (30, 30, 30), 2)
+    return page
+
+
+def _show_me_the_letter(page: Page, kiosk: RealKiosk, item: str, hand_in: bool) -> float:
+    """The counsellor asks for ``item``; the visitor's confirmed page appears on the console
+    (seconds from the visitor's confirmation); optionally the counsellor has it handed in."""
+    controller = kiosk.controller
+    asked = len(controller.view.document_requests)
+    page.locator("#request-item").fill(item)
+    page.locator("#request-form button[type=submit]").click()
+    kiosk.wait(lambda: len(controller.view.document_requests) > asked, "the document request")
+    request = controller.view.document_requests[-1]
+    assert request["requested_item"] == item
+    page.evaluate("() => { const img = document.getElementById('doc-page'); "
+                  "window.shownBefore = img.src; }")
+    confirmed = time.monotonic()
+    controller.show_page(request["request_id"], letter(item))
+    page.wait_for_function("() => { const img = document.getElementById('doc-page'); "
+                           "return img.src && img.src !== window.shownBefore && img.complete "
+                           "&& img.naturalHeight === 1600; }", timeout=20_000)
+    shown_s = time.monotonic() - confirmed
+    assert page.locator("#doc-out").is_visible() and page.locator("#hand-in").is_enabled()
+    if hand_in:
+        page.locator("#hand-in").click()
+        kiosk.wait(lambda: request["request_id"] in controller.view.hand_in_requests,
+                   "the counsellor's hand-in request")
+    return shown_s
 
 
 def test_kiosk_counsellor_and_interpreter_end_to_end(
@@ -173,7 +221,8 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         # Frames and audio in every direction, at the quality floor.
         _check_browser_floor(page, "consoleClient", kiosk, relay)
         _check_browser_floor(guest, "guestClient", kiosk, relay)
-        _check_kiosk_floor(kiosk)
+        _check_kiosk_floor(kiosk, {"counsellor": (page, "consoleClient"),
+                                   "guest": (guest, "guestClient")})
 
         # Real-time text both ways: the counsellor's line while typed, the visitor's line.
         page.locator("#chat-input").focus()
@@ -190,12 +239,21 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
 
         # The counsellor shares the screen: 16:9 frames reach the kiosk, which says so.
         page.locator("#share").click()
-        counsellor_media = controller.engine.links["counsellor"].media
-        kiosk.wait(lambda: controller.view.screen_shared and counsellor_media.height > 0
-                   and abs(counsellor_media.width / counsellor_media.height - 16 / 9) < 0.05,
-                   "the shared screen")
+
+        def screen_arrives() -> bool:
+            link = controller.engine.links.get("counsellor")  # a re-offer replaces the link
+            media = link.media if link is not None else None
+            return (controller.view.screen_shared and media is not None and media.height > 0
+                    and abs(media.width / media.height - 16 / 9) < 0.05)
+
+        kiosk.wait(screen_arrives, "the shared screen")
         page.locator("#share").click()
         kiosk.wait(lambda: not controller.view.screen_shared, "the end of the screen share")
+
+        # "Show me the letter": asked for twice; the first page is only looked at, the second
+        # one the counsellor has handed in to the file.
+        shown_s = [_show_me_the_letter(page, kiosk, "Bescheid", hand_in=False),
+                   _show_me_the_letter(page, kiosk, "Mietvertrag", hand_in=True)]
 
         # The kiosk's network is cut for 10 s: both sides see it, and the call comes back.
         seen = {"reconnecting": False}
@@ -242,8 +300,11 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         kiosk.wait(lambda: controller.view.phase is CallPhase.ENDED, "the call ended")
         assert controller.view.ended_reason == "hangup" and controller.engine is None
         kiosk.wait(lambda: engine.closed and not engine.links, "the kiosk's connections closed")
+        handed_in = controller.view.hand_in_requests
+        assert len(handed_in) == 1 and list(controller.view.shown_pages) == handed_in
         page.locator("#lobby").wait_for(state="visible")
         page.wait_for_function("() => Object.keys(window.consoleClient.peers).length === 0")
+        assert page.evaluate("() => !document.getElementById('doc-page').getAttribute('src')")
         status = controller.signalling.status(call_id)
         assert (status.state, status.ended_reason) == ("ended", "hangup")
     finally:
@@ -252,4 +313,5 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         kiosk.close()
     print(f"end-to-end call ({'TURN only' if relay else 'direct'}): "
           f"{time.monotonic() - started:.1f} s; after the {CUT_S:.0f} s cut the kiosk was "
-          f"back in {back_s:.1f} s, renegotiated {renegotiated}, browser re-offers {reoffers}")
+          f"back in {back_s:.1f} s, renegotiated {renegotiated}, browser re-offers {reoffers}; "
+          f"confirmed page on the console after {', '.join(f'{s:.2f}' for s in shown_s)} s")
