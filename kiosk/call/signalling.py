@@ -33,6 +33,19 @@ def normalise_code(raw: str) -> str:
     return code
 
 
+def code_from_letter(image: Any) -> str:
+    """The invitation code read from the QR code on an appointment letter (a page image,
+    BGR or grey); raises CallError ``code_not_found`` when no code on it is one."""
+    from scanning.barcodes import decode_codes
+
+    for payload in decode_codes(image):
+        try:
+            return normalise_code(payload)
+        except CallError:
+            continue  # another code on the letter (a customer number, a DataMatrix)
+    raise CallError("no invitation code on the letter", code="code_not_found")
+
+
 @dataclass(frozen=True)
 class CallTicket:
     """The answer to starting or joining a call."""
@@ -88,6 +101,10 @@ class CallSignalling:
             raise CallError("unknown topic", code="invalid_request")
         return self._ticket(self._request("start", body={
             "language": language, "topic": topic, "location": location}))
+
+    def join_with_letter(self, image: Any) -> CallTicket:
+        """Join a booked appointment by the QR code printed on its letter."""
+        return self.join(code_from_letter(image))
 
     def join(self, raw_code: str) -> CallTicket:
         """Join a booked appointment by the code from the letter."""

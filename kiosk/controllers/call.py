@@ -171,6 +171,10 @@ class CallController:
         """Consent given: join a booked appointment by its invitation code."""
         self._start(lambda: self.signalling.join(code))
 
+    def join_with_letter(self, image: np.ndarray) -> None:
+        """Consent given: join the appointment whose letter the camera sees (its QR code)."""
+        self._start(lambda: self.signalling.join_with_letter(image))
+
     def _start(self, request: Callable[[], CallTicket]) -> None:
         self.view.error, self.view.starting = None, True
         self._changed()
