@@ -6,8 +6,9 @@ Counsellors without a call wait in the lobby and get the queue pushed on every c
 WebSocket ops (JSON ``{"op": ...}``), browser → hub: ``ping``, ``accept`` {call_id},
 ``signal`` {to, kind: offer|answer|ice, sdp | candidate, sdp_mid, sdp_mline_index},
 ``chat`` {text, final}, ``screen`` {on}, and for the counsellor ``invite``, ``remove_guest``,
-``request_document`` {item, note}, ``end``; hub → browser: ``hello``, ``queue``, ``joined``,
-``party``, ``signal``, ``chat``, ``screen``, ``invited``, ``document``, ``ended``,
+``request_document`` {item, note}, ``hand_in`` {request_id}, ``end``; hub → browser:
+``hello``, ``queue``, ``joined``, ``party``, ``signal``, ``chat``, ``screen``, ``invited``,
+``document``, ``hand_in_sent``, ``ended``,
 ``removed``, ``error`` {code}.
 
 The sweeper ends calls whose kiosk fell silent (``kiosk_gone``), that waited too long

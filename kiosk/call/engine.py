@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+import numpy as np
 from aiortc.contrib.media import MediaRelay
 
 from foundation.errors import CallError
 from kiosk.call.adaptation import VideoLadder
+from kiosk.call.pages import encode_page
 from kiosk.call.peer import AudioSink, PeerLink, VideoSink, log_task_error
 from kiosk.call.tracks import CameraTrack, MicrophoneTrack, PeerVideo
 
@@ -155,10 +157,15 @@ class CallEngine:
             raise CallError("answer from a party we did not call", code="party_absent")
         await link.accept_answer(sdp)
 
-    async def send_page(self, party: str, request_id: str, jpeg: bytes) -> bool:
-        """Show ``party`` a captured page over its documents channel; False if it has none."""
+    async def send_page(self, party: str, request_id: str, image: np.ndarray) -> bool:
+        """Show ``party`` a captured page (JPEG over its documents channel); False if it
+        has no such channel open."""
+        jpeg = await asyncio.to_thread(encode_page, image)
         link = self.links.get(party)
-        return link is not None and await link.send_page(request_id, jpeg)
+        sent = link is not None and await link.send_page(request_id, jpeg)
+        if not sent:
+            log.warning("call party %s has no documents channel: page not shown", party)
+        return sent
 
     async def party_left(self, party: str) -> None:
         """The server says ``party`` left or was removed."""

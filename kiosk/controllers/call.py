@@ -27,10 +27,9 @@ import numpy as np
 from device_drivers.camera.call_video import CallVideo
 from device_drivers.loudspeaker import Loudspeaker
 from device_drivers.microphone import Microphone, level_dbfs
-from foundation.errors import CallError, KioskError
+from foundation.errors import KioskError
 from kiosk.call.engine import CallEngine, PartyState, PartyStatus
 from kiosk.call.loop import CallLoop
-from kiosk.call.pages import encode_page
 from kiosk.call.signalling import CallSignalling, CallTicket
 from kiosk.call.tracks import CameraTrack, MicrophoneTrack
 from kiosk.controllers.call_view import (
@@ -304,15 +303,9 @@ class CallController:
         """The visitor confirmed the page the counsellor asked for: show it to them. It is
         kept in memory for this call only, unless the counsellor has it handed in."""
         self.view.shown_pages[request_id] = image
-        engine = self.engine
-        if engine is not None:
-            self.loop.submit(self._send_page(engine, request_id, image))
+        if self.engine is not None:
+            self.loop.submit(self.engine.send_page(COUNSELLOR, request_id, image))
         self._changed()
-
-    async def _send_page(self, engine: Any, request_id: str, image: np.ndarray) -> None:
-        jpeg = await asyncio.to_thread(encode_page, image)
-        if not await engine.send_page(COUNSELLOR, request_id, jpeg):
-            self._fail(CallError("the counsellor cannot see pages", code="page_not_sent"))
 
     # --- the visitor's controls ------------------------------------------------------------
 
