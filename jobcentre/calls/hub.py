@@ -155,9 +155,10 @@ class CallHub:
             await self.chat(room, "kiosk", "", text, final)
             return
         target = room.parties.get(str(payload.get("to")))
-        if kind not in ("answer", "ice") or target is None:
-            raise ApiError(409 if kind in ("answer", "ice") else 400,
-                           "party_absent" if kind in ("answer", "ice") else "invalid_request")
+        kinds = ("answer", "ice", "reoffer")  # reoffer: "send me a fresh offer"
+        if kind not in kinds or target is None:
+            raise ApiError(409 if kind in kinds else 400,
+                           "party_absent" if kind in kinds else "invalid_request")
         message = {"op": "signal", "from": "kiosk", "kind": kind}
         for key in ("sdp", "candidate", "sdp_mid", "sdp_mline_index"):
             if key in payload:

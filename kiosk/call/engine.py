@@ -12,7 +12,9 @@ truth:
 
 aiortc cannot restart ICE on a connection, so recovering means a fresh peer connection
 and a new offer/answer. As answerer (the kiosk) the engine replaces a party's link when
-that party sends a new offer; as offerer (``role="offer"``, used by the far side in tests
+that party sends a new offer, and asks for one (signal ``reoffer``) when a party stays
+``RECONNECTING`` for ``reoffer_s`` or its video stopped for ``video_stall_s`` while its audio
+still flows (a browser can suspend video after a drop and never resume it); as offerer (``role="offer"``, used by the far side in tests
 and benchmarks) it sends a fresh offer every ``attempt_s`` until media flows again.
 """
 
@@ -58,6 +60,7 @@ class PartyStatus:
     since: float
     renegotiations: int = 0
     connected_at: float | None = None
+    reoffer_asked_at: float = float("-inf")
 
 
 class CallEngine:
@@ -67,6 +70,7 @@ class CallEngine:
                  role: Literal["answer", "offer"] = "answer",
                  ice_servers: Iterable[dict[str, Any]] = (), max_parties: int = 2,
                  stall_s: float = 2.0, attempt_s: float = 4.0, give_up_s: float = 30.0,
+                 video_stall_s: float = 4.0, reoffer_s: float = 8.0,
                  tick_s: float = 0.25, adapt_every_s: float = 2.0,
                  clock: Callable[[], float] = time.monotonic,
                  on_change: Callable[[str, PartyStatus], None] | None = None,
@@ -76,6 +80,7 @@ class CallEngine:
         self.ice_servers = list(ice_servers)
         self.max_parties, self.clock = max_parties, clock
         self.stall_s, self.attempt_s, self.give_up_s = stall_s, attempt_s, give_up_s
+        self.video_stall_s, self.reoffer_s = video_stall_s, reoffer_s
         self.tick_s, self.adapt_every_s = tick_s, adapt_every_s
         self.on_change, self.video_sink, self.audio_sink = on_change, video_sink, audio_sink
         self.relay = MediaRelay()
@@ -213,6 +218,9 @@ class CallEngine:
         fresh = last is not None and now - last < self.stall_s and last >= link.created_at
         if fresh:
             self._set(party, PartyState.CONNECTED)
+            seen = link.media.last_video_at
+            if seen is not None and now - seen >= self.video_stall_s:
+                await self._ask_reoffer(party, status, now)  # sound, but the picture froze
             return
         if status.state is PartyState.CONNECTED:
             self._set(party, PartyState.RECONNECTING)
@@ -225,6 +233,20 @@ class CallEngine:
                 await self.call(party)
             except Exception:  # noqa: BLE001 - the next tick tries again
                 log.warning("call party %s: new offer failed", party, exc_info=True)
+        elif status.state is PartyState.RECONNECTING and now - status.since >= self.reoffer_s:
+            await self._ask_reoffer(party, status, now)
+
+    async def _ask_reoffer(self, party: str, status: PartyStatus, now: float) -> None:
+        """As answerer, ask ``party`` for a fresh offer (at most every ``reoffer_s``): a
+        link that stays broken, or video that stopped while audio flows (a browser that
+        suspended its video after a drop), is rebuilt that way."""
+        if self.role != "answer" or now - status.reoffer_asked_at < self.reoffer_s:
+            return
+        status.reoffer_asked_at = now
+        try:
+            await self.send({"type": "reoffer", "to": party})
+        except Exception:  # noqa: BLE001 - asked again after reoffer_s
+            log.warning("call party %s: asking for a new offer failed", party)
 
     async def _adapt(self) -> None:
         worst_loss, worst_rtt = 0.0, 0.0

@@ -49,6 +49,7 @@ class PartyMedia:
     audio_rate: int = 0
     first_video_at: float | None = None
     last_media_at: float | None = None
+    last_video_at: float | None = None
     audio_codec: str = ""
     video_codec: str = ""
     _video_times: deque[float] = field(default_factory=lambda: deque(maxlen=60))
@@ -151,6 +152,7 @@ class PeerLink:
                 media.video_frames += 1
                 media.width, media.height = frame.width, frame.height
                 media._video_times.append(now)
+                media.last_video_at = now
                 if media.first_video_at is None:
                     media.first_video_at = now
                 if self._video_sink is not None:

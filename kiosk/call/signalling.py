@@ -125,6 +125,10 @@ class CallSignalling:
         """Answer ``to``'s offer with complete SDP."""
         self._request("signal", call_id, {"type": "answer", "to": to, "sdp": sdp})
 
+    def ask_reoffer(self, call_id: str, to: str) -> None:
+        """Ask ``to`` for a fresh offer (its media stopped reaching the kiosk)."""
+        self._request("signal", call_id, {"type": "reoffer", "to": to})
+
     def send_chat(self, call_id: str, text: str, final: bool) -> None:
         """The visitor's current chat line (``final`` when sent)."""
         self._request("signal", call_id, {"type": "chat", "text": text[:500], "final": final})

@@ -266,6 +266,10 @@ class CallController:
 
     async def _send(self, message: dict[str, Any]) -> None:
         assert self.view.call_id is not None
+        if message.get("type") == "reoffer":
+            await asyncio.to_thread(self.signalling.ask_reoffer, self.view.call_id,
+                                    str(message["to"]))
+            return
         await asyncio.to_thread(self.signalling.send_answer, self.view.call_id,
                                 str(message["to"]), str(message["sdp"]))
 

@@ -156,6 +156,12 @@
       await this._flush(entry);
       await entry.pc.setLocalDescription(await entry.pc.createAnswer());
       this.send({op: "signal", to: msg.from, kind: "answer", sdp: entry.pc.localDescription.sdp});
+    } else if (msg.kind === "reoffer" && msg.from === "kiosk") {
+      /* The kiosk (answerer only) lost our media and asks for a fresh connection. */
+      if (!entry || entry.pc.signalingState === "stable") {
+        this.reoffers = (this.reoffers || 0) + 1;
+        await this._offer("kiosk");
+      }
     } else if (msg.kind === "answer" && entry) {
       await entry.pc.setRemoteDescription({type: "answer", sdp: msg.sdp});
       await this._flush(entry);

@@ -33,8 +33,10 @@ from tests.jobcentre.calls.conftest import VideoSite, start_video_site
 from tests.jobcentre.calls.coturn import running_coturn
 from tests.jobcentre.calls.kiosk_end import RealKiosk, host_candidates_only
 from tests.jobcentre.calls.netns import NetNs
-from tests.jobcentre.calls.test_browser import _context, _stats
-from tests.jobcentre.staff.conftest import log_in
+from tests.jobcentre.calls.test_browser import SHOTS, _context, _stats
+from tests.jobcentre.staff.conftest import axe_violations, log_in
+
+pytestmark = pytest.mark.slow
 
 CUT_S = 10.0
 PARTIES = {"consoleClient": ("kiosk", "guest"), "guestClient": ("kiosk", "counsellor")}
@@ -252,8 +254,12 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
 
         # "Show me the letter": asked for twice; the first page is only looked at, the second
         # one the counsellor has handed in to the file.
-        shown_s = [_show_me_the_letter(page, kiosk, "Bescheid", hand_in=False),
-                   _show_me_the_letter(page, kiosk, "Mietvertrag", hand_in=True)]
+        shown_s = [_show_me_the_letter(page, kiosk, "Bescheid", hand_in=False)]
+        if not relay:  # the console with a page and the kiosk in the call, checked once
+            assert axe_violations(page) == [], "console (page from the kiosk)"
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "console-kiosk-page-de.png"), full_page=True)
+        shown_s.append(_show_me_the_letter(page, kiosk, "Mietvertrag", hand_in=True))
 
         # The kiosk's network is cut for 10 s: both sides see it, and the call comes back.
         seen = {"reconnecting": False}
