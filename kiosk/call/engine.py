@@ -14,8 +14,9 @@ aiortc cannot restart ICE on a connection, so recovering means a fresh peer conn
 and a new offer/answer. As answerer (the kiosk) the engine replaces a party's link when
 that party sends a new offer, and asks for one (signal ``reoffer``) when a party stays
 ``RECONNECTING`` for ``reoffer_s`` or its video stopped for ``video_stall_s`` while its audio
-still flows (a browser can suspend video after a drop and never resume it); as offerer (``role="offer"``, used by the far side in tests
-and benchmarks) it sends a fresh offer every ``attempt_s`` until media flows again.
+still flows (a browser can suspend video after a drop and never resume it). As offerer
+(``role="offer"``, used by the far side in tests and benchmarks) it sends a fresh offer
+every ``attempt_s`` until media flows again.
 """
 
 from __future__ import annotations
