@@ -32,6 +32,7 @@ from kiosk.call.engine import CallEngine, PartyState, PartyStatus
 from kiosk.call.loop import CallLoop
 from kiosk.call.signalling import CallSignalling, CallTicket
 from kiosk.call.tracks import CameraTrack, MicrophoneTrack
+from kiosk.controllers.call_letter import captured_page, follow_request, leave_capture
 from kiosk.controllers.call_view import (
     PHASE_EVENTS,
     CallPhase,
@@ -100,6 +101,10 @@ class CallController:
         """Take the visitor's session to the step that fits the call (on the UI thread)."""
         session = self._session
         if session is None or session.visit != self._visit:
+            return
+        if self.view.phase is CallPhase.ENDED:
+            leave_capture(session)
+        elif self.view.phase is CallPhase.IN_CALL and follow_request(session, self.view):
             return
         event = PHASE_EVENTS.get(self.view.phase)
         if event is not None and session.can(event):
@@ -310,6 +315,15 @@ class CallController:
         if self.engine is not None:
             self.loop.submit(self.engine.send_page(COUNSELLOR, request_id, image))
         self._changed()
+
+    def show_captured_page(self) -> None:
+        """The visitor confirmed the page in the capture steps: show it, back to the call."""
+        session, request_id = self._session, self.view.capturing_for
+        if session is None or request_id is None:
+            return
+        self.show_page(request_id, captured_page(session))
+        self.view.capturing_for = None
+        leave_capture(session)
 
     # --- the visitor's controls ------------------------------------------------------------
 
