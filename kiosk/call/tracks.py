@@ -13,19 +13,32 @@ from __future__ import annotations
 import asyncio
 import fractions
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import av
 import cv2
 import numpy as np
-from aiortc.mediastreams import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from device_drivers.camera.call_video import CallVideo
 from device_drivers.microphone import Microphone, level_dbfs
+from foundation.errors import KioskError
 
+T = TypeVar("T")
 AUDIO_BLOCK_S = 0.02
 VIDEO_CLOCK = 90_000
+
+
+async def _read(read: Callable[..., T], *args: Any) -> T:
+    """Read a device in a worker thread. A device that is closed or gone ends the track the
+    way aiortc expects (``MediaStreamError``): the peers stop sending, nothing is logged as
+    a crashed task (the call's devices are closed while the call is being torn down)."""
+    try:
+        return await asyncio.to_thread(read, *args)
+    except KioskError as exc:
+        raise MediaStreamError(exc.code) from exc
 
 
 class MediaClock(Protocol):
@@ -86,7 +99,7 @@ class CameraTrack(MediaStreamTrack):
             await self.clock.sleep(self._next_at - now)
         self._next_at = max(self._next_at + 1 / self.tier.fps, self.clock.now() - 0.1)
         if self.enabled:
-            image = await asyncio.to_thread(self.source.read_frame)
+            image = await _read(self.source.read_frame)
             self.self_view = image
             if (image.shape[1], image.shape[0]) != (self.tier.width, self.tier.height):
                 image = cv2.resize(image, (self.tier.width, self.tier.height),
@@ -155,7 +168,7 @@ class MicrophoneTrack(MediaStreamTrack):
         due = self._start + self.blocks_sent * AUDIO_BLOCK_S
         if due > now:
             await self.clock.sleep(due - now)
-        samples = await asyncio.to_thread(self.microphone.read, block)
+        samples = await _read(self.microphone.read, block)
         self.level_dbfs = level_dbfs(samples)
         if self.muted:
             samples = np.zeros_like(samples)
