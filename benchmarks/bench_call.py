@@ -11,10 +11,12 @@ offers; the kiosk answers, as in docs/video.md.
    the glass-to-glass latency of the kiosk's stamped frames at the far side.
 3. Reconnect: the veth goes down for 10 s, then up: seconds from "link up" until media
    flows again on a renegotiated connection.
+4. Signalling of 50 concurrent calls against the intake process (``call_signalling.py``):
+   enrolled kiosks and counsellor WebSockets, p50/p95/max per step.
 
 The machine's other load is printed beside: on shared cores every figure is an upper bound.
 
-Run: ``.venv/bin/python benchmarks/bench_call.py [--runs 3] [--cut 10]``.
+Run: ``.venv/bin/python benchmarks/bench_call.py [--runs 3] [--cut 10] [--calls 50]``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.call_signalling import print_signalling, run_signalling  # noqa: E402
 from tests.call.netns_harness import run_scenario  # noqa: E402
 
 
@@ -35,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cut", type=float, default=10.0)
+    parser.add_argument("--calls", type=int, default=50, help="concurrent calls' signalling")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     setups, cpus = [], []
@@ -49,14 +53,18 @@ def main() -> None:
               f"far receives {far['width']}x{far['height']} {far['fps']:.1f} fps, "
               f"latency {result['latency_ms'] or float('nan'):.0f} ms, "
               f"load/core {result['load_per_core']:.1f}")
+    ordered = sorted(setups)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     print(f"call setup (offer → first remote frame): median {statistics.median(setups):.2f} s,"
-          f" max {max(setups):.2f} s")
+          f" p95 {p95:.2f} s, max {max(setups):.2f} s over {len(setups)} runs")
     print(f"kiosk CPU, 1:1 at 640x480 20 fps: median {100 * statistics.median(cpus):.0f} %"
           " of one core")
     drop = run_scenario("drop", timeout_s=120, cut_s=args.cut)
     print(f"reconnect after a {args.cut:.0f} s cut: {drop['reconnect_s']:.2f} s after the link"
           f" came back ({drop['kiosk_got']['renegotiations']} renegotiation(s); during the"
           f" cut the call showed '{drop['state_during_cut']}')")
+    if args.calls > 0:
+        print_signalling(run_signalling(args.calls))
 
 
 if __name__ == "__main__":

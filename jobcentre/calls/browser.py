@@ -245,6 +245,18 @@ async def _request_document(hub: CallHub, party: Party, room: Room,
     await send(party, {"op": "requested", "request_id": request_id})
 
 
+async def _hand_in(hub: CallHub, party: Party, room: Room, message: dict[str, Any]) -> None:
+    """The counsellor wants the page the kiosk showed handed in to the file."""
+    request_id = message.get("request_id")
+    if not isinstance(request_id, str) or not 1 <= len(request_id) <= 80:
+        raise ApiError(400, "invalid_request", detail="request_id 1–80 characters")
+    await hub.live.post(room.call.kiosk_id, "call.hand_in", {
+        "call_id": room.call.call_id, "request_id": request_id,
+        "counsellor_id": party.subject})
+    await _audit(hub, party, "call.hand_in", room.call.call_id)
+    await send(party, {"op": "hand_in_sent", "request_id": request_id})
+
+
 async def _end(hub: CallHub, party: Party, room: Room, _: dict[str, Any]) -> None:
     if room.call.state is not CallState.ENDED:
         await hub.end(room.call.call_id, CallEvent.END)
@@ -252,4 +264,4 @@ async def _end(hub: CallHub, party: Party, room: Room, _: dict[str, Any]) -> Non
 
 
 _COUNSELLOR_OPS = {"invite": _invite, "remove_guest": _remove_guest,
-                   "request_document": _request_document, "end": _end}
+                   "request_document": _request_document, "hand_in": _hand_in, "end": _end}

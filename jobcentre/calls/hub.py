@@ -6,8 +6,9 @@ Counsellors without a call wait in the lobby and get the queue pushed on every c
 WebSocket ops (JSON ``{"op": ...}``), browser → hub: ``ping``, ``accept`` {call_id},
 ``signal`` {to, kind: offer|answer|ice, sdp | candidate, sdp_mid, sdp_mline_index},
 ``chat`` {text, final}, ``screen`` {on}, and for the counsellor ``invite``, ``remove_guest``,
-``request_document`` {item, note}, ``end``; hub → browser: ``hello``, ``queue``, ``joined``,
-``party``, ``signal``, ``chat``, ``screen``, ``invited``, ``document``, ``ended``,
+``request_document`` {item, note}, ``hand_in`` {request_id}, ``end``; hub → browser:
+``hello``, ``queue``, ``joined``, ``party``, ``signal``, ``chat``, ``screen``, ``invited``,
+``document``, ``hand_in_sent``, ``ended``,
 ``removed``, ``error`` {code}.
 
 The sweeper ends calls whose kiosk fell silent (``kiosk_gone``), that waited too long
@@ -154,9 +155,10 @@ class CallHub:
             await self.chat(room, "kiosk", "", text, final)
             return
         target = room.parties.get(str(payload.get("to")))
-        if kind not in ("answer", "ice") or target is None:
-            raise ApiError(409 if kind in ("answer", "ice") else 400,
-                           "party_absent" if kind in ("answer", "ice") else "invalid_request")
+        kinds = ("answer", "ice", "reoffer")  # reoffer: "send me a fresh offer"
+        if kind not in kinds or target is None:
+            raise ApiError(409 if kind in kinds else 400,
+                           "party_absent" if kind in kinds else "invalid_request")
         message = {"op": "signal", "from": "kiosk", "kind": kind}
         for key in ("sdp", "candidate", "sdp_mid", "sdp_mline_index"):
             if key in payload:

@@ -59,6 +59,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "calls.request_send": 'Am Terminal anfordern',
         "calls.requested": 'Das Dokument wurde am Terminal angefordert.',
         "calls.document_in": 'Das angeforderte Dokument ist eingegangen.',
+        "calls.page_in": 'Die Seite vom Terminal ist da. Sie wird nicht gespeichert, solange '
+                         'sie nicht eingereicht wird.',
+        "calls.doc_page": 'Seite vom Terminal (nur für dieses Gespräch)',
+        "calls.hand_in": 'Zur Akte einreichen lassen',
+        "calls.hand_in_sent": 'Die Person am Terminal wird gebeten, die Seite einzureichen.',
         "calls.joined": 'Gespräch angenommen. Verbindung wird aufgebaut …',
         "calls.connected": 'Verbunden mit: {party}',
         "calls.guest_joined": 'Gast ist beigetreten: {name}',
@@ -266,6 +271,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "calls.request_send": 'Ask at the kiosk',
         "calls.requested": 'The document was asked for at the kiosk.',
         "calls.document_in": 'The requested document has arrived.',
+        "calls.page_in": 'The page from the kiosk is here. It is not kept unless it is '
+                         'handed in.',
+        "calls.doc_page": 'Page from the kiosk (for this call only)',
+        "calls.hand_in": 'Have it handed in to the file',
+        "calls.hand_in_sent": 'The visitor is asked to hand the page in.',
         "calls.joined": 'Call accepted. Connecting …',
         "calls.connected": 'Connected with: {party}',
         "calls.guest_joined": 'A guest joined: {name}',

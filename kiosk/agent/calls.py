@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from kiosk.agent.runner import Agent
 
 CALL_TYPES = ("call.accepted", "call.queue", "call.offer", "call.answer", "call.ice",
-              "call.chat", "call.party", "call.screen", "call.request_document", "call.ended")
+              "call.chat", "call.party", "call.screen", "call.request_document", "call.hand_in",
+              "call.ended")
 INBOX_SIZE = 200
 MAX_AGE_S = 600.0
 CALL_TIMEOUT_S = 10.0

@@ -12,8 +12,11 @@ truth:
 
 aiortc cannot restart ICE on a connection, so recovering means a fresh peer connection
 and a new offer/answer. As answerer (the kiosk) the engine replaces a party's link when
-that party sends a new offer; as offerer (``role="offer"``, used by the far side in tests
-and benchmarks) it sends a fresh offer every ``attempt_s`` until media flows again.
+that party sends a new offer, and asks for one (signal ``reoffer``) when a party stays
+``RECONNECTING`` for ``reoffer_s`` or its video stopped for ``video_stall_s`` while its audio
+still flows (a browser can suspend video after a drop and never resume it). As offerer
+(``role="offer"``, used by the far side in tests and benchmarks) it sends a fresh offer
+every ``attempt_s`` until media flows again.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+import numpy as np
 from aiortc.contrib.media import MediaRelay
 
 from foundation.errors import CallError
 from kiosk.call.adaptation import VideoLadder
+from kiosk.call.pages import encode_page
 from kiosk.call.peer import AudioSink, PeerLink, VideoSink, log_task_error
-from kiosk.call.tracks import CameraTrack, MicrophoneTrack
+from kiosk.call.tracks import CameraTrack, MicrophoneTrack, PeerVideo
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,7 @@ class PartyStatus:
     since: float
     renegotiations: int = 0
     connected_at: float | None = None
+    reoffer_asked_at: float = float("-inf")
 
 
 class CallEngine:
@@ -65,6 +71,7 @@ class CallEngine:
                  role: Literal["answer", "offer"] = "answer",
                  ice_servers: Iterable[dict[str, Any]] = (), max_parties: int = 2,
                  stall_s: float = 2.0, attempt_s: float = 4.0, give_up_s: float = 30.0,
+                 video_stall_s: float = 4.0, reoffer_s: float = 8.0,
                  tick_s: float = 0.25, adapt_every_s: float = 2.0,
                  clock: Callable[[], float] = time.monotonic,
                  on_change: Callable[[str, PartyStatus], None] | None = None,
@@ -74,6 +81,7 @@ class CallEngine:
         self.ice_servers = list(ice_servers)
         self.max_parties, self.clock = max_parties, clock
         self.stall_s, self.attempt_s, self.give_up_s = stall_s, attempt_s, give_up_s
+        self.video_stall_s, self.reoffer_s = video_stall_s, reoffer_s
         self.tick_s, self.adapt_every_s = tick_s, adapt_every_s
         self.on_change, self.video_sink, self.audio_sink = on_change, video_sink, audio_sink
         self.relay = MediaRelay()
@@ -103,7 +111,8 @@ class CallEngine:
         self.microphone.stop()
 
     def _new_link(self, party: str) -> PeerLink:
-        tracks = [self.relay.subscribe(self.microphone), self.relay.subscribe(self.camera)]
+        tracks = [self.relay.subscribe(self.microphone),
+                  PeerVideo(self.relay.subscribe(self.camera))]
         return PeerLink(party, tracks, self.ice_servers, video_sink=self.video_sink,
                         audio_sink=self.audio_sink, clock=self.clock)
 
@@ -154,6 +163,16 @@ class CallEngine:
             raise CallError("answer from a party we did not call", code="party_absent")
         await link.accept_answer(sdp)
 
+    async def send_page(self, party: str, request_id: str, image: np.ndarray) -> bool:
+        """Show ``party`` a captured page (JPEG over its documents channel); False if it
+        has no such channel open."""
+        jpeg = await asyncio.to_thread(encode_page, image)
+        link = self.links.get(party)
+        sent = link is not None and await link.send_page(request_id, jpeg)
+        if not sent:
+            log.warning("call party %s has no documents channel: page not shown", party)
+        return sent
+
     async def party_left(self, party: str) -> None:
         """The server says ``party`` left or was removed."""
         await self._drop(party, PartyState.LEFT)
@@ -176,16 +195,23 @@ class CallEngine:
     # --- watching --------------------------------------------------------------------
 
     async def _watch_loop(self) -> None:
+        # Offers and hang-ups change ``links`` while a tick awaits: iterate over copies, and
+        # let no single failed tick end the watching (then nothing would say "reconnecting").
         while not self.closed:
             await asyncio.sleep(self.tick_s)
-            for party in list(self.links):
-                await self._judge(party)
-            if self.clock() - self._last_adapt >= self.adapt_every_s:
-                self._last_adapt = self.clock()
-                await self._adapt()
+            try:
+                for party in list(self.links):
+                    await self._judge(party)
+                if self.clock() - self._last_adapt >= self.adapt_every_s:
+                    self._last_adapt = self.clock()
+                    await self._adapt()
+            except Exception:  # noqa: BLE001 - logged; the next tick judges afresh
+                log.exception("call watch tick failed")
 
     async def _judge(self, party: str) -> None:
-        link, status, now = self.links[party], self.status[party], self.clock()
+        link, status, now = self.links.get(party), self.status.get(party), self.clock()
+        if link is None or status is None:
+            return  # dropped or replaced while an earlier party was judged
         if link.state == "closed" and not link.closed:
             await self._drop(party, PartyState.LEFT)  # the party hung up (DTLS close)
             return
@@ -193,6 +219,9 @@ class CallEngine:
         fresh = last is not None and now - last < self.stall_s and last >= link.created_at
         if fresh:
             self._set(party, PartyState.CONNECTED)
+            seen = link.media.last_video_at
+            if seen is not None and now - seen >= self.video_stall_s:
+                await self._ask_reoffer(party, status, now)  # sound, but the picture froze
             return
         if status.state is PartyState.CONNECTED:
             self._set(party, PartyState.RECONNECTING)
@@ -205,10 +234,24 @@ class CallEngine:
                 await self.call(party)
             except Exception:  # noqa: BLE001 - the next tick tries again
                 log.warning("call party %s: new offer failed", party, exc_info=True)
+        elif status.state is PartyState.RECONNECTING and now - status.since >= self.reoffer_s:
+            await self._ask_reoffer(party, status, now)
+
+    async def _ask_reoffer(self, party: str, status: PartyStatus, now: float) -> None:
+        """As answerer, ask ``party`` for a fresh offer (at most every ``reoffer_s``): a
+        link that stays broken, or video that stopped while audio flows (a browser that
+        suspended its video after a drop), is rebuilt that way."""
+        if self.role != "answer" or now - status.reoffer_asked_at < self.reoffer_s:
+            return
+        status.reoffer_asked_at = now
+        try:
+            await self.send({"type": "reoffer", "to": party})
+        except Exception:  # noqa: BLE001 - asked again after reoffer_s
+            log.warning("call party %s: asking for a new offer failed", party)
 
     async def _adapt(self) -> None:
         worst_loss, worst_rtt = 0.0, 0.0
-        for link in self.links.values():
+        for link in list(self.links.values()):
             if link.state == "connected":
                 loss, rtt = await link.outbound_loss()
                 worst_loss, worst_rtt = max(worst_loss, loss), max(worst_rtt, rtt)

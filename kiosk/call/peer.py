@@ -12,6 +12,7 @@ a failure: aiortc has no ICE restart, so the engine builds a fresh ``PeerLink`` 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import deque
@@ -32,6 +33,8 @@ from aiortc.sdp import SessionDescription
 log = logging.getLogger(__name__)
 
 VideoSink = Callable[[str, av.VideoFrame], None]
+DOCUMENTS_CHANNEL = "documents"  # the counsellor's browser opens it (docs/video.md)
+PAGE_CHUNK = 16 * 1024  # below every browser's SCTP message limit
 AudioSink = Callable[[str, av.AudioFrame], None]
 
 
@@ -46,6 +49,7 @@ class PartyMedia:
     audio_rate: int = 0
     first_video_at: float | None = None
     last_media_at: float | None = None
+    last_video_at: float | None = None
     audio_codec: str = ""
     video_codec: str = ""
     _video_times: deque[float] = field(default_factory=lambda: deque(maxlen=60))
@@ -100,7 +104,28 @@ class PeerLink:
         self.remote_ended = asyncio.Event()
         self._video_sink, self._audio_sink = video_sink, audio_sink
         self._tasks: list[asyncio.Task[None]] = []
+        self.documents: Any = None  # the counsellor's "documents" data channel, once open
         self.pc.on("track", self._on_track)
+        self.pc.on("datachannel", self._on_channel)
+
+    def _on_channel(self, channel: Any) -> None:
+        if channel.label == DOCUMENTS_CHANNEL:
+            self.documents = channel
+
+    async def send_page(self, request_id: str, jpeg: bytes) -> bool:
+        """Send one page (JPEG) on the documents channel: a JSON header, the bytes in
+        chunks, a JSON end mark. False if the party opened no such channel."""
+        channel = self.documents
+        if channel is None or channel.readyState != "open":
+            return False
+        channel.send(json.dumps({"type": "page", "request_id": request_id,
+                                 "size": len(jpeg), "mime": "image/jpeg"}))
+        for start in range(0, len(jpeg), PAGE_CHUNK):
+            channel.send(jpeg[start:start + PAGE_CHUNK])
+            while channel.bufferedAmount > 4 * PAGE_CHUNK:
+                await asyncio.sleep(0.01)
+        channel.send(json.dumps({"type": "end", "request_id": request_id}))
+        return True
 
     @property
     def state(self) -> str:
@@ -127,6 +152,7 @@ class PeerLink:
                 media.video_frames += 1
                 media.width, media.height = frame.width, frame.height
                 media._video_times.append(now)
+                media.last_video_at = now
                 if media.first_video_at is None:
                     media.first_video_at = now
                 if self._video_sink is not None:

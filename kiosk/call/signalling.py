@@ -33,6 +33,19 @@ def normalise_code(raw: str) -> str:
     return code
 
 
+def code_from_letter(image: Any) -> str:
+    """The invitation code read from the QR code on an appointment letter (a page image,
+    BGR or grey); raises CallError ``code_not_found`` when no code on it is one."""
+    from scanning.barcodes import decode_codes
+
+    for payload in decode_codes(image):
+        try:
+            return normalise_code(payload)
+        except CallError:
+            continue  # another code on the letter (a customer number, a DataMatrix)
+    raise CallError("no invitation code on the letter", code="code_not_found")
+
+
 @dataclass(frozen=True)
 class CallTicket:
     """The answer to starting or joining a call."""
@@ -89,6 +102,10 @@ class CallSignalling:
         return self._ticket(self._request("start", body={
             "language": language, "topic": topic, "location": location}))
 
+    def join_with_letter(self, image: Any) -> CallTicket:
+        """Join a booked appointment by the QR code printed on its letter."""
+        return self.join(code_from_letter(image))
+
     def join(self, raw_code: str) -> CallTicket:
         """Join a booked appointment by the code from the letter."""
         return self._ticket(self._request("join", body={"code": normalise_code(raw_code)}))
@@ -107,6 +124,10 @@ class CallSignalling:
     def send_answer(self, call_id: str, to: str, sdp: str) -> None:
         """Answer ``to``'s offer with complete SDP."""
         self._request("signal", call_id, {"type": "answer", "to": to, "sdp": sdp})
+
+    def ask_reoffer(self, call_id: str, to: str) -> None:
+        """Ask ``to`` for a fresh offer (its media stopped reaching the kiosk)."""
+        self._request("signal", call_id, {"type": "reoffer", "to": to})
 
     def send_chat(self, call_id: str, text: str, final: bool) -> None:
         """The visitor's current chat line (``final`` when sent)."""

@@ -13,19 +13,32 @@ from __future__ import annotations
 import asyncio
 import fractions
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import av
 import cv2
 import numpy as np
-from aiortc.mediastreams import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from device_drivers.camera.call_video import CallVideo
 from device_drivers.microphone import Microphone, level_dbfs
+from foundation.errors import KioskError
 
+T = TypeVar("T")
 AUDIO_BLOCK_S = 0.02
 VIDEO_CLOCK = 90_000
+
+
+async def _read(read: Callable[..., T], *args: Any) -> T:
+    """Read a device in a worker thread. A device that is closed or gone ends the track the
+    way aiortc expects (``MediaStreamError``): the peers stop sending, nothing is logged as
+    a crashed task (the call's devices are closed while the call is being torn down)."""
+    try:
+        return await asyncio.to_thread(read, *args)
+    except KioskError as exc:
+        raise MediaStreamError(exc.code) from exc
 
 
 class MediaClock(Protocol):
@@ -86,19 +99,50 @@ class CameraTrack(MediaStreamTrack):
             await self.clock.sleep(self._next_at - now)
         self._next_at = max(self._next_at + 1 / self.tier.fps, self.clock.now() - 0.1)
         if self.enabled:
-            image = await asyncio.to_thread(self.source.read_frame)
+            image = await _read(self.source.read_frame)
             self.self_view = image
             if (image.shape[1], image.shape[0]) != (self.tier.width, self.tier.height):
                 image = cv2.resize(image, (self.tier.width, self.tier.height),
                                    interpolation=cv2.INTER_AREA)
         else:
             image = np.zeros((self.tier.height, self.tier.width, 3), np.uint8)
-        frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+        # One conversion here instead of one per peer: the encoders get what they encode.
+        planes = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420),
+                                      dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
         frame.pts = round((self.clock.now() - self._start) * VIDEO_CLOCK)
         frame.pts = self._pts = max(frame.pts, self._pts + 1)
         frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
         self.frames_sent += 1
         return frame
+
+
+class PeerVideo(MediaStreamTrack):
+    """One peer's own copy of each frame of ``source`` (a ``MediaRelay`` subscription).
+
+    The relay hands every subscriber the same ``av.VideoFrame``, and aiortc encodes each
+    peer's video in a worker thread of its own, which writes to the frame (its time base,
+    the key-frame flag, PyAV's cached converter). Two peers encoding one frame at once
+    crashed the kiosk in a three-party call, so each peer gets a copy of the planes."""
+
+    kind = "video"
+
+    def __init__(self, source: MediaStreamTrack) -> None:
+        super().__init__()
+        self.source = source
+
+    async def recv(self) -> av.VideoFrame:
+        """The source's next frame, copied."""
+        frame = await self.source.recv()
+        assert isinstance(frame, av.VideoFrame)
+        copy = av.VideoFrame.from_ndarray(frame.to_ndarray(format="yuv420p"), format="yuv420p")
+        copy.pts, copy.time_base = frame.pts, frame.time_base
+        return copy
+
+    def stop(self) -> None:
+        """Stop this copy and the subscription under it."""
+        super().stop()
+        self.source.stop()
 
 
 class MicrophoneTrack(MediaStreamTrack):
@@ -124,7 +168,7 @@ class MicrophoneTrack(MediaStreamTrack):
         due = self._start + self.blocks_sent * AUDIO_BLOCK_S
         if due > now:
             await self.clock.sleep(due - now)
-        samples = await asyncio.to_thread(self.microphone.read, block)
+        samples = await _read(self.microphone.read, block)
         self.level_dbfs = level_dbfs(samples)
         if self.muted:
             samples = np.zeros_like(samples)

@@ -32,6 +32,7 @@ from kiosk.call.engine import CallEngine, PartyState, PartyStatus
 from kiosk.call.loop import CallLoop
 from kiosk.call.signalling import CallSignalling, CallTicket
 from kiosk.call.tracks import CameraTrack, MicrophoneTrack
+from kiosk.controllers.call_letter import captured_page, follow_request, leave_capture
 from kiosk.controllers.call_view import (
     PHASE_EVENTS,
     CallPhase,
@@ -101,6 +102,10 @@ class CallController:
         session = self._session
         if session is None or session.visit != self._visit:
             return
+        if self.view.phase is CallPhase.ENDED:
+            leave_capture(session)
+        elif self.view.phase is CallPhase.IN_CALL and follow_request(session, self.view):
+            return
         event = PHASE_EVENTS.get(self.view.phase)
         if event is not None and session.can(event):
             session.dispatch(event)
@@ -169,6 +174,10 @@ class CallController:
     def join_with_code(self, code: str) -> None:
         """Consent given: join a booked appointment by its invitation code."""
         self._start(lambda: self.signalling.join(code))
+
+    def join_with_letter(self, image: np.ndarray) -> None:
+        """Consent given: join the appointment whose letter the camera sees (its QR code)."""
+        self._start(lambda: self.signalling.join_with_letter(image))
 
     def _start(self, request: Callable[[], CallTicket]) -> None:
         self.view.error, self.view.starting = None, True
@@ -251,6 +260,10 @@ class CallController:
         elif kind == "call.request_document":
             view.document_requests.append({k: body.get(k) for k in (
                 "request_id", "requested_item", "note", "counsellor_id", "requested_at")})
+        elif kind == "call.hand_in":
+            request_id = str(body.get("request_id", ""))
+            if request_id in view.shown_pages and request_id not in view.hand_in_requests:
+                view.hand_in_requests.append(request_id)
         elif kind == "call.ended":
             await self._finish(str(body.get("reason", "ended")), hang_up=False)
             return
@@ -258,6 +271,10 @@ class CallController:
 
     async def _send(self, message: dict[str, Any]) -> None:
         assert self.view.call_id is not None
+        if message.get("type") == "reoffer":
+            await asyncio.to_thread(self.signalling.ask_reoffer, self.view.call_id,
+                                    str(message["to"]))
+            return
         await asyncio.to_thread(self.signalling.send_answer, self.view.call_id,
                                 str(message["to"]), str(message["sdp"]))
 
@@ -288,6 +305,25 @@ class CallController:
             except KioskError:
                 log.warning("loudspeaker refused call audio")
                 return
+
+    # --- "show me the letter" ----------------------------------------------------------
+
+    def show_page(self, request_id: str, image: np.ndarray) -> None:
+        """The visitor confirmed the page the counsellor asked for: show it to them. It is
+        kept in memory for this call only, unless the counsellor has it handed in."""
+        self.view.shown_pages[request_id] = image
+        if self.engine is not None:
+            self.loop.submit(self.engine.send_page(COUNSELLOR, request_id, image))
+        self._changed()
+
+    def show_captured_page(self) -> None:
+        """The visitor confirmed the page in the capture steps: show it, back to the call."""
+        session, request_id = self._session, self.view.capturing_for
+        if session is None or request_id is None:
+            return
+        self.show_page(request_id, captured_page(session))
+        self.view.capturing_for = None
+        leave_capture(session)
 
     # --- the visitor's controls ------------------------------------------------------------
 
@@ -341,6 +377,8 @@ class CallController:
     async def _finish(self, reason: str, *, hang_up: bool) -> None:
         call_id, engine = self.view.call_id, self.engine
         self.view.phase, self.view.ended_reason = CallPhase.ENDED, reason
+        self.view.shown_pages = {r: page for r, page in self.view.shown_pages.items()
+                                 if r in self.view.hand_in_requests}  # the rest is not kept
         self.view.connected = self.view.reconnecting = False
         self.engine = self.camera_track = self.mic_track = None
         await self._tear_down(call_id if hang_up else None, engine)

@@ -64,6 +64,11 @@ class CallView:
     mic_level_dbfs: float = -100.0
     chat: dict[str, ChatLine] = field(default_factory=dict)
     document_requests: list[dict[str, Any]] = field(default_factory=list)
+    #: pages shown to the counsellor in this call (memory only), by request id
+    shown_pages: dict[str, np.ndarray] = field(default_factory=dict)
+    capturing_for: str | None = None  # the request the capture steps are open for
+    #: request ids the counsellor asked to have handed in to the file
+    hand_in_requests: list[str] = field(default_factory=list)
     self_view: np.ndarray | None = None
     remote_frame: np.ndarray | None = None
 

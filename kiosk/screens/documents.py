@@ -18,7 +18,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS, REASON_TEXTS
 from kiosk.session.documents import DOCUMENT_TYPES
-from kiosk.session.states import Event
+from kiosk.session.states import Event, SubFlow
 from kiosk.widgets import DirectionalBox, KButton
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,13 @@ class DocumentsScreen(KioskScreen):
     keep_copy = BooleanProperty(False)
     checklist_done = NumericProperty(0)  # the letter's checklist, if the visitor scanned one
     checklist_total = NumericProperty(0)
+    in_call = BooleanProperty(False)  # the counsellor asked for it during a video call
 
     def on_pre_enter(self, *_args: Any) -> None:
         """Refresh from the session (and the background document typing)."""
         self.choosing_type = False
+        bookmark = self.session.sub_flows.current
+        self.in_call = bookmark is not None and bookmark.flow is SubFlow.CAPTURE_IN_CALL
         self.refresh()
 
     def on_leave(self, *_args: Any) -> None:
@@ -163,7 +166,12 @@ class DocumentsScreen(KioskScreen):
         self.app.services.documents.new_document(self.session)
 
     def finish(self) -> None:
-        """Go to the summary (identity documents without consent are left out there)."""
+        """Go to the summary (identity documents without consent are left out there); in a
+        video call, show the page to the counsellor and go back to the call instead."""
+        call = getattr(self.app.services, "call", None)
+        if self.in_call and call is not None:
+            call.show_captured_page()
+            return
         if self.session.ready_documents():
             self.session.dispatch(Event.FINISH)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pytest
+from aiortc.mediastreams import MediaStreamError
 
 from device_drivers.camera import CallVideo, SimulatedCamera
 from device_drivers.camera.call_video import read_timestamp
@@ -105,3 +107,11 @@ def test_negotiated_codecs_read_the_first_codec_of_each_answer_section() -> None
            "a=rtpmap:111 opus/48000/2\r\n"
            "m=video 9 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:97 VP8/90000\r\n")
     assert negotiated_codecs(sdp) == {"audio": "opus/48000/2", "video": "vp8/90000"}
+
+
+def test_closed_devices_end_the_tracks_as_aiortc_expects() -> None:
+    mic = SimulatedMicrophone("tone")
+    video = CallVideo(SimulatedCamera([image()]), 640, 480, 20)
+    for track in (MicrophoneTrack(mic, FakeClock()), CameraTrack(video, FakeClock())):
+        with pytest.raises(MediaStreamError, match="device_unavailable|not_open"):
+            asyncio.run(track.recv())  # never opened (or closed while the call ends)

@@ -72,6 +72,7 @@
     var video = this.screen || this.camera;
     this.local.getAudioTracks().forEach(function (t) { pc.addTrack(t, self.local); });
     if (video) { pc.addTrack(video, self.local); }
+    if (party === "kiosk" && this.opts.onPage) { this._pages(pc.createDataChannel("documents")); }
     pc.ontrack = function (ev) {
       self.opts.onRemote(party, ev.streams[0] || new MediaStream([ev.track]));
     };
@@ -85,8 +86,47 @@
     }
     pc.onconnectionstatechange = function () {
       self.opts.onEvent("peer", {party: party, state: pc.connectionState});
+      if (party === "kiosk") { self._watchKiosk(entry); }
     };
     return entry;
+  };
+
+  /* The kiosk (aiortc) cannot restart ICE and only answers, so a broken link to it is rebuilt
+     by a fresh offer from this side: at once when the connection failed, or when it stayed
+     disconnected for REOFFER_MS. Only one offer is out at a time (the last one answered). */
+  var REOFFER_MS = 12000;
+  CallClient.prototype._watchKiosk = function (entry) {
+    var self = this, pc = entry.pc;
+    clearTimeout(entry.reoffer);
+    var state = pc.connectionState;
+    if (state !== "failed" && state !== "disconnected") { return; }
+    entry.reoffer = setTimeout(function () {
+      var current = self.peers.kiosk;
+      if (!current || current.pc !== pc || pc.signalingState !== "stable") { return; }
+      if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
+        self.reoffers = (self.reoffers || 0) + 1;
+        self._offer("kiosk").catch(function (err) {
+          self.opts.onEvent("failure", {message: String(err)});
+        });
+      }
+    }, state === "failed" ? 0 : REOFFER_MS);
+  };
+
+  /* Pages the kiosk shows ("show me the letter"): a JSON header, the JPEG in chunks, a JSON
+     end mark, on the "documents" data channel. Kept in this page's memory only. */
+  CallClient.prototype._pages = function (channel) {
+    var self = this, header = null, parts = [];
+    channel.binaryType = "arraybuffer";
+    channel.onmessage = function (ev) {
+      if (typeof ev.data !== "string") { if (header) { parts.push(ev.data); } return; }
+      var msg = JSON.parse(ev.data);
+      if (msg.type === "page") { header = msg; parts = []; }
+      else if (msg.type === "end" && header && header.request_id === msg.request_id) {
+        var blob = new Blob(parts, {type: header.mime});
+        if (blob.size === header.size) { self.opts.onPage(header.request_id, blob); }
+        header = null; parts = [];
+      }
+    };
   };
 
   function gathered(pc) {
@@ -116,6 +156,12 @@
       await this._flush(entry);
       await entry.pc.setLocalDescription(await entry.pc.createAnswer());
       this.send({op: "signal", to: msg.from, kind: "answer", sdp: entry.pc.localDescription.sdp});
+    } else if (msg.kind === "reoffer" && msg.from === "kiosk") {
+      /* The kiosk (answerer only) lost our media and asks for a fresh connection. */
+      if (!entry || entry.pc.signalingState === "stable") {
+        this.reoffers = (this.reoffers || 0) + 1;
+        await this._offer("kiosk");
+      }
     } else if (msg.kind === "answer" && entry) {
       await entry.pc.setRemoteDescription({type: "answer", sdp: msg.sdp});
       await this._flush(entry);
@@ -132,7 +178,7 @@
 
   CallClient.prototype.closePeer = function (party) {
     var entry = this.peers[party];
-    if (entry) { entry.pc.close(); delete this.peers[party]; if (this.opts.onPeerGone) { this.opts.onPeerGone(party); } }
+    if (entry) { clearTimeout(entry.reoffer); entry.pc.close(); delete this.peers[party]; if (this.opts.onPeerGone) { this.opts.onPeerGone(party); } }
   };
 
   CallClient.prototype.closeAll = function () {
@@ -179,13 +225,24 @@
     var out = {};
     for (var party in this.peers) {
       var report = await this.peers[party].pc.getStats();
-      var s = {framesDecoded: 0, audioSamples: 0, frameWidth: 0, frameHeight: 0, relay: false};
+      var s = {framesDecoded: 0, audioSamples: 0, frameWidth: 0, frameHeight: 0, relay: false,
+               fps: 0, sentFps: 0, videoCodec: "", audioCodec: "", audioClockRate: 0, audioFmtp: "",
+               state: this.peers[party].pc.connectionState};
       report.forEach(function (r) {
+        var codec = r.codecId ? report.get(r.codecId) : null;
         if (r.type === "inbound-rtp" && r.kind === "video") {
           s.framesDecoded += r.framesDecoded || 0; s.frameWidth = r.frameWidth || s.frameWidth;
-          s.frameHeight = r.frameHeight || s.frameHeight;
+          s.frameHeight = r.frameHeight || s.frameHeight; s.fps = r.framesPerSecond || s.fps;
+          if (codec) { s.videoCodec = codec.mimeType; }
         }
-        if (r.type === "inbound-rtp" && r.kind === "audio") { s.audioSamples += r.totalSamplesReceived || 0; }
+        if (r.type === "outbound-rtp" && r.kind === "video") { s.sentFps = r.framesPerSecond || 0; }
+        if (r.type === "inbound-rtp" && r.kind === "audio") {
+          s.audioSamples += r.totalSamplesReceived || 0;
+          if (codec) {
+            s.audioCodec = codec.mimeType; s.audioClockRate = codec.clockRate;
+            s.audioFmtp = codec.sdpFmtpLine || "";
+          }
+        }
         if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") {
           var local = report.get(r.localCandidateId);
           s.relay = s.relay || (local && local.candidateType === "relay");

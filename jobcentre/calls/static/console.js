@@ -98,14 +98,30 @@
         document.getElementById("invite-out").hidden = false;
       } else if (op === "requested") { say(T.requested); }
       else if (op === "document") { say(T.document_in); }
+      else if (op === "hand_in_sent") { say(T.hand_in_sent); }
       else if (op === "ended") {
         say(fill(T.ended_reason, "reason", msg.reason)); showCall(false);
+        var page = document.getElementById("doc-page");   // nothing of the call stays here
+        if (page.src) { URL.revokeObjectURL(page.src); page.removeAttribute("src"); }
+        document.getElementById("doc-out").hidden = true; handIn.hidden = true;
         document.getElementById("invite-out").hidden = true; removeGuest.disabled = true;
       } else if (op === "error") { say(fill(T.error, "code", msg.code)); }
       else if (op === "closed") { reconnect(); }
     }
   });
   window.consoleClient = client;
+  var handIn = document.getElementById("hand-in");
+  client.opts.onPage = function (requestId, blob) {
+    var img = document.getElementById("doc-page");
+    if (img.src) { URL.revokeObjectURL(img.src); }
+    img.src = URL.createObjectURL(blob);
+    document.getElementById("doc-out").hidden = false;
+    handIn.dataset.request = requestId; handIn.hidden = false; handIn.disabled = false;
+    say(T.page_in);
+  };
+  handIn.addEventListener("click", function () {
+    client.send({op: "hand_in", request_id: handIn.dataset.request}); handIn.disabled = true;
+  });
   client.connect(root.dataset.ticket);
 
   /* A dropped WebSocket: fetch a new ticket with the session and connect again. The server

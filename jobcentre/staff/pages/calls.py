@@ -40,13 +40,13 @@ from jobcentre.staff.web import (
 
 NAV = NavEntry("/calls", "nav.calls", Permission.VIDEO_CALLS)
 TICKET_TTL = timedelta(seconds=60)
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob: mediastream:; connect-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 JS_KEYS = ("accept", "language", "topic", "waiting_since", "location", "appointment",
            "queue_empty", "kiosk", "guest", "you", "mute", "unmute", "camera_off", "camera_on",
            "share", "unshare", "joined", "guest_left", "guest_removed", "ended",
-           "disconnected", "screen_failed", "requested", "document_in",
+           "disconnected", "screen_failed", "requested", "document_in", "page_in", "hand_in_sent",
            *(f"topic.{t}" for t in TOPICS))
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -145,7 +145,11 @@ def _call_view(req: StaffRequest) -> str:
 <form id="request-form" class="chat-form">
 <label for="request-item">{esc(t("calls.request_item"))}</label>
 <input id="request-item" type="text" maxlength="300" autocomplete="off">
-<button type="submit">{esc(t("calls.request_send"))}</button></form></div></div></section>"""
+<button type="submit">{esc(t("calls.request_send"))}</button></form>
+<figure id="doc-out" class="doc-out" hidden><img id="doc-page" alt="{esc(t("calls.doc_page"))}">
+<figcaption>{esc(t("calls.doc_page"))}</figcaption></figure>
+<button type="button" id="hand-in" hidden>{esc(t("calls.hand_in"))}</button></div></div>
+</section>"""
 
 
 async def _page(req: StaffRequest, notice: str = "", status: int = 200) -> Response:

@@ -49,6 +49,17 @@ class NetNs:
         except StopIteration:
             raise AssertionError(f"more than {PORTS} ports asked for in {self.name}") from None
 
+    @property
+    def host_if(self) -> str:
+        """The host-side veth end (``jc<pid>h`` for ``jc-<pid>``)."""
+        return self.name.replace("-", "") + "h"
+
+    def cut_host_side(self, cut: bool) -> None:
+        """Take the host-side veth end down (``cut``) or up again: everything this process
+        (the kiosk) sends into the namespace is lost, while traffic inside it (the browsers
+        among themselves, coturn) goes on."""
+        _run(self.ip, "link", "set", self.host_if, "down" if cut else "up")
+
     def chromium_wrapper(self, folder: Path) -> Path:
         """An executable that starts Debian's Chromium inside the namespace (Playwright talks
         to it over a pipe, which ``ip netns exec`` passes on)."""

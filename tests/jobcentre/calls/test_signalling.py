@@ -136,6 +136,13 @@ def test_call_from_queue_to_guest_and_a_silent_kiosk_ends_it(server: ServerProce
             "type": "answer", "to": "counsellor", "sdp": "v=0 answer"}).status_code == 200
         answer = _expect(counsellor, "signal")
         assert (answer["from"], answer["kind"], answer["sdp"]) == ("kiosk", "answer", "v=0 answer")
+        # The kiosk (answerer only) asks for a fresh offer when the media stopped.
+        assert kiosk.call("POST", f"/api/v1/calls/{call_id}/signal", {
+            "type": "reoffer", "to": "counsellor"}).status_code == 200
+        assert _expect(counsellor, "signal")["kind"] == "reoffer"
+        refused = kiosk.call("POST", f"/api/v1/calls/{call_id}/signal",
+                             {"type": "reoffer", "to": "guest"})
+        assert (refused.status_code, refused.json()["error"]) == (409, "party_absent")
 
         counsellor.send(json.dumps({"op": "chat", "text": "Guten T", "final": False}))
         assert live.next("call.chat")["text"] == "Guten T"
@@ -147,6 +154,12 @@ def test_call_from_queue_to_guest_and_a_silent_kiosk_ends_it(server: ServerProce
         counsellor.send(json.dumps({"op": "request_document", "item": "Mietvertrag"}))
         asked = live.next("call.request_document")
         assert asked["requested_item"] == "Mietvertrag" and asked["counsellor_id"] == "clara"
+        counsellor.send(json.dumps({"op": "hand_in", "request_id": asked["request_id"]}))
+        assert _expect(counsellor, "hand_in_sent")["request_id"] == asked["request_id"]
+        hand_in = live.next("call.hand_in")
+        assert (hand_in["request_id"], hand_in["counsellor_id"]) == (asked["request_id"], "clara")
+        counsellor.send(json.dumps({"op": "hand_in", "request_id": ""}))
+        assert _expect(counsellor, "error")["code"] == "invalid_request"
         handed_in = kiosk.call("POST", f"/api/v1/calls/{call_id}/document", {
             "request_id": asked["request_id"], "document_id": "0b8f3c1e-doc"})
         assert handed_in.status_code == 200, handed_in.text
