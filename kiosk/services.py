@@ -27,8 +27,8 @@ from kiosk.agent.client import AgentClient
 from kiosk.controllers.capture import CaptureController
 from kiosk.controllers.documents import DocumentsController
 from kiosk.controllers.help import HelpController
-from kiosk.controllers.letter import LetterController
 from kiosk.controllers.helper import HelperController, page_check
+from kiosk.controllers.letter import LetterController
 from kiosk.controllers.maintenance import MaintenanceController
 from kiosk.controllers.printing import PrintController
 from kiosk.controllers.runner import Post, Runner, call_now, start_thread
