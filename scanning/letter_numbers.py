@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from config.model import CustomerNumberFormat
-from foundation.number_forms import printed_variants, repair_to_pattern
+from foundation.number_forms import position_classes, printed_variants, repair_to_pattern
 
 _LABEL = re.compile(
     r"kunden-?\s?(?:nummer|nr)|kd\.?\s?-?\s?nr|\bkdnr|bg-?\s?(?:nummer|nr)|"
@@ -44,6 +44,40 @@ class FoundNumber:
     position: int
 
 
+# OCR marks that stand beside a character rather than for one (``493]J568909``)
+_STRAY = re.compile(r"[\]\[|'`´‘’\",;:_()]")
+# what OCR makes of the ``//`` or ``BG`` between the two digit groups of a household number
+_MARKER = re.compile(r"[/\\|!lIiL1()\[\]{}7B8G6C0O]{1,3}")
+
+
+def _split_marker(raw: str, fmt: CustomerNumberFormat) -> str | None:
+    """``12345 /1 1234567`` as ``12345BG1234567`` for a ``digits LETTERS digits`` format:
+    the two digit groups have the format's lengths and only a marker-like mark between them."""
+    classes = position_classes(fmt.pattern)
+    if classes is None:
+        return None
+    text = "".join(classes)  # "d" a digit, "A" any letter, else the literal character
+    found = re.fullmatch(r"(d+)([B-Z]+)(d+)", text)
+    if found is None:
+        return None
+    head, letters, tail = (len(found.group(1)), found.group(2), len(found.group(3)))
+    compact = re.sub(r"\s+", "", raw)
+    middle = compact[head : len(compact) - tail]
+    if not _MARKER.fullmatch(middle) or middle == letters:
+        return None
+    return compact[:head] + letters + compact[len(compact) - tail :]
+
+
+def _repair_candidates(raw: str, fmt: CustomerNumberFormat) -> Iterable[str]:
+    yield from printed_variants(raw)
+    unmarked = _STRAY.sub("", raw)
+    if unmarked != raw:
+        yield from printed_variants(unmarked)
+    split = _split_marker(raw, fmt)
+    if split is not None:
+        yield split
+
+
 def _match(
     raw: str, formats: Sequence[CustomerNumberFormat], repair: bool
 ) -> tuple[str, CustomerNumberFormat, bool] | None:
@@ -52,8 +86,8 @@ def _match(
             if re.fullmatch(fmt.pattern, variant):
                 return variant, fmt, False
     if repair:
-        for variant in printed_variants(raw):
-            for fmt in formats:
+        for fmt in formats:
+            for variant in _repair_candidates(raw, fmt):
                 fixed = repair_to_pattern(variant, fmt.pattern)
                 if fixed is not None:
                     return fixed, fmt, True
