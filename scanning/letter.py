@@ -34,7 +34,8 @@ from scanning.barcodes import decode_codes
 from scanning.doctype import fold
 from scanning.letter_dates import pick_dates
 from scanning.letter_items import RequestedItem, find_requested
-from scanning.letter_numbers import best_numbers, find_numbers, numbers_in_codes
+from scanning.letter_numbers import FoundNumber, best_numbers, find_numbers, numbers_in_codes
+from scanning.letter_reread import reread_numbers
 from scanning.models import PageResult
 from scanning.pipeline import check_page, complete_page
 
@@ -95,9 +96,13 @@ def parse_letter_text(
     *,
     verdict: str = "accept",
     reasons: tuple[str, ...] = (),
+    closer: Sequence[FoundNumber] = (),
 ) -> LetterFacts:
-    """The facts of a letter from its text (all pages, in order) and decoded code payloads."""
-    from_text = best_numbers(find_numbers(text, formats))
+    """The facts of a letter from its text (all pages, in order) and decoded code payloads.
+
+    ``closer``: numbers from a closer read of doubtful number lines (``letter_reread``).
+    """
+    from_text = best_numbers(find_numbers(text, formats), closer)
     from_codes = numbers_in_codes(codes, formats)
     numbers = {**from_text, **from_codes}
     source = "code" if from_codes else "text" if from_text else None
@@ -130,6 +135,7 @@ def read_letter_pages(
         codes,
         verdict="reject" if reasons or not pages else "accept",
         reasons=reasons,
+        closer=reread_numbers(pages, formats),
     )
 
 
