@@ -165,6 +165,7 @@ class QualityScores:
     ink_contrast: float = 0.0
     clipped_fraction: float = 0.0
     glare_fraction: float = 0.0
+    faded_fraction: float = 0.0
     ink_fraction: float = 0.0
     text_lines: int = 0
     ocr_confidence: float | None = None

@@ -310,7 +310,10 @@ def make_case(kind: str, seed: int) -> SyntheticCase:
         if kind == "glare":
             img = add_glare(img, displayed, rng)
         elif kind == "glare_white":  # over the text, where the amounts are
-            img = add_glare(img, displayed, rng, text_area(page))
+            left, right, top, bottom = text_area(page)
+            area = (max(left, 0.25), max(min(right, 0.75), 0.3),
+                    max(top, 0.15), max(min(bottom, 0.85), 0.2))
+            img = add_glare(img, displayed, rng, area)
         if kind == "defocus":
             img = finish_camera(img, rng, sigma=rng.uniform(4.5, 7.0))
         elif kind == "motion":

@@ -58,8 +58,8 @@ def fade_print(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def whiten_paper(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Expose a desk photo so that the page's paper sits at full white (ink stays dark)."""
+    """Expose a desk photo so that the page's brightest paper sits at full white (ink dark)."""
     grey = cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY)
     paper = float(np.percentile(grey, 97))
-    gain = rng.uniform(1.05, 1.2) * 255.0 / max(paper * 0.8, 1.0)
+    gain = rng.uniform(1.05, 1.2) * 255.0 / max(paper, 1.0)
     return np.asarray((photo.astype(np.float32) * gain).clip(0, 255), np.uint8)
