@@ -26,8 +26,8 @@ _STRONG_INK = 0.3  # darkness of the page's normal ink is measured on tiles abov
 _FAINT_SHARE = 0.45  # a tile whose ink is below this share of the normal ink is faint
 _MIN_PATCH_TILES = 3
 _MIN_PALE_PX = 6  # pale pixels in a tile that look like a faint stroke, not grain
-_PRINT_FADE_SHARE = 0.2  # a printer's fade covers a fifth of the text or more ...
-_MAX_PRINT_GAPS = 0.15  # ... and leaves its characters: few empty tiles along faded lines
+_PRINT_FADE_SHARE = 0.15  # a printer's fade covers a wide part of the text ...
+_MAX_PRINT_GAPS = 0.1  # ... and leaves its characters: few empty tiles along faded lines
 
 
 @dataclass(frozen=True)
