@@ -95,6 +95,6 @@ def test_faded_text_refusal_in_every_language_and_size(agent_data: Path) -> None
                           "--reasons", "faded_text")
     assert result["problems"] == {}
     for lang in LANGUAGE_CODES:
-        shown = result["texts"][f"capture-faded_text-{lang}-200"]
+        shown = result["texts"][f"capture-faded_text-{lang}-200"].replace("\u200f", "")
         assert translate(lang, REASON_TEXTS["faded_text"]) in shown
         assert (ARTIFACTS / "capture-verdicts" / f"capture-faded_text-{lang}-200.png").is_file()
