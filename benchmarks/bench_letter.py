@@ -9,7 +9,9 @@ list layouts the reader was not tuned on). ``--part tuning`` shows the tuning pa
 Per field: exact-match rate of the numbers (customer and BG number both right, nulls
 included) and of the deadline; precision/recall/F1 of requested types (multiset per
 letter); the empty-list rate on letters without a list; time per page in process (check,
-OCR, codes, parsing) as wall time and as CPU time (own + Tesseract children), p50/p95.
+OCR, codes, parsing; ``scanning.judge.judge_page`` as ``kiosk read-letter`` runs it, the
+full OCR beside the checks on the second core) as wall time and as CPU time (own +
+Tesseract children), p50/p95.
 The CPU figure is there because wall time on a shared machine measures the neighbours.
 """
 
@@ -30,8 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.model import KioskConfig  # noqa: E402
+from scanning.judge import judge_page  # noqa: E402
 from scanning.letter import read_letter_pages  # noqa: E402
-from scanning.pipeline import check_page, complete_page  # noqa: E402
 from scanning.synthetic_letters import SEED, make_letter  # noqa: E402
 
 TARGETS = {"number": 95.0, "deadline": 95.0, "f1": 0.9, "empty": 100.0, "p95": 2.0}
@@ -48,8 +50,7 @@ def run_one(args: tuple[int, str]) -> dict[str, Any]:
     letter = make_letter(index, part)
     config = KioskConfig()
     wall, cpu = time.perf_counter(), _cpu()
-    results = [complete_page(check_page(page, config.scanning), config.scanning)
-               for page in letter.pages]
+    results = [judge_page(page, config.scanning) for page in letter.pages]
     facts = read_letter_pages(results, config.site.customer_number_formats)
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     truth = letter.truth

@@ -3,9 +3,11 @@
     .venv/bin/python benchmarks/bench_scanning.py [--pages 40] [--ocr-ratio-pages 6]
 
 Prints verdict times (p50/p95), verdict accuracy (good accepted, bad rejected with the
-right reason), page-corner error, OCR word recall on accepted pages, document-type
-accuracy, live-preview fps, the ratio of our full-page OCR step to a bare ``tesseract``
-run on the same rectified page, and the size of a 3-page PDF.
+right reason), the rejection rate of faded-text pages (``--faded-pages``: faint print and a
+reflection over full-white paper, ``scanning.synthetic_faded``), page-corner error, OCR
+word recall on accepted pages, document-type accuracy, live-preview fps, the ratio of our
+full-page OCR step to a bare ``tesseract`` run on the same rectified page, and the size of a
+3-page PDF.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ from scanning import analyze_preview, build_document_pdf, check_page, complete_p
 from scanning.models import PreviewState  # noqa: E402
 from scanning.ocr import run_ocr  # noqa: E402
 from scanning.pipeline import ocr_input  # noqa: E402
-from scanning.synthetic import SyntheticCase, corpus_kinds, make_case  # noqa: E402
+from scanning.synthetic import FADED_KINDS, SyntheticCase, corpus_kinds, make_case  # noqa: E402
 
 TARGETS = {"good": 95.0, "bad": 95.0, "corner": 2.0, "recall": 95.0, "doctype": 90.0,
-           "p95": 1.5, "fps": 12.0, "ratio": 1.2}
+           "p95": 1.5, "fps": 12.0, "ratio": 1.2, "faded": 95.0}
 
 
 def _make(args: tuple[str, int]) -> SyntheticCase:
@@ -103,19 +105,41 @@ def preview_fps(images: list[np.ndarray], frames: int = 90) -> float:
     return frames / (time.perf_counter() - start)
 
 
+def faded_verdicts(
+    cases: list[SyntheticCase], config: ScanQualityConfig
+) -> tuple[dict[str, list[str]], set[str]]:
+    """Faded-text pages refused (name -> reasons), and those refused with the expected reason."""
+    rejected: dict[str, list[str]] = {}
+    right: set[str] = set()
+    for case in cases:
+        verdict = check_page(case.image, config)
+        if not verdict.accepted:
+            rejected[case.name] = list(verdict.reasons)
+            if case.expected_reason in verdict.reasons:
+                right.add(case.name)
+    return rejected, right
+
+
 def main() -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=40)
     parser.add_argument("--seed", type=int, default=5000)
     parser.add_argument("--ocr-ratio-pages", type=int, default=6)
+    parser.add_argument("--faded-pages", type=int, default=20,
+                        help="faded-text pages (half faint print, half a reflection on white)")
     args = parser.parse_args()
     config = ScanQualityConfig()
     t0 = time.perf_counter()
     jobs = [(kind, args.seed + i) for i, kind in enumerate(corpus_kinds(args.pages))]
+    faded_jobs = [(FADED_KINDS[i % len(FADED_KINDS)], args.seed + 10_000 + i)
+                  for i in range(args.faded_pages)]
     with ProcessPoolExecutor(max_workers=2) as pool:
         cases = list(pool.map(_make, jobs))
-    print(f"corpus: {len(cases)} images generated in {time.perf_counter() - t0:.1f} s")
+        faded_cases = list(pool.map(_make, faded_jobs))
+    print(f"corpus: {len(cases)} + {len(faded_cases)} faded images generated in "
+          f"{time.perf_counter() - t0:.1f} s")
+    faded_rejected, faded_right = faded_verdicts(faded_cases, config)
 
     verdict_times, complete_times, recalls, corner_any, corner_ordered = [], [], [], [], []
     good = good_ok = bad = bad_ok = bad_rejected = types = types_ok = 0
@@ -169,6 +193,11 @@ def main() -> int:
     line("bad pages rejected with the right reason",
          f"{100 * bad_ok / max(bad, 1):.1f}% of {bad}", ">= 95%")
     line("bad pages rejected (any reason)", f"{100 * bad_rejected / max(bad, 1):.1f}%", "-")
+    line("faded-text pages rejected",
+         f"{100 * len(faded_rejected) / max(len(faded_cases), 1):.1f}% of {len(faded_cases)}",
+         ">= 95%")
+    line("  ... with the right reason (faded_text/glare)",
+         f"{100 * len(faded_right) / max(len(faded_cases), 1):.1f}%", "-")
     line("page-corner error, median (% of diagonal)",
          f"{statistics.median(corner_any):.2f}%" if corner_any else "n/a", "<= 2%")
     line("corner order from page top-left correct",
@@ -180,6 +209,9 @@ def main() -> int:
     line("our OCR step / bare tesseract (same pages)",
          f"{ours / bare:.2f}x ({ours:.1f}/{bare:.1f}s)" if bare else "n/a", "<= 1.2x")
     line(f"{len(pdf_pages)}-page PDF size", f"{pdf_size / 1e6:.2f} MB", "<= 1.5 MB")
+    failures += [f"{c.name}: accepted" for c in faded_cases if c.name not in faded_rejected]
+    failures += [f"{name}: {reasons}" for name, reasons in faded_rejected.items()
+                 if name not in faded_right]
     if failures:
         print("\nmisjudged:")
         for failure in failures:

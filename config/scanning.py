@@ -39,6 +39,10 @@ class ScanQualityConfig(BaseModel):
     max_clipped_fraction: float = Field(default=0.4, ge=0, le=1)
     min_ink_contrast: float = Field(default=90.0, ge=0, le=255)
     max_glare_fraction: float = Field(default=0.004, ge=0, le=1)
+    max_faded_fraction: float = Field(
+        default=0.01, ge=0, le=1,
+        description="Share of the text tiles whose ink has faded into the paper (scanning.fade).",
+    )
     # content: less ink than this is a blank sheet, a wall or a hand
     min_ink_fraction: float = Field(default=0.0015, ge=0, le=1)
     max_paper_saturation: float = Field(default=55.0, ge=0, le=255)

@@ -19,9 +19,9 @@ Captured page (fast, ≤1.5 s; reads only a sample of the text)::
     verdict = check_page(image, config)                # -> PageVerdict
     verdict.accepted / verdict.verdict                 # True / "accept"
     verdict.reasons   # codes: no_page, cut_off, low_resolution, blur, too_dark,
-                      #        too_bright, glare, unreadable_text
+                      #        too_bright, glare, faded_text, unreadable_text
     verdict.hints     # what to tell the visitor (move_into_frame, hold_still, more_light,
-                      # less_light, avoid_glare, move_closer) or ("ready",)
+                      # less_light, avoid_glare, move_closer, clearer_copy) or ("ready",)
     verdict.corners   # page corners in image pixels, clockwise from the page's top-left
     verdict.image     # upright rectified page (BGR) for the thumbnail
     verdict.scores    # QualityScores (numbers behind every decision)

@@ -32,11 +32,12 @@ import numpy as np
 from config.model import CustomerNumberFormat, KioskConfig
 from scanning.barcodes import decode_codes
 from scanning.doctype import fold
+from scanning.judge import judge_page
 from scanning.letter_dates import pick_dates
 from scanning.letter_items import RequestedItem, find_requested
-from scanning.letter_numbers import best_numbers, find_numbers, numbers_in_codes
+from scanning.letter_numbers import FoundNumber, best_numbers, find_numbers, numbers_in_codes
+from scanning.letter_reread import reread_numbers
 from scanning.models import PageResult
-from scanning.pipeline import check_page, complete_page
 
 __all__ = ["LetterFacts", "RequestedItem", "parse_letter_text", "read_letter",
            "read_letter_pages"]
@@ -95,9 +96,13 @@ def parse_letter_text(
     *,
     verdict: str = "accept",
     reasons: tuple[str, ...] = (),
+    closer: Sequence[FoundNumber] = (),
 ) -> LetterFacts:
-    """The facts of a letter from its text (all pages, in order) and decoded code payloads."""
-    from_text = best_numbers(find_numbers(text, formats))
+    """The facts of a letter from its text (all pages, in order) and decoded code payloads.
+
+    ``closer``: numbers from a closer read of doubtful number lines (``letter_reread``).
+    """
+    from_text = best_numbers(find_numbers(text, formats), closer)
     from_codes = numbers_in_codes(codes, formats)
     numbers = {**from_text, **from_codes}
     source = "code" if from_codes else "text" if from_text else None
@@ -130,11 +135,15 @@ def read_letter_pages(
         codes,
         verdict="reject" if reasons or not pages else "accept",
         reasons=reasons,
+        closer=reread_numbers(pages, formats),
     )
 
 
 def read_letter(images: Sequence[np.ndarray], config: KioskConfig) -> LetterFacts:
-    """Check, OCR and read the pages of one letter (slow: run it off the UI thread)."""
-    results = [complete_page(check_page(image, config.scanning), config.scanning)
-               for image in images]
+    """Check, OCR and read the pages of one letter (slow: run it off the UI thread).
+
+    Each page goes through ``judge_page``: its full OCR starts while the checks still run,
+    on the other core, with the same result as ``complete_page(check_page(...))``.
+    """
+    results = [judge_page(image, config.scanning) for image in images]
     return read_letter_pages(results, config.site.customer_number_formats)

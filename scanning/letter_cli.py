@@ -2,7 +2,7 @@
 
 Each argument is one letter: one image, or its pages joined with commas (``p1.jpg,p2.jpg``).
 Pages go through the same capture checks and OCR as ``kiosk check-image``
-(``scanning.pipeline.check_page`` / ``complete_page``), then ``scanning.letter``. With
+(``scanning.judge.judge_page``), then ``scanning.letter``. With
 ``--json`` one JSON array is printed, one object per letter (``path`` as given, numbers,
 dates, sender, requested items with type codes, the capture verdict). Exit status 0 when
 every letter could be read (rejected pages included), 2 when a file is missing.
@@ -20,9 +20,9 @@ from typing import Any, TextIO
 from config.model import KioskConfig
 from foundation.errors import ScanRejected
 from scanning.files import load_image_file
+from scanning.judge import judge_page
 from scanning.letter import LetterFacts, read_letter_pages
 from scanning.models import PageResult
-from scanning.pipeline import check_page, complete_page
 
 
 def _unreadable(reasons: list[str]) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def read_letter_files(paths: list[Path], config: KioskConfig) -> dict[str, Any]:
             image = load_image_file(path, config.scanning)
         except ScanRejected as exc:
             return _unreadable(list(exc.reasons))
-        results.append(complete_page(check_page(image, config.scanning), config.scanning))
+        results.append(judge_page(image, config.scanning))
     return read_letter_pages(results, config.site.customer_number_formats).as_json()
 
 

@@ -22,6 +22,7 @@ ReasonCode = Literal[
     "too_dark",
     "too_bright",
     "glare",
+    "faded_text",
     "unreadable_text",
 ]
 HintCode = Literal[
@@ -31,6 +32,7 @@ HintCode = Literal[
     "less_light",
     "avoid_glare",
     "move_closer",
+    "clearer_copy",
     "ready",
 ]
 REASON_CODES: tuple[str, ...] = (
@@ -43,6 +45,7 @@ REASON_CODES: tuple[str, ...] = (
     "too_dark",
     "too_bright",
     "glare",
+    "faded_text",
     "unreadable_text",
 )
 #: What the visitor should do about each rejection reason (a hint code for the screen).
@@ -54,6 +57,7 @@ HINT_FOR_REASON: Mapping[str, str] = {
     "too_dark": "more_light",
     "too_bright": "less_light",
     "glare": "avoid_glare",
+    "faded_text": "clearer_copy",
     "unreadable_text": "hold_still",
 }
 
@@ -161,6 +165,7 @@ class QualityScores:
     ink_contrast: float = 0.0
     clipped_fraction: float = 0.0
     glare_fraction: float = 0.0
+    faded_fraction: float = 0.0
     ink_fraction: float = 0.0
     text_lines: int = 0
     ocr_confidence: float | None = None

@@ -22,6 +22,7 @@ from foundation.errors import OcrFailed
 from scanning import rectify as geo
 from scanning.detect import detect_page
 from scanning.doctype import classify_text
+from scanning.fade import FadeScore, fade_reason, score_fade
 from scanning.language import detect_language, legibility
 from scanning.models import (
     HINT_FOR_REASON,
@@ -62,6 +63,7 @@ class CheckWork:
     exposure: ExposureScore | None = None
     content: ContentScore | None = None
     legibility: Legibility | None = None
+    fade: FadeScore | None = None
     rotation: int = 0
     reasons: list[str] = field(default_factory=list)
     stop: bool = False
@@ -132,6 +134,9 @@ def _step_judge(w: CheckWork) -> None:
         reasons.append("too_bright")
     if w.exposure.glare_fraction > c.max_glare_fraction:
         reasons.append("glare")
+    if w.thumb is not None:  # text that fades into bright paper (scanning.fade)
+        w.fade = score_fade(w.thumb)
+        reasons.extend(fade_reason(w.fade, c.max_faded_fraction, reasons))
     w.reasons = reasons
     w.rotation = geo.coarse_rotation(w.direction)
 
@@ -263,6 +268,7 @@ def _scores(w: CheckWork) -> QualityScores:
         ink_contrast=e.ink_contrast if e else 0.0,
         clipped_fraction=e.clipped_fraction if e else 0.0,
         glare_fraction=e.glare_fraction if e else 0.0,
+        faded_fraction=w.fade.faded_fraction if w.fade else 0.0,
         ink_fraction=ct.ink_fraction if ct else 0.0,
         text_lines=ct.text_lines if ct else 0,
         ocr_confidence=leg.mean_confidence if leg else None,

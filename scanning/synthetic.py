@@ -4,7 +4,9 @@ Each ``SyntheticCase`` knows its ground truth (page corners in photo pixels, clo
 the page's own top-left; the rotation that makes the rectified page upright; the expected
 verdict and reason; the drawn words). Good photos get perspective, uneven light, shadows,
 noise and JPEG; bad variants add defocus, motion blur, darkness, over-exposure, glare, a cut
-off page, too much distance, or no document at all (wall, hand, blank sheet).
+off page, too much distance, or no document at all (wall, hand, blank sheet). Faded-text
+pages (``FADED_KINDS``: faint print or a reflection over full-white paper) are made on request
+and are not part of ``corpus_kinds``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import cv2
 import numpy as np
 
 from scanning.synthetic_docs import DOCUMENT_TYPES, RenderedDocument, render_blank, render_document
+from scanning.synthetic_faded import fade_print, text_area, whiten_paper
 
 PHOTO_SIZE = (4000, 3000)  # width, height of a 12-megapixel document-camera still
 
@@ -55,7 +58,11 @@ EXPECTED_REASON = {
     "wall": "no_page",
     "hand": "no_page",
     "blank": "no_page",
+    "faded": "faded_text",
+    "glare_white": "glare",
 }
+#: pages whose text fades into bright paper (``synthetic_faded``), scored on their own
+FADED_KINDS = ("faded", "glare_white")
 _FOREIGN = ("en", "uk", "ru", "tr", "ar", "fa")
 
 
@@ -197,10 +204,17 @@ def motion_blur(img: np.ndarray, length: int, angle_deg: float) -> np.ndarray:
     return np.asarray(cv2.filter2D(img, -1, turned / turned.sum()), np.uint8)
 
 
-def add_glare(img: np.ndarray, corners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A specular reflection: a saturated bright blob over the page's text area."""
+def add_glare(
+    img: np.ndarray,
+    corners: np.ndarray,
+    rng: np.random.Generator,
+    area: tuple[float, float, float, float] = (0.3, 0.7, 0.3, 0.7),
+) -> np.ndarray:
+    """A specular reflection: a saturated bright blob over the page's text area.
+
+    ``area`` is where its centre may fall: left, right, top, bottom as page fractions."""
     h, w = img.shape[:2]
-    t = rng.uniform(0.3, 0.7, 2)
+    t = np.array([rng.uniform(area[0], area[1]), rng.uniform(area[2], area[3])])
     top = corners[0] + (corners[1] - corners[0]) * t[0]
     bottom = corners[3] + (corners[2] - corners[3]) * t[0]
     cx, cy = top + (bottom - top) * t[1]
@@ -261,7 +275,7 @@ def make_case(kind: str, seed: int) -> SyntheticCase:
     rng = np.random.default_rng(seed)
     prng = random.Random(seed)
     doc_type = DOCUMENT_TYPES[seed % len(DOCUMENT_TYPES)]
-    if kind in ("scan", "blank", "cut_off", "far", "glare"):
+    if kind in ("scan", "blank", "cut_off", "far", "glare", *FADED_KINDS):
         doc_type = prng.choice([t for t in DOCUMENT_TYPES if t != "identity_document"])
     language = prng.choice(_FOREIGN) if kind == "good_foreign" else "de"
     if language != "de":
@@ -278,6 +292,8 @@ def make_case(kind: str, seed: int) -> SyntheticCase:
         img, corners = _scan(doc, rng)
     else:
         page = render_blank(seed) if kind == "blank" else doc.image  # type: ignore[union-attr]
+        if kind == "faded":
+            page = fade_print(page, rng)
         page = np.rot90(page, k).copy()
         frac = rng.uniform(0.78, 0.92)
         if kind == "far":
@@ -289,8 +305,15 @@ def make_case(kind: str, seed: int) -> SyntheticCase:
             shift = prng.choice(((0.33, 0.0), (-0.33, 0.0), (0.0, 0.3), (0.0, -0.3)))
         img, displayed = compose_photo(page, rng, height_frac=frac, shift=shift)
         corners = _order_from_page_top_left(displayed, k)
+        if kind in FADED_KINDS:
+            img = whiten_paper(img, rng)
         if kind == "glare":
             img = add_glare(img, displayed, rng)
+        elif kind == "glare_white":  # over the text, where the amounts are
+            left, right, top, bottom = text_area(page)
+            area = (max(left, 0.25), max(min(right, 0.75), 0.3),
+                    max(top, 0.15), max(min(bottom, 0.85), 0.2))
+            img = add_glare(img, displayed, rng, area)
         if kind == "defocus":
             img = finish_camera(img, rng, sigma=rng.uniform(4.5, 7.0))
         elif kind == "motion":

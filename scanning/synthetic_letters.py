@@ -222,7 +222,9 @@ def render_pages(lines: list[tuple[str, str]], rng: random.Random,
             continue
         if style == "info" and info_right:
             info_y = round(height * 0.12) if info_y is None else info_y
-            draw.text((round(width * 0.6), info_y), text, font=font, fill=20)
+            # a long line starts further left instead of running off the paper
+            right_x = width - round(width * 0.05) - round(draw.textlength(text, font=font))
+            draw.text((min(round(width * 0.6), right_x), info_y), text, font=font, fill=20)
             info_y += step
             continue
         use = bold if style == "bold" else marks if text[:1] in "☐•–" else font

@@ -13,6 +13,7 @@ HINT_TEXTS: dict[str, tuple[str, str]] = {
     "less_light": ("\u2601", "It is too bright. Please move out of the direct light."),
     "avoid_glare": ("\u2604", "There is a reflection on the page. Tilt the page a little."),
     "move_closer": ("\u2295", "Bring the page closer to the camera."),
+    "clearer_copy": ("\u25D0", "The print is too faint. Use a clearer copy if you have one."),
     "ready": ("\u2714", "Good. Hold still, the photo is taken automatically."),
 }
 
@@ -26,6 +27,8 @@ REASON_TEXTS: dict[str, str] = {
     "too_dark": "The photo is too dark. Please use more light.",
     "too_bright": "The photo is too bright. Please avoid direct light.",
     "glare": "A reflection covers part of the page. Tilt the page a little.",
+    "faded_text": ("Part of the text is printed too faintly to read. "
+                   "If you have a clearer copy, please use it."),
     "unreadable_text": "The text cannot be read. Please try again with the page flat and still.",
     "capture_failed": "The camera did not take a photo. Please try again.",
     "camera_no_frame": "The camera does not respond. Please ask the staff for help.",

@@ -73,3 +73,16 @@ def test_rtl_catalogs_are_in_arabic_script() -> None:
     for lang in ("ar", "fa"):
         text = translate(lang, "Choose your language")
         assert any("\u0600" <= ch <= "\u06ff" for ch in text), lang
+
+
+def test_every_page_reason_and_hint_has_a_visitor_text_in_every_language() -> None:
+    from kiosk.screens.messages import HINT_TEXTS, REASON_TEXTS
+    from scanning.models import HINT_FOR_REASON, REASON_CODES
+
+    assert set(REASON_CODES) <= set(REASON_TEXTS)
+    assert set(HINT_FOR_REASON.values()) <= set(HINT_TEXTS)
+    for lang in LANGUAGE_CODES:
+        if lang in ("en", "de-simple"):  # the source language; Leichte Sprache falls back too
+            continue
+        for text in (REASON_TEXTS["faded_text"], HINT_TEXTS["clearer_copy"][1]):
+            assert translate(lang, text) != text, (lang, text)

@@ -10,7 +10,7 @@ from config.model import DEFAULT_NUMBER_FORMATS, CustomerNumberFormat
 from scanning.letter import find_sender, parse_letter_text
 from scanning.letter_dates import pick_dates
 from scanning.letter_items import find_requested, type_of_item
-from scanning.letter_numbers import best_numbers, find_numbers
+from scanning.letter_numbers import best_numbers, find_numbers, numbers_in_line
 
 F = DEFAULT_NUMBER_FORMATS
 
@@ -31,6 +31,10 @@ def numbers(text: str) -> dict[str, str]:
     ("Unser Zeichen: 12345 // 1234567", "household", "12345BG1234567"),
     ("BG-Nummer 1234S8G1234567", "household", "12345BG1234567"),  # 5 read as S, B as 8
     ("Bedarfsgemeinschaft-Nr. 12345BG1234567", "household", "12345BG1234567"),
+    ("Kd.-Nr. 493]J568909", "customer", "493J568909"),  # a stray mark beside the J
+    ("Unser Zeichen: 12345 Il 1234567", "household", "12345BG1234567"),  # // read as Il
+    ("BG-Nr. 12345/1234567", "household", "12345BG1234567"),  # one slash lost
+    ("Ihre Nindenpummer 5475219841", "customer", "547S219841"),  # garbled label, S as 5
 ])
 def test_number_forms(printed: str, kind: str, value: str) -> None:
     assert numbers(printed) == {kind: value}
@@ -44,6 +48,19 @@ def test_both_numbers_and_unlabelled_exact_ones() -> None:
 def test_no_repair_without_a_label() -> None:
     assert numbers("Telefon 0128 456789, IBAN DE89 3704 0044 0532 0130 00") == {}
     assert numbers("Ihre Nachricht I23A4S6789") == {}
+    assert numbers("Ihre Kindergeldnummer 5475219841") == {}  # not close to a label
+    assert numbers("Unser Zeichen: 12345-1234567") == {}  # a dash is no // or BG
+
+
+def test_a_closer_read_replaces_only_doubtful_numbers() -> None:
+    text = "Kundennummer 7471675318\nBG-Nummer 12345BG1234567"
+    found = find_numbers(text, F)
+    assert best_numbers(found) == {"customer": "747I675318", "household": "12345BG1234567"}
+    closer = numbers_in_line("747L675318 12345BG7654321", F)
+    assert best_numbers(found, closer) == {"customer": "747L675318",
+                                           "household": "12345BG1234567"}
+    guessed = numbers_in_line("S S2026/2027", F)  # repaired into a number: not trusted
+    assert guessed and best_numbers((), guessed) == {}
 
 
 def test_site_formats_decide() -> None:

@@ -193,6 +193,49 @@ async def all_screens(ui: UiDriver) -> dict[str, Any]:
             "touch_px": app.touch_px}
 
 
+async def capture_verdicts(ui: UiDriver) -> dict[str, Any]:
+    """The capture screen's refusal for each page-quality reason named in ``--reasons``
+    (after two tries, with "send anyway"), in every requested language and text size."""
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.screens.flows import prepare_screen
+    from tests.ui.layout_checks import clipped_labels, small_targets, walk
+
+    app, session = ui.app, ui.app.session
+    prepare_screen(app, "capture", "de", 1.0, "default")
+    await ui.wait_for(lambda: app.root.current == "capture")
+    capture = app.root.get_screen("capture")
+    await ui.wait_for(capture.is_settled, timeout_s=60)
+    problems: dict[str, list[str]] = {}
+    texts: dict[str, str] = {}
+    for reason in OPTIONS["reasons"]:
+        for lang in OPTIONS["langs"]:
+            for scale in OPTIONS["scales"]:
+                session.activity()  # a slow machine must not time the visit out meanwhile
+                capture.mode = "checking"  # each verdict laid out afresh, as after a photo
+                session.presentation.language = lang
+                session.presentation.text_scale = scale
+                session.redraw()
+                await ui.frames(3)
+                capture.mode, capture.accepted = "verdict", False
+                capture.reasons, capture.may_send_anyway = [reason], True
+                await ui.frames(6)
+                for view in walk(capture):  # down to the verdict and its buttons
+                    if isinstance(view, ScrollView):
+                        view.scroll_y = 0
+                await ui.frames(3)
+                key = f"capture-{reason}-{lang}-{int(scale * 100)}"
+                await ui.shot(key)
+                texts[key] = capture.status_text(capture.mode, capture.hint, False, [reason], "")
+                if app.root.current != "capture":
+                    problems[key] = [f"left the capture screen for {app.root.current}"]
+                    continue
+                found = clipped_labels(capture) + small_targets(capture, app.touch_px)
+                if found:
+                    problems[key] = found
+    return {"problems": problems, "texts": texts}
+
+
 async def overlays(ui: UiDriver) -> dict[str, Any]:
     """Every overlay (language list, options, inactivity warning, end, staff PIN) over the
     identify screen, in every requested language and text size."""
@@ -419,13 +462,15 @@ def with_helper_card(services: Any, data: Path) -> None:
         page_check(services.config.scanning), run=start_thread, post=post_to_ui, poll_s=0.05)
 
 
-OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default"}
+OPTIONS: dict[str, Any] = {"langs": ["de", "en"], "scales": [1.0, 2.0], "theme": "default",
+                           "reasons": ["faded_text"]}
 
 SCENARIOS: dict[str, Scenario] = {
     "upload_flow": upload_flow, "all_screens": all_screens, "keyboard_flow": keyboard_flow,
     "overlays": overlays, "back_to_attract": back_to_attract, "staff_help": staff_help,
     "letter_flow": letter_flow,
     "helper_mode": helper_mode,
+    "capture_verdicts": capture_verdicts,
 }
 
 
@@ -439,8 +484,10 @@ def main() -> None:
     parser.add_argument("--langs", default="de,en")
     parser.add_argument("--scales", default="1.0,2.0")
     parser.add_argument("--theme", default="default")
+    parser.add_argument("--reasons", default="faded_text")
     args = parser.parse_args()
     OPTIONS.update(langs=args.langs.split(","), theme=args.theme,
+                   reasons=args.reasons.split(","),
                    scales=[float(s) for s in args.scales.split(",")])
     config = load_config(data_dir=args.data, environ={})
     services = build_services(config, speech=RecordingSpeech(), post_to_ui=post_to_ui)

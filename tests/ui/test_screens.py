@@ -17,6 +17,7 @@ import pytest
 from accessibility.i18n import translate
 from accessibility.languages import LANGUAGE_CODES
 from kiosk.launch import SCREEN_NAMES
+from kiosk.screens.messages import REASON_TEXTS
 from tests.ui.conftest import ARTIFACTS, run_scenario, running_agent
 
 pytestmark = pytest.mark.ui
@@ -85,3 +86,15 @@ def test_high_contrast_theme_renders_without_problems(agent_data: Path) -> None:
     result = run_scenario("all_screens", agent_data, ARTIFACTS / "high-contrast",
                           "--langs", "de,ar", "--scales", "2.0", "--theme", "high_contrast")
     assert result["problems"] == {}
+
+
+@pytest.mark.timeout(900)  # 20 shots; a loaded two-core machine needs more than 300 s
+def test_faded_text_refusal_in_every_language_and_size(agent_data: Path) -> None:
+    result = run_scenario("capture_verdicts", agent_data, ARTIFACTS / "capture-verdicts",
+                          "--langs", ",".join(LANGUAGE_CODES), "--scales", "1.0,2.0",
+                          "--reasons", "faded_text")
+    assert result["problems"] == {}
+    for lang in LANGUAGE_CODES:
+        shown = result["texts"][f"capture-faded_text-{lang}-200"].replace("\u200f", "")
+        assert translate(lang, REASON_TEXTS["faded_text"]) in shown
+        assert (ARTIFACTS / "capture-verdicts" / f"capture-faded_text-{lang}-200.png").is_file()
