@@ -3,6 +3,10 @@
 The ``kiosk`` command owns the parser; it calls ``add_check_image_arguments`` and
 ``run_check_image``. Exit status 0 when every file could be judged (rejections included);
 2 for usage errors (a path that does not exist or is not a file — still reported).
+
+Before a file is decoded (and before NumPy and OpenCV are even imported for the first one),
+the Tesseract processes a German page will need are started, so their models load while
+Python imports, decodes and finds the page (``scanning.tesseract.PrestartedOcr``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from foundation.errors import ScanRejected
+from scanning.tesseract import JUDGE_PAGE_JOBS, PrestartedOcr
 
 if TYPE_CHECKING:
     from config.scanning import ScanQualityConfig
@@ -42,7 +47,9 @@ def _rejected(path: Path, reasons: list[str]) -> dict[str, Any]:
     }
 
 
-def judge_file(path: Path, config: ScanQualityConfig) -> dict[str, Any]:
+def judge_file(
+    path: Path, config: ScanQualityConfig, prestarted: PrestartedOcr | None = None
+) -> dict[str, Any]:
     """The check-image record for one file (never raises for bad content)."""
     from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
     from scanning.judge import judge_page
@@ -51,7 +58,7 @@ def judge_file(path: Path, config: ScanQualityConfig) -> dict[str, Any]:
         image = load_image_file(path, config)
     except ScanRejected as exc:
         return _rejected(path, exc.reasons)
-    result = judge_page(image, config)
+    result = judge_page(image, config, prestarted=prestarted)
     verdict = result.verdict
     return {
         "path": str(path),
@@ -100,7 +107,8 @@ def run_check_image(args: argparse.Namespace, config: ScanQualityConfig) -> int:
             usage_error = True
             records.append(_rejected(path, ["unsupported_file"]))
             continue
-        records.append(judge_file(path, config))
+        with PrestartedOcr(JUDGE_PAGE_JOBS) as prestarted:
+            records.append(judge_file(path, config, prestarted))
     if args.json:
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
