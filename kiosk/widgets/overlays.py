@@ -150,6 +150,11 @@ class Overlays:
         """The staff PIN entry."""
         return self._panel(StaffUnlock)
 
+    @property
+    def built(self) -> tuple[str, ...]:
+        """Class names of the panels built so far."""
+        return tuple(kind.__name__ for kind in self._built)
+
     def build_all(self) -> None:
         """Build every panel not built yet (after the first frame, so none waits later)."""
         for kind in (LanguagePicker, OptionsPanel, TimeoutWarning, ConfirmEnd, StaffUnlock):
