@@ -51,13 +51,19 @@ def judge_file(
     path: Path, config: ScanQualityConfig, prestarted: PrestartedOcr | None = None
 ) -> dict[str, Any]:
     """The check-image record for one file (never raises for bad content)."""
-    from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
-    from scanning.judge import judge_page
+    from concurrent.futures import ThreadPoolExecutor
 
-    try:
-        image = load_image_file(path, config)
-    except ScanRejected as exc:
-        return _rejected(path, exc.reasons)
+    from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
+
+    with ThreadPoolExecutor(1, thread_name_prefix="decode") as pool:
+        # OpenCV decodes without the GIL: the pipeline's modules load meanwhile
+        loading = pool.submit(load_image_file, path, config)
+        from scanning.judge import judge_page
+
+        try:
+            image = loading.result()
+        except ScanRejected as exc:
+            return _rejected(path, exc.reasons)
     result = judge_page(image, config, prestarted=prestarted)
     verdict = result.verdict
     return {
