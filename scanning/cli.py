@@ -4,9 +4,10 @@ The ``kiosk`` command owns the parser; it calls ``add_check_image_arguments`` an
 ``run_check_image``. Exit status 0 when every file could be judged (rejections included);
 2 for usage errors (a path that does not exist or is not a file — still reported).
 
-Before a file is decoded (and before NumPy and OpenCV are even imported for the first one),
-the Tesseract processes a German page will need are started, so their models load while
-Python imports, decodes and finds the page (``scanning.tesseract.PrestartedOcr``).
+Before a file of at least ``PRESTART_MIN_BYTES`` is decoded (and before NumPy and OpenCV are
+even imported for the first one), the Tesseract processes a German page will need are
+started, so their models load while Python imports, decodes and finds the page
+(``scanning.tesseract.PrestartedOcr``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from scanning.tesseract import JUDGE_PAGE_JOBS, PrestartedOcr
 
 if TYPE_CHECKING:
     from config.scanning import ScanQualityConfig
+
+#: smaller files (icons, thumbnails) seldom hold a readable page: for them the Tesseract
+#: processes are started only if a page is found, instead of loading models for nothing
+PRESTART_MIN_BYTES = 64 * 1024
 
 
 def add_check_image_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +118,11 @@ def run_check_image(args: argparse.Namespace, config: ScanQualityConfig) -> int:
             usage_error = True
             records.append(_rejected(path, ["unsupported_file"]))
             continue
-        with PrestartedOcr(JUDGE_PAGE_JOBS) as prestarted:
+        try:
+            jobs = JUDGE_PAGE_JOBS if path.stat().st_size >= PRESTART_MIN_BYTES else ()
+        except OSError:  # gone meanwhile: judge_file reports it
+            jobs = ()
+        with PrestartedOcr(jobs) as prestarted:
             records.append(judge_file(path, config, prestarted))
     if args.json:
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
