@@ -32,7 +32,13 @@ AGENT_START_TIMEOUT_S = 60.0
 def start_agent_if_needed(
     config: KioskConfig, config_path: Path | None
 ) -> subprocess.Popen[str] | None:
-    """Start ``kiosk agent`` as a child when none answers (development; systemd in production)."""
+    """Start ``kiosk agent`` as a child when none answers (development; systemd in production).
+
+    Does not wait for it: the UI needs the agent only when documents are handed in (the
+    delivery service reads the kiosk's identity then), so the first frame is not held up
+    by the agent's start and its embedded intake service. A warning is logged if it is
+    not ready within ``AGENT_START_TIMEOUT_S``.
+    """
     from kiosk.agent.client import AgentClient
 
     data_dir = config.resolved_data_dir
@@ -52,9 +58,12 @@ def start_agent_if_needed(
                 ready.set()
                 break
 
-    threading.Thread(target=wait_ready, daemon=True).start()
-    if not ready.wait(AGENT_START_TIMEOUT_S):
-        log.warning("the kiosk agent did not start; documents stay queued until it runs")
+    def warn_if_late() -> None:
+        if not ready.wait(AGENT_START_TIMEOUT_S):
+            log.warning("the kiosk agent did not start; documents stay queued until it runs")
+
+    threading.Thread(target=wait_ready, name="agent-ready", daemon=True).start()
+    threading.Thread(target=warn_if_late, name="agent-watch", daemon=True).start()
     return child
 
 

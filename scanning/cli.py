@@ -3,6 +3,11 @@
 The ``kiosk`` command owns the parser; it calls ``add_check_image_arguments`` and
 ``run_check_image``. Exit status 0 when every file could be judged (rejections included);
 2 for usage errors (a path that does not exist or is not a file — still reported).
+
+Before a file of at least ``PRESTART_MIN_BYTES`` is decoded (and before NumPy and OpenCV are
+even imported for the first one), the Tesseract processes a German page will need are
+started, so their models load while Python imports, decodes and finds the page
+(``scanning.tesseract.PrestartedOcr``).
 """
 
 from __future__ import annotations
@@ -14,9 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from foundation.errors import ScanRejected
+from scanning.tesseract import JUDGE_PAGE_JOBS, PrestartedOcr
 
 if TYPE_CHECKING:
     from config.scanning import ScanQualityConfig
+
+#: smaller files (icons, thumbnails) seldom hold a readable page: for them the Tesseract
+#: processes are started only if a page is found, instead of loading models for nothing
+PRESTART_MIN_BYTES = 64 * 1024
 
 
 def add_check_image_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,16 +52,24 @@ def _rejected(path: Path, reasons: list[str]) -> dict[str, Any]:
     }
 
 
-def judge_file(path: Path, config: ScanQualityConfig) -> dict[str, Any]:
+def judge_file(
+    path: Path, config: ScanQualityConfig, prestarted: PrestartedOcr | None = None
+) -> dict[str, Any]:
     """The check-image record for one file (never raises for bad content)."""
-    from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
-    from scanning.judge import judge_page
+    from concurrent.futures import ThreadPoolExecutor
 
-    try:
-        image = load_image_file(path, config)
-    except ScanRejected as exc:
-        return _rejected(path, exc.reasons)
-    result = judge_page(image, config)
+    from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
+
+    with ThreadPoolExecutor(1, thread_name_prefix="decode") as pool:
+        # OpenCV decodes without the GIL: the pipeline's modules load meanwhile
+        loading = pool.submit(load_image_file, path, config)
+        from scanning.judge import judge_page
+
+        try:
+            image = loading.result()
+        except ScanRejected as exc:
+            return _rejected(path, exc.reasons)
+    result = judge_page(image, config, prestarted=prestarted)
     verdict = result.verdict
     return {
         "path": str(path),
@@ -100,7 +118,12 @@ def run_check_image(args: argparse.Namespace, config: ScanQualityConfig) -> int:
             usage_error = True
             records.append(_rejected(path, ["unsupported_file"]))
             continue
-        records.append(judge_file(path, config))
+        try:
+            jobs = JUDGE_PAGE_JOBS if path.stat().st_size >= PRESTART_MIN_BYTES else ()
+        except OSError:  # gone meanwhile: judge_file reports it
+            jobs = ()
+        with PrestartedOcr(jobs) as prestarted:
+            records.append(judge_file(path, config, prestarted))
     if args.json:
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

@@ -3,9 +3,11 @@
 ``judge_page(image, config)`` returns what ``complete_page(check_page(image, config), config)``
 returns, sooner. The full-page OCR is the slowest step and used to wait for every check, so
 here its Tesseract process starts as soon as the page is found and its resolution known (it
-loads its model meanwhile), a helper thread straightens the page for it (the same functions
-``check_page`` calls, run beside the checks' own copy), and it reads the page while the
-quality checks and the orientation sample run on the other core.
+loads its model meanwhile), is fed the checks' own straightened page the moment the
+``rectify`` step has made it (a helper thread flattens and pipes it), and reads it while the
+focus check and the text sample run on the other core. With ``prestarted``
+(``scanning.tesseract.PrestartedOcr``) the full-page read and the text sample take processes
+that loaded their models even earlier, while the caller imported and decoded.
 
 It starts from a guess: the orientation the text lines suggest, German. The result is used
 only if the verdict then asks for exactly that OCR (the very same image, language, resolution
@@ -18,14 +20,13 @@ from __future__ import annotations
 import logging
 import threading
 
-import cv2
 import numpy as np
 
 from config.scanning import ScanQualityConfig
 from foundation.errors import OcrFailed
 from scanning import rectify as geo
 from scanning.models import OcrResult, PageResult
-from scanning.ocr import OcrReader, PendingOcr, run_ocr
+from scanning.ocr import OcrReader, PendingOcr, prestarted_reader, run_ocr
 from scanning.pipeline import (
     CheckWork,
     check_page,
@@ -34,6 +35,7 @@ from scanning.pipeline import (
     full_ocr_lang,
     ocr_input,
 )
+from scanning.tesseract import PrestartedOcr
 
 log = logging.getLogger(__name__)
 
@@ -41,38 +43,39 @@ log = logging.getLogger(__name__)
 class _EarlyOcr:
     """The speculative full-page OCR of one ``judge_page`` call."""
 
-    def __init__(self, config: ScanQualityConfig, fallback: OcrReader) -> None:
-        self.config, self.fallback = config, fallback
+    def __init__(
+        self, config: ScanQualityConfig, fallback: OcrReader, prestarted: PrestartedOcr | None
+    ) -> None:
+        self.config, self.fallback, self.prestarted = config, fallback, prestarted
         self.pending: PendingOcr | None = None
         self.preparing: threading.Thread | None = None
 
     def after_step(self, name: str, w: CheckWork) -> None:
-        """``check_page`` hook: once the page is found, start Tesseract and prepare its input."""
-        if name != "plan_rectification" or w.geometry is None:
-            return
-        image_dpi = min(w.geometry.effective_dpi, self.config.max_page_dpi)
-        lang = full_ocr_lang(None, None, self.config)
-        try:
-            self.pending = PendingOcr(lang, psm=3, dpi=full_ocr_dpi(image_dpi), want_pdf=True)
-        except OcrFailed:
-            return  # complete_page will try (and report) again
-        # mostly OpenCV work without the GIL, beside the checks' own copy of the same steps
-        self.preparing = threading.Thread(
-            target=self._prepare, args=(self.pending, w.image, w.geometry),
-            name="ocr-prepare", daemon=True,
-        )
-        self.preparing.start()
+        """``check_page`` hook: start Tesseract once the page is found, feed it once rectified."""
+        if name == "plan_rectification" and w.geometry is not None:
+            image_dpi = min(w.geometry.effective_dpi, self.config.max_page_dpi)
+            lang = full_ocr_lang(None, None, self.config)
+            try:
+                self.pending = PendingOcr(lang, psm=3, dpi=full_ocr_dpi(image_dpi),
+                                          want_pdf=True, prestarted=self.prestarted)
+            except OcrFailed:
+                return  # complete_page will try (and report) again
+        elif name == "rectify" and self.pending is not None and w.rectified is not None:
+            # OpenCV work and a pipe write without the GIL, beside the remaining checks
+            rotation = geo.coarse_rotation(w.direction)
+            self.preparing = threading.Thread(
+                target=self._feed, args=(self.pending, w.rectified, rotation),
+                name="ocr-feed", daemon=True,
+            )
+            self.preparing.start()
 
     @staticmethod
-    def _prepare(pending: PendingOcr, image: np.ndarray, geometry: geo.PageGeometry) -> None:
-        """The page as ``check_page`` will straighten it, upright as the text lines suggest."""
+    def _feed(pending: PendingOcr, rectified: np.ndarray, rotation: int) -> None:
+        """The checks' straightened page, upright as the text lines suggest, into Tesseract."""
         try:
-            thumb = cv2.cvtColor(geo.thumbnail(image, geometry), cv2.COLOR_BGR2GRAY)
-            direction = geo.find_line_direction(geo.ink_mask(thumb))
-            page = geo.warp(image, geo.page_matrix(geometry, direction), geometry.size)
-            pending.feed(ocr_input(geo.rotate_upright(page, geo.coarse_rotation(direction))))
+            pending.feed(ocr_input(geo.rotate_upright(rectified, rotation)))
         except Exception:  # a failed guess must not matter: read() then reads as usual
-            log.debug("early OCR input not prepared", exc_info=True)
+            log.debug("early OCR input not fed", exc_info=True)
 
     def read(
         self,
@@ -111,15 +114,21 @@ class _EarlyOcr:
 
 
 def judge_page(
-    image: np.ndarray, config: ScanQualityConfig, *, read: OcrReader = run_ocr
+    image: np.ndarray,
+    config: ScanQualityConfig,
+    *,
+    read: OcrReader = run_ocr,
+    prestarted: PrestartedOcr | None = None,
 ) -> PageResult:
     """Verdict, full OCR, language and document type of one page (BGR or greyscale).
 
-    ``read`` runs any full-page OCR the early run could not answer (injectable for tests).
+    ``read`` runs any full-page OCR the early run could not answer (injectable for tests);
+    ``prestarted`` holds Tesseract processes (``JUDGE_PAGE_JOBS``) that loaded meanwhile.
     """
-    early = _EarlyOcr(config, read)
+    early = _EarlyOcr(config, read, prestarted)
     try:
-        verdict = check_page(image, config, after_step=early.after_step)
+        verdict = check_page(image, config, after_step=early.after_step,
+                             read=prestarted_reader(prestarted))
         return complete_page(verdict, config, read=early.read)
     finally:
         early.cancel()

@@ -7,14 +7,14 @@ separate processes. Images are piped to ``tesseract stdin stdout`` as uncompress
 and the results read from its standard output, so no page image or recognised text ever
 lands in a temporary file (which a kill -9 would leave behind; pytesseract's own helpers
 write temp files). A ``PendingOcr`` starts Tesseract (which first loads its model, ~0.1 s)
-before the image is ready.
+before the image is ready, or takes over one a ``PrestartedOcr`` started even earlier
+(``scanning.tesseract``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import subprocess
 from collections.abc import Callable, Sequence
@@ -27,11 +27,15 @@ import numpy as np
 
 from foundation.errors import OcrFailed
 from scanning.models import OcrResult, OcrWord
+from scanning.tesseract import (
+    TESSERACT_BINARY,
+    PrestartedOcr,
+    start_tesseract,
+    stop_tesseract,
+    tesseract_command,
+)
 
 log = logging.getLogger(__name__)
-
-# Child Tesseract processes inherit the environment; OpenMP threads hurt on 2 cores.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 #: ISO 639-1 language -> Tesseract traineddata name
 TESSERACT_LANG = {
@@ -50,6 +54,8 @@ SCRIPT_SAMPLE_LANG = {"Latin": "deu", "Cyrillic": "ukr+rus", "Arabic": "ara+fas"
 
 T = TypeVar("T")
 
+# the image header tells a prestarted Tesseract (started without --dpi) the resolution
+_TIFF_INCH = 2
 
 
 def run_tesseract_in_memory(image: np.ndarray, args: Sequence[str], timeout_s: float) -> bytes:
@@ -57,9 +63,7 @@ def run_tesseract_in_memory(image: np.ndarray, args: Sequence[str], timeout_s: f
     ok, encoded = cv2.imencode(".pgm" if image.ndim == 2 else ".ppm", image)
     if not ok:
         raise OcrFailed("could not encode the OCR input image")
-    import pytesseract  # only for the configured binary's name
-
-    command = [pytesseract.pytesseract.tesseract_cmd, "stdin", "stdout", *args]
+    command = [TESSERACT_BINARY, "stdin", "stdout", *args]
     try:
         done = subprocess.run(
             command, input=encoded.tobytes(), capture_output=True, timeout=timeout_s, check=False
@@ -153,32 +157,42 @@ class PendingOcr:
             result = pending.result(timeout_s=20)             # OcrResult or OcrFailed
 
     The image goes through Tesseract's standard input and the TSV (and text-only PDF) come
-    back on its standard output: nothing is written to a file.
+    back on its standard output: nothing is written to a file. With ``prestarted``, a
+    process already waiting for exactly this language, mode and output is taken instead of
+    starting one; it gets the resolution in the image header rather than on its command line.
     """
 
     def __init__(
-        self, lang: str, *, psm: int = 3, dpi: int | None = None, want_pdf: bool = False
+        self,
+        lang: str,
+        *,
+        psm: int = 3,
+        dpi: int | None = None,
+        want_pdf: bool = False,
+        prestarted: PrestartedOcr | None = None,
     ) -> None:
-        import pytesseract  # only for the configured binary's name
-
         self.lang, self.psm, self.dpi, self.want_pdf = lang, psm, dpi or 300, want_pdf
         self.image: np.ndarray | None = None  # what was fed, for callers that compare inputs
-        command = [pytesseract.pytesseract.tesseract_cmd, "stdin", "stdout", "-l", lang,
-                   "--psm", str(psm), "--dpi", str(self.dpi), "-c", "tessedit_create_tsv=1"]
-        if want_pdf:
-            command += ["-c", "tessedit_create_pdf=1", "-c", "textonly_pdf=1"]
-        try:
-            self._proc = subprocess.Popen(command, stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except OSError as exc:
-            log.warning("tesseract cannot be started: %s", type(exc).__name__)
-            raise OcrFailed("tesseract failed") from exc
+        waiting = prestarted.take(lang, psm, want_pdf) if prestarted is not None else None
+        self._dpi_in_image = waiting is not None
+        self._proc = waiting or start_tesseract(
+            tesseract_command(lang, psm=psm, dpi=self.dpi, want_pdf=want_pdf)
+        )
         self._fed = False
+
+    def _encode(self, image: np.ndarray) -> np.ndarray | None:
+        if self._dpi_in_image:
+            params = [cv2.IMWRITE_TIFF_COMPRESSION, 1, cv2.IMWRITE_TIFF_RESUNIT, _TIFF_INCH,
+                      cv2.IMWRITE_TIFF_XDPI, self.dpi, cv2.IMWRITE_TIFF_YDPI, self.dpi]
+            ok, encoded = cv2.imencode(".tif", image, params)
+        else:
+            ok, encoded = cv2.imencode(".pgm" if image.ndim == 2 else ".ppm", image)
+        return encoded if ok else None
 
     def feed(self, image: np.ndarray) -> None:
         """Pipe the image (greyscale or BGR) to Tesseract (returns once it has read it)."""
-        ok, encoded = cv2.imencode(".pgm" if image.ndim == 2 else ".ppm", image)
-        if not ok:
+        encoded = self._encode(image)
+        if encoded is None:
             self.cancel()
             raise OcrFailed("could not encode the OCR input image")
         self.image, self._fed = image, True
@@ -214,13 +228,7 @@ class PendingOcr:
 
     def cancel(self) -> None:
         """Stop Tesseract if it still runs (safe to call twice)."""
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        for stream in (self._proc.stdin, self._proc.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+        stop_tesseract(self._proc)
 
     def __enter__(self) -> PendingOcr:
         return self
@@ -244,9 +252,44 @@ def run_ocr(
     timeout_s: float = 20.0,
 ) -> OcrResult:
     """Recognise text in an image (greyscale or BGR); optionally also a text-only PDF page."""
-    with PendingOcr(lang, psm=psm, dpi=dpi, want_pdf=want_pdf) as pending:
+    return read_prestarted(image, lang, None, psm=psm, dpi=dpi, want_pdf=want_pdf,
+                           timeout_s=timeout_s)
+
+
+def read_prestarted(
+    image: np.ndarray,
+    lang: str,
+    prestarted: PrestartedOcr | None,
+    *,
+    psm: int = 3,
+    dpi: int | None = None,
+    want_pdf: bool = False,
+    timeout_s: float = 20.0,
+) -> OcrResult:
+    """``run_ocr`` on a process ``prestarted`` holds for this job, if it holds one."""
+    with PendingOcr(lang, psm=psm, dpi=dpi, want_pdf=want_pdf, prestarted=prestarted) as pending:
         pending.feed(image)
         return pending.result(timeout_s)
+
+
+def prestarted_reader(prestarted: PrestartedOcr | None) -> OcrReader:
+    """An ``OcrReader`` that first looks for a waiting process in ``prestarted``."""
+    if prestarted is None:
+        return run_ocr
+
+    def read(
+        image: np.ndarray,
+        lang: str,
+        *,
+        psm: int = 3,
+        dpi: int | None = None,
+        want_pdf: bool = False,
+        timeout_s: float = 20.0,
+    ) -> OcrResult:
+        return read_prestarted(image, lang, prestarted, psm=psm, dpi=dpi, want_pdf=want_pdf,
+                               timeout_s=timeout_s)
+
+    return read
 
 
 def detect_script(image: np.ndarray, timeout_s: float = 10.0) -> tuple[str, float]:

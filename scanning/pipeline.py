@@ -67,6 +67,7 @@ class CheckWork:
     rotation: int = 0
     reasons: list[str] = field(default_factory=list)
     stop: bool = False
+    read: OcrReader = run_ocr  # how the text sample is read (injectable)
 
 
 def _step_detect(w: CheckWork) -> None:
@@ -173,7 +174,7 @@ _SURE_UPRIGHT_REAL_WORDS = 0.6
 
 
 def _read_both_ways(
-    band: np.ndarray, lang: str, timeout: float, min_words: int
+    band: np.ndarray, lang: str, timeout: float, min_words: int, reader: OcrReader = run_ocr
 ) -> tuple[OcrResult | None, bool]:
     """OCR a sample upright, and upside down unless the upright read is clearly legible.
 
@@ -183,7 +184,7 @@ def _read_both_ways(
 
     def read(image: np.ndarray) -> OcrResult | OcrFailed:
         try:
-            return run_ocr(image, lang, psm=6, timeout_s=timeout)
+            return reader(image, lang, psm=6, timeout_s=timeout)
         except OcrFailed as exc:
             return exc
 
@@ -216,13 +217,15 @@ def _step_read_sample(w: CheckWork) -> None:
     band = geo.flatten_illumination(text_band(grey))
     timeout = w.config.sample_ocr_timeout_s
     min_words = w.config.min_sample_words
-    result, flipped = _read_both_ways(band, SCRIPT_SAMPLE_LANG["Latin"], timeout, min_words)
+    result, flipped = _read_both_ways(
+        band, SCRIPT_SAMPLE_LANG["Latin"], timeout, min_words, w.read
+    )
     leg = legibility(result) if result is not None else None
     if leg is None or leg.mean_confidence < 60 or leg.script != "Latin":
         script, _ = detect_script(band if not flipped else band[::-1, ::-1], timeout)
         if script in ("Cyrillic", "Arabic"):
             other, other_flip = _read_both_ways(
-                band, SCRIPT_SAMPLE_LANG[script], timeout, min_words
+                band, SCRIPT_SAMPLE_LANG[script], timeout, min_words, w.read
             )
             other_leg = legibility(other) if other is not None else None
             if other_leg is not None and (
@@ -281,15 +284,16 @@ def check_page(
     config: ScanQualityConfig,
     *,
     after_step: Callable[[str, CheckWork], None] | None = None,
+    read: OcrReader = run_ocr,
 ) -> PageVerdict:
     """Fast verdict for one captured page (BGR or greyscale array): reasons, hints, corners.
 
     ``after_step(name, work)`` runs after each step, e.g. to start slow work early
-    (``scanning.judge``); it must not change ``work``.
+    (``scanning.judge``); it must not change ``work``. ``read`` reads the text sample.
     """
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    w = CheckWork(image, config)
+    w = CheckWork(image, config, read=read)
     timings: dict[str, float] = {}
     for name, step in CHECK_STEPS:
         if w.stop:

@@ -24,13 +24,10 @@ from functools import partial
 from typing import Any
 
 import qrcode
-from escpos.capabilities import get_profile
-from escpos.codepages import CodePages
-from escpos.constants import QR_ECLEVEL_M
-from escpos.escpos import Escpos
 from qrcode.constants import ERROR_CORRECT_M
 
 from device_drivers.printer import text_raster
+from device_drivers.printer.escpos_lib import QR_ECLEVEL_M, CodePages, Escpos, get_profile
 from device_drivers.printer.layout import Cut, Feed, QRCode, ReceiptLayout, Separator, TextLine
 
 log = logging.getLogger(__name__)

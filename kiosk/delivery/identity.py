@@ -20,9 +20,8 @@ import os
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from config.model import server_url_problem
@@ -31,6 +30,9 @@ from kiosk.delivery.files import fsync_dir
 from kiosk.delivery.tls import TlsSettings, describe_tls_failure, http_client
 from wire import enrollment as binding
 from wire import protocol
+
+if TYPE_CHECKING:
+    import httpx  # loaded when enrolling: the kiosk UI starts without the HTTP stack
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,8 @@ WRONG_CENTRE = (
 
 def _send(http: httpx.Client, method: str, body: dict[str, str] | None,
           tls: TlsSettings) -> httpx.Response:
+    import httpx
+
     try:
         return http.request(method, f"{protocol.API_PREFIX}/enroll", json=body)
     except httpx.HTTPError as exc:
@@ -178,6 +182,8 @@ def enroll(
     key = load_or_create_key(data_dir)
     my_pub = protocol.public_key_b64u(key)
     nonce = binding.new_nonce()
+    import httpx
+
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
     try:
         http = http_client(url, tls, timeout)

@@ -14,11 +14,8 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 
-import pikepdf
-
 from foundation.errors import InvalidNoteExtension, SessionError
 from kiosk.delivery.models import PreparedDocument
-from scanning.pdf import read_transfer_note, write_note_extensions
 from wire.transfer_note import (
     NoteExtension,
     check_list,
@@ -39,6 +36,10 @@ def with_note_extensions(
     if not all(isinstance(e, NoteExtension) for e in added):
         raise SessionError("note extensions must be NoteExtension objects",
                            code="invalid_note_extension")
+    import pikepdf  # with the PDF code, only when a note is written: not at kiosk start
+
+    from scanning.pdf import read_transfer_note, write_note_extensions
+
     try:
         present = extensions_from_note(read_transfer_note(document.pdf))
         joined = check_list([*present, *added])

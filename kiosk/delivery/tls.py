@@ -15,14 +15,16 @@ import hmac
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 PIN_HINT = "backend.pin_sha256 / --pin-sha256"
 PIN_MISMATCH = "the server certificate's key does not match the pin"
+
+if TYPE_CHECKING:
+    import httpx  # loaded by http_client: the kiosk UI starts without the HTTP stack
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def http_client(
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
     """An httpx client that trusts what ``settings`` says (plain http:// needs no context)."""
+    import httpx
+
     verify: ssl.SSLContext | bool = True
     if transport is None and base_url.startswith("https://"):
         verify = ssl_context(settings)

@@ -7,7 +7,7 @@ opening or closing one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
@@ -44,6 +44,9 @@ class KioskOverlay(ModalView):
         if self._is_open:
             bar = getattr(self.kiosk, "helper_bar_px", 0) or 0
             self.center = (self._window.center[0], (self._window.height - bar) / 2)
+
+
+_Panel = TypeVar("_Panel", bound=KioskOverlay)
 
 
 class LanguagePicker(KioskOverlay):
@@ -167,16 +170,64 @@ class HelpNotice(KioskOverlay):
 
 
 class Overlays:
-    """Opens and closes the app's overlays."""
+    """Opens and closes the app's overlays.
+
+    Each panel is built when first needed (``build_all`` builds the rest once the first
+    frame is on screen), so the kiosk's first frame does not wait for six panels nobody
+    sees yet.
+    """
 
     def __init__(self, app: KioskApp) -> None:
         self.app = app
-        self.language = LanguagePicker(kiosk=app)
-        self.options = OptionsPanel(kiosk=app)
-        self.timeout = TimeoutWarning(kiosk=app)
-        self.end = ConfirmEnd(kiosk=app)
-        self.staff = StaffUnlock(kiosk=app)
-        self.help = HelpNotice(kiosk=app)
+        self._built: dict[type[KioskOverlay], KioskOverlay] = {}
+
+    def _panel(self, kind: type[_Panel]) -> _Panel:
+        view = self._built.get(kind)
+        if view is None:
+            view = self._built[kind] = kind(kiosk=self.app)
+        assert isinstance(view, kind)
+        return view
+
+    @property
+    def language(self) -> LanguagePicker:
+        """The language list."""
+        return self._panel(LanguagePicker)
+
+    @property
+    def options(self) -> OptionsPanel:
+        """The options panel."""
+        return self._panel(OptionsPanel)
+
+    @property
+    def timeout(self) -> TimeoutWarning:
+        """The inactivity warning."""
+        return self._panel(TimeoutWarning)
+
+    @property
+    def end(self) -> ConfirmEnd:
+        """The end-of-session question."""
+        return self._panel(ConfirmEnd)
+
+    @property
+    def staff(self) -> StaffUnlock:
+        """The staff PIN entry."""
+        return self._panel(StaffUnlock)
+
+    @property
+    def help(self) -> HelpNotice:
+        """The "help is called" notice."""
+        return self._panel(HelpNotice)
+
+    @property
+    def built(self) -> tuple[str, ...]:
+        """Class names of the panels built so far."""
+        return tuple(kind.__name__ for kind in self._built)
+
+    def build_all(self) -> None:
+        """Build every panel not built yet (after the first frame, so none waits later)."""
+        for kind in (LanguagePicker, OptionsPanel, TimeoutWarning, ConfirmEnd, StaffUnlock,
+                     HelpNotice):
+            self._panel(kind)
 
     def open_language_picker(self) -> None:
         """Show the language list."""
@@ -203,12 +254,11 @@ class Overlays:
             self.timeout.open()
             app.services.speech.speak(app.tr_plain(
                 "Are you still there? Touch the screen to continue."), app.lang)
-        elif not show and self.timeout.parent is not None:
+        elif not show and TimeoutWarning in self._built and self.timeout.parent is not None:
             self.timeout.dismiss()
 
     def close_all(self) -> None:
         """Close every overlay (after a wipe nothing of the last visitor stays visible)."""
-        for view in (self.language, self.options, self.timeout, self.end, self.staff,
-                     self.help):
+        for view in self._built.values():
             if view.parent is not None:
                 view.dismiss(animation=False)

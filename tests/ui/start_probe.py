@@ -38,6 +38,7 @@ def main(out: Path, touch_at_first_frame: bool) -> None:
             assert app.manager is not None
             seen["at_first_frame"] = list(app.manager.screen_names)
             seen["shown_at_first_frame"] = app.manager.current
+            seen["overlays_at_first_frame"] = list(app.overlays.built) if app.overlays else None
             if touch_at_first_frame:
                 session.dispatch(Event.TOUCH)
                 seen["built_on_demand"] = app.manager.current
@@ -47,6 +48,7 @@ def main(out: Path, touch_at_first_frame: bool) -> None:
     def body(next_frame: Any) -> None:
         assert app.manager is not None
         seen["when_ready"] = sorted(app.manager.screen_names)
+        seen["overlays_when_ready"] = sorted(app.overlays.built) if app.overlays else None
         if not touch_at_first_frame:
             session.dispatch(Event.TOUCH)
         next_frame()
