@@ -60,6 +60,30 @@ def wait_for(condition: Callable[[], bool], next_frame: Callable[[], None],
         time.sleep(0.01)
 
 
+class PeakSampler:
+    """Samples VmRSS every 5 ms on a thread and keeps the highest value per labelled step
+    (``BENCH_UI_TRACE=2``: where in a visit the peak comes from)."""
+
+    def __init__(self) -> None:
+        self.label = "start"
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            label, value = self.label, rss_mb()
+            if value > self.peaks.get(label, 0.0):
+                self.peaks[label] = value
+
+    def stop(self) -> dict[str, float]:
+        """Stop sampling; the peak RSS per step label in MB."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return self.peaks
+
+
 def leak_trend(rss: list[float]) -> float:
     """Least-squares slope of RSS over the second half of the sessions, in MB per 100."""
     half = rss[len(rss) // 2:]
@@ -109,6 +133,12 @@ def recorded_ocr_controller() -> type:
 def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
     """Child: start the app, time the first frame, then run sessions through the UI."""
     sys.path.insert(0, str(ROOT))
+    sampler = PeakSampler() if os.environ.get("BENCH_UI_TRACE") == "2" else None
+
+    def mark(label: str) -> None:
+        if sampler is not None:
+            sampler.label = label
+
     from kiosk.kivy_env import prepare_kivy_environment
 
     prepare_kivy_environment(headless=True, size=(1280, 800))
@@ -140,6 +170,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
             return time.perf_counter() - start
 
         result["rss_after_start_mb"] = rss_mb()
+        mark("after start")
         # The page, its verdict and its OCR were made by the parent process (see main).
         captured, ocr = pickle.loads(page.read_bytes())
         if ocr is not None:
@@ -164,6 +195,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
                 ("documents→summary", lambda: session.dispatch(Event.FINISH), None),
             ]
             for name, step, before in steps:
+                mark(f"visit {index + 1}: {name}" if index < 2 else "later visits")
                 if before is not None:
                     before()
                 elapsed = flip_time(step)
@@ -172,6 +204,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
             # "Hand in": PDFs built and sealed on the summary screen's worker, stored durably,
             # then the receipt is printed (simulated printer) -- timed, not a screen change.
             start = time.perf_counter()
+            mark(f"visit {index + 1}: hand in" if index < 2 else "later visits")
             hand_in(app)
             wait_for(lambda: session.state is SessionState.RECEIPT, next_frame)
             wait_for(lambda: screen_settled(app), next_frame)
@@ -179,6 +212,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
 
             for name, step in (("receipt→goodbye", lambda: session.dispatch(Event.DONE)),
                                ("goodbye→attract (end)", lambda: session.dispatch(Event.TOUCH))):
+                mark(f"visit {index + 1}: {name}" if index < 2 else "later visits")
                 elapsed = flip_time(step)
                 transitions.append(elapsed)
                 by_step.setdefault(name, []).append(elapsed * 1000)
@@ -195,6 +229,9 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
         result["rss_peak_mb"] = rss_mb("VmHWM")
 
     result["first_frame_s"] = run_driven(app, run_sessions) - t0
+    if sampler is not None:
+        for label, peak in sampler.stop().items():
+            print(f"peak RSS {peak:6.0f} MB during {label}", file=sys.stderr)
     services.close()
     out.write_text(json.dumps(result))
 
