@@ -154,7 +154,8 @@ class SimulatedCamera:
         """The current image at full resolution; then advance to the next."""
         self.calls.append("capture_still")
         item = self._current_item()
-        image = self._decode(item).copy()
+        # a decoded file is already a fresh array; only a queued array is copied
+        image = self._decode(item) if isinstance(item, Path) else item.copy()
         self._items.popleft()
         if self.cycle:
             self._items.append(item)
