@@ -2,7 +2,8 @@
 screen-transition time. Runs the real app offscreen in a child process.
 
     .venv/bin/python benchmarks/bench_ui.py [--sessions 200] [--starts 10] [--ocr]
-    (BENCH_UI_TRACE=1: RSS per session)
+    (BENCH_UI_TRACE=1: RSS per session; BENCH_UI_TRACE=2: also the peak RSS of each step of
+    the first two visits, sampled every 5 ms)
 
 Targets: first frame ≤ 1.0 s, RSS ≤ 300 MB at any moment, growth ≤ 10 MB over 200 sessions,
 transition ≤ 100 ms. Each session is a full upload visit: attract → language → identify →
@@ -19,6 +20,17 @@ Without a GPU the window is drawn by Mesa's llvmpipe. glibc gives each thread th
 allocates (llvmpipe's render threads, the capture, OCR, submit and print workers) its own
 malloc arena, which keeps freed memory: RSS used to step up by ~40 MB now and then. The
 kiosk caps the arenas and trims them after each visitor (kiosk/kivy_env.py).
+
+Where the memory goes (1280 x 800, offscreen llvmpipe, measured with /proc/self/smaps,
+mallinfo2 and tracemalloc): after start ~247 MB = ~70 MB Python objects (pymalloc arenas:
+modules, the widget trees of every screen), ~56 MB libLLVM code pages, ~60 MB other shared
+libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy. Kivy asks for 2x multisampling
+by default and llvmpipe then keeps 4x colour and depth buffers (~46 MB): `kiosk run` turns
+multisampling off (kiosk/kivy_env.py). The first visit adds ~60 MB that stays (code pages of
+cv2, numpy, the Arabic font and text shaping, labels rendered in two languages, llvmpipe
+shader variants, pikepdf) and a further ~20 MB while the PDF is built and sealed; later visits
+creep by a few MB per 100 (see the trend). The simulated camera decodes a 12-MP photo at 1/4 size for its preview
+(libjpeg scaling), so the 36 MB full frame exists only for a still.
 """
 
 from __future__ import annotations
