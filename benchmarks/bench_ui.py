@@ -2,7 +2,8 @@
 screen-transition time. Runs the real app offscreen in a child process.
 
     .venv/bin/python benchmarks/bench_ui.py [--sessions 200] [--starts 10] [--ocr]
-    (BENCH_UI_TRACE=1: RSS per session)
+    (BENCH_UI_TRACE=1: RSS per session; BENCH_UI_TRACE=2: also the peak RSS of each step of
+    the first two visits, sampled every 5 ms)
 
 Targets: first frame ≤ 1.0 s, RSS ≤ 300 MB at any moment, growth ≤ 10 MB over 200 sessions,
 transition ≤ 100 ms. Each session is a full upload visit: attract → language → identify →
@@ -19,6 +20,23 @@ Without a GPU the window is drawn by Mesa's llvmpipe. glibc gives each thread th
 allocates (llvmpipe's render threads, the capture, OCR, submit and print workers) its own
 malloc arena, which keeps freed memory: RSS used to step up by ~40 MB now and then. The
 kiosk caps the arenas and trims them after each visitor (kiosk/kivy_env.py).
+
+Where the memory goes (1280 x 800, offscreen llvmpipe, measured with /proc/self/smaps,
+mallinfo2 and tracemalloc): after start ~247 MB = ~70 MB Python objects (pymalloc arenas:
+modules, the widget trees of every screen), ~56 MB libLLVM code pages, ~60 MB other shared
+libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy. Kivy asks for 2x multisampling
+by default and llvmpipe then keeps 4x colour and depth buffers (~46 MB): `kiosk run` turns
+multisampling off (kiosk/kivy_env.py). The first visit adds ~60 MB that stays (code pages of
+cv2, numpy, the Arabic font and text shaping, labels rendered in two languages, llvmpipe
+shader variants, pikepdf) and a further ~20 MB while the PDF is built and sealed; later visits
+creep by a few MB per 100 (see the trend). The simulated camera decodes a 12-MP photo at
+1/4 size for its preview (libjpeg scaling), so the 36 MB full frame exists only for a still.
+
+A 1,000-session run (commit f8e29eb, 2 cores shared with five other engineers, load average
+up to 19): 82 min (2-9 s a visit with the load); RSS after start 247 MB, after 1,000
+sessions 345 MB, highest after a session 349 MB, VmHWM 389 MB, trend +2.2 MB per 100 sessions
+over the second half (the main malloc heap grows: [heap] 53 -> 67 MB by session 750). The
+target of 300 MB at any moment is not met yet.
 """
 
 from __future__ import annotations
@@ -58,6 +76,30 @@ def wait_for(condition: Callable[[], bool], next_frame: Callable[[], None],
             raise TimeoutError("the app did not get there in time")
         next_frame()
         time.sleep(0.01)
+
+
+class PeakSampler:
+    """Samples VmRSS every 5 ms on a thread and keeps the highest value per labelled step
+    (``BENCH_UI_TRACE=2``: where in a visit the peak comes from)."""
+
+    def __init__(self) -> None:
+        self.label = "start"
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            label, value = self.label, rss_mb()
+            if value > self.peaks.get(label, 0.0):
+                self.peaks[label] = value
+
+    def stop(self) -> dict[str, float]:
+        """Stop sampling; the peak RSS per step label in MB."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return self.peaks
 
 
 def leak_trend(rss: list[float]) -> float:
@@ -109,6 +151,12 @@ def recorded_ocr_controller() -> type:
 def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
     """Child: start the app, time the first frame, then run sessions through the UI."""
     sys.path.insert(0, str(ROOT))
+    sampler = PeakSampler() if os.environ.get("BENCH_UI_TRACE") == "2" else None
+
+    def mark(label: str) -> None:
+        if sampler is not None:
+            sampler.label = label
+
     from kiosk.kivy_env import prepare_kivy_environment
 
     prepare_kivy_environment(headless=True, size=(1280, 800))
@@ -140,6 +188,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
             return time.perf_counter() - start
 
         result["rss_after_start_mb"] = rss_mb()
+        mark("after start")
         # The page, its verdict and its OCR were made by the parent process (see main).
         captured, ocr = pickle.loads(page.read_bytes())
         if ocr is not None:
@@ -164,6 +213,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
                 ("documents→summary", lambda: session.dispatch(Event.FINISH), None),
             ]
             for name, step, before in steps:
+                mark(f"visit {index + 1}: {name}" if index < 2 else "later visits")
                 if before is not None:
                     before()
                 elapsed = flip_time(step)
@@ -172,6 +222,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
             # "Hand in": PDFs built and sealed on the summary screen's worker, stored durably,
             # then the receipt is printed (simulated printer) -- timed, not a screen change.
             start = time.perf_counter()
+            mark(f"visit {index + 1}: hand in" if index < 2 else "later visits")
             hand_in(app)
             wait_for(lambda: session.state is SessionState.RECEIPT, next_frame)
             wait_for(lambda: screen_settled(app), next_frame)
@@ -179,6 +230,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
 
             for name, step in (("receipt→goodbye", lambda: session.dispatch(Event.DONE)),
                                ("goodbye→attract (end)", lambda: session.dispatch(Event.TOUCH))):
+                mark(f"visit {index + 1}: {name}" if index < 2 else "later visits")
                 elapsed = flip_time(step)
                 transitions.append(elapsed)
                 by_step.setdefault(name, []).append(elapsed * 1000)
@@ -195,6 +247,9 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
         result["rss_peak_mb"] = rss_mb("VmHWM")
 
     result["first_frame_s"] = run_driven(app, run_sessions) - t0
+    if sampler is not None:
+        for label, peak in sampler.stop().items():
+            print(f"peak RSS {peak:6.0f} MB during {label}", file=sys.stderr)
     services.close()
     out.write_text(json.dumps(result))
 

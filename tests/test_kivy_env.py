@@ -71,3 +71,20 @@ def test_only_one_background_release_runs_at_a_time() -> None:
         again = release_free_memory_in_background()
         assert again is not None
         again.join(timeout=30)
+
+
+def test_kiosk_run_draws_without_multisampling(tmp_path: Path) -> None:
+    """Kivy asks for 2x multisampling by default; llvmpipe then keeps 4x colour and depth
+    buffers (~46 MB at 1280 x 800). The window `kiosk run` opens has a single sample."""
+    script = ("from kiosk.kivy_env import prepare_kivy_environment\n"
+              "prepare_kivy_environment(headless=True, size=(1280, 800))\n"
+              "from kivy.core.window import Window\n"
+              "from kivy.graphics.opengl import glGetIntegerv\n"
+              "GL_SAMPLE_BUFFERS, GL_SAMPLES = 0x80A8, 0x80A9\n"
+              "print(Window.size, glGetIntegerv(GL_SAMPLE_BUFFERS)[0], "
+              "glGetIntegerv(GL_SAMPLES)[0])\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KCFG_")}
+    env["KIVY_HOME"] = str(tmp_path)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=120,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "(1280, 800) 0 0"

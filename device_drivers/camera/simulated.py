@@ -109,6 +109,32 @@ class SimulatedCamera:
             return image
         return item
 
+    def _decode_preview(self, item: np.ndarray | Path) -> np.ndarray:
+        """The image at about ``preview_width``: a JPEG file is decoded at 1/2, 1/4 or 1/8
+        size by libjpeg itself, so the full 36 MB frame never exists for a preview."""
+        if isinstance(item, Path):
+            try:
+                data = item.read_bytes()
+            except OSError as exc:
+                raise CameraFrameError("sample image unreadable") from exc
+            width = _jpeg_width(data)
+            flag = cv2.IMREAD_COLOR
+            for factor, reduced in ((8, cv2.IMREAD_REDUCED_COLOR_8),
+                                    (4, cv2.IMREAD_REDUCED_COLOR_4),
+                                    (2, cv2.IMREAD_REDUCED_COLOR_2)):
+                if width is not None and width // factor >= self.preview_width:
+                    flag = reduced
+                    break
+            image = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+            if image is None:
+                raise CameraFrameError("sample image unreadable")
+        else:
+            image = item
+        scale = self.preview_width / image.shape[1]
+        if scale < 1:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        return image
+
     def open(self) -> None:
         """Mark the camera open."""
         self.calls.append("open")
@@ -120,11 +146,7 @@ class SimulatedCamera:
         self.calls.append("read_frame")
         item = self._current_item()
         if self._preview_source is not item:
-            image = self._decode(item)
-            scale = self.preview_width / image.shape[1]
-            if scale < 1:
-                image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-            self._preview, self._preview_source = image, item
+            self._preview, self._preview_source = self._decode_preview(item), item
         assert self._preview is not None
         return self._preview.copy()
 
@@ -132,7 +154,8 @@ class SimulatedCamera:
         """The current image at full resolution; then advance to the next."""
         self.calls.append("capture_still")
         item = self._current_item()
-        image = self._decode(item).copy()
+        # a decoded file is already a fresh array; only a queued array is copied
+        image = self._decode(item) if isinstance(item, Path) else item.copy()
         self._items.popleft()
         if self.cycle:
             self._items.append(item)
@@ -153,3 +176,19 @@ class SimulatedCamera:
         if self.unplugged:
             return False, "simulated camera unplugged"
         return True, "ok (simulated camera)"
+
+
+def _jpeg_width(data: bytes) -> int | None:
+    """Pixel width from a JPEG's start-of-frame header (None for other files or if absent)."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    pos = 2
+    while pos + 9 <= len(data):
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):  # baseline, extended, progressive
+            return int.from_bytes(data[pos + 7:pos + 9], "big")
+        pos += 2 + length
+    return None

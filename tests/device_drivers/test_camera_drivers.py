@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import cv2
@@ -81,3 +82,35 @@ def test_opencv_camera_without_device_fails_fast() -> None:
         camera.read_frame()
     camera.close()
     assert camera.describe()["device"] == "/dev/video63"
+
+
+def test_simulator_previews_a_photo_without_decoding_it_at_full_size(tmp_path: Path) -> None:
+    """A 4000 px photo is decoded by libjpeg at 1/4 size for a 960 px preview (the 36 MB
+    full frame is never built for it); the still comes at full resolution."""
+    photo = np.zeros((3000, 4000, 3), np.uint8)
+    cv2.rectangle(photo, (1000, 750), (3000, 2250), (255, 255, 255), -1)
+    cv2.imwrite(str(tmp_path / "photo.jpg"), photo)
+    camera = SimulatedCamera.with_samples(tmp_path)
+    camera.open()
+    tracemalloc.start()  # OpenCV's result arrays are numpy arrays: tracemalloc sees them
+    try:
+        preview = camera.read_frame()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20  # a full decode alone is 36 MB
+    assert preview.shape == (720, 960, 3)
+    # the white page sits in the middle half of the preview too
+    assert preview[360, 480].min() > 200 and preview[50, 50].max() < 50
+    still = camera.capture_still()
+    assert still.shape == (3000, 4000, 3) and still.flags.owndata
+
+
+def test_jpeg_width_is_read_from_the_frame_header(tmp_path: Path) -> None:
+    from device_drivers.camera.simulated import _jpeg_width
+
+    ok, data = cv2.imencode(".jpg", _image(1, 1000))
+    assert ok and _jpeg_width(bytes(data)) == 1000
+    ok, png = cv2.imencode(".png", _image(1, 64))
+    assert ok and _jpeg_width(bytes(png)) is None
+    assert _jpeg_width(b"\xff\xd8\xff") is None  # truncated
