@@ -69,6 +69,8 @@ class CallView:
     capturing_for: str | None = None  # the request the capture steps are open for
     #: request ids the counsellor asked to have handed in to the file
     hand_in_requests: list[str] = field(default_factory=list)
+    #: the session's document (DocumentDraft) each shown page was captured into
+    page_documents: dict[str, Any] = field(default_factory=dict)
     self_view: np.ndarray | None = None
     remote_frame: np.ndarray | None = None
 

@@ -71,6 +71,7 @@ class SessionData:
     number_problem: NumberCheck | None = None
     letter: Any = None  # kiosk.session.letter.LetterState while a letter is in play
     helper: HelperAudit = field(default_factory=HelperAudit)  # staff help during the visit
+    hand_in_after_call: bool = False  # pages from a video call wait for the number
 
 
 class Session:
@@ -251,7 +252,8 @@ class Session:
         self.data.number_problem = None if result.ok else result
         if result.ok:
             self.data.customer_number = result.normalized
-            self.dispatch(Event.IDENTIFIED)
+            self.dispatch(Event.NUMBER_FOR_HAND_IN if self.data.hand_in_after_call
+                          else Event.IDENTIFIED)
         else:
             self.activity()
             self._changed("identify")

@@ -5,6 +5,8 @@
     CHOOSE_TASK ─staff_help→ STAFF_HELP ─done→ GOODBYE
     CHOOSE_TASK ─video→ CALL_CHECK ─devices ok→ CALL_CONSENT ─consented→ CALL_WAITING
     CALL_WAITING ─call connected→ IN_CALL ;  CALL_WAITING / IN_CALL ─call ended→ GOODBYE
+    IN_CALL ─hand_in (the counsellor asked for a page)→ IDENTIFY / LETTER ─number for the
+             hand-in→ SUMMARY (the page then goes like any submission)
     CAPTURE ─cancel_document (first document, no page yet)→ CHOOSE_TASK
     any ─timeout / end→ wipe → ATTRACT ;  GOODBYE ─timeout / touch→ wipe → ATTRACT
     LANGUAGE ─back→ wipe → ATTRACT  (every way to ATTRACT wipes)
@@ -77,6 +79,8 @@ class Event(StrEnum):
     TIMEOUT = "timeout"
     SCAN_LETTER = "scan_letter"
     SHOW_CHECKLIST = "show_checklist"
+    HAND_IN = "hand_in"  # the call ended with pages the counsellor asked to have handed in
+    NUMBER_FOR_HAND_IN = "number_for_hand_in"  # the number for those pages is known
 
 
 S, E = SessionState, Event
@@ -111,6 +115,10 @@ TRANSITIONS: dict[tuple[SessionState, Event], SessionState] = {
     (S.SUMMARY, E.SHOW_CHECKLIST): S.CHECKLIST,
     (S.CHECKLIST, E.NEW_DOCUMENT): S.CAPTURE,
     (S.CHECKLIST, E.FINISH): S.SUMMARY,
+    # pages from a video call, handed in after it
+    (S.IN_CALL, E.HAND_IN): S.IDENTIFY,
+    (S.IDENTIFY, E.NUMBER_FOR_HAND_IN): S.SUMMARY,
+    (S.LETTER, E.NUMBER_FOR_HAND_IN): S.SUMMARY,
 }
 
 # Where "back" leads; states missing here have no back (attract, receipt, goodbye).
