@@ -1,15 +1,13 @@
 """The video-counselling workflow behind the call screens, Kivy-free.
 
-    device check (self view, level meter, test tone) → consent → waiting room (queue
-    position and estimate, polled) → in call (mute, camera off, volume, chat, call staff,
-    end with confirmation) → ended
+    device check (self view, level meter, test tone) → consent → waiting room (walk-in, or
+    a booked appointment's code typed or read from the letter) → in call → ended
 
-Signalling goes through the agent (``kiosk.call.signalling``); media runs on the call's
-own asyncio loop (``kiosk.call.loop``) in a ``CallEngine``. Changes reach the screens
-through the injected post-to-UI as calls of the subscribed listeners; frames for the
-video views are only stored (``view.remote_frame``, ``view.self_view``) and drawn at the
-screen's own pace. ``wipe`` ends any call and forgets everything of the visit: chat,
-frames, queue data, the call id.
+Signalling goes through the agent (``kiosk.call.signalling``); media runs on the call's own
+asyncio loop in a ``CallEngine``. Changes reach the screens through the injected post-to-UI
+as calls of the subscribed listeners (``call_messages`` fills in the view, ``call_letter``
+moves the session); frames are only stored in the view and drawn at the screen's pace.
+``wipe`` ends any call and forgets everything of the visit.
 """
 
 from __future__ import annotations
@@ -166,6 +164,15 @@ class CallController:
     def join_with_letter(self, image: np.ndarray) -> None:
         """Consent given: join the appointment whose letter the camera sees (its QR code)."""
         self._start(lambda: self.signalling.join_with_letter(image))
+
+    def join_with_camera(self) -> None:
+        """Consent given: join by the QR code of the letter held up to the call camera."""
+        self._start(lambda: self.signalling.join_with_letter(self.video.read_frame()))
+
+    def clear_error(self) -> None:
+        """The visitor moves on from a refusal (another code, or back): forget it."""
+        self.view.error = None
+        self._changed()
 
     def _start(self, request: Callable[[], CallTicket]) -> None:
         self.view.error, self.view.starting = None, True
