@@ -27,6 +27,7 @@ from kiosk.screens.base import post_to_ui  # noqa: E402
 from kiosk.services import build_services  # noqa: E402
 from kiosk.session.session import Session  # noqa: E402
 from kiosk.session.states import Event  # noqa: E402
+from tests.ui.call_code_flow import call_code_flow  # noqa: E402
 from tests.ui.driver import UiDriver, run_with  # noqa: E402
 from tests.ui.letter_flow import letter_flow  # noqa: E402
 
@@ -425,7 +426,7 @@ SCENARIOS: dict[str, Scenario] = {
     "upload_flow": upload_flow, "all_screens": all_screens, "keyboard_flow": keyboard_flow,
     "overlays": overlays, "back_to_attract": back_to_attract, "staff_help": staff_help,
     "letter_flow": letter_flow,
-    "helper_mode": helper_mode,
+    "helper_mode": helper_mode, "call_code_flow": call_code_flow,
 }
 
 
