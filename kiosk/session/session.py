@@ -1,14 +1,12 @@
 """One visitor's session as a plain state machine (no Kivy, clock injected).
 
-The UI forwards actions here and redraws from ``state`` and the data; listeners hear
-every change. Every way back to the attract screen (goodbye, "end", inactivity, BACK
-from the language choice) wipes everything of the visit: scratch files, their rows, the
-customer number, the documents and the visitor's presentation. Submitted documents have
-already left the session for the outbox.
-
-Overlays (helper bar, out-of-service lock) and sub-flows lie above the step and never
-lose it (``kiosk.session.layers``): a lock refuses the visitor's input, a pausing
-overlay holds the countdowns, which start over from a full period when it goes.
+The UI forwards actions here and redraws from ``state`` and the data; listeners hear every
+change. Every way back to the attract screen (goodbye, "end", inactivity, BACK from the
+language choice) wipes everything of the visit: scratch files, their rows, the customer
+number, the documents, the presentation (submitted documents are in the outbox already).
+Overlays (helper bar, out-of-service lock) and sub-flows lie above the step and never lose
+it (``kiosk.session.layers``): a lock refuses the visitor's input, a pausing overlay holds
+the countdowns, which start over from a full period when it goes.
 """
 
 from __future__ import annotations
