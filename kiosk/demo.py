@@ -63,6 +63,10 @@ def walk_to(session: Session, target: str, capture_page: Callable[[Session], Non
         return
     call_steps = ((S.CALL_CHECK, Event.CHOOSE_VIDEO), (S.CALL_CONSENT, Event.DEVICES_OK),
                   (S.CALL_WAITING, Event.CONSENTED), (S.IN_CALL, Event.CALL_CONNECTED))
+    if goal is S.CALL_CODE:
+        for event in (Event.CHOOSE_VIDEO, Event.DEVICES_OK, Event.ENTER_CODE):
+            session.dispatch(event)
+        return
     if goal in {state for state, _ in call_steps}:
         for state, event in call_steps:
             session.dispatch(event)

@@ -1,15 +1,13 @@
 """The video-counselling workflow behind the call screens, Kivy-free.
 
-    device check (self view, level meter, test tone) → consent → waiting room (queue
-    position and estimate, polled) → in call (mute, camera off, volume, chat, call staff,
-    end with confirmation) → ended
+    device check (self view, level meter, test tone) → consent → waiting room (walk-in, or
+    a booked appointment's code typed or read from the letter) → in call → ended
 
-Signalling goes through the agent (``kiosk.call.signalling``); media runs on the call's
-own asyncio loop (``kiosk.call.loop``) in a ``CallEngine``. Changes reach the screens
-through the injected post-to-UI as calls of the subscribed listeners; frames for the
-video views are only stored (``view.remote_frame``, ``view.self_view``) and drawn at the
-screen's own pace. ``wipe`` ends any call and forgets everything of the visit: chat,
-frames, queue data, the call id.
+Signalling goes through the agent (``kiosk.call.signalling``); media runs on the call's own
+asyncio loop in a ``CallEngine``. Changes reach the screens through the injected post-to-UI
+as calls of the subscribed listeners (``call_messages`` fills in the view, ``call_letter``
+moves the session); frames are only stored in the view and drawn at the screen's pace.
+``wipe`` ends any call and forgets everything of the visit.
 """
 
 from __future__ import annotations
@@ -32,14 +30,10 @@ from kiosk.call.engine import CallEngine, PartyState, PartyStatus
 from kiosk.call.loop import CallLoop
 from kiosk.call.signalling import CallSignalling, CallTicket
 from kiosk.call.tracks import CameraTrack, MicrophoneTrack
-from kiosk.controllers.call_letter import captured_page, follow_request, leave_capture
-from kiosk.controllers.call_view import (
-    PHASE_EVENTS,
-    CallPhase,
-    CallView,
-    ChatLine,
-    estimate_minutes,
-)
+from kiosk.controllers.call_letter import captured_page, follow_call, leave_capture
+from kiosk.controllers.call_messages import note_message
+from kiosk.controllers.call_sound import CallAudioOut, test_tone
+from kiosk.controllers.call_view import CallPhase, CallView, estimate_minutes
 from kiosk.controllers.runner import Post, call_now
 
 log = logging.getLogger(__name__)
@@ -67,7 +61,7 @@ class CallController:
         self.mic_track: MicrophoneTrack | None = None
         self._listeners: list[Callable[[CallView], None]] = []
         self._generation = 0  # a visit's background work stops when this moves on
-        self._resamplers: dict[str, av.AudioResampler] = {}
+        self._audio_out = CallAudioOut(loudspeaker)
         self._heartbeat_s = 5.0
         self._devices_open = False
         self._session: Any = None
@@ -102,13 +96,7 @@ class CallController:
         session = self._session
         if session is None or session.visit != self._visit:
             return
-        if self.view.phase is CallPhase.ENDED:
-            leave_capture(session)
-        elif self.view.phase is CallPhase.IN_CALL and follow_request(session, self.view):
-            return
-        event = PHASE_EVENTS.get(self.view.phase)
-        if event is not None and session.can(event):
-            session.dispatch(event)
+        follow_call(session, self.view)
 
     def _fail(self, exc: KioskError) -> None:
         self.view.error = exc.code
@@ -151,9 +139,7 @@ class CallController:
 
     def play_test_tone(self, seconds: float = 1.0) -> None:
         """A 1 kHz tone through the loudspeaker at the current volume."""
-        rate = self.loudspeaker.sample_rate
-        t = np.arange(int(rate * seconds)) / rate
-        tone = (np.sin(2 * np.pi * 1000 * t) * 0.3 * 32767).astype(np.int16)
+        tone = test_tone(self.loudspeaker.sample_rate, seconds)
         self.loudspeaker.volume = self.view.volume
         try:
             self.loudspeaker.play(tone)
@@ -178,6 +164,15 @@ class CallController:
     def join_with_letter(self, image: np.ndarray) -> None:
         """Consent given: join the appointment whose letter the camera sees (its QR code)."""
         self._start(lambda: self.signalling.join_with_letter(image))
+
+    def join_with_camera(self) -> None:
+        """Consent given: join by the QR code of the letter held up to the call camera."""
+        self._start(lambda: self.signalling.join_with_letter(self.video.read_frame()))
+
+    def clear_error(self) -> None:
+        """The visitor moves on from a refusal (another code, or back): forget it."""
+        self.view.error = None
+        self._changed()
 
     def _start(self, request: Callable[[], CallTicket]) -> None:
         self.view.error, self.view.starting = None, True
@@ -241,32 +236,17 @@ class CallController:
         if body.get("call_id") != view.call_id:
             return
         party = str(body.get("from", ""))
-        if kind == "call.accepted":
-            view.counsellor_name = str(body.get("counsellor_name") or "")[:80]  # may be null
-        elif kind == "call.queue":
-            view.position = body.get("position")
-            view.estimate_min = estimate_minutes(body.get("estimated_wait_s"))
-        elif kind == "call.offer" and party in (COUNSELLOR, "guest"):
+        if kind == "call.offer" and party in (COUNSELLOR, "guest"):
             await self.engine.handle_offer(party, str(body.get("sdp", "")),
                                            body.get("ice_servers"))
-        elif kind == "call.chat":
-            view.chat[party] = ChatLine(str(body.get("name", ""))[:80],
-                                        str(body.get("text", ""))[:500], bool(body.get("final")))
         elif kind == "call.party" and body.get("state") in ("left", "removed"):
             await self.engine.party_left(str(body.get("party")))
             view.chat.pop(str(body.get("party")), None)
-        elif kind == "call.screen":
-            view.screen_shared = bool(body.get("on"))
-        elif kind == "call.request_document":
-            view.document_requests.append({k: body.get(k) for k in (
-                "request_id", "requested_item", "note", "counsellor_id", "requested_at")})
-        elif kind == "call.hand_in":
-            request_id = str(body.get("request_id", ""))
-            if request_id in view.shown_pages and request_id not in view.hand_in_requests:
-                view.hand_in_requests.append(request_id)
         elif kind == "call.ended":
             await self._finish(str(body.get("reason", "ended")), hang_up=False)
             return
+        else:
+            note_message(view, str(kind), body)
         self._changed()
 
     async def _send(self, message: dict[str, Any]) -> None:
@@ -297,14 +277,7 @@ class CallController:
             self.view.self_view = self.camera_track.self_view
 
     def _on_audio(self, party: str, frame: av.AudioFrame) -> None:
-        resampler = self._resamplers.setdefault(
-            party, av.AudioResampler(format="s16", layout="mono", rate=48_000))
-        for out in resampler.resample(frame):
-            try:
-                self.loudspeaker.play(out.to_ndarray().reshape(-1))
-            except KioskError:
-                log.warning("loudspeaker refused call audio")
-                return
+        self._audio_out.play(party, frame)
 
     # --- "show me the letter" ----------------------------------------------------------
 
@@ -322,6 +295,7 @@ class CallController:
         if session is None or request_id is None:
             return
         self.show_page(request_id, captured_page(session))
+        self.view.page_documents[request_id] = session.current_document
         self.view.capturing_for = None
         leave_capture(session)
 
@@ -402,7 +376,7 @@ class CallController:
             self._teardown = self.loop.submit(self._tear_down(open_call, self.engine))
         self.engine = self.camera_track = self.mic_track = None
         self.view = CallView()
-        self._resamplers.clear()
+        self._audio_out.clear()
         if self._devices_open:
             self._devices_open = False
             for device in (self.video, self.microphone, self.loudspeaker):

@@ -32,6 +32,20 @@ PHASE_EVENTS = {
 }
 
 
+#: Why an appointment code did not open the call, by ``CallError`` code (kiosk.call.signalling);
+#: the screens translate them (the catalog extractor reads ``*_MSGIDS``).
+CALL_CODE_MSGIDS: dict[str, str] = {
+    "code_invalid": "This is not an appointment code. It has 12 letters and digits.",
+    "code_unknown": "This appointment code is not known. Please compare it with your letter.",
+    "code_expired": "This appointment code has expired. Please ask the staff for help.",
+    "code_used": "This appointment code has already been used.",
+    "code_too_early": "Your appointment has not begun yet. You can join 30 minutes before it.",
+    "code_not_found": "No appointment code was found. Hold the QR code of the letter in front "
+                      "of the camera.",
+}
+CALL_FAILED_TEXT = "The video call could not be started. Please ask the staff."
+
+
 @dataclass
 class ChatLine:
     """One party's current chat line."""
@@ -69,6 +83,8 @@ class CallView:
     capturing_for: str | None = None  # the request the capture steps are open for
     #: request ids the counsellor asked to have handed in to the file
     hand_in_requests: list[str] = field(default_factory=list)
+    #: the session's document (DocumentDraft) each shown page was captured into
+    page_documents: dict[str, Any] = field(default_factory=dict)
     self_view: np.ndarray | None = None
     remote_frame: np.ndarray | None = None
 

@@ -159,7 +159,10 @@ class LetterController:
         session.data.customer_number = result.normalized
         session.data.number_problem = None
         state.number_confirmed = True
-        session.dispatch(Event.SHOW_CHECKLIST if state.has_list else Event.IDENTIFIED)
+        if session.data.hand_in_after_call:  # pages from a call: straight to their summary
+            session.dispatch(Event.NUMBER_FOR_HAND_IN)
+        else:
+            session.dispatch(Event.SHOW_CHECKLIST if state.has_list else Event.IDENTIFIED)
         return result
 
     def correct_number(self, session: Session) -> None:

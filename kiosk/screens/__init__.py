@@ -5,6 +5,7 @@ from __future__ import annotations
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.call_check import CallCheckScreen
+from kiosk.screens.call_code import CallCodeScreen
 from kiosk.screens.call_consent import CallConsentScreen
 from kiosk.screens.call_waiting import CallWaitingScreen
 from kiosk.screens.capture import CaptureScreen
@@ -34,6 +35,7 @@ SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
     SessionState.CALL_CHECK.value: CallCheckScreen,
     SessionState.CALL_CONSENT.value: CallConsentScreen,
     SessionState.CALL_WAITING.value: CallWaitingScreen,
+    SessionState.CALL_CODE.value: CallCodeScreen,
     SessionState.IN_CALL.value: InCallScreen,
     SessionState.GOODBYE.value: GoodbyeScreen,
     SessionState.LETTER.value: LetterScreen,

@@ -1,5 +1,6 @@
 """Video counselling, step 2: who will see and hear the visitor, and that nothing is
-recorded; the visitor agrees by asking for the next counsellor."""
+recorded; the visitor agrees by asking for the next counsellor, or by going on to the code
+of a booked appointment."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from kivy.lang import Builder
 
 from kiosk.screens.call_base import CallScreen
+from kiosk.session.states import Event
 
 Builder.load_file(str(Path(__file__).with_name("call_consent.kv")))
 
@@ -20,6 +22,11 @@ class CallConsentScreen(CallScreen):
         if self.call is not None:
             self.call.start_walk_in(self.session.presentation.language, "other")
 
+    def enter_code(self) -> None:
+        """The visitor has a booked appointment: on to its code (consent given as well)."""
+        if self.session.can(Event.ENTER_CODE):
+            self.session.dispatch(Event.ENTER_CODE)
+
     def extra_spoken_text(self) -> list[str]:
-        """What is shared, and the button."""
-        return [self.ids.who.text, self.ids.agree.text]
+        """What is shared, and the buttons."""
+        return [self.ids.who.text, self.ids.agree.text, self.ids.code.text]

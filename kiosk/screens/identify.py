@@ -13,9 +13,9 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.keypad import build_keypad
 from kiosk.session.customer_number import PROBLEM_MESSAGES
 from kiosk.session.states import Event
-from kiosk.widgets import KButton
 
 Builder.load_file(str(Path(__file__).with_name("identify.kv")))
 
@@ -31,6 +31,11 @@ class IdentifyScreen(KioskScreen):
     letters = BooleanProperty(False)
     problem = StringProperty("")
     can_scan = BooleanProperty(False)  # "Scan my letter" (the letter controller is there)
+    _size_followers: list[Any] = []  # the keys' text-size bindings (replaced per screen)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._size_followers = []
 
     def on_pre_enter(self, *_args: object) -> None:
         """Start empty (a number is never shown to the next person)."""
@@ -50,23 +55,9 @@ class IdentifyScreen(KioskScreen):
 
     def build_keys(self) -> None:
         """Lay out the keypad."""
-        grid = self.ids.keypad
-        for follow in getattr(self, "_size_followers", []):
-            self.app.unbind(fs_numpad=follow)
-        self._size_followers: list[Any] = []
-        grid.clear_widgets()
-        grid.cols = 6 if self.letters else 3
         keys = list(LETTERS) if self.letters else [*DIGITS, "", "0", ""]
-        for key in keys:
-            button = KButton(text=key, fs=self.app.fs_numpad, action=f"key_{key}")
-            follow = button.setter("fs")  # the key follows the visitor's text size
-            self.app.bind(fs_numpad=follow)
-            self._size_followers.append(follow)
-            if key:
-                button.bind(on_release=lambda _b, k=key: self.press(k))
-            else:
-                button.opacity, button.disabled = 0, True
-            grid.add_widget(button)
+        build_keypad(self.app, self.ids.keypad, keys, 6 if self.letters else 3, self.press,
+                     self._size_followers)
 
     def scan_letter(self) -> None:
         """Read the number (and the checklist) from the job centre's letter."""

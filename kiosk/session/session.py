@@ -1,14 +1,12 @@
 """One visitor's session as a plain state machine (no Kivy, clock injected).
 
-The UI forwards actions here and redraws from ``state`` and the data; listeners hear
-every change. Every way back to the attract screen (goodbye, "end", inactivity, BACK
-from the language choice) wipes everything of the visit: scratch files, their rows, the
-customer number, the documents and the visitor's presentation. Submitted documents have
-already left the session for the outbox.
-
-Overlays (helper bar, out-of-service lock) and sub-flows lie above the step and never
-lose it (``kiosk.session.layers``): a lock refuses the visitor's input, a pausing
-overlay holds the countdowns, which start over from a full period when it goes.
+The UI forwards actions here and redraws from ``state`` and the data; listeners hear every
+change. Every way back to the attract screen (goodbye, "end", inactivity, BACK from the
+language choice) wipes everything of the visit: scratch files, their rows, the customer
+number, the documents, the presentation (submitted documents are in the outbox already).
+Overlays (helper bar, out-of-service lock) and sub-flows lie above the step and never lose
+it (``kiosk.session.layers``): a lock refuses the visitor's input, a pausing overlay holds
+the countdowns, which start over from a full period when it goes.
 """
 
 from __future__ import annotations
@@ -71,6 +69,7 @@ class SessionData:
     number_problem: NumberCheck | None = None
     letter: Any = None  # kiosk.session.letter.LetterState while a letter is in play
     helper: HelperAudit = field(default_factory=HelperAudit)  # staff help during the visit
+    hand_in_after_call: bool = False  # pages from a video call wait for the number
 
 
 class Session:
@@ -251,7 +250,8 @@ class Session:
         self.data.number_problem = None if result.ok else result
         if result.ok:
             self.data.customer_number = result.normalized
-            self.dispatch(Event.IDENTIFIED)
+            self.dispatch(Event.NUMBER_FOR_HAND_IN if self.data.hand_in_after_call
+                          else Event.IDENTIFIED)
         else:
             self.activity()
             self._changed("identify")

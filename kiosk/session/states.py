@@ -4,7 +4,10 @@
     CHOOSE_TASK ─upload→ CAPTURE ⇄ DOCUMENTS ─finish→ SUMMARY ─submit→ RECEIPT ─done→ GOODBYE
     CHOOSE_TASK ─staff_help→ STAFF_HELP ─done→ GOODBYE
     CHOOSE_TASK ─video→ CALL_CHECK ─devices ok→ CALL_CONSENT ─consented→ CALL_WAITING
+    CALL_CONSENT ─enter_code→ CALL_CODE ─consented (code accepted)→ CALL_WAITING
     CALL_WAITING ─call connected→ IN_CALL ;  CALL_WAITING / IN_CALL ─call ended→ GOODBYE
+    IN_CALL ─hand_in (the counsellor asked for a page)→ IDENTIFY / LETTER ─number for the
+             hand-in→ SUMMARY (the page then goes like any submission)
     CAPTURE ─cancel_document (first document, no page yet)→ CHOOSE_TASK
     any ─timeout / end→ wipe → ATTRACT ;  GOODBYE ─timeout / touch→ wipe → ATTRACT
     LANGUAGE ─back→ wipe → ATTRACT  (every way to ATTRACT wipes)
@@ -46,6 +49,7 @@ class SessionState(StrEnum):
     CALL_CHECK = "call_check"  # video counselling: camera, microphone and sound
     CALL_CONSENT = "call_consent"  # who sees and hears the visitor; nothing recorded
     CALL_WAITING = "call_waiting"  # in the queue for a counsellor
+    CALL_CODE = "call_code"  # the invitation code of a booked appointment, typed or scanned
     IN_CALL = "in_call"
     GOODBYE = "goodbye"
     LETTER = "letter"  # photograph the job centre's letter: number and checklist read from it
@@ -77,6 +81,9 @@ class Event(StrEnum):
     TIMEOUT = "timeout"
     SCAN_LETTER = "scan_letter"
     SHOW_CHECKLIST = "show_checklist"
+    ENTER_CODE = "enter_code"  # the visitor has an appointment code
+    HAND_IN = "hand_in"  # the call ended with pages the counsellor asked to have handed in
+    NUMBER_FOR_HAND_IN = "number_for_hand_in"  # the number for those pages is known
 
 
 S, E = SessionState, Event
@@ -98,6 +105,8 @@ TRANSITIONS: dict[tuple[SessionState, Event], SessionState] = {
     (S.CHOOSE_TASK, E.CHOOSE_VIDEO): S.CALL_CHECK,
     (S.CALL_CHECK, E.DEVICES_OK): S.CALL_CONSENT,
     (S.CALL_CONSENT, E.CONSENTED): S.CALL_WAITING,
+    (S.CALL_CONSENT, E.ENTER_CODE): S.CALL_CODE,
+    (S.CALL_CODE, E.CONSENTED): S.CALL_WAITING,
     (S.CALL_WAITING, E.CALL_CONNECTED): S.IN_CALL,
     (S.CALL_WAITING, E.CALL_ENDED): S.GOODBYE,
     (S.IN_CALL, E.CALL_ENDED): S.GOODBYE,
@@ -111,6 +120,10 @@ TRANSITIONS: dict[tuple[SessionState, Event], SessionState] = {
     (S.SUMMARY, E.SHOW_CHECKLIST): S.CHECKLIST,
     (S.CHECKLIST, E.NEW_DOCUMENT): S.CAPTURE,
     (S.CHECKLIST, E.FINISH): S.SUMMARY,
+    # pages from a video call, handed in after it
+    (S.IN_CALL, E.HAND_IN): S.IDENTIFY,
+    (S.IDENTIFY, E.NUMBER_FOR_HAND_IN): S.SUMMARY,
+    (S.LETTER, E.NUMBER_FOR_HAND_IN): S.SUMMARY,
 }
 
 # Where "back" leads; states missing here have no back (attract, receipt, goodbye).
@@ -125,6 +138,7 @@ BACK: dict[SessionState, SessionState] = {
     S.CALL_CHECK: S.CHOOSE_TASK,
     S.CALL_CONSENT: S.CALL_CHECK,
     S.CALL_WAITING: S.CHOOSE_TASK,  # leaves the queue (the controller hangs up)
+    S.CALL_CODE: S.CALL_CONSENT,
     S.LETTER: S.IDENTIFY,
     S.CHECKLIST: S.CHOOSE_TASK,
 }
@@ -133,7 +147,7 @@ BACK: dict[SessionState, SessionState] = {
 # nor while waiting for or talking to a counsellor: the server ends a call nobody is at).
 TIMED_STATES = frozenset(
     {S.LANGUAGE, S.IDENTIFY, S.CHOOSE_TASK, S.CAPTURE, S.DOCUMENTS, S.SUMMARY, S.STAFF_HELP,
-     S.RECEIPT, S.CALL_CHECK, S.CALL_CONSENT, S.LETTER, S.CHECKLIST}
+     S.RECEIPT, S.CALL_CHECK, S.CALL_CONSENT, S.CALL_CODE, S.LETTER, S.CHECKLIST}
 )
 
 # Ordered steps of the upload flow, for the progress indicator.

@@ -1,7 +1,8 @@
 """"Show me the letter" in the session: the counsellor's request opens the capture steps as
 a sub-flow of the call (the call goes on), the confirmed page goes to the counsellor and the
 visitor is back in the call; a hand-in request is noted; when the call ends during capture
-the session follows it to the goodbye, keeping only the page that is to be handed in."""
+the sub-flow closes, keeping only the page that is to be handed in (its hand-in:
+test_call_hand_in.py)."""
 
 from __future__ import annotations
 
@@ -84,10 +85,13 @@ def test_the_capture_steps_open_inside_the_call_and_the_page_goes_back(
     until(lambda: _state(session) is SessionState.CAPTURE)
     _capture(session)
     controller.show_page("r_2", np.zeros((10, 10, 3), np.uint8))
+    first = session.data.documents[0]
     centre.push("call.ended", reason="ended_by_counsellor")
-    until(lambda: _state(session) is SessionState.GOODBYE)
+    # r_1 is to be handed in: the visitor goes on to the customer number for it
+    until(lambda: _state(session) is SessionState.IDENTIFY)
     assert session.sub_flows.current is None
     assert list(controller.view.shown_pages) == ["r_1"]  # only the page to hand in is kept
+    assert session.data.documents == [first]
     controller.close()
 
 

@@ -27,6 +27,7 @@ from kiosk.screens.base import post_to_ui  # noqa: E402
 from kiosk.services import build_services  # noqa: E402
 from kiosk.session.session import Session  # noqa: E402
 from kiosk.session.states import Event  # noqa: E402
+from tests.ui.call_code_flow import call_code_flow  # noqa: E402
 from tests.ui.driver import UiDriver, run_with  # noqa: E402
 from tests.ui.letter_flow import letter_flow  # noqa: E402
 
@@ -471,6 +472,7 @@ SCENARIOS: dict[str, Scenario] = {
     "letter_flow": letter_flow,
     "helper_mode": helper_mode,
     "capture_verdicts": capture_verdicts,
+    "call_code_flow": call_code_flow,
 }
 
 
