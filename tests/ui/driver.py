@@ -122,3 +122,13 @@ async def run_with(app: Any, scenario: Callable[[UiDriver], Any], shots: Path | 
     if "error" in result:
         raise result["error"]
     return result.get("value")
+
+
+async def type_number(ui: UiDriver, number: str) -> None:
+    """Type a customer number on the keypad, switching between digits and letters."""
+    letters = False
+    for char in number:
+        if char.isalpha() != letters:
+            await ui.tap("toggle_letters")
+            letters = not letters
+        await ui.tap(f"key_{char}")
