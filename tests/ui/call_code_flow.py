@@ -24,8 +24,8 @@ async def type_code(ui: UiDriver, code: str) -> None:
 
 async def call_code_flow(ui: UiDriver) -> dict[str, Any]:
     """Walk to the code step by touch; type a typo, then an unknown code; look at both."""
-    from tests.ui.layout_checks import clipped_labels, small_targets
     from tests.ui.driver import type_number
+    from tests.ui.layout_checks import clipped_labels, small_targets
 
     app, session = ui.app, ui.app.session
     await ui.wait_for(lambda: app.root.current == "attract")
