@@ -28,6 +28,8 @@ from kiosk.agent.help import HelpCaller
 from kiosk.agent.live import LiveClient
 from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
+from kiosk.agent.staff_directory import MESSAGE_TYPE as STAFF_DIRECTORY
+from kiosk.agent.staff_directory import directory_handler
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import Identity, load_identity
 from kiosk.delivery.outbox import Outbox
@@ -65,6 +67,7 @@ class Agent:
         self.live: LiveClient | None = None
         self.help = HelpCaller(self._open_live_client, min(config.backend.timeout_s, 1.5))
         self.live_handlers["help.ack"] = self.help.on_ack
+        self.live_handlers[STAFF_DIRECTORY] = directory_handler(config)
 
     @property
     def socket_path(self) -> Path:
