@@ -21,9 +21,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from config.model import KioskConfig
 from device_drivers.card_reader.piv_card import VirtualPivCard
 from device_drivers.card_reader.simulated import SimulatedCardReader
 from foundation.errors import StaffCardRefused
+from jobcentre.live_store import LiveStore
+from jobcentre.repository import open_repository
 from kiosk.agent.runner import Agent
 from kiosk.delivery.identity import load_identity
 from kiosk.staffcard.authenticator import StaffCardAuthenticator
@@ -100,19 +103,21 @@ def test_cards_registered_and_revoked_reach_the_kiosk_and_tampering_is_refused(
         auth.login(PIN)
     assert refused.value.code == "staff_card_revoked"
 
-    # A directory that re-admits the card: signed by a foreign key, a byte flipped in the
-    # genuine one, an old (replayed) version, and no base64 at all. All are refused.
+    # A directory that re-admits the card: signed by a foreign key, the genuine one edited,
+    # an old (replayed) version, and no base64 at all. All are refused.
     kept = directory_store(agent.config).bundle_path.read_bytes()
     entry = {"staff_id": "anna", "display_name": "Anna Beispiel", "roles": ["desk"],
              "public_key": card.key.b64, "key_sha256": card.key.key_sha256, "revoked": False}
     forged = sign_bundle("staff_directory", revoked.version + 5, {"staff": [entry]},
                          Ed25519PrivateKey.generate(), issued_at=datetime.now(UTC),
                          valid_for=timedelta(days=14))
-    flipped = bytearray(kept)
-    flipped[len(flipped) // 2] ^= 0x01
+    genuine = json.loads(kept)  # the genuine bundle, edited to re-admit the card
+    genuine["bundle"]["version"] += 1
+    genuine["bundle"]["payload"]["staff"][0]["revoked"] = False
+    edited = codec.canonical_json(genuine)
     received: queue.Queue[dict[str, Any]] = queue.Queue()
     agent.live_handlers["ops.test"] = received.put
-    for raw in (forged, bytes(flipped), first_raw):
+    for raw in (forged, edited, first_raw):
         _send(agent, "staff.directory", {"bundle": codec.b64u_encode(raw)})
     _send(agent, "staff.directory", {"bundle": "not base64 ✗"})
     _send(agent, "staff.directory", {})
@@ -124,7 +129,42 @@ def test_cards_registered_and_revoked_reach_the_kiosk_and_tampering_is_refused(
     with pytest.raises(StaffCardRefused):
         StaffCardAuthenticator(SimulatedCardReader(card),
                                directory_store(agent.config)).login(PIN)
-    refusals = [r.getMessage() for r in caplog.records
-                if "staff directory from the live channel refused" in r.getMessage()]
-    assert len(refusals) == 5, refusals
+    refusals = sorted(r.getMessage().rsplit("(", 1)[-1] for r in caplog.records
+                      if "staff directory from the live channel refused" in r.getMessage())
+    assert refusals == ["bad_signature)", "malformed)", "not base64url)", "older_version)",
+                        "unknown_key)"]  # edited, empty, not base64, replayed v1, forged
     assert "anna" not in caplog.text.lower() and "Beispiel" not in caplog.text
+
+
+def test_a_kiosk_offline_past_the_message_lifetime_catches_up_when_it_reconnects(
+        tmp_path: Path) -> None:
+    data = tmp_path / "kiosk"
+    agent = Agent(KioskConfig(data_dir=data), data)
+    agent.start()
+    agent.stop()  # enrolled, now offline
+    card = VirtualPivCard()
+    key_file = tmp_path / "bert.pem"
+    key_file.write_text(card.key.pem)
+    _server(agent, "staff", "add", "--user", "bert", "--role", "desk", "--password-stdin",
+            stdin="a long enough password 1\n")
+    _server(agent, "staff", "card-register", "--user", "bert", "--public-key-file",
+            str(key_file))
+    assert agent.embedded is not None
+    repo = open_repository(agent.embedded.server_dir)
+    try:  # the queued message outlives its time to live while the kiosk is away
+        live = LiveStore(repo)
+        assert live.expire(datetime.now(UTC) + timedelta(days=2)) == 1
+    finally:
+        repo.close()
+    assert _directory(agent) is None
+
+    again = Agent(KioskConfig(data_dir=data), data)
+    again.start()
+    try:
+        _wait_for(lambda: (d := _directory(again)) is not None and d.find(card.key.key_sha256)
+                  is not None)
+        login = StaffCardAuthenticator(SimulatedCardReader(card),
+                                       directory_store(again.config)).login(PIN)
+        assert login.staff_id == "bert"
+    finally:
+        again.stop()
