@@ -86,6 +86,16 @@ def _publish(store: StaffCardStore, repo: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def publish_after_disable(repo: Any, args: argparse.Namespace) -> None:
+    """After ``staff disable``: push a new directory if the account had a card to refuse."""
+    from jobcentre.staffcards import StaffCardStore
+
+    store = StaffCardStore(repo)
+    username = args.user.strip().lower()
+    if any(c.username == username and c.revoked_at is None for c in store.list_cards()):
+        _publish(store, repo, args)
+
+
 def _revoke(store: StaffCardStore, repo: Any, args: argparse.Namespace) -> int:
     user = args.user.strip().lower() if args.user else None
     count = store.revoke(username=user, key_sha256=args.key_sha256)

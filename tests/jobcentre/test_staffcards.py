@@ -71,7 +71,7 @@ def test_register_revoke_disable_and_sign(tmp_path: Path,
     assert server_main(["staff", "directory-bundle", *db]) == 0
     second = capsys.readouterr().out.strip().encode()
     directory = kiosk.apply(second)
-    assert directory.version == 5  # the revocation signed version 4
+    assert directory.version == 6  # the revocation and the disabling signed 4 and 5
     assert directory.members[anna_sha].revoked and directory.members[bert_sha].revoked
     assert server_main(["staff", "cards", *db]) == 0
     assert capsys.readouterr().out.count("revoked") == 1  # anna's card; bert's account
