@@ -22,7 +22,12 @@ from pathlib import Path
 from foundation.errors import ServerError
 from jobcentre import cli_admin
 from jobcentre.cli_serve import add_serve_parser, serve
-from jobcentre.cli_staffcards import CARD_COMMANDS, add_card_commands, run_card_command
+from jobcentre.cli_staffcards import (
+    CARD_COMMANDS,
+    add_card_commands,
+    publish_after_disable,
+    run_card_command,
+)
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +194,7 @@ def _staff(args: argparse.Namespace) -> int:
             return 1
         else:
             print(f"disabled staff account {args.user.strip().lower()}")
+            publish_after_disable(repo, args)
     finally:
         repo.close()
     return 0

@@ -4,8 +4,10 @@ Registering a card needs its PIV authentication public key, read on a staff PC w
 reader by ``kiosk staff-card export-key > card.pem``. The card must belong to an existing,
 active staff account (``kiosk-server staff add``); its roles come from that account.
 ``directory-bundle`` signs the current directory with the centre signing key and writes it
-to a file (or stdout) for ``kiosk staff-card apply-directory``; the live channel will
-deliver it later. Problems end with one plain sentence on stderr and exit code 1.
+to a file (or stdout) for ``kiosk staff-card apply-directory``. Registering or revoking a
+card also signs the next directory and queues it for every enrolled kiosk on the live
+channel (``jobcentre.staff_directory_push``). Problems end with one plain sentence on
+stderr and exit code 1.
 """
 
 from __future__ import annotations
@@ -70,19 +72,38 @@ def _register(store: StaffCardStore, repo: Any, args: argparse.Namespace) -> int
     if card is None:
         print("kiosk-server: this card key is registered already", file=sys.stderr)
         return 1
-    print(f"registered {key.algorithm_name} card {card.key_sha256[:16]}… for {username}; "
-          "it works at a kiosk after its next staff directory bundle")
+    print(f"registered {key.algorithm_name} card {card.key_sha256[:16]}… for {username}")
+    return _publish(store, repo, args)
+
+
+def _publish(store: StaffCardStore, repo: Any, args: argparse.Namespace) -> int:
+    from jobcentre.keys import load_centre_keys
+    from jobcentre.staff_directory_push import publish_directory
+
+    published = publish_directory(store, repo, load_centre_keys(args.data).signing)
+    print(f"staff directory version {published.version} queued for {published.kiosks} "
+          "kiosk(s) on the live channel")
     return 0
 
 
-def _revoke(store: StaffCardStore, args: argparse.Namespace) -> int:
+def publish_after_disable(repo: Any, args: argparse.Namespace) -> None:
+    """After ``staff disable``: push a new directory if the account had a card to refuse."""
+    from jobcentre.staffcards import StaffCardStore
+
+    store = StaffCardStore(repo)
+    username = args.user.strip().lower()
+    if any(c.username == username and c.revoked_at is None for c in store.list_cards()):
+        _publish(store, repo, args)
+
+
+def _revoke(store: StaffCardStore, repo: Any, args: argparse.Namespace) -> int:
     user = args.user.strip().lower() if args.user else None
     count = store.revoke(username=user, key_sha256=args.key_sha256)
     if count == 0:
         print("kiosk-server: no active card matches; nothing revoked", file=sys.stderr)
         return 1
-    print(f"revoked {count} card(s); kiosks refuse them from their next staff directory bundle")
-    return 0
+    print(f"revoked {count} card(s)")
+    return _publish(store, repo, args)
 
 
 def _bundle(store: StaffCardStore, args: argparse.Namespace) -> int:
@@ -114,7 +135,7 @@ def run_card_command(args: argparse.Namespace) -> int:
         if args.staff_command == "card-register":
             return _register(store, repo, args)
         if args.staff_command == "card-revoke":
-            return _revoke(store, args)
+            return _revoke(store, repo, args)
         if args.staff_command == "directory-bundle":
             return _bundle(store, args)
         for card in store.list_cards():

@@ -57,6 +57,8 @@ from jobcentre.routes_kiosk import (
 )
 from jobcentre.staff.app import create_staff_app
 from jobcentre.staff.web import StaffSettings
+from jobcentre.staff_directory_push import add_staff_directory_route
+from jobcentre.staffcards import StaffCardStore
 from jobcentre.upload_fastpath import UploadFastPath
 from jobcentre.verify_page import add_verify_routes
 from wire import protocol
@@ -252,6 +254,7 @@ def create_app(
     app.add_middleware(UploadFastPath, uploads=uploads, errors=error_response)
     app.add_middleware(FrontMiddleware, guard=guard)
     add_help_routes(app, gate, desk)
+    add_staff_directory_route(app, gate, StaffCardStore(repo))
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)

@@ -7,7 +7,9 @@ Two tables on the intake service's repository (created here, through
   staff account it belongs to, the name shown at the kiosk, the key itself, when it was
   registered and, once withdrawn, when it was revoked;
 * ``staff_directory_bundles``: every directory bundle issued (version, time, SHA-256), so
-  versions only rise.
+  versions only rise;
+* ``staff_directory_latest``: the newest bundle pushed to every kiosk (``keep_latest``),
+  which a kiosk fetches when its live channel (re)connects.
 
 ``directory_bundle`` signs the current directory with the centre signing key as a
 ``staff_directory`` bundle (``wire.bundle``; payload format in ``kiosk.staffcard.directory``).
@@ -36,6 +38,8 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS staff_cards_by_user ON staff_cards(username)",
     "CREATE TABLE IF NOT EXISTS staff_directory_bundles ("
     " version INTEGER PRIMARY KEY, issued_at TEXT NOT NULL, sha256 TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS staff_directory_latest ("
+    " version INTEGER PRIMARY KEY, bundle TEXT NOT NULL)",
 )
 _COLS = "key_sha256, username, display_name, public_key, algorithm, registered_at, revoked_at"
 DEFAULT_VALID_FOR = timedelta(days=14)
@@ -128,3 +132,18 @@ class StaffCardStore:
             execute("INSERT INTO staff_directory_bundles (version, issued_at, sha256)"
                     " VALUES (?, ?, ?)", (version, db_time(now), hashlib.sha256(raw).hexdigest()))
         return raw, version
+
+    def keep_latest(self, raw: bytes, version: int) -> None:
+        """Remember ``raw`` as the bundle kiosks catch up with (older ones are dropped)."""
+        with self.repo.transaction(write=True) as execute:
+            execute("INSERT INTO staff_directory_latest (version, bundle) VALUES (?, ?)"
+                    " ON CONFLICT (version) DO NOTHING", (version, raw.decode("utf-8")))
+            execute("DELETE FROM staff_directory_latest WHERE version <"
+                    " (SELECT MAX(version) FROM staff_directory_latest)")
+
+    def latest(self) -> tuple[bytes, int] | None:
+        """The newest bundle for every kiosk and its version, if one was pushed."""
+        with self.repo.transaction() as execute:
+            row = execute("SELECT bundle, version FROM staff_directory_latest"
+                          " ORDER BY version DESC LIMIT 1").fetchone()
+        return None if row is None else (str(row[0]).encode("utf-8"), int(row[1]))

@@ -58,8 +58,10 @@ class LiveClient:
 
     def __init__(self, open_client: Callable[[float], ServerClient], state_dir: Path,
                  dispatch: Dispatch, *, wait_s: float = 25.0,
-                 backoff: LiveBackoff | None = None) -> None:
+                 backoff: LiveBackoff | None = None,
+                 on_connect: Callable[[ServerClient], None] | None = None) -> None:
         self.open_client = open_client
+        self.on_connect = on_connect
         self.cursor_file = state_dir / "live-cursor.json"
         self.dispatch = dispatch
         self.wait_s = wait_s
@@ -113,6 +115,15 @@ class LiveClient:
             self._store_cursor()
         return handled
 
+    def _connected(self, client: ServerClient) -> None:
+        """Catch up on what a (re)connected kiosk may have missed (``on_connect``)."""
+        if self.on_connect is None:
+            return
+        try:
+            self.on_connect(client)
+        except Exception:  # noqa: BLE001 - catching up must not stop the channel
+            log.exception("catching up after the live channel connected failed")
+
     def run(self, stop: threading.Event) -> None:
         """Poll until ``stop`` is set, reconnecting with backoff."""
         client: ServerClient | None = None
@@ -120,6 +131,7 @@ class LiveClient:
             try:
                 if client is None:
                     client = self.open_client(self.wait_s + 15.0)
+                    self._connected(client)
                 self.poll_once(client)
             except KioskError as exc:
                 self.connected = False

@@ -28,6 +28,8 @@ from kiosk.agent.help import HelpCaller
 from kiosk.agent.live import LiveClient
 from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
+from kiosk.agent.staff_directory import MESSAGE_TYPE as STAFF_DIRECTORY
+from kiosk.agent.staff_directory import catch_up, directory_handler
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import Identity, load_identity
 from kiosk.delivery.outbox import Outbox
@@ -65,6 +67,7 @@ class Agent:
         self.live: LiveClient | None = None
         self.help = HelpCaller(self._open_live_client, min(config.backend.timeout_s, 1.5))
         self.live_handlers["help.ack"] = self.help.on_ack
+        self.live_handlers[STAFF_DIRECTORY] = directory_handler(config)
 
     @property
     def socket_path(self) -> Path:
@@ -85,7 +88,8 @@ class Agent:
         self.socket = SocketServer(self.socket_path, self.handle)
         self.socket.start()
         self.live = LiveClient(self._open_live_client, self.data_dir, self._on_live_message,
-                               wait_s=self.config.backend.live_wait_s)
+                               wait_s=self.config.backend.live_wait_s,
+                               on_connect=lambda client: catch_up(client, self.config))
         loops = ((self._upload_loop, "uploader"), (self._health_loop, "health"),
                  (lambda: self.live.run(self.stop_event) if self.live else None, "live"))
         for target, name in loops:
