@@ -11,7 +11,8 @@ HINT_TEXTS: dict[str, tuple[str, str]] = {
     "hold_still": ("\u261D", "Hold still for a moment."),
     "more_light": ("\u2600", "It is too dark. Please switch on the lamp or move to the light."),
     "less_light": ("\u2601", "It is too bright. Please move out of the direct light."),
-    "avoid_glare": ("\u2604", "There is a reflection on the page. Tilt the page a little or move it away from the lamp."),
+    "avoid_glare": ("\u2604", "There is a reflection on the page. "
+                               "Tilt the page a little or move it away from the lamp."),
     "move_closer": ("\u2295", "Bring the page closer to the camera."),
     "clearer_copy": ("\u25D0", "The print is too faint. Use a clearer copy if you have one."),
     "ready": ("\u2714", "Good. Hold still, the photo is taken automatically."),
@@ -26,7 +27,8 @@ REASON_TEXTS: dict[str, str] = {
     "blur": "The photo is blurred. Hold the page still and try again.",
     "too_dark": "The photo is too dark. Please use more light.",
     "too_bright": "The photo is too bright. Please avoid direct light.",
-    "glare": "A reflection covers part of the page. Tilt the page a little or move it away from the lamp.",
+    "glare": ("A reflection covers part of the page. "
+              "Tilt the page a little or move it away from the lamp."),
     "faded_text": ("Part of the text is printed too faintly to read. "
                    "If you have a clearer copy, please use it."),
     "unreadable_text": "The text cannot be read. Please try again with the page flat and still.",
