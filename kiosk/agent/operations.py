@@ -9,6 +9,10 @@
     help_status       local only       the help call's state ("acknowledged" + first name)
     help_cancel       local only       the visitor no longer needs help
     document_states   local only       per-document states of one receipt
+    ui_state          local only       the UI reports whether a visitor is in a session;
+                                       the answer says whether to admit the next one, which
+                                       terminal overlay to show and whether to restart
+                                       (``kiosk.agent.visitor_gate``)
 
 A new command goes here: a ``CommandParams`` model for its parameters (or ``NoParams``) and
 a handler ``(agent, params) -> dict`` decorated with ``@REGISTRY.command(name, origins=...)``.
@@ -51,6 +55,12 @@ class HelpCallParams(CommandParams):
 
     language: str = Field(default="de", pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
     step: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,39})?$")
+
+
+class UiStateParams(CommandParams):
+    """The UI's report: is a visitor in a session (past the attract screen)?"""
+
+    in_session: bool
 
 
 class ReceiptParams(CommandParams):
@@ -120,3 +130,9 @@ def document_states(agent: Agent, params: ReceiptParams) -> Answer:
         {"id": d.short_id, "type": d.document_type, "pages": d.pages, "state": d.state,
          "error": d.error} for d in sub.documents
     ]}
+
+
+@REGISTRY.command("ui_state", origins=LOCAL_ONLY)
+def ui_state(agent: Agent, params: UiStateParams) -> Answer:
+    """The UI's report; answers admit / overlay / restart (the visitor gate)."""
+    return agent.gate.report(params.in_session).wire()

@@ -30,6 +30,7 @@ from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
 from kiosk.agent.staff_directory import MESSAGE_TYPE as STAFF_DIRECTORY
 from kiosk.agent.staff_directory import catch_up, directory_handler
+from kiosk.agent.visitor_gate import VisitorGate
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import Identity, load_identity
 from kiosk.delivery.outbox import Outbox
@@ -56,6 +57,8 @@ class Agent:
         self.embedded: EmbeddedBackend | None = None
         self.socket: SocketServer | None = None
         self._threads: list[threading.Thread] = []
+        #: fleet work waits here until no visitor is in a session (kiosk.agent.visitor_gate)
+        self.gate = VisitorGate()
         self._health: dict[str, dict[str, Any]] = {}
         self._health_ready = threading.Event()
         self._backend: dict[str, Any] = {"last_error": None, "last_success": None}
@@ -87,6 +90,7 @@ class Agent:
             )
         self.socket = SocketServer(self.socket_path, self.handle)
         self.socket.start()
+        self.gate.start()
         self.live = LiveClient(self._open_live_client, self.data_dir, self._on_live_message,
                                wait_s=self.config.backend.live_wait_s,
                                on_connect=lambda client: catch_up(client, self.config))
@@ -108,6 +112,7 @@ class Agent:
         self.request_stop()
         for thread in self._threads:
             thread.join(timeout=30)
+        self.gate.stop()
         if self.socket is not None:
             self.socket.stop()
         if self.embedded is not None:
