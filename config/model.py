@@ -31,6 +31,8 @@ class KioskIdentity(Section):
 
     kiosk_id: str = Field(default="kiosk-dev-01", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     location: str = "Jobcenter Musterstadt, Wartebereich"
+    site: str = Field(default="Jobcenter Musterstadt", min_length=1, max_length=120,
+                      description="The site the terminal belongs to (groups the fleet view).")
 
 
 class DisplayConfig(Section):
@@ -308,6 +310,13 @@ class AccessibilityConfig(Section):
     volume_step: int = Field(default=3, ge=0, le=5)
 
 
+class FleetConfig(Section):
+    """How the agent reports to the job centre's fleet view (heartbeat interval)."""
+
+    heartbeat_s: float = Field(default=30.0, ge=0.2, le=3600, description=(
+        "Seconds between two heartbeats (device states, outbox, disk, versions)."))
+
+
 class KioskConfig(Section):
     """The root of the configuration tree."""
 
@@ -321,6 +330,7 @@ class KioskConfig(Section):
     accessibility: AccessibilityConfig = AccessibilityConfig()
     scanning: ScanQualityConfig = ScanQualityConfig()
     staff_cards: StaffCardsConfig = StaffCardsConfig()
+    fleet: FleetConfig = FleetConfig()
 
     @model_validator(mode="after")
     def _no_embedded_centre_in_kiosk_mode(self) -> KioskConfig:

@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +87,8 @@ class IntakeService:
         self.keys = keys
         self.limits = limits
         self.at_rest = at_rest
+        #: called with a newly stored document's ``submitted_at`` (the fleet's latency metric)
+        self.on_stored: Callable[[str], None] | None = None
 
     def authenticate(
         self, method: str, target: str, headers: dict[str, str], nonces: NonceStore | None = None
@@ -184,6 +187,8 @@ class IntakeService:
             document = self.repo.get_document(document_id)
             if document is None:
                 document = self._verify_and_store(kiosk, upload)
+                if self.on_stored is not None:
+                    self.on_stored(upload.submitted_at)
         return {"ack": document.ack}
 
     def _reject(self, document_id: str, code: str, **extra: Any) -> ApiError:

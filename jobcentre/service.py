@@ -2,7 +2,8 @@
 
 Routes follow the wire contract in ``wire.protocol``: ``/api/v1/health``,
 ``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``), ``/api/v1/live/poll``,
-``/api/v1/help-calls`` (``jobcentre.routes_help``),
+``/api/v1/help-calls`` (``jobcentre.routes_help``), ``/api/v1/fleet/heartbeat`` and
+``/metrics`` (``jobcentre.fleet.routes_heartbeat``),
 the staff page ``/verify`` and the staff web app under ``/staff`` (``jobcentre.staff``). The
 kiosk routes (``jobcentre.routes_kiosk``) authenticate from the headers before they read a
 body; the whole app sits behind ``jobcentre.http_front`` (client addresses, rate limits,
@@ -38,6 +39,7 @@ from jobcentre.atrest_migrate import seal_legacy
 from jobcentre.calls.routes import mount_calls
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
+from jobcentre.fleet.routes_heartbeat import FleetSettings, mount_fleet_health
 from jobcentre.help_calls import RETENTION as HELP_CALL_RETENTION
 from jobcentre.help_calls import DeskSignal, HelpCallStore, HelpDesk
 from jobcentre.http_front import FrontGuard, FrontLimits, FrontMiddleware
@@ -158,6 +160,7 @@ def create_app(
     kek_file: Path | None = None,
     help_escalate_s: float = 120.0,
     worker_threads: int = WORKER_THREADS,
+    fleet: FleetSettings | None = None,
 ) -> FastAPI:
     """Build the intake service on ``data_dir`` (SQLite there unless ``database_url``).
 
@@ -198,9 +201,11 @@ def create_app(
         await _expire_parts(store, part_max_age_s)
         expiry = asyncio.create_task(expire_periodically())
         await hub.start()
+        await fleet_health.start()
         try:
             yield
         finally:
+            await fleet_health.stop()
             await hub.stop()
             expiry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -254,9 +259,11 @@ def create_app(
     app.add_middleware(UploadFastPath, uploads=uploads, errors=error_response)
     app.add_middleware(FrontMiddleware, guard=guard)
     add_help_routes(app, gate, desk)
+    fleet_health = mount_fleet_health(app, gate, repo, fleet)
+    service.on_stored = fleet_health.latency.observe_submission
     add_staff_directory_route(app, gate, StaffCardStore(repo))
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)
-    app.mount("/staff", create_staff_app(service, store, staff, hub, desk))
+    app.mount("/staff", create_staff_app(service, store, staff, hub, desk, fleet_health))
     return app

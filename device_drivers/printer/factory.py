@@ -9,7 +9,7 @@ from device_drivers.printer.encoder import EscPosEncoder
 from device_drivers.printer.escpos_printer import EscPosPrinter
 from device_drivers.printer.layout import ReceiptLayout
 from device_drivers.printer.protocol import PrinterStatus, PrintResult, ReceiptPrinter
-from device_drivers.printer.simulated import SimulatedPrinter
+from device_drivers.printer.simulated import STATE_FILE, SimulatedPrinter
 from device_drivers.printer.transports import (
     NetworkTransport,
     SerialTransport,
@@ -67,7 +67,7 @@ def make_printer(config: PrinterConfig, out_dir: Path) -> ReceiptPrinter:
         return NullPrinter()
     encoder = make_encoder(config)
     if config.driver == "simulated":
-        return SimulatedPrinter(out_dir, encoder=encoder)
+        return SimulatedPrinter(out_dir, encoder=encoder, state_file=out_dir / STATE_FILE)
     if config.driver == "network":
         transport: NetworkTransport | SerialTransport | UsbTransport = NetworkTransport(
             config.network_host, config.network_port, config.timeout_s

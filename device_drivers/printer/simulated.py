@@ -11,6 +11,11 @@ result is honestly unconfirmed.
     printer = SimulatedPrinter(tmp_path, script=["out_of_paper"])
     printer.print_layout(layout)   # raises PrinterOutOfPaper, nothing recorded
     printer.print_layout(layout)   # prints: receipt-1.bin / receipt-1.png
+
+Across processes (the agent's health check, a test driving it), the state can be scripted in
+a file: with ``state_file`` given and nothing queued, each call reads the state named there
+(``write_state(out_dir, "out_of_paper")``; a missing file means ``ok``). It changes only when
+someone writes the file, never on a timer.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import logging
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from device_drivers.printer.encoder import EscPosEncoder
 from device_drivers.printer.escpos_printer import UNCONFIRMED_NOTE, status_advice
@@ -38,6 +43,8 @@ SimFault = Literal[
 ScriptEntry = SimFault | PrinterStatus
 
 WHERE = "simulated printer"
+#: the file in the printer's folder that scripts its state across processes
+STATE_FILE = "printer-state"
 _STATES: dict[str, PrinterStatus] = {
     "ok": PrinterStatus(online=True, paper="ok", cover_open=False),
     "near_end": PrinterStatus(online=True, paper="near_end", cover_open=False),
@@ -61,8 +68,10 @@ class SimulatedPrinter:
         encoder: EscPosEncoder | None = None,
         bidirectional: bool = True,
         render_png: bool = True,
+        state_file: Path | None = None,
     ) -> None:
         self.out_dir = Path(out_dir)
+        self.state_file = state_file
         self.encoder = encoder or EscPosEncoder()
         self.bidirectional = bidirectional
         self.render_png = render_png
@@ -92,7 +101,7 @@ class SimulatedPrinter:
         return self.jobs[-1] if self.jobs else b""
 
     def _next(self) -> tuple[str, PrinterStatus]:
-        entry = self._script.popleft() if self._script else "ok"
+        entry = self._script.popleft() if self._script else self._file_state()
         if isinstance(entry, PrinterStatus):
             return "status", entry
         if entry == "unplugged":
@@ -102,6 +111,18 @@ class SimulatedPrinter:
         if not self.bidirectional:
             return entry, PrinterStatus.unreported()
         return entry, _STATES[entry]
+
+    def _file_state(self) -> ScriptEntry:
+        if self.state_file is None:
+            return "ok"
+        try:
+            text = self.state_file.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return "ok"
+        if text not in get_args(SimFault):
+            log.warning("ignoring unknown simulated printer state in %s", self.state_file.name)
+            return "ok"
+        return cast(SimFault, text)
 
     def status(self) -> PrinterStatus:
         """The next scripted status (or raise the next scripted fault)."""
@@ -153,3 +174,13 @@ class SimulatedPrinter:
             self.files.append(png_path)
         log.info("simulated receipt job %d recorded (%d bytes)", number, len(data))
         return number
+
+
+def write_state(out_dir: Path, state: SimFault) -> None:
+    """Script the state of every simulated printer on ``out_dir`` (atomically)."""
+    if state not in get_args(SimFault):
+        raise ValueError(f"unknown simulated printer fault: {state!r}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir / f".{STATE_FILE}.tmp"
+    tmp.write_text(state + "\n", encoding="ascii")
+    tmp.replace(out_dir / STATE_FILE)

@@ -49,11 +49,11 @@ CSS = resources.files("jobcentre.staff").joinpath("static/staff.css").read_bytes
 
 def create_staff_app(
     service: IntakeService, store: DocumentStore, settings: StaffSettings | None = None,
-    live: Any = None, desk: Any = None,
+    live: Any = None, desk: Any = None, fleet: Any = None,
 ) -> FastAPI:
     """The staff app over the intake service's repository, document store and live channel."""
     nav = tuple(page.NAV for page in PAGES if page.NAV is not None)
-    ctx = StaffContext(service, store, settings or StaffSettings(), nav, live, desk)
+    ctx = StaffContext(service, store, settings or StaffSettings(), nav, live, desk, fleet)
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     router = APIRouter()
     for page in PAGES:

@@ -64,6 +64,7 @@ class StaffContext:
     nav: tuple[NavEntry, ...]
     live: Any = None  #: the service's ``LiveHub`` (answers to kiosks)
     desk: Any = None  #: the service's ``HelpDesk`` (help calls)
+    fleet: Any = None  #: the service's ``FleetHealth`` (jobcentre.fleet.routes_heartbeat)
 
     @property
     def repo(self) -> Repository:

@@ -24,6 +24,7 @@ from kiosk import health
 from kiosk.agent import calls
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
+from kiosk.agent.fleet.heartbeat_loop import HeartbeatLoop
 from kiosk.agent.help import HelpCaller
 from kiosk.agent.live import LiveClient
 from kiosk.agent.operations import REGISTRY
@@ -68,6 +69,8 @@ class Agent:
         }
         calls.register(self)  # call.* messages wait for the UI's video call
         self.live: LiveClient | None = None
+        #: the fleet heartbeat (kiosk.agent.fleet.heartbeat), every fleet.heartbeat_s
+        self.heartbeat = HeartbeatLoop(self, self.stop_event)
         self.help = HelpCaller(self._open_live_client, min(config.backend.timeout_s, 1.5))
         self.live_handlers["help.ack"] = self.help.on_ack
         self.live_handlers[STAFF_DIRECTORY] = directory_handler(config)
@@ -95,7 +98,8 @@ class Agent:
                                wait_s=self.config.backend.live_wait_s,
                                on_connect=lambda client: catch_up(client, self.config))
         loops = ((self._upload_loop, "uploader"), (self._health_loop, "health"),
-                 (lambda: self.live.run(self.stop_event) if self.live else None, "live"))
+                 (lambda: self.live.run(self.stop_event) if self.live else None, "live"),
+                 (self.heartbeat.run, "heartbeat"))
         for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -124,6 +128,10 @@ class Agent:
     # --- live channel ---------------------------------------------------------------
 
     def _open_live_client(self, timeout_s: float) -> ServerClient:
+        return self.open_client(timeout_s)
+
+    def open_client(self, timeout_s: float) -> ServerClient:
+        """A signing client for this kiosk's intake service (BackendUnavailable if not enrolled)."""
         identity = self._identity()
         if identity is None or self.outbox is None:
             raise BackendUnavailable("not enrolled yet", code="not_enrolled")
