@@ -211,8 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``kiosk-server``; returns the exit code."""
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                            "%(message)s")
+        from foundation.jsonlog import configure
+
+        configure(getattr(args, "log_format", "text"))
         logging.getLogger("pikepdf").setLevel(logging.WARNING)
     try:
         return COMMANDS[args.command](args)

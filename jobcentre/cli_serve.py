@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from foundation.errors import SetupError
+from jobcentre.cli_fleet import add_fleet_options, fleet_settings
 
 _FRONT_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--header-timeout", "header_timeout_s", float,
@@ -63,6 +64,9 @@ def add_serve_parser(sub: Any, with_db: Any, data_type: Any) -> None:
     serve.add_argument("--trusted-proxy", dest="trusted_proxies", action="append", default=[],
                        metavar="ADDR[/BITS]", help="a reverse proxy whose X-Forwarded-For is "
                        "believed (repeatable); e.g. 127.0.0.1 for nginx on the same host")
+    serve.add_argument("--log-format", choices=("text", "json"), default="text",
+                       help="json: one JSON object per log line (no personal data)")
+    add_fleet_options(serve)
 
 
 def front_limits(args: argparse.Namespace) -> Any:
@@ -117,10 +121,12 @@ def serve(args: argparse.Namespace) -> int:
     live = LiveLimits(max_wait_s=args.live_max_wait or live.max_wait_s,
                       max_waiting=args.live_max_waiting or live.max_waiting)
 
+    fleet = fleet_settings(args)
+
     def work(sock: socket.socket) -> int:
         app = create_app(args.data, args.database, limits=limits, live_limits=live,
                          staff=staff, front=front, kek_file=args.kek_file,
-                         help_escalate_s=escalate)
+                         help_escalate_s=escalate, fleet=fleet)
         config = uvicorn_config(app, front, args.tls_cert, args.tls_key)
         uvicorn.Server(config).run(sockets=[sock])
         return 0
@@ -133,7 +139,7 @@ def serve(args: argparse.Namespace) -> int:
         if args.workers == 1:
             app = create_app(args.data, args.database, limits=limits, live_limits=live,
                              staff=staff, front=front, kek_file=args.kek_file,
-                             help_escalate_s=escalate)
+                             help_escalate_s=escalate, fleet=fleet)
             print(f"kiosk-server listening on {scheme}://{host}:{port}", flush=True)
             uvicorn.Server(uvicorn_config(app, front, args.tls_cert, args.tls_key)).run(
                 sockets=[sock])

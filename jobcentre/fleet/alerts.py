@@ -101,7 +101,8 @@ class AlertStore:
 
     def open_alerts(self, limit: int = 500, kiosk_id: str | None = None) -> list[Alert]:
         """Open alerts, newest first (of one kiosk if given)."""
-        where, args: tuple[str, ...] = "cleared_at IS NULL", ()
+        where = "cleared_at IS NULL"
+        args: tuple[str, ...] = ()
         if kiosk_id is not None:
             where, args = "cleared_at IS NULL AND kiosk_id = ?", (kiosk_id,)
         with self.repo.transaction() as execute:

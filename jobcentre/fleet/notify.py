@@ -26,8 +26,8 @@ import httpx
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
-SUBJECTS = {"raised": "[Kiosk-Flotte] Alarm: {kind} an {kiosk_id} ({site})",
-            "cleared": "[Kiosk-Flotte] Behoben: {kind} an {kiosk_id} ({site})"}
+SUBJECTS = {"raised": "Flotte Alarm: {kind} an {kiosk_id} ({site})",
+            "cleared": "Flotte behoben: {kind} an {kiosk_id} ({site})"}
 
 
 @dataclass(frozen=True)

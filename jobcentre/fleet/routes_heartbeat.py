@@ -52,6 +52,8 @@ class FleetSettings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     metrics_token: str | None = field(default=None, repr=False)
     check_every_s: float = 5.0
+    #: how often the dashboard's script asks for new states (milliseconds)
+    poll_ms: int = 5000
 
 
 class FleetHealth:

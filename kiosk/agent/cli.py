@@ -26,12 +26,18 @@ def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
     """``agent`` has no options of its own (``--config`` / ``--data`` are global)."""
     parser.add_argument("--print-socket", action="store_true",
                         help="print the socket path once the agent is ready")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="json: one JSON object per log line (no personal data)")
 
 
 def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
     """Run the agent in the foreground; SIGTERM or SIGINT stop it cleanly (exit 0)."""
     from kiosk.agent.runner import Agent  # the agent, its server and drivers: only when run
 
+    if getattr(args, "log_format", "text") == "json":
+        from foundation.jsonlog import configure
+
+        configure("json")
     agent = Agent(config, config.resolved_data_dir)
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -1,0 +1,100 @@
+"""End to end: two real agents report to ``kiosk-server`` on PostgreSQL; ops sees it in Chromium.
+
+Both kiosks appear online; the printer of one runs out of paper (scripted through the
+simulated printer's state file, which the agent's health check reads), the alert shows on the
+dashboard and clears when paper is back; the webhook and the SMTP server each receive the
+raise and the clear; one agent stops and its kiosk is reported offline. The test asserts the
+order of what happens, never how long it takes (``UPPER_BOUND_S`` only stops a hang).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from device_drivers.printer.simulated import write_state
+from tests.fleet.conftest import SITES, Fleet
+from tests.jobcentre.staff.conftest import axe_violations
+
+UPPER_BOUND_S = 90.0
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + UPPER_BOUND_S
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def _kinds(fleet: Fleet, kind: str) -> list[tuple[str, str]]:
+    return [(e["event"], e["kiosk_id"]) for e in fleet.webhook.received() if e["kind"] == kind]
+
+
+def _status_cell(page: Page, kiosk_id: str) -> str:
+    return page.locator(f'[data-status-for="{kiosk_id}"]').inner_text()
+
+
+def test_paper_out_alert_shows_clears_and_is_notified_then_offline(fleet: Fleet,
+                                                                   ops_page: Page) -> None:
+    page = ops_page
+    first, second = fleet.kiosk_ids
+    page.goto(f"{fleet.url}/staff/fleet")
+    _wait_for(lambda: (page.reload() is not None or True)
+              and page.locator("[data-status-for]").count() == 2, "both kiosks never appeared")
+    for kiosk_id in (first, second):
+        expect(page.locator(f'[data-status-for="{kiosk_id}"]')).to_have_text(
+            re.compile("In Betrieb"))
+    for site in SITES:
+        expect(page.get_by_role("heading", name=site)).to_be_visible()
+    assert axe_violations(page) == []
+
+    write_state(fleet.agents[0].data_dir / "printer-sim", "out_of_paper")
+    # the open page learns it by itself (script polling status.json) and announces it
+    expect(page.locator(f'[data-status-for="{first}"]')).to_have_text(
+        re.compile("Störung"), timeout=UPPER_BOUND_S * 1000)
+    expect(page.locator("#fleet-live")).to_contain_text("Störung")
+    assert "In Betrieb" in _status_cell(page, second)
+    page.goto(f"{fleet.url}/staff/fleet/alerts")
+    expect(page.get_by_role("cell", name="Papier leer")).to_be_visible()
+    assert axe_violations(page) == []
+    _wait_for(lambda: ("raised", first) in _kinds(fleet, "paper_out"), "no webhook raise")
+
+    write_state(fleet.agents[0].data_dir / "printer-sim", "ok")
+    _wait_for(lambda: ("cleared", first) in _kinds(fleet, "paper_out"), "no webhook clear")
+    page.goto(f"{fleet.url}/staff/fleet/alerts")
+    expect(page.get_by_role("cell", name="Papier leer")).to_have_count(0)
+    page.goto(f"{fleet.url}/staff/fleet/kiosks/{first}")
+    history = page.get_by_role("table", name=re.compile("Alarme dieses Terminals"))
+    expect(history.get_by_role("row")).to_have_count(2)  # header + the one cleared alert
+    expect(history).not_to_contain_text("offen")
+    assert axe_violations(page) == []
+
+    assert _kinds(fleet, "paper_out") == [("raised", first), ("cleared", first)]
+    _wait_for(lambda: len([m for m in fleet.mailbox.mails if "paper_out" in m[0]]) >= 2,
+              "the mails never arrived")
+    subjects = [m[0] for m in fleet.mailbox.mails if "paper_out" in m[0]]
+    assert subjects[0] == f"Flotte Alarm: paper_out an {first} ({SITES[0]})"
+    assert subjects[1] == f"Flotte behoben: paper_out an {first} ({SITES[0]})"
+
+    fleet.agents[1].stop()
+    _wait_for(lambda: ("raised", second) in _kinds(fleet, "offline"), "offline never raised")
+    assert ("raised", first) not in _kinds(fleet, "offline")
+    page.goto(f"{fleet.url}/staff/fleet?status=offline")
+    expect(page.locator(f'[data-status-for="{second}"]')).to_have_text(re.compile("Offline"))
+    expect(page.locator(f'[data-status-for="{first}"]')).to_have_count(0)
+
+
+def test_metrics_are_served_on_loopback_in_the_text_format(fleet: Fleet) -> None:
+    _wait_for(lambda: 'jobcentre_fleet_kiosks{status="online"}'
+              in httpx.get(f"{fleet.url}/metrics", timeout=10).text, "no metrics")
+    text = httpx.get(f"{fleet.url}/metrics", timeout=10).text
+    for name in ("jobcentre_fleet_alerts_open", "jobcentre_fleet_outbox_depth_total",
+                 "jobcentre_upload_latency_seconds_bucket", "jobcentre_fleet_sessions_last_hour"):
+        assert f"# TYPE {name.removesuffix('_bucket')}" in text
+    forwarded = httpx.get(f"{fleet.url}/metrics", headers={"X-Forwarded-For": "192.0.2.1"},
+                          timeout=10)
+    assert forwarded.status_code == 404
