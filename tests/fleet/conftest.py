@@ -100,6 +100,12 @@ class Fleet:
         """The server's base URL."""
         return self.server.url
 
+    @property
+    def server_log(self) -> Path:
+        """Where the server's stderr goes (JSON lines)."""
+        data = self.server.data_dir
+        return data.parent / f"{data.name}-server.log"
+
 
 def start_agent(server: ServerProcess, data: Path, name: str, site: str) -> Agent:
     """Enroll a kiosk data directory with the server and start its agent (remote mode)."""
@@ -128,7 +134,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Iterator[Fle
     server = ServerProcess(data, new_database(pg_url), (
         "--fleet-webhook", webhook.url, "--fleet-smtp", f"127.0.0.1:{smtp_port}",
         "--fleet-mail-to", "ops@jobcenter.example", "--fleet-check-every", "0.5",
-        "--fleet-dashboard-poll", "0.5", "--kiosk-rate", "50", "--kiosk-burst", "200"))
+        "--fleet-dashboard-poll", "0.5", "--kiosk-rate", "50", "--kiosk-burst", "200",
+        "--log-format", "json"))
     server.start()
     agents: list[Agent] = []
     try:

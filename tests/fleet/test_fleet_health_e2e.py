@@ -9,6 +9,7 @@ order of what happens, never how long it takes (``UPPER_BOUND_S`` only stops a h
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -98,3 +99,14 @@ def test_metrics_are_served_on_loopback_in_the_text_format(fleet: Fleet) -> None
     forwarded = httpx.get(f"{fleet.url}/metrics", headers={"X-Forwarded-For": "192.0.2.1"},
                           timeout=10)
     assert forwarded.status_code == 404
+
+
+def test_the_server_logs_one_json_object_per_line_without_personal_data(fleet: Fleet) -> None:
+    lines = fleet.server_log.read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines if line.strip()]
+    assert entries, "the server logged nothing"
+    assert {"time", "level", "logger", "message"} <= set(entries[0])
+    assert any(e["logger"] == "jobcentre.fleet.alerts" for e in entries)
+    text = "\n".join(lines)
+    for secret in ("correct horse", "otto", "ops@jobcenter.example"):
+        assert secret not in text
