@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,7 +15,7 @@ from foundation.jsonlog import configure
 
 
 @pytest.fixture()
-def stream() -> io.StringIO:
+def stream() -> Iterator[io.StringIO]:
     out = io.StringIO()
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
