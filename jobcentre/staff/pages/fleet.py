@@ -61,11 +61,11 @@ def _devices(req: StaffRequest, devices: dict[str, Any]) -> str:
     notes = []
     for key, device in sorted(devices.items()):
         paper = device.get("paper")
-        if device.get("state") not in ("ok", "absent"):
+        if paper in ("near_end", "out"):  # the paper says more than "failed"
+            notes.append(f'{t("fleet.device.printer")}: {t("fleet.paper." + paper)}')
+        elif device.get("state") not in ("ok", "absent"):
             notes.append(f'{t(f"fleet.device.{key}", default=key)}: '
                          f'{t("fleet.state." + str(device.get("state")), default="?")}')
-        elif paper in ("near_end", "out"):
-            notes.append(f'{t("fleet.device.printer")}: {t("fleet.paper." + paper)}')
     return esc("; ".join(notes) if notes else t("fleet.devices_ok"))
 
 
