@@ -89,6 +89,28 @@ def test_paper_out_alert_shows_clears_and_is_notified_then_offline(fleet: Fleet,
     expect(page.locator(f'[data-status-for="{first}"]')).to_have_count(0)
 
 
+def test_the_list_is_filtered_by_keyboard_alone_and_speaks_english(fleet: Fleet,
+                                                                   ops_page: Page) -> None:
+    page = ops_page
+    first, second = fleet.kiosk_ids
+    page.goto(f"{fleet.url}/staff/fleet?lang=en")
+    for _ in range(40):  # Tab through the page to the text filter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "f-q":
+            break
+    assert page.evaluate("document.activeElement.id") == "f-q"
+    page.keyboard.type(first)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("[data-status-for]")).to_have_count(1)
+    expect(page.locator(f'[data-status-for="{first}"]')).to_have_text(
+        re.compile("Working|Fault"))
+    expect(page.get_by_role("heading", name="Fleet: terminal health")).to_be_visible()
+    assert second not in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    page.goto(f"{fleet.url}/staff/fleet?lang=de")
+
+
 def test_metrics_are_served_on_loopback_in_the_text_format(fleet: Fleet) -> None:
     _wait_for(lambda: 'jobcentre_fleet_kiosks{status="online"}'
               in httpx.get(f"{fleet.url}/metrics", timeout=10).text, "no metrics")
