@@ -1,1 +1,1 @@
-"""The job centre's fleet service: heartbeats and alerts, commands, rollouts, updates."""
+"""Fleet operations on the job-centre side: heartbeats, commands, rollouts, update files."""

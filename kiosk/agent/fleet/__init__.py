@@ -1,1 +1,1 @@
-"""The agent's fleet capabilities: heartbeat, remote commands, configuration and updates."""
+"""The agent's fleet capabilities: heartbeat, remote commands, signed configuration, updates."""

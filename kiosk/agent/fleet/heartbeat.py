@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 DISTRIBUTION = "jobcenter-kiosk"
 #: where fleet bundles' accepted versions are kept (fleetcfg/fleetupd write it; read-only here)
-BUNDLE_STATE = Path("fleet") / "bundle-versions.json"
+BUNDLE_STATE = Path("fleet") / "bundles.json"
 #: the loggers whose errors a heartbeat counts (the agent's own and what it drives)
 COUNTED_LOGGERS = ("kiosk", "device_drivers", "scanning", "wire", "foundation", "config")
 
