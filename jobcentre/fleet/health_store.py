@@ -177,6 +177,18 @@ def state_of(row: Any) -> KioskState:
                       decode_faults(row[12]), json.loads(row[13]), json.loads(row[14]))
 
 
+def latest(repo: Any, kiosk_id: str) -> KioskState | None:
+    """The newest state of ``kiosk_id`` (None if it never sent a heartbeat).
+
+    Needs no ``HealthStore`` (no table creation): the intake service creates the tables at
+    start, so other parts (the rollout's canary check) call this per kiosk cheaply.
+    """
+    with repo.transaction() as execute:
+        row = execute(f"SELECT {STATE_SELECT} FROM fleet_kiosk_state WHERE kiosk_id = ?",
+                      (kiosk_id,)).fetchone()
+    return None if row is None else state_of(row)
+
+
 class HealthStore:
     """The fleet's health tables on the intake service's repository."""
 
@@ -223,10 +235,7 @@ class HealthStore:
 
     def latest(self, kiosk_id: str) -> KioskState | None:
         """The newest state of ``kiosk_id`` (None if it never sent a heartbeat)."""
-        with self.repo.transaction() as execute:
-            row = execute(f"SELECT {STATE_SELECT} FROM fleet_kiosk_state WHERE kiosk_id = ?",
-                          (kiosk_id,)).fetchone()
-        return None if row is None else state_of(row)
+        return latest(self.repo, kiosk_id)
 
     def history(self, kiosk_id: str, limit: int = 50) -> list[tuple[str, str, str]]:
         """Newest history rows first: (time, status, faults)."""
