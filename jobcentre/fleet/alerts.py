@@ -25,7 +25,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import DatabaseUnavailable
-from jobcentre.fleet.health_store import HealthStore, Recorded
+from jobcentre.fleet.health_store import Execute, HealthStore, Recorded, within
 from jobcentre.repository import db_time
 from wire.fleet import Heartbeat
 
@@ -81,18 +81,18 @@ class AlertStore:
                 execute(index)
 
     def raise_alert(self, kiosk_id: str, site: str, kind: str, subject: str,
-                    now: datetime | None = None) -> Alert | None:
+                    now: datetime | None = None, execute: Execute | None = None) -> Alert | None:
         """Open an alert; None if one of this kind is already open for the kiosk."""
-        with self.repo.transaction(write=True) as execute:
+        with within(self.repo, execute) as execute:
             row = execute(f"INSERT INTO fleet_alerts (kiosk_id, site, kind, subject, raised_at)"
                           f" VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING {_COLS}",
                           (kiosk_id, site, kind, subject, db_time(now))).fetchone()
         return None if row is None else _alert(row)
 
     def clear_alert(self, kiosk_id: str, kind: str, subject: str,
-                    now: datetime | None = None) -> Alert | None:
+                    now: datetime | None = None, execute: Execute | None = None) -> Alert | None:
         """Close the open alert of this kind; None if none was open."""
-        with self.repo.transaction(write=True) as execute:
+        with within(self.repo, execute) as execute:
             row = execute(f"UPDATE fleet_alerts SET cleared_at = ? WHERE kiosk_id = ?"
                           f" AND kind = ? AND subject = ? AND cleared_at IS NULL"
                           f" RETURNING {_COLS}",
@@ -157,21 +157,35 @@ class FleetMonitor:
             self.notify.enqueue(alert.event(what))
 
     def on_heartbeat(self, kiosk_id: str, heartbeat: Heartbeat) -> Recorded:
-        """Store a heartbeat and raise or clear what changed (blocking; call off the loop)."""
-        recorded = self.health.record(kiosk_id, heartbeat)
-        if recorded.was_offline:
-            self._send(self.alerts.clear_alert(kiosk_id, "offline", "kiosk"), "cleared")
-        for kind, subject in sorted(recorded.before - recorded.now):
-            self._send(self.alerts.clear_alert(kiosk_id, kind, subject), "cleared")
-        for kind, subject in sorted(recorded.now - recorded.before):
-            self._send(self.alerts.raise_alert(kiosk_id, recorded.site, kind, subject), "raised")
+        """Store a heartbeat and raise or clear what changed, in one transaction (blocking).
+
+        Notifications go out only after the commit.
+        """
+        changes: list[tuple[Alert | None, str]] = []
+        alerts = self.alerts
+        with self.health.repo.transaction(write=True) as execute:
+            recorded = self.health.record(kiosk_id, heartbeat, execute)
+            if recorded.was_offline:
+                changes.append((alerts.clear_alert(kiosk_id, "offline", "kiosk",
+                                                   execute=execute), "cleared"))
+            for kind, subject in sorted(recorded.before - recorded.now):
+                changes.append((alerts.clear_alert(kiosk_id, kind, subject, execute=execute),
+                                "cleared"))
+            for kind, subject in sorted(recorded.now - recorded.before):
+                changes.append((alerts.raise_alert(kiosk_id, recorded.site, kind, subject,
+                                                   execute=execute), "raised"))
+        for alert, what in changes:
+            self._send(alert, what)
         return recorded
 
     def check_offline(self) -> int:
-        """Mark overdue kiosks offline and raise their alerts; returns how many."""
-        found = self.health.mark_offline()
-        for kiosk_id, site in found:
-            self._send(self.alerts.raise_alert(kiosk_id, site, "offline", "kiosk"), "raised")
+        """Mark overdue kiosks offline and raise their alerts (one transaction); how many."""
+        with self.health.repo.transaction(write=True) as execute:
+            found = self.health.mark_offline(execute)
+            raised = [self.alerts.raise_alert(kiosk_id, site, "offline", "kiosk",
+                                              execute=execute) for kiosk_id, site in found]
+        for alert in raised:
+            self._send(alert, "raised")
         return len(found)
 
     async def watch(self) -> None:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -91,6 +93,19 @@ _UPSERT = """INSERT INTO fleet_kiosk_state (kiosk_id, site, status, last_seen, l
    OR excluded.last_seen_unix - fleet_kiosk_state.history_unix >= ?
    THEN excluded.last_seen_unix ELSE fleet_kiosk_state.history_unix END
  RETURNING prev_faults, prev_offline, history_unix, prev_session_end"""
+
+
+Execute = Callable[..., Any]
+
+
+@contextmanager
+def within(repo: Any, execute: Execute | None) -> Iterator[Execute]:
+    """``execute`` if the caller holds a transaction, else a new write transaction."""
+    if execute is not None:
+        yield execute
+        return
+    with repo.transaction(write=True) as own:
+        yield own
 
 
 def offline_after_s(interval_s: float) -> float:
@@ -201,8 +216,13 @@ class HealthStore:
                               _HISTORY_INDEX, *_SESSIONS):
                 execute(statement)
 
-    def record(self, kiosk_id: str, heartbeat: Heartbeat) -> Recorded:
-        """Store one heartbeat (one upsert; history and session rows only when due)."""
+    def record(self, kiosk_id: str, heartbeat: Heartbeat,
+               execute: Execute | None = None) -> Recorded:
+        """Store one heartbeat (one upsert; history and session rows only when due).
+
+        With ``execute`` it runs in the caller's transaction (the monitor writes the alerts
+        in the same one, so a crash never records a change without its alert).
+        """
         now = float(self.clock())
         faults = faults_of(heartbeat)
         status = "fault" if faults else "online"
@@ -212,7 +232,7 @@ class HealthStore:
         end = heartbeat.last_session_end
         end_text = None if end is None else db_time(end)
         encoded = encode_faults(faults)
-        with self.repo.transaction(write=True) as execute:
+        with within(self.repo, execute) as execute:
             row = execute(_UPSERT, (
                 kiosk_id, heartbeat.site, status, db_time(datetime.fromtimestamp(now, UTC)),
                 now, now + offline_after_s(heartbeat.interval_s), heartbeat.interval_s,
@@ -245,13 +265,13 @@ class HealthStore:
                            (kiosk_id, limit)).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
-    def mark_offline(self) -> list[tuple[str, str]]:
+    def mark_offline(self, execute: Execute | None = None) -> list[tuple[str, str]]:
         """Kiosks whose heartbeat is overdue, marked offline now: (kiosk_id, site).
 
         Each kiosk is returned once, to exactly one caller, however many processes ask.
         """
         now = float(self.clock())
-        with self.repo.transaction(write=True) as execute:
+        with within(self.repo, execute) as execute:
             rows = execute("UPDATE fleet_kiosk_state SET offline = 1, status = 'offline'"
                            " WHERE offline = 0 AND offline_at_unix < ? RETURNING kiosk_id, site",
                            (now,)).fetchall()
