@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from device_drivers.printer.simulated import write_state
-from tests.fleet.conftest import SITES, Fleet
-from tests.jobcentre.staff.conftest import axe_violations
+from tests.fleet.conftest import OPS_PASSWORD, SITES, Fleet
+from tests.jobcentre.staff.conftest import add_staff, axe_violations
 
 UPPER_BOUND_S = 90.0
 
@@ -109,6 +109,25 @@ def test_the_list_is_filtered_by_keyboard_alone_and_speaks_english(fleet: Fleet,
     assert second not in page.locator("main").inner_text()
     assert axe_violations(page) == []
     page.goto(f"{fleet.url}/staff/fleet?lang=de")
+
+
+def test_the_fleet_is_not_for_desk_staff(fleet: Fleet, fleet_browser: Browser) -> None:
+    add_staff(fleet.server, "dora", "desk", OPS_PASSWORD)
+    context = fleet_browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{fleet.url}/staff/login?lang=de")
+        page.get_by_label("Benutzername").fill("dora")
+        page.get_by_label("Passwort").fill(OPS_PASSWORD)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        for path in ("/staff/fleet", "/staff/fleet/alerts", "/staff/fleet/status.json",
+                     f"/staff/fleet/kiosks/{fleet.kiosk_ids[0]}"):
+            response = page.goto(f"{fleet.url}{path}")
+            assert response is not None and response.status == 403, path
+        expect(page.get_by_role("link", name="Flotte")).to_have_count(0)
+    finally:
+        context.close()
 
 
 def test_metrics_are_served_on_loopback_in_the_text_format(fleet: Fleet) -> None:
