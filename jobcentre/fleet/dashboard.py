@@ -92,7 +92,7 @@ class ListPage:
 
 
 def _where(filters: Filters) -> tuple[str, tuple[Any, ...]]:
-    clauses: list[str] = []
+    clauses: list[str] = ["k.revoked_at IS NULL"]  # revoked kiosks leave the fleet view
     args: list[Any] = []
     if filters.status:
         clauses.append("s.status = ?")
@@ -105,7 +105,7 @@ def _where(filters: Filters) -> tuple[str, tuple[Any, ...]]:
             "_", "") + "%"
         clauses.append("(LOWER(s.kiosk_id) LIKE ? OR LOWER(COALESCE(k.name, '')) LIKE ?)")
         args += [pattern, pattern]
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", tuple(args)
+    return " WHERE " + " AND ".join(clauses), tuple(args)
 
 
 _FROM = " FROM fleet_kiosk_state s LEFT JOIN kiosks k ON k.kiosk_id = s.kiosk_id"

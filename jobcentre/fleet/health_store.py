@@ -268,12 +268,15 @@ class HealthStore:
     def mark_offline(self, execute: Execute | None = None) -> list[tuple[str, str]]:
         """Kiosks whose heartbeat is overdue, marked offline now: (kiosk_id, site).
 
-        Each kiosk is returned once, to exactly one caller, however many processes ask.
+        Each kiosk is returned once, to exactly one caller, however many processes ask. A
+        revoked kiosk is never reported offline (it was taken out on purpose).
         """
         now = float(self.clock())
         with within(self.repo, execute) as execute:
             rows = execute("UPDATE fleet_kiosk_state SET offline = 1, status = 'offline'"
-                           " WHERE offline = 0 AND offline_at_unix < ? RETURNING kiosk_id, site",
+                           " WHERE offline = 0 AND offline_at_unix < ? AND NOT EXISTS"
+                           " (SELECT 1 FROM kiosks k WHERE k.kiosk_id = fleet_kiosk_state.kiosk_id"
+                           " AND k.revoked_at IS NOT NULL) RETURNING kiosk_id, site",
                            (now,)).fetchall()
             at = db_time(datetime.fromtimestamp(now, UTC))
             for kiosk_id, _site in rows:

@@ -50,3 +50,22 @@ def test_groups_filters_sorts_and_pages(tmp_path: Path) -> None:
         assert (junk.status, junk.sort, junk.page) == ("", "name", 1)
     finally:
         repo.close()
+
+
+def test_a_revoked_kiosk_is_neither_listed_nor_reported_offline(tmp_path: Path) -> None:
+    repo = open_repository(tmp_path)
+    try:
+        clock = Clock()
+        monitor = FleetMonitor(HealthStore(repo, clock), AlertStore(repo))
+        with repo.transaction(write=True) as execute:
+            execute("INSERT INTO kiosks (kiosk_id, name, public_key, certificate, enrolled_at,"
+                    " revoked_at) VALUES ('gone', 'Alt', 'x', '{}', '2027-01-01T00:00:00.000Z',"
+                    " '2027-01-02T00:00:00.000Z')")
+        monitor.on_heartbeat("gone", beat())
+        monitor.on_heartbeat("here", beat())
+        clock.now += offline_after_s(30.0) + 1
+        assert monitor.check_offline() == 1
+        assert [a.kiosk_id for a in monitor.alerts.open_alerts()] == ["here"]
+        assert [r.kiosk_id for r in dashboard.list_kiosks(repo, Filters()).rows] == ["here"]
+    finally:
+        repo.close()

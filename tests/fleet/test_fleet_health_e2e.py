@@ -18,6 +18,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from device_drivers.printer.simulated import write_state
+from kiosk.delivery.identity import Identity
 from tests.fleet.conftest import OPS_PASSWORD, SITES, Fleet
 from tests.jobcentre.staff.conftest import add_staff, axe_violations
 
@@ -151,3 +152,40 @@ def test_the_server_logs_one_json_object_per_line_without_personal_data(fleet: F
     text = "\n".join(lines)
     for secret in ("correct horse", "otto", "ops@jobcenter.example"):
         assert secret not in text
+
+
+def test_a_heartbeat_signed_without_an_agent_is_accepted_and_a_forged_one_refused(
+        fleet: Fleet) -> None:
+    from datetime import UTC, datetime
+
+    from kiosk.agent.fleet.heartbeat import HeartbeatInputs, build_heartbeat, signed_heartbeat
+    from kiosk.delivery.identity import load_identity
+    from wire.fleet import HEARTBEAT_PATH
+
+    identity = load_identity(fleet.agents[0].data_dir)
+    assert identity is not None
+    heartbeat = build_heartbeat(HeartbeatInputs(
+        site=SITES[0], app_version="9.9.9", interval_s=30.0, now=datetime.now(UTC),
+        health={"printer": {"key": "printer", "ok": True, "paper": "ok"}}))
+    body, headers = signed_heartbeat(identity.kiosk_key, identity.kiosk_id, heartbeat)
+    with httpx.Client(base_url=fleet.url, timeout=10) as client:
+        answer = client.post(HEARTBEAT_PATH, content=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"ok": True, "status": "online"}
+        body, headers = signed_heartbeat(identity.kiosk_key, identity.kiosk_id, heartbeat)
+        forged = body.replace(b"9.9.9", b"6.6.6")
+        assert client.post(HEARTBEAT_PATH, content=forged, headers=headers).status_code == 400
+        extra = body[:-1] + b',"customer_number":"123A456789"}'
+        headers = signed_heartbeat_headers(identity, extra)
+        refused = client.post(HEARTBEAT_PATH, content=extra, headers=headers)
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "invalid_heartbeat"
+
+
+def signed_heartbeat_headers(identity: Identity, body: bytes) -> dict[str, str]:
+    """Headers signing an arbitrary body as a heartbeat (to send an invalid one)."""
+    from wire import protocol
+    from wire.fleet import HEARTBEAT_PATH
+
+    return {**protocol.sign_request(identity.kiosk_key, identity.kiosk_id, "POST",
+                                    HEARTBEAT_PATH, body), "Content-Type": "application/json"}

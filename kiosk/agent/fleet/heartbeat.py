@@ -25,6 +25,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from wire import protocol
 from wire.bundle import BundleVerifier
 from wire.fleet import (
     DEVICE_KEYS,
@@ -111,6 +114,15 @@ def build_heartbeat(inputs: HeartbeatInputs) -> Heartbeat:
 def heartbeat_body(heartbeat: Heartbeat) -> dict[str, Any]:
     """The JSON body of the heartbeat request."""
     return heartbeat.model_dump(mode="json", exclude_none=True)
+
+
+def signed_heartbeat(kiosk_key: Ed25519PrivateKey, kiosk_id: str, heartbeat: Heartbeat,
+                     timestamp: int | None = None) -> tuple[bytes, dict[str, str]]:
+    """Body and signed headers of one heartbeat request, without any I/O (for a simulator
+    that sends many kiosks' heartbeats over its own connections)."""
+    body = protocol.canonical_json(heartbeat_body(heartbeat))
+    headers = protocol.sign_request(kiosk_key, kiosk_id, "POST", PATH, body, timestamp)
+    return body, {**headers, "Content-Type": "application/json"}
 
 
 def send_heartbeat(client: Any, heartbeat: Heartbeat) -> int:
