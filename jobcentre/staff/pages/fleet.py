@@ -27,7 +27,6 @@ from jobcentre.fleet import dashboard
 from jobcentre.fleet.alerts import Alert
 from jobcentre.fleet.dashboard import Filters, KioskRow
 from jobcentre.fleet.health_store import decode_faults
-from jobcentre.receipts import local_time
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import esc, render, table, url
 from jobcentre.staff.web import NavEntry, StaffContext, StaffRequest, staff_request
@@ -69,8 +68,8 @@ def _devices(req: StaffRequest, devices: dict[str, Any]) -> str:
     return esc("; ".join(notes) if notes else t("fleet.devices_ok"))
 
 
-def _time(text: str | None) -> str:
-    return local_time(text) if text else "–"
+def _time(req: StaffRequest, text: str | None) -> str:
+    return req.t.when(text) if text else "–"
 
 
 def _row(req: StaffRequest, row: KioskRow, alerts: int) -> list[str]:
@@ -78,7 +77,7 @@ def _row(req: StaffRequest, row: KioskRow, alerts: int) -> list[str]:
             f'<br><code>{esc(row.kiosk_id)}</code>')
     return [link, f'<span data-status-for="{esc(row.kiosk_id)}" data-status="{esc(row.status)}">'
             f"{status_html(req, row.status)}</span>",
-            f'<span data-seen-for="{esc(row.kiosk_id)}">{esc(_time(row.last_seen))}</span>',
+            f'<span data-seen-for="{esc(row.kiosk_id)}">{esc(_time(req, row.last_seen))}</span>',
             esc(row.app_version), esc(row.config_version or "–"), esc(alerts),
             _devices(req, row.devices)]
 
@@ -165,8 +164,8 @@ async def _list_page(req: StaffRequest, filters: Filters) -> str:
 def _alert_rows(req: StaffRequest, alerts: list[Alert], with_kiosk: bool) -> list[list[str]]:
     rows = []
     for a in alerts:
-        row = [esc(_alert_text(req, a.kind, a.subject)), esc(_time(a.raised_at)),
-               esc(_time(a.cleared_at)) if a.cleared_at else esc(req.t("fleet.alerts.open"))]
+        row = [esc(_alert_text(req, a.kind, a.subject)), esc(_time(req, a.raised_at)),
+               esc(_time(req, a.cleared_at)) if a.cleared_at else esc(req.t("fleet.alerts.open"))]
         if with_kiosk:
             row = [f'<a href="{url("/fleet/kiosks/" + a.kiosk_id)}"><code>{esc(a.kiosk_id)}'
                    "</code></a>", esc(a.site), *row]
@@ -197,7 +196,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         found = await run_in_threadpool(dashboard.statuses, ctx.repo, ids)
         return JSONResponse({"kiosks": {
             kiosk_id: {"status": status, "html": status_html(req, status),
-                       "seen": _time(seen),
+                       "seen": _time(req, seen),
                        "text": req.t("fleet.changed", kiosk=kiosk_id,
                                      status=req.t(f"fleet.status.{status}", default=status))}
             for kiosk_id, (status, seen) in found.items()}})

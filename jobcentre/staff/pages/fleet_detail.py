@@ -44,13 +44,13 @@ def _summary(req: StaffRequest, kiosk_id: str, state: KioskState) -> str:
         (t("fleet.status"), status_html(req, state.status)),
         (t("fleet.detail.id"), f"<code>{esc(kiosk_id)}</code>"),
         (t("fleet.detail.site"), esc(state.site)),
-        (t("fleet.last_seen"), esc(_time(state.last_seen))),
+        (t("fleet.last_seen"), esc(_time(req, state.last_seen))),
         (t("fleet.version"), esc(state.app_version)),
         (t("fleet.config"), esc(state.config_version or t("fleet.detail.none"))),
         (t("fleet.detail.update"), esc(state.update_version or t("fleet.detail.none"))),
         (t("fleet.detail.in_session"),
          esc(t("fleet.detail.yes") if state.in_session else t("fleet.detail.no"))),
-        (t("fleet.detail.last_session"), esc(_time(beat.get("last_session_end")))),
+        (t("fleet.detail.last_session"), esc(_time(req, beat.get("last_session_end")))),
         (t("fleet.detail.outbox"), esc(t("fleet.detail.outbox_value",
                                          depth=outbox.get("depth", 0),
                                          age=_duration(outbox.get("oldest_age_s"))))),
@@ -99,6 +99,6 @@ async def detail_body(req: StaffRequest, kiosk_id: str, state: KioskState | None
     parts.append(f'<h2>{esc(t("fleet.detail.history"))}</h2>' + table(
         t("fleet.detail.history_caption"),
         [t("fleet.detail.time"), t("fleet.status"), t("fleet.detail.faults")],
-        [[esc(_time(at)), status_html(req, status), esc(faults_text(req, faults))]
+        [[esc(_time(req, at)), status_html(req, status), esc(faults_text(req, faults))]
          for at, status, faults in history], t("fleet.detail.no_history")))
     return "\n".join(parts)
