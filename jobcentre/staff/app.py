@@ -1,7 +1,8 @@
 """The staff web app (a FastAPI app that ``jobcentre.service`` mounts at ``/staff``).
 
 Every response gets strict security headers (no scripts, styles only from the app itself, no
-framing; only the service-desk page allows its own script, its event stream and its sound);
+framing; only the service-desk page allows its own script, its event stream and its sound,
+and the fleet dashboard its own status-polling script);
 errors become pages in the staff layout: no session → the login page, not allowed or a
 failed CSRF check → 403 page.
 """
