@@ -32,7 +32,8 @@ def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
     """Run the agent in the foreground; SIGTERM or SIGINT stop it cleanly (exit 0)."""
     from kiosk.agent.runner import Agent  # the agent, its server and drivers: only when run
 
-    agent = Agent(config, config.resolved_data_dir)
+    # the agent puts the fleet layer over the base itself (and over it again on a new push)
+    agent = Agent(getattr(args, "base_config", config), config.resolved_data_dir)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         agent.request_stop()

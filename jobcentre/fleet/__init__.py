@@ -1,0 +1,1 @@
+"""Fleet operations on the job-centre side: heartbeats, commands, rollouts, update files."""
