@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError
 from jobcentre.fleet import rollouts
+from jobcentre.fleet.rollout_store import RolloutTables
 from jobcentre.repository import KioskRecord
 from jobcentre.routes_kiosk import KioskGate, merge_openapi, parse_json
 from wire import protocol
@@ -35,7 +36,8 @@ _REPORT_BODY = {"requestBody": {"required": True, "content": {"application/json"
 
 
 def add_rollout_routes(app: FastAPI, gate: KioskGate, repo: Any) -> None:
-    """Mount the rollout routes on ``app``."""
+    """Mount the rollout routes on ``app`` (creating the rollout tables now, once)."""
+    RolloutTables(repo)
 
     @app.post(f"{API}/fleet/bundle-report", tags=["fleet"],
               openapi_extra=merge_openapi(_AUTH, _REPORT_BODY))

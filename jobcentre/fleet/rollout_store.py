@@ -13,6 +13,7 @@ Works on SQLite and PostgreSQL through the repository's connections, like
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,8 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS fleet_bundle_reports_by_kiosk"
     " ON fleet_bundle_reports(kiosk_id, id)",
 )
+#: repositories whose tables exist (DDL once per process: concurrent DDL deadlocks PostgreSQL)
+_READY: weakref.WeakSet[Any] = weakref.WeakSet()
 _COLS = ("id, kind, version, payload, stage, canary_percent, canary_kiosks, targets,"
          " created_by, created_at, promoted_at, halted_at, halt_reason, reissue_of,"
          " bundle_canary, bundle_all")
@@ -103,10 +106,13 @@ class RolloutTables:
 
     def __init__(self, repo: Any) -> None:
         self.repo = repo
+        if repo in _READY:
+            return
         kind = "postgres" if getattr(repo, "placeholder", "?") == "%s" else "sqlite"
         with repo.transaction(write=True) as execute:
             for statement in _DDL:
                 execute(statement.format(id=_ID[kind]))
+        _READY.add(repo)
 
     def next_version(self, kind: str) -> int:
         """One more than the highest version of ``kind``."""

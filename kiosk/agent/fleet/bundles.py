@@ -13,8 +13,10 @@ An outcome other than ``refused`` is remembered (a resent version is then ``repl
 which is ignored quietly: a canary sees the promoted bundle of its version that way). Every
 other refusal (``bad_signature``, ``older_version``, ``trust_anchor``, ``invalid``, …) and
 every outcome goes to ``POST /api/v1/fleet/bundle-report``; a report that cannot be sent
-waits in memory and goes on the next (re)connect, when :meth:`BundleRouter.catch_up` also
-fetches the newest bundle of each kind (``GET /api/v1/fleet/bundles/{kind}``).
+waits in memory and is sent again every ``REPORT_RETRY_S`` and on the next (re)connect,
+when :meth:`BundleRouter.catch_up` also fetches the newest bundle of each kind
+(``GET /api/v1/fleet/bundles/{kind}``). ``held_versions()`` (the active config version and
+the app update version) is what the heartbeat reports.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ REPORT_PATH = f"{protocol.API_PREFIX}/fleet/bundle-report"
 CATCH_UP_PATH = f"{protocol.API_PREFIX}/fleet/bundles"
 KINDS = ("site_config", "app_update")
 STATE_FILE = "fleet/bundles.json"
+#: how often reports the centre could not take are sent again
+REPORT_RETRY_S = 5.0
 Applier = Callable[["Agent", Bundle], BundleOutcome]
 
 
@@ -129,11 +133,31 @@ class BundleRouter:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        while (raw := self._queue.get()) is not None:
+        while True:
+            try:
+                raw = self._queue.get(timeout=REPORT_RETRY_S)
+            except queue.Empty:
+                self._retry_reports()
+                continue
+            if raw is None:
+                return
             try:
                 self.handle(raw)
             except Exception as exc:  # noqa: BLE001 - one bad bundle must not stop the worker
                 log.error("fleet bundle handling failed (%s)", type(exc).__name__)
+
+    def _retry_reports(self) -> None:
+        with self._lock:
+            if not self._pending:
+                return
+        try:
+            client = self.agent.open_server_client()
+        except KioskError:
+            return
+        try:
+            self.flush(client)
+        finally:
+            client.close()
 
     # -- verification and routing ------------------------------------------------------------
 
@@ -171,14 +195,7 @@ class BundleRouter:
         with self._lock:
             self._pending.append({"kind": kind, "version": version, "state": outcome.state,
                                   "reason": outcome.reason[:300]})
-        try:
-            client = self.agent.open_server_client()
-        except KioskError:
-            return
-        try:
-            self.flush(client)
-        finally:
-            client.close()
+        self._retry_reports()
 
     def flush(self, client: ServerClient) -> None:
         """Send the reports still waiting; keep them if the centre cannot be reached."""
