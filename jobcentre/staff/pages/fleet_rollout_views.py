@@ -106,7 +106,8 @@ def rollout_detail(req: StaffRequest, rollout: Rollout, states: list[KioskState]
     else:
         shown = json.dumps(rollout.payload, indent=2, sort_keys=True)[:4000]
         html += f'<h2>{esc(t("rollout.payload"))}</h2><pre><code>{esc(shown)}</code></pre>'
-    rows = [[esc(names.get(s.kiosk_id, "")) + f" <code>{esc(s.kiosk_id)}</code>",
+    rows = [[f'<a href="{url("/fleet/rollouts/kiosk/" + s.kiosk_id)}">'
+             f'{esc(names.get(s.kiosk_id, ""))} <code>{esc(s.kiosk_id)}</code></a>',
              esc(t(f"state.{s.state}")), reason_text(t, s.reason),
              esc(local_time(s.updated_at))] for s in states]
     html += table(t("rollout.kiosks_caption", count=len(states)),

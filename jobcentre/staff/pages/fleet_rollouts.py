@@ -5,7 +5,9 @@ refusals; ``/fleet/rollouts/new`` is the form for a new configuration (the fleet
 TOML, checked with the kiosk's own pydantic model before anything is signed; problems are
 shown in words naming the field) with its canary (a percentage or named kiosks);
 ``/fleet/rollouts/{id}`` shows one rollout with its per-kiosk states and offers promote, halt
-and re-issue. The rules are in ``jobcentre.fleet.rollouts``; every operation is audited.
+and re-issue; ``/fleet/rollouts/kiosk/{id}`` shows one kiosk's configuration section
+(the same ``config_section`` the fleet dashboard's kiosk page includes). The rules are in
+``jobcentre.fleet.rollouts``; every operation is audited.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from jobcentre.fleet import rollouts
 from jobcentre.fleet.rollout_store import Rollout, RolloutTables
 from jobcentre.fleet.site_config import Problem, layer_toml, parse_layer_toml
 from jobcentre.staff.pages.fleet_rollout_views import (
+    config_section,
     new_form,
     refusals,
     rollout_detail,
@@ -153,6 +156,15 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
     async def detail_page(request: Request, rollout_id: int) -> Response:
         req = await staff_request(request, ctx, Permission.MANAGE_ROLLOUTS)
         return await _detail(req, rollout_id)
+
+    @router.get("/fleet/rollouts/kiosk/{kiosk_id}")
+    async def kiosk_page(request: Request, kiosk_id: str) -> Response:
+        req = await staff_request(request, ctx, Permission.MANAGE_ROLLOUTS)
+        kiosk = await run_in_threadpool(ctx.repo.get_kiosk, kiosk_id[:100])
+        if kiosk is None:
+            raise ApiError(404, "not_found")
+        title = req.t("section.page_title", name=kiosk.name)
+        return render(req, title, await config_section(req, kiosk.kiosk_id))
 
     @router.post("/fleet/rollouts/{rollout_id}/promote")
     async def promote(request: Request, rollout_id: int) -> Response:

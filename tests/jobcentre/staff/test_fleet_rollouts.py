@@ -102,6 +102,26 @@ def test_ops_rolls_out_to_a_named_canary_and_a_rollback_halts_it(page: Page,
     _submit(page, "Release to all terminals")
     expect(page.get_by_role("status")).to_contain_text("Version 2 is released")
     expect(page.locator("tbody tr").first).to_contain_text("released to all")
+    page.get_by_role("link", name="Details of Configuration version 2").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    # The kiosk's configuration section (also on the fleet dashboard's kiosk page).
+    page.get_by_role("link", name=f"Foyer 1 {kiosk_id}").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("No signed configuration applied")
+    answer = site.kiosk.call("POST", "/api/v1/fleet/bundle-report", {
+        "kind": "site_config", "version": 2, "state": "applied", "reason": ""})
+    assert answer.status_code == 200, answer.text
+    page.reload()
+    expect(main).to_contain_text("Active configuration version: 2")
+    expect(main.locator("tbody tr").first).to_contain_text("applied")
+    _check(page, "rollout-kiosk", "en")
+    page.goto(page.url.split("?")[0] + "?lang=de")
+    expect(main).to_contain_text("Aktive Konfigurationsversion: 2")
+    _check(page, "rollout-kiosk", "de")
 
     actions = _audit(site, "otto")
     for action in ("rollout.create", "rollout.reissue", "rollout.promote"):
