@@ -30,7 +30,7 @@ _REPORT_BODY = {"requestBody": {"required": True, "content": {"application/json"
     "type": "object", "additionalProperties": False,
     "required": ["kind", "version", "state"], "properties": {
         "kind": {"enum": list(rollouts.KINDS)},
-        "version": {"type": "integer", "minimum": 0},
+        "version": {"type": "integer", "minimum": 0, "maximum": rollouts.MAX_VERSION},
         "state": {"enum": list(rollouts.STATES)},
         "reason": {"type": "string", "maxLength": 300}}}}}}}
 

@@ -37,6 +37,8 @@ from wire.bundle import sign_bundle
 KINDS = ("site_config", "app_update")
 MESSAGE_TYPE = "fleet.bundle"
 STATES = ("applied", "rolled_back", "refused")
+#: the highest version a report may name (a database INTEGER on both backends)
+MAX_VERSION = 2**31 - 1
 #: how long a signed rollout bundle stays valid on a kiosk that has not applied it yet
 VALID_FOR = timedelta(days=90)
 
@@ -180,12 +182,14 @@ def record_report(repo: Any, kiosk_id: str, body: Any, now: datetime | None = No
     kind, version, state, reason = (body.get("kind"), body.get("version"), body.get("state"),
                                     body.get("reason", ""))
     if (kind not in KINDS or state not in STATES or not isinstance(reason, str)
-            or not isinstance(version, int) or isinstance(version, bool) or version < 0):
+            or not isinstance(version, int) or isinstance(version, bool)
+            or not 0 <= version <= MAX_VERSION):
         raise ApiError(400, "invalid_request",
                        detail="kind, version, state (applied|rolled_back|refused), reason")
     now = _now(now)
     tables = RolloutTables(repo)
     rollout = tables.by_version(kind, version) if version else None
+    reason = reason.replace("\x00", "")[:300]  # PostgreSQL text holds no NUL
     tables.record(Report(kiosk_id, kind, version, state, reason, ""), rollout, now)
     if rollout is not None and state == "rolled_back" and rollout.stage == "canary":
         tables.halt(rollout.id, f"{kiosk_id}: {reason}", now)
