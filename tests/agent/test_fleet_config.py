@@ -7,23 +7,28 @@ forged ones), the agent's unix socket for the UI's ``ui_state`` reports.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from config.fleet_layer import LayerStore
+from config.model import KioskConfig
 from jobcentre.fleet.rollout_store import Report, RolloutTables
+from jobcentre.fleet.rollouts import Canary, create_rollout
 from jobcentre.keys import load_centre_keys
 from jobcentre.live import LiveLimits
 from jobcentre.live_store import LiveStore
 from jobcentre.repository import open_repository
 from kiosk.agent.client import AgentClient
+from kiosk.agent.fleet.config import apply_site_config
 from kiosk.agent.runner import Agent
 from kiosk.delivery.identity import load_identity
 from wire import codec
@@ -114,6 +119,7 @@ class _Ui:
     def __init__(self, agent: Agent) -> None:
         self.client = AgentClient(agent.socket_path, timeout_s=5.0)
         self.in_session = True
+        self.quit_on_restart = False
         self.answers: list[tuple[bool, dict[str, Any]]] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -121,8 +127,10 @@ class _Ui:
     def _run(self) -> None:
         while not self.stop.is_set():
             in_session = self.in_session
-            self.answers.append((in_session, self.client.call("ui_state",
-                                                              in_session=in_session)))
+            answer = self.client.call("ui_state", in_session=in_session)
+            self.answers.append((in_session, answer))
+            if answer.get("restart") and self.quit_on_restart:
+                return
             self.stop.wait(0.2)
 
 
@@ -154,3 +162,50 @@ def test_a_kiosk_in_a_session_applies_the_configuration_only_after_the_session_e
     assert restarts and not any(restarts)  # the UI restarts, but never during a session
     _wait("the gate opens again", lambda: ui.answers[-1][1]["admit"])
     assert not ui.answers[-1][1]["restart"]
+
+
+def test_a_ui_that_does_not_come_back_after_its_restart_rolls_the_configuration_back(
+        agent: Agent, ui: _Ui) -> None:
+    _wait("the agent is enrolled", lambda: load_identity(agent.data_dir) is not None)
+    agent.bundles.appliers["site_config"] = lambda: functools.partial(
+        apply_site_config, ui_pickup_s=5.0, ui_return_s=3.0)
+    ui.in_session = False
+    ui.quit_on_restart = True  # the new settings keep the UI from starting again
+    _post(agent, _sign(agent, 1, {"accessibility": {"theme": "high_contrast"}}))
+    _wait("reported", lambda: len(_reports(agent)) == 1)
+    assert _code(_reports(agent)[0]) == (1, "rolled_back", "ui_not_back")
+    assert agent.config.accessibility.theme == "default"
+    stored = LayerStore(agent.data_dir).active()
+    assert stored is not None and stored.version == 0 and not stored.config
+    assert agent.bundles.held_versions() == {"site_config": 1}  # resending it is a replay
+
+
+def test_a_kiosk_offline_past_the_message_lifetime_catches_up_when_it_reconnects(
+        tmp_path: Path) -> None:
+    data = tmp_path / "kiosk"
+    first = Agent(KioskConfig(data_dir=data), data)
+    first.start()
+    _wait("the agent is enrolled", lambda: load_identity(data) is not None)
+    kiosk_id = _kiosk_id(first)
+    first.stop()  # enrolled, now offline
+    assert first.embedded is not None
+    server_dir = first.embedded.server_dir
+    repo = open_repository(server_dir)
+    try:
+        created = create_rollout(repo, "site_config", {"config": {"session": {
+            "goodbye_s": 21.0}}}, canary=Canary(kiosks=(kiosk_id,)), issued_by="test",
+            signing_key=load_centre_keys(server_dir).signing)
+        LiveStore(repo).acknowledge(kiosk_id, 10**9)  # the message outlived its lifetime
+    finally:
+        repo.close()
+
+    again = Agent(KioskConfig(data_dir=data), data)
+    again.start()
+    try:
+        _wait("caught up", lambda: [_code(r) for r in _reports(again)] == [
+            (created.version, "applied", "")])
+        assert again.config.session.goodbye_s == 21.0
+    finally:
+        again.stop()
+    restarted = Agent(KioskConfig(data_dir=data), data)  # every start loads the active layer
+    assert restarted.config.session.goodbye_s == 21.0

@@ -75,7 +75,9 @@ def validate_layer(base: KioskConfig, payload: Any) -> tuple[dict[str, Any], Kio
 
 
 def apply_site_config(agent: Agent, bundle: Bundle, *,
-                      health_check: HealthCheck | None = None) -> BundleOutcome:
+                      health_check: HealthCheck | None = None,
+                      ui_return_s: float = UI_RETURN_S,
+                      ui_pickup_s: float = UI_PICKUP_S) -> BundleOutcome:
     """Validate, wait for the gate, apply, check, and roll back on failure (blocks)."""
     try:
         layer, new_config = validate_layer(agent.base_config, bundle.payload)
@@ -86,7 +88,8 @@ def apply_site_config(agent: Agent, bundle: Bundle, *,
     check = health_check or check_health(agent)
     job = agent.gate.between_sessions(
         f"site_config {bundle.version}",
-        lambda: _apply(agent, FleetLayer(bundle.version, layer), new_config, check))
+        lambda: _apply(agent, FleetLayer(bundle.version, layer), new_config, check,
+                       (ui_pickup_s, ui_return_s)))
     while not agent.gate.wait(job, 1.0):
         if agent.stop_event.is_set():
             return BundleOutcome("refused", "stopped: the agent stopped before applying")
@@ -101,7 +104,7 @@ def _passed(results: Sequence[health.Health]) -> set[str]:
 
 
 def _apply(agent: Agent, layer: FleetLayer, new_config: KioskConfig,
-           check: HealthCheck) -> BundleOutcome:
+           check: HealthCheck, ui_limits: tuple[float, float]) -> BundleOutcome:
     """The work on the gate's thread: no visitor is in a session now."""
     old_config = agent.config
     before = _passed(check(old_config))
@@ -109,7 +112,7 @@ def _apply(agent: Agent, layer: FleetLayer, new_config: KioskConfig,
     old_layer = store.activate(layer)
     agent.config = new_config
     ui = agent.gate.ui_present
-    problem = "" if not ui or _restart_ui(agent) else "ui_not_back"
+    problem = "" if not ui or _restart_ui(agent, *ui_limits) else "ui_not_back"
     if not problem:
         broken = sorted(before - _passed(check(new_config)))
         problem = f"health_check:{','.join(broken)}" if broken else ""
@@ -122,7 +125,7 @@ def _apply(agent: Agent, layer: FleetLayer, new_config: KioskConfig,
     store.restore(old_layer)
     agent.config = old_config
     if ui:
-        _restart_ui(agent)
+        _restart_ui(agent, *ui_limits)
     agent.refresh_health()
     return BundleOutcome("rolled_back", problem)
 
@@ -138,18 +141,18 @@ def _wait_for_report(agent: Agent, after: float, limit_s: float) -> float | None
     return None
 
 
-def _restart_ui(agent: Agent) -> bool:
+def _restart_ui(agent: Agent, pickup_s: float, return_s: float) -> bool:
     """Ask the UI to restart and wait until it reports again; False if it does not."""
     gate = agent.gate
     asked = gate.clock()
     gate.request_restart()
     try:
-        seen = _wait_for_report(agent, asked, UI_PICKUP_S)  # it got the restart answer
+        seen = _wait_for_report(agent, asked, pickup_s)  # it got the restart answer
     finally:
         gate.request_restart(False)
     if seen is None:
         return False
-    return _wait_for_report(agent, seen, UI_RETURN_S) is not None
+    return _wait_for_report(agent, seen, return_s) is not None
 
 
 def active_version(data_dir: Path) -> int:
