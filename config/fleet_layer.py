@@ -37,8 +37,9 @@ PREVIOUS = "config-previous.json"
 #: settings a fleet push may never set (dotted paths; a table forbids everything below it)
 TRUST_ANCHORS = ("data_dir", "identity.kiosk_id", "backend.mode", "backend.url",
                  "backend.ca_file", "backend.pin_sha256")
-#: any setting whose name holds one of these is key material or a secret
-SECRET_WORDS = ("key", "pin", "secret", "password", "token", "cert")
+#: any setting whose name holds one of these words is key material or a secret
+SECRET_WORDS = frozenset({"key", "keys", "pin", "secret", "secrets", "password", "token",
+                          "cert", "certificate", "kek"})
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ def trust_anchor_problem(layer: Mapping[str, Any]) -> str | None:
     """The first setting in ``layer`` a fleet push may not change, or None."""
     for path in _paths(layer):
         leaf = path.rsplit(".", 1)[-1].lower()
-        if any(path == a or path.startswith(a + ".") for a in TRUST_ANCHORS) or any(
-                word in leaf for word in SECRET_WORDS):
+        if any(path == a or path.startswith(a + ".") for a in TRUST_ANCHORS) or (
+                SECRET_WORDS & set(leaf.split("_"))):
             return path
     return None
 

@@ -41,6 +41,7 @@ def test_trust_anchors_identity_and_secrets_may_not_be_pushed(layer: dict[str, o
 
 def test_ordinary_settings_may_be_pushed() -> None:
     layer = {"identity": {"location": "Foyer"}, "backend": {"timeout_s": 20.0},
+             "shipping_note": {"mapping": 1},
              "session": {"inactivity_timeout_s": 180.0}, "devices": {"camera": {
                  "driver": "opencv"}}}
     assert trust_anchor_problem(layer) is None
