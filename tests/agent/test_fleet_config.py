@@ -98,17 +98,23 @@ def test_tampered_replayed_older_forged_trust_anchor_and_invalid_bundles_are_ref
     _post(agent, _sign(agent, 9, {"session": {"goodbye_s": 40.0}},
                        Ed25519PrivateKey.generate()))  # a key the kiosk does not trust
     _post(agent, _sign(agent, 5, {"session": {"goodbye_s": 25.0}}))
-    _wait("seven reports", lambda: len(_reports(agent)) >= 7)
+    agent.bundles.appliers["app_update"] = lambda: None  # a build without the updater
+    assert agent.embedded is not None
+    _post(agent, sign_bundle("app_update", 1, {"manifest": {}},
+                             load_centre_keys(agent.embedded.server_dir).signing,
+                             issued_at=datetime.now(UTC), valid_for=timedelta(days=1)))
+    _wait("eight reports", lambda: len(_reports(agent)) >= 8)
 
     reports = _reports(agent)
     assert [_code(r) for r in reports] == [
         (1, "refused", "trust_anchor"), (2, "refused", "invalid"), (3, "applied", ""),
         (4, "refused", "bad_signature"), (2, "refused", "older_version"),
-        (9, "refused", "unknown_key"), (5, "applied", "")]
+        (9, "refused", "unknown_key"), (5, "applied", ""), (1, "refused", "no_updater")]
+    assert reports[-1].kind == "app_update"
     assert "backend.url" in reports[0].reason
     assert "session.inactivity_timeout_s" in reports[1].reason
     assert agent.config.session.goodbye_s == 25.0
-    assert agent.bundles.held_versions() == {"site_config": 5}
+    assert agent.bundles.held_versions() == {"site_config": 5}  # a refusal is not held
     layer = LayerStore(agent.data_dir).active()
     assert layer is not None and layer.version == 5
 
