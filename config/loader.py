@@ -1,7 +1,8 @@
 """Load the kiosk configuration in layers and explain every mistake in plain words.
 
 Layers, later wins: built-in defaults (``KioskConfig()``) → the site file (TOML, given with
-``--config`` or ``$KIOSK_CONFIG``) → a fleet push (a dict, later signed by the fleet service)
+``--config`` or ``$KIOSK_CONFIG``) → the signed fleet push (a dict; the kiosk keeps the
+active one in its data directory and merges it with ``config.fleet_layer.with_active_layer``)
 → command-line overrides such as ``--data``. Tables are merged key by key, so a site file
 names only what differs. Validation is all-or-nothing: a bad file raises ``ConfigError``
 naming the file, the field and what is allowed, and the kiosk does not start.

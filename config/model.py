@@ -2,9 +2,9 @@
 
 Every section has defaults that make up the *embedded default*: simulated devices, an
 embedded local backend under the data directory, a window instead of fullscreen. A site
-file (TOML) overrides any of it; later a signed fleet push is one more layer on top
-(see ``config.loader``). Drivers and services receive their own section only; nobody
-reads a global settings object.
+file (TOML) overrides any of it; a signed fleet push is one more layer on top (see
+``config.loader`` and ``config.fleet_layer``). Drivers and services receive their own
+section only; nobody reads a global settings object.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from jobcentre.cli_staffcards import (
     publish_after_disable,
     run_card_command,
 )
+from jobcentre.fleet import cli_rollouts
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--kiosk-id")
 
     cli_admin.add_parsers(sub, with_db)
+    cli_rollouts.add_parsers(sub, with_db)
 
     kiosks = sub.add_parser("kiosks", help="list enrolled kiosks")
     with_db(kiosks)
@@ -204,6 +206,7 @@ COMMANDS = {
     "serve": serve, "enroll": _enroll, "revoke": _revoke, "kiosks": _kiosks,
     "export-public-key": _export, "live-send": _live_send, "staff": _staff,
     **cli_admin.COMMANDS,
+    **cli_rollouts.COMMANDS,
 }
 
 

@@ -39,6 +39,7 @@ from jobcentre.atrest_migrate import seal_legacy
 from jobcentre.calls.routes import mount_calls
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
+from jobcentre.fleet.rollout_routes import add_rollout_routes
 from jobcentre.fleet.routes_heartbeat import FleetSettings, mount_fleet_health
 from jobcentre.help_calls import RETENTION as HELP_CALL_RETENTION
 from jobcentre.help_calls import DeskSignal, HelpCallStore, HelpDesk
@@ -276,6 +277,7 @@ def create_app(
     fleet_health = mount_fleet_health(app, gate, repo, fleet)
     service.on_stored = fleet_health.latency.observe_submission
     add_staff_directory_route(app, gate, cards)
+    add_rollout_routes(app, gate, repo)
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)

@@ -179,9 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser([chosen] if chosen in SUBCOMMANDS else [])
     args = parser.parse_args(argv)
     try:
+        from config.fleet_layer import with_active_layer
         from config.loader import load_config
 
-        config = load_config(args.config, data_dir=args.data)
+        args.base_config = load_config(args.config, data_dir=args.data)
+        config = with_active_layer(args.base_config)  # the signed fleet push, if any
         return runner_for(args.command)(args, config)
     except KioskError as exc:
         print(f"kiosk {args.command}: {exc}", file=sys.stderr)

@@ -4,7 +4,7 @@
 |--------------|------------------------------------------------------------------|
 | ``desk``     | answer kiosks' help calls; check receipts                        |
 | ``counsellor``| the video queue; documents of their own visitors; check receipts |
-| ``ops``      | the kiosk fleet (list, revoke, health dashboard); never documents |
+| ``ops``      | the fleet (list, revoke, health dashboard, rollouts); never documents |
 | ``admin``    | accounts, enrollment codes, audit log, all documents, the fleet  |
 
 Pages ask for a ``Permission``, never for a role, so a later page (help calls, video queue,
@@ -39,6 +39,7 @@ class Permission(StrEnum):
     VIDEO_CALLS = "video_calls"
     ANSWER_HELP_CALLS = "answer_help_calls"
     VIEW_FLEET = "view_fleet"
+    MANAGE_ROLLOUTS = "manage_rollouts"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -46,7 +47,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.COUNSELLOR: frozenset({Permission.CHECK_RECEIPTS, Permission.READ_DOCUMENTS,
                                 Permission.VIDEO_CALLS}),
     Role.OPS: frozenset({Permission.CHECK_RECEIPTS, Permission.VIEW_KIOSKS,
-                         Permission.REVOKE_KIOSKS, Permission.VIEW_FLEET}),
+                         Permission.REVOKE_KIOSKS, Permission.VIEW_FLEET,
+                         Permission.MANAGE_ROLLOUTS}),
     Role.ADMIN: frozenset(Permission),
 }
 

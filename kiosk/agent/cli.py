@@ -38,7 +38,8 @@ def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
         from foundation.jsonlog import configure
 
         configure("json")
-    agent = Agent(config, config.resolved_data_dir)
+    # the agent puts the fleet layer over the base itself (and over it again on a new push)
+    agent = Agent(getattr(args, "base_config", config), config.resolved_data_dir)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         agent.request_stop()

@@ -6,6 +6,11 @@ threads; ``Agent.stop()`` undoes it in reverse order. Requests on the socket are
 to the command registry (``kiosk/agent/operations.py``) as ``Origin.LOCAL``; device health
 comes from :mod:`kiosk.health`, the same checks ``kiosk doctor`` runs. The live channel from
 the job centre (``kiosk/agent/live.py``) hands each message to ``live_handlers`` by type.
+
+The agent is built from the *base* configuration (site file and overrides) and puts the active
+signed fleet layer on top itself (``config.fleet_layer.with_active_layer``); a new layer
+arriving as a ``fleet.bundle`` swaps ``agent.config`` in place between sessions
+(``kiosk/agent/fleet/config.py``).
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from config.fleet_layer import with_active_layer
 from config.model import KioskConfig
 from foundation.errors import BackendUnavailable, KioskError
 from kiosk import health
 from kiosk.agent import calls
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
+from kiosk.agent.fleet.bundles import MESSAGE_TYPE as FLEET_BUNDLE
+from kiosk.agent.fleet.bundles import BundleRouter
 from kiosk.agent.fleet.heartbeat_loop import HeartbeatLoop
 from kiosk.agent.help import HelpCaller
 from kiosk.agent.live import LiveClient
@@ -49,7 +57,9 @@ class Agent:
     """Everything the background process does, startable and stoppable from tests."""
 
     def __init__(self, config: KioskConfig, data_dir: Path, backoff: Backoff | None = None) -> None:
-        self.config = config
+        #: site file + overrides, without the fleet layer (what a new layer is merged over)
+        self.base_config = config
+        self.config = with_active_layer(config)
         self.data_dir = data_dir
         self.stop_event = threading.Event()
         self.kick_event = threading.Event()
@@ -74,6 +84,9 @@ class Agent:
         self.help = HelpCaller(self._open_live_client, min(config.backend.timeout_s, 1.5))
         self.live_handlers["help.ack"] = self.help.on_ack
         self.live_handlers[STAFF_DIRECTORY] = directory_handler(config)
+        #: signed site configuration and app updates (kiosk/agent/fleet/bundles.py)
+        self.bundles = BundleRouter(self)
+        self.live_handlers[FLEET_BUNDLE] = self.bundles.on_message
 
     @property
     def socket_path(self) -> Path:
@@ -94,9 +107,10 @@ class Agent:
         self.socket = SocketServer(self.socket_path, self.handle)
         self.socket.start()
         self.gate.start()
+        self.bundles.start()
         self.live = LiveClient(self._open_live_client, self.data_dir, self._on_live_message,
                                wait_s=self.config.backend.live_wait_s,
-                               on_connect=lambda client: catch_up(client, self.config))
+                               on_connect=self._on_connect)
         loops = ((self._upload_loop, "uploader"), (self._health_loop, "health"),
                  (lambda: self.live.run(self.stop_event) if self.live else None, "live"),
                  (self.heartbeat.run, "heartbeat"))
@@ -117,6 +131,7 @@ class Agent:
         for thread in self._threads:
             thread.join(timeout=30)
         self.gate.stop()
+        self.bundles.stop()
         if self.socket is not None:
             self.socket.stop()
         if self.embedded is not None:
@@ -136,6 +151,14 @@ class Agent:
         if identity is None or self.outbox is None:
             raise BackendUnavailable("not enrolled yet", code="not_enrolled")
         return ServerClient(identity, ClockGuard(self.outbox), timeout_s)
+
+    def _on_connect(self, client: ServerClient) -> None:
+        catch_up(client, self.config)
+        self.bundles.catch_up(client)
+
+    def open_server_client(self) -> ServerClient:
+        """A signed client to the enrolled centre (close it after use); KioskError if none."""
+        return self._open_live_client(self.config.backend.timeout_s)
 
     def _on_live_message(self, message: dict[str, Any]) -> None:
         handler = self.live_handlers.get(str(message.get("type")))
@@ -202,6 +225,13 @@ class Agent:
                                        passive=True)
         self._health = {r.key: asdict(r) for r in results}
         self._health_ready.set()
+
+    def refresh_health(self) -> None:
+        """Re-run the device checks now (after the configuration changed)."""
+        try:
+            self.check_health()
+        except Exception as exc:  # noqa: BLE001 - health is a report, never a crash
+            log.error("health check failed (%s)", type(exc).__name__)
 
     def health_report(self) -> dict[str, dict[str, Any]]:
         """The latest device health by key (waits briefly for the first pass after start)."""

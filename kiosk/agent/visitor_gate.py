@@ -112,6 +112,17 @@ class VisitorGate:
             return self._in_session and not self._ui_silent()
 
     @property
+    def ui_present(self) -> bool:
+        """Whether a UI has reported within ``ui_silent_s``."""
+        with self._lock:
+            return not self._ui_silent()
+
+    @property
+    def last_report_at(self) -> float | None:
+        """When (gate clock) the UI last reported, or None if it never did."""
+        return self._last_report
+
+    @property
     def running(self) -> str | None:
         """The name of the job running now, if any."""
         return self._running

@@ -14,10 +14,11 @@ from jobcentre.staff.pages import (
     desk,
     documents,
     fleet,
+    fleet_rollouts,
     kiosks,
     login,
     receipts,
 )
 
-PAGES: tuple[ModuleType, ...] = (login, documents, desk, receipts, kiosks, fleet, calls,
-                                 audit_log)
+PAGES: tuple[ModuleType, ...] = (login, documents, desk, receipts, kiosks, fleet,
+                                 fleet_rollouts, calls, audit_log)
