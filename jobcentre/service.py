@@ -38,6 +38,7 @@ from jobcentre.atrest_migrate import seal_legacy
 from jobcentre.calls.routes import mount_calls
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
+from jobcentre.fleet.update_files import UpdateStore, add_update_routes
 from jobcentre.help_calls import RETENTION as HELP_CALL_RETENTION
 from jobcentre.help_calls import DeskSignal, HelpCallStore, HelpDesk
 from jobcentre.http_front import FrontGuard, FrontLimits, FrontMiddleware
@@ -255,6 +256,7 @@ def create_app(
     app.add_middleware(FrontMiddleware, guard=guard)
     add_help_routes(app, gate, desk)
     add_staff_directory_route(app, gate, StaffCardStore(repo))
+    add_update_routes(app, gate, UpdateStore(repo, data_dir))
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)

@@ -112,6 +112,12 @@ class VisitorGate:
             return self._in_session and not self._ui_silent()
 
     @property
+    def ui_present(self) -> bool:
+        """Whether a UI has reported within ``ui_silent_s`` (a UI runs)."""
+        with self._lock:
+            return not self._ui_silent()
+
+    @property
     def running(self) -> str | None:
         """The name of the job running now, if any."""
         return self._running

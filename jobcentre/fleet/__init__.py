@@ -1,0 +1,1 @@
+"""The job centre's fleet service: heartbeats and alerts, commands, rollouts, updates."""

@@ -1,0 +1,1 @@
+"""The agent's fleet capabilities: heartbeat, remote commands, signed configuration, updates."""
