@@ -66,7 +66,7 @@ def install_into(layout: Layout, env_name: str, wheels: Sequence[Path]) -> Path:
     env = layout.fresh_env(env_name)
     python = env / "bin" / "python"
     folder = wheels[0].parent
-    command = [str(python), "-m", "pip", "install", "--no-index", "--no-deps",
+    command = [str(python), "-I", "-m", "pip", "install", "--no-index", "--no-deps",
                "--disable-pip-version-check", "--no-warn-script-location",
                "--find-links", str(folder), *(str(w) for w in wheels)]
     environ = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PYTHONNOUSERSITE": "1"}
@@ -84,7 +84,7 @@ def install_into(layout: Layout, env_name: str, wheels: Sequence[Path]) -> Path:
 def installed_version(env: Path) -> str:
     """The app version an environment holds, asked of its own interpreter."""
     try:
-        done = subprocess.run([str(env / "bin" / "python"), "-c", _VERSION_SCRIPT],
+        done = subprocess.run([str(env / "bin" / "python"), "-I", "-c", _VERSION_SCRIPT],
                               capture_output=True, text=True, timeout=VERSION_TIMEOUT_S,
                               check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
