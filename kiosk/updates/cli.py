@@ -112,7 +112,5 @@ def run_supervise(args: argparse.Namespace, config: KioskConfig) -> int:
     layout = _layout("supervise")
     if layout is None:
         return 2
-    common = ["--data", str(config.resolved_data_dir)]
-    if args.config is not None:
-        common += ["--config", str(args.config)]
-    return supervise(layout, common, ui=args.ui, restart_delay_s=args.restart_delay)
+    return supervise(layout, ["--data", str(config.resolved_data_dir)], ui=args.ui,
+                     restart_delay_s=args.restart_delay, config=args.config)

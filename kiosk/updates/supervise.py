@@ -11,10 +11,12 @@ children (SIGTERM, then SIGKILL after ``STOP_TIMEOUT_S``) and end it.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from kiosk.updates.apply import RESTART_EXIT_CODE
@@ -38,9 +40,17 @@ def _stop_child(child: subprocess.Popen[bytes] | None) -> None:
 
 
 def supervise(layout: Layout, common: Sequence[str], *, ui: bool = False,
-              restart_delay_s: float = 1.0, stop: threading.Event | None = None) -> int:
-    """Keep the agent (and the UI) running from ``current`` until ``stop`` or a signal."""
+              restart_delay_s: float = 1.0, stop: threading.Event | None = None,
+              config: Path | None = None) -> int:
+    """Keep the agent (and the UI) running from ``current`` until ``stop`` or a signal.
+
+    ``config`` reaches the children as ``KIOSK_CONFIG`` (as in the systemd units), so the
+    processes they start, such as an update's health check, read the same site file.
+    """
     stop = stop or threading.Event()
+    environ = dict(os.environ)
+    if config is not None:
+        environ["KIOSK_CONFIG"] = str(config.absolute())
 
     def _signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
@@ -60,9 +70,9 @@ def supervise(layout: Layout, common: Sequence[str], *, ui: bool = False,
                     if stop.wait(restart_delay_s):
                         break
                 run_guard(layout)
-                agent = subprocess.Popen([kiosk, "agent", *common])
+                agent = subprocess.Popen([kiosk, "agent", *common], env=environ)
             if ui and (face is None or face.poll() is not None):
-                face = subprocess.Popen([kiosk, "run", *common])
+                face = subprocess.Popen([kiosk, "run", *common], env=environ)
             stop.wait(0.2)
         return 0
     finally:
