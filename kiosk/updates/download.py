@@ -38,10 +38,12 @@ def file_sha256(path: Path) -> str:
 
 
 def download_update(client: ServerClient, manifest: UpdateManifest, folder: Path,
-                    stop: Callable[[], bool] = lambda: False) -> list[Path]:
+                    stop: Callable[[], bool] = lambda: False,
+                    chunk_bytes: int = CHUNK_BYTES) -> list[Path]:
     """Every file of ``manifest`` in ``folder``, each checked; ``UpdateFailed`` otherwise."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return [_fetch(client, manifest.app_version, item, folder, stop) for item in manifest.files]
+    return [_fetch(client, manifest.app_version, item, folder, stop, chunk_bytes)
+            for item in manifest.files]
 
 
 def verify_file(path: Path, item: UpdateFile) -> None:
@@ -52,7 +54,7 @@ def verify_file(path: Path, item: UpdateFile) -> None:
 
 
 def _fetch(client: ServerClient, version: str, item: UpdateFile, folder: Path,
-           stop: Callable[[], bool]) -> Path:
+           stop: Callable[[], bool], chunk_bytes: int) -> Path:
     target = folder / item.name
     if target.exists():
         verify_file(target, item)
@@ -63,7 +65,7 @@ def _fetch(client: ServerClient, version: str, item: UpdateFile, folder: Path,
     while (have := part.stat().st_size if part.exists() else 0) < item.size:
         if stop():
             raise UpdateFailed("the agent is stopping", code="stopped")
-        end = min(have + CHUNK_BYTES, item.size) - 1
+        end = min(have + chunk_bytes, item.size) - 1
         try:
             response = client.request("GET", path, headers={"Range": f"bytes={have}-{end}"})
         except BackendUnavailable as exc:
