@@ -18,7 +18,7 @@ from jobcentre.fleet.update_files import UpdateStore
 from jobcentre.repository import open_repository
 from kiosk.agent.runner import Agent
 from kiosk.updates.download import download_update
-from tests.updates.conftest import make_wheel
+from tests.updates.releases import make_wheel
 from wire.update_manifest import UpdateManifest
 
 CHUNK = 700

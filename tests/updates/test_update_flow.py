@@ -26,7 +26,8 @@ from jobcentre.keys import load_centre_keys
 from kiosk.agent.client import AgentClient
 from kiosk.updates.layout import Layout
 from kiosk.updates.state import UpdateState, load_state
-from tests.updates.conftest import make_wheel
+from kiosk.updates.trial import MAX_TRIAL_STARTS
+from tests.updates.releases import make_wheel
 from wire.bundle import sign_bundle
 from wire.update_manifest import parse_pins
 
@@ -111,7 +112,7 @@ def supervised(installed: Layout, tmp_path: Path) -> Iterator[tuple[Layout, Path
             process.wait(timeout=60)
 
 
-def test_an_update_installs_beside_switches_between_sessions_and_a_failing_one_rolls_back(
+def test_an_update_installs_beside_switches_between_sessions_and_failing_ones_roll_back(
         supervised: tuple[Layout, Path, Path], release_wheels: dict[str, Path],
         tmp_path: Path) -> None:
     layout, data, log = supervised
@@ -185,6 +186,21 @@ def test_an_update_installs_beside_switches_between_sessions_and_a_failing_one_r
         status = json.loads(_run(layout.current / "bin" / "kiosk", "update", "status",
                                  "--data", data))
         assert status["version"] == "0.9.2"
-        assert "bundle report" in log.read_text() or rolled.reported
+
+        # a release that cannot even start: the guard, run from the old code before every
+        # agent start, switches back after a few failed starts
+        dead = tmp_path / "release-0.9.4"
+        dead.mkdir()
+        shutil.copy(release_wheels["0.9.4"], dead)
+        bundle_3 = tmp_path / "update-3.bundle"
+        _publish(server_dir, dead, pins, 3, bundle_3)
+        assert json.loads(_run(kiosk, "update", "apply", bundle_3, "--data", data))["ok"]
+        crashed = _wait_for("the release that cannot start is rolled back",
+                            lambda: (found := _state(layout, "rolled_back"))
+                            and found.app_version == "0.9.4" and found)
+        assert (crashed.reason, crashed.starts) == ("agent_crashed", MAX_TRIAL_STARTS)
+        assert layout.active() == "b"
+        _wait_for("the old version answers again", lambda: _pid(client))
+        assert "this release cannot start" in log.read_text()
     finally:
         ui.stop.set()

@@ -15,7 +15,7 @@ from jobcentre.repository import open_repository
 from kiosk.updates.layout import Layout
 from kiosk.updates.state import UpdateState, load_state, save_state
 from kiosk.updates.trial import MAX_TRIAL_STARTS, run_guard
-from tests.updates.conftest import make_wheel
+from tests.updates.releases import make_wheel
 from wire.update_manifest import (
     UpdateManifest,
     base_fingerprint,
