@@ -37,6 +37,7 @@ exception class defined anywhere in the project appears in this drawing.
     │   │   └── CardBlocked             the PIN is blocked (no tries left)
     │   ├── StorageError                local disk full or unwritable (nothing claimed stored)
     │   ├── CallError                   a video call cannot go on (code says why)
+    │   ├── UpdateFailed                an app update cannot be fetched, checked or installed
     │   └── ClockImplausible            the kiosk clock cannot be trusted for receipts
     ├── ProtocolError                   a message breaks the kiosk–job-centre wire contract
     │   ├── Undecryptable               a sealed envelope cannot be opened
@@ -253,6 +254,12 @@ class CallError(KioskError):
     """A video call cannot be started or go on (``call_ended``, ``call_full``, …)."""
 
     code = "call_error"
+
+
+class UpdateFailed(KioskError):
+    """An app update cannot be fetched, checked or installed (``hash_mismatch``, …)."""
+
+    code = "update_failed"
 
 
 class ClockImplausible(KioskError):

@@ -28,7 +28,7 @@ from jobcentre.cli_staffcards import (
     publish_after_disable,
     run_card_command,
 )
-from jobcentre.fleet import cli_rollouts
+from jobcentre.fleet import cli_rollouts, cli_updates
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     with_db(disable)
     disable.add_argument("--user", required=True)
     add_card_commands(staff_sub, with_db)
+    cli_updates.add_parsers(sub, with_db)
     return parser
 
 
@@ -205,6 +206,7 @@ def _staff(args: argparse.Namespace) -> int:
 COMMANDS = {
     "serve": serve, "enroll": _enroll, "revoke": _revoke, "kiosks": _kiosks,
     "export-public-key": _export, "live-send": _live_send, "staff": _staff,
+    "update": cli_updates.run,
     **cli_admin.COMMANDS,
     **cli_rollouts.COMMANDS,
 }

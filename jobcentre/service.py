@@ -41,6 +41,7 @@ from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
 from jobcentre.fleet.rollout_routes import add_rollout_routes
 from jobcentre.fleet.routes_heartbeat import FleetSettings, mount_fleet_health
+from jobcentre.fleet.update_files import UpdateStore, add_update_routes
 from jobcentre.help_calls import RETENTION as HELP_CALL_RETENTION
 from jobcentre.help_calls import DeskSignal, HelpCallStore, HelpDesk
 from jobcentre.http_front import FrontGuard, FrontLimits, FrontMiddleware
@@ -278,6 +279,7 @@ def create_app(
     service.on_stored = fleet_health.latency.observe_submission
     add_staff_directory_route(app, gate, cards)
     add_rollout_routes(app, gate, repo)
+    add_update_routes(app, gate, UpdateStore(repo, data_dir))
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)

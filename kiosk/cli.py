@@ -69,6 +69,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                               __name__, "_add_read_letter_arguments", "_read_letter"),
     "staff-card": Subcommand("staff smart cards: export a card's key, apply the staff directory",
                              "kiosk.staffcard.cli", "add_staff_card_arguments", "run_staff_card"),
+    "update": Subcommand("app updates: status, health check, guard, base pins, apply a bundle",
+                         "kiosk.updates.cli", "add_update_arguments", "run_update"),
+    "supervise": Subcommand("run the agent (and --ui) from <root>/current, restart them like "
+                            "systemd", "kiosk.updates.cli", "add_supervise_arguments",
+                            "run_supervise"),
     "exit-pin": Subcommand("set the staff PIN that leaves kiosk mode (sites without cards)",
                            "kiosk.exit_pin", "add_exit_pin_arguments", "run_exit_pin"),
 }

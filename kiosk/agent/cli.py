@@ -31,7 +31,11 @@ def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
-    """Run the agent in the foreground; SIGTERM or SIGINT stop it cleanly (exit 0)."""
+    """Run the agent in the foreground; SIGTERM or SIGINT stop it cleanly (exit 0).
+
+    After an app update switched ``<root>/current`` it exits with 75 (``kiosk.updates.apply.
+    RESTART_EXIT_CODE``) so systemd or ``kiosk supervise`` starts the new version.
+    """
     from kiosk.agent.runner import Agent  # the agent, its server and drivers: only when run
 
     if getattr(args, "log_format", "text") == "json":
@@ -55,7 +59,7 @@ def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
             print(f"ready {agent.socket_path}", flush=True)
         while not agent.stop_event.wait(1.0):
             pass
-        return 0
+        return agent.exit_code
     finally:
         agent.stop()
         for sig, handler in previous.items():

@@ -13,6 +13,9 @@
                                        the answer says whether to admit the next one, which
                                        terminal overlay to show and whether to restart
                                        (``kiosk.agent.visitor_gate``)
+    update_apply      local only       a signed ``app_update`` bundle from this terminal
+                                       (``kiosk update apply FILE``): verified now,
+                                       applied between sessions (``kiosk.updates.local``)
 
 A new command goes here: a ``CommandParams`` model for its parameters (or ``NoParams``) and
 a handler ``(agent, params) -> dict`` decorated with ``@REGISTRY.command(name, origins=...)``.
@@ -61,6 +64,12 @@ class UiStateParams(CommandParams):
     """The UI's report: is a visitor in a session (past the attract screen)?"""
 
     in_session: bool
+
+
+class UpdateApplyParams(CommandParams):
+    """A signed ``app_update`` bundle (base64url of its JCB1 bytes)."""
+
+    bundle: str = Field(min_length=1, max_length=60_000, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class ReceiptParams(CommandParams):
@@ -136,3 +145,12 @@ def document_states(agent: Agent, params: ReceiptParams) -> Answer:
 def ui_state(agent: Agent, params: UiStateParams) -> Answer:
     """The UI's report; answers admit / overlay / restart (the visitor gate)."""
     return agent.gate.report(params.in_session).wire()
+
+
+@REGISTRY.command("update_apply", origins=LOCAL_ONLY)
+def update_apply(agent: Agent, params: UpdateApplyParams) -> Answer:
+    """Verify a signed app update now and apply it between sessions."""
+    from kiosk.updates.local import start_local_update
+    from wire import codec
+
+    return start_local_update(agent, codec.b64u_decode(params.bundle))

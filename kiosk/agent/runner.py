@@ -63,6 +63,9 @@ class Agent:
         self.data_dir = data_dir
         self.stop_event = threading.Event()
         self.kick_event = threading.Event()
+        #: what ``kiosk agent`` exits with (``kiosk.updates.apply.RESTART_EXIT_CODE``: start
+        #: again from ``<root>/current`` after an update switched it)
+        self.exit_code = 0
         self.backoff = backoff or Backoff()
         self.outbox: Outbox | None = None
         self.embedded: EmbeddedBackend | None = None
@@ -108,6 +111,7 @@ class Agent:
         self.socket.start()
         self.gate.start()
         self.bundles.start()
+        self._resume_update()
         self.live = LiveClient(self._open_live_client, self.data_dir, self._on_live_message,
                                wait_s=self.config.backend.live_wait_s,
                                on_connect=self._on_connect)
@@ -119,6 +123,15 @@ class Agent:
             thread.start()
             self._threads.append(thread)
         log.info("agent started")
+
+    def _resume_update(self) -> None:
+        """Confirm or roll back an app update that switched before this start."""
+        from kiosk.updates.trial import resume_update
+
+        try:
+            resume_update(self)
+        except (KioskError, OSError) as exc:  # an update's bookkeeping never stops the agent
+            log.error("app update state could not be resumed (%s)", type(exc).__name__)
 
     def request_stop(self) -> None:
         """Ask every loop to finish (safe from a signal handler)."""

@@ -132,7 +132,8 @@ def test_the_agent_marks_each_command_local_or_fleet() -> None:
     import kiosk.agent.calls  # noqa: F401 - the agent always registers the call commands
 
     assert REGISTRY.names() == ["call_http", "call_messages", "document_states", "help_cancel",
-                              "help_status", "kick", "ping", "staff_call", "status", "ui_state"]
+                              "help_status", "kick", "ping", "staff_call", "status", "ui_state",
+                              "update_apply"]
     assert REGISTRY.names(Origin.FLEET) == ["kick", "ping", "status"]
     staff_call = REGISTRY.get("staff_call")
     assert staff_call is not None and staff_call.origins == LOCAL_ONLY
