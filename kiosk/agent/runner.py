@@ -25,7 +25,7 @@ from kiosk.agent import calls
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
 from kiosk.agent.help import HelpCaller
-from kiosk.agent.live import LiveClient
+from kiosk.agent.live import LiveClient, route_message
 from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
 from kiosk.agent.staff_directory import MESSAGE_TYPE as STAFF_DIRECTORY
@@ -130,11 +130,7 @@ class Agent:
         return ServerClient(identity, ClockGuard(self.outbox), timeout_s)
 
     def _on_live_message(self, message: dict[str, Any]) -> None:
-        handler = self.live_handlers.get(str(message.get("type")))
-        if handler is None:
-            log.warning("live message of unknown type %s ignored", str(message.get("type"))[:40])
-            return
-        handler(message)
+        route_message(self.live_handlers, message)
 
     # --- upload loop ----------------------------------------------------------------
 
