@@ -54,6 +54,7 @@ from kiosk.agent.live import POLL_PATH, Dispatch  # noqa: E402
 from wire import codec  # noqa: E402
 
 HEARTBEAT_TIMEOUT_S = 10.0
+SHUTDOWN_TIMEOUT_S = 20.0
 PROBE_TYPE = "ops.ping"
 
 
@@ -203,9 +204,12 @@ async def simulate(identities: list[SimIdentity], args: argparse.Namespace) -> d
     open_at_end = stats.in_flight
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    for kiosk in kiosks:
-        await kiosk.poll_conn.close()
+    done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_TIMEOUT_S)
+    if pending:
+        print(f"fleet_sim: {len(pending)} task(s) did not stop, e.g.", file=sys.stderr)
+        next(iter(pending)).print_stack(file=sys.stderr)
+    await asyncio.wait([asyncio.create_task(k.poll_conn.close()) for k in kiosks],
+                       timeout=SHUTDOWN_TIMEOUT_S)
     return {
         "kiosks": len(kiosks), "cpu_s": cpu, "window_s": window.end - window.start,
         "heartbeat_ms": stats.heartbeat_ms, "heartbeat_status": dict(stats.heartbeat_status),
