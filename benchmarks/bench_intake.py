@@ -105,7 +105,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_postgres(base: Path) -> tuple[str, list[str]]:
+def start_postgres(base: Path, max_connections: int = 50) -> tuple[str, list[str]]:
     """initdb + pg_ctl start as user postgres; returns (url, stop command)."""
     if not (PG_BIN / "initdb").exists():
         raise SystemExit(f"PostgreSQL binaries missing in {PG_BIN} (apt-get install postgresql-15)")
@@ -118,7 +118,8 @@ def start_postgres(base: Path) -> tuple[str, list[str]]:
                     "--auth=trust", "--no-sync"], check=True, capture_output=True, timeout=120)
     subprocess.run([*runas, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "pg.log"),
                     "-w", "-t", "60", "-o",
-                    f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c max_connections=50",
+                    f"-p {port} -k {base} -c listen_addresses=127.0.0.1 "
+                    f"-c max_connections={max_connections}",
                     "start"], check=True, capture_output=True, timeout=90)
     subprocess.run([*runas, str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port),
                     "-U", "postgres", "intake"], check=True, capture_output=True, timeout=60)

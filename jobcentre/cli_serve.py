@@ -7,13 +7,20 @@ is a flag, so that tests and small installations can use short or small ones.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import fcntl
+import os
 import socket
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from foundation.errors import SetupError
 from jobcentre.cli_fleet import add_fleet_options, fleet_settings
+
+STARTUP_LOCK_TIMEOUT_S = 120.0
 
 _FRONT_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--header-timeout", "header_timeout_s", float,
@@ -124,9 +131,10 @@ def serve(args: argparse.Namespace) -> int:
     fleet = fleet_settings(args)
 
     def work(sock: socket.socket) -> int:
-        app = create_app(args.data, args.database, limits=limits, live_limits=live,
-                         staff=staff, front=front, kek_file=args.kek_file,
-                         help_escalate_s=escalate, fleet=fleet)
+        with _startup_lock(args.data):  # one worker at a time creates the tables it needs
+            app = create_app(args.data, args.database, limits=limits, live_limits=live,
+                             staff=staff, front=front, kek_file=args.kek_file,
+                             help_escalate_s=escalate, fleet=fleet)
         config = uvicorn_config(app, front, args.tls_cert, args.tls_key)
         uvicorn.Server(config).run(sockets=[sock])
         return 0
@@ -152,6 +160,27 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     return 0
+
+
+@contextlib.contextmanager
+def _startup_lock(data_dir: Path) -> Iterator[None]:
+    """Serialise the workers' start-up (each store creates its tables with IF NOT EXISTS,
+    which races on PostgreSQL: two workers creating one table at once, one fails)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / ".startup.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + STARTUP_LOCK_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SetupError("another intake worker did not finish starting") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _bind(host: str, port: int) -> socket.socket:

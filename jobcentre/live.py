@@ -91,8 +91,11 @@ class LiveHub:
                 return messages
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), wait_s)
-            if self._waiting.get(kiosk_id) is not event:
-                return []  # replaced by a newer poll of the same kiosk
+            if self._waiting.get(kiosk_id) is not event or not event.is_set():
+                # replaced by a newer poll of the same kiosk, or nothing was posted for it
+                # while it waited (a post here or the watcher sets the event): answer empty
+                # without asking the database again
+                return []
             return await run_in_threadpool(self.store.after, kiosk_id, after,
                                            self.limits.max_batch)
         finally:

@@ -177,11 +177,13 @@ def _headers(request: Request) -> dict[str, str]:
 
 
 class UploadRoutes:
-    """The upload endpoints as plain handlers, shared by FastAPI's routes and the fast path."""
+    """The upload endpoints and the live-channel poll as plain handlers, shared by FastAPI's
+    routes and the fast path (``jobcentre.upload_fastpath``)."""
 
-    def __init__(self, gate: KioskGate) -> None:
+    def __init__(self, gate: KioskGate, hub: LiveHub | None = None) -> None:
         self.gate = gate
         self.service = gate.service
+        self.hub = hub
 
     async def announce(self, request: Request) -> Response:
         """Announce a document (201 new, 200 resume/complete, 409 conflicting metadata)."""
@@ -211,9 +213,20 @@ class UploadRoutes:
             request, lambda kiosk, _: self.service.finish(kiosk, document_id)))
 
 
+    async def live_poll(self, request: Request) -> Response:
+        """Messages for this kiosk past ``after``, waiting up to ``wait`` s for the first."""
+        if self.hub is None:
+            raise ApiError(404, protocol.ERROR_NOT_FOUND)
+        kiosk, body = await self.gate.authed(request, live=True)
+        after, wait = parse_poll(parse_json(body))
+        messages = await self.hub.poll(kiosk.kiosk_id, after, wait)
+        cursor = max([after, *(m.seq for m in messages)])
+        return JSONResponse({"messages": [m.wire() for m in messages], "cursor": cursor})
+
+
 def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> UploadRoutes:
-    """Mount the upload and live-channel routes on ``app``; returns the upload handlers."""
-    uploads = UploadRoutes(gate)
+    """Mount the upload and live-channel routes on ``app``; returns their handlers."""
+    uploads = UploadRoutes(gate, hub)
 
     @app.post(f"{API}/uploads", tags=["uploads"], openapi_extra=merge_openapi(_AUTH, _UPLOAD_BODY))
     async def announce(request: Request) -> Response:
@@ -237,12 +250,8 @@ def add_kiosk_routes(app: FastAPI, gate: KioskGate, hub: LiveHub) -> UploadRoute
         return await uploads.finish(request, document_id)
 
     @app.post(f"{API}/live/poll", tags=["live"], openapi_extra=merge_openapi(_AUTH, _LIVE_BODY))
-    async def live_poll(request: Request) -> Any:
+    async def live_poll(request: Request) -> Response:
         """Messages for this kiosk past ``after``, waiting up to ``wait`` s for the first."""
-        kiosk, body = await gate.authed(request, live=True)
-        after, wait = parse_poll(parse_json(body))
-        messages = await hub.poll(kiosk.kiosk_id, after, wait)
-        cursor = max([after, *(m.seq for m in messages)])
-        return {"messages": [m.wire() for m in messages], "cursor": cursor}
+        return await uploads.live_poll(request)
 
     return uploads

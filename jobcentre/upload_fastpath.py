@@ -1,4 +1,4 @@
-"""The upload endpoints served straight from ASGI, without FastAPI's routing and dependencies.
+"""The upload endpoints and the live poll served straight from ASGI, without FastAPI's routing.
 
 A 200-kiosk burst is some 700 requests to four endpoints (announce, chunk, status, finish).
 FastAPI's per-request machinery -- exception and exit-stack middleware, matching the path
@@ -6,7 +6,9 @@ against every route, solving the endpoint's dependencies -- is a good part of th
 CPU per document there. ``UploadFastPath`` sits inside ``FrontMiddleware`` (client address,
 rate limits, concurrency cap, slow bodies all still apply) and hands exactly these four
 method/path pairs to the same handlers FastAPI's routes call (``routes_kiosk.UploadRoutes``),
-with the same error answers (``error_response``). Anything else -- other methods on these
+with the same error answers (``error_response``). The live-channel poll goes the same way:
+10,000 kiosks re-poll some 400 times a second, and there the routing machinery cost more
+CPU than the poll itself (``benchmarks/bench_fleet.py``). Anything else -- other methods on these
 paths, ``HEAD``, a trailing slash -- goes on to FastAPI, which also keeps describing the
 routes in ``/openapi.json``.
 """
@@ -25,13 +27,16 @@ from wire import protocol
 
 _UPLOAD = re.compile(rf"^{re.escape(protocol.API_PREFIX)}/uploads/([^/]+)(/finish)?$")
 _ANNOUNCE = f"{protocol.API_PREFIX}/uploads"
+_LIVE_POLL = f"{protocol.API_PREFIX}/live/poll"
 ErrorAnswer = Callable[[Exception], Response | None]
 
 
 def route(method: str, path: str) -> tuple[str, str | None] | None:
-    """(handler name, document id) for one of the four upload endpoints, else None."""
+    """(handler name, document id) for an upload endpoint or the live poll, else None."""
     if path == _ANNOUNCE:
         return ("announce", None) if method == "POST" else None
+    if path == _LIVE_POLL:
+        return ("live_poll", None) if method == "POST" else None
     match = _UPLOAD.match(path)
     if match is None:
         return None
@@ -57,7 +62,9 @@ class UploadFastPath:
         name, document_id = found
         request = Request(scope, receive)
         try:
-            if document_id is None:
+            if name == "live_poll":
+                response = await self.uploads.live_poll(request)
+            elif document_id is None:
                 response = await self.uploads.announce(request)
             else:
                 response = await getattr(self.uploads, name)(request, document_id)

@@ -17,7 +17,7 @@ import os
 import random
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,15 @@ log = logging.getLogger(__name__)
 
 POLL_PATH = f"{protocol.API_PREFIX}/live/poll"
 Dispatch = Callable[[dict[str, Any]], None]
+
+
+def route_message(handlers: Mapping[str, Dispatch], message: dict[str, Any]) -> None:
+    """Hand ``message`` to the handler of its type (the agent's ``live_handlers``)."""
+    handler = handlers.get(str(message.get("type")))
+    if handler is None:
+        log.warning("live message of unknown type %s ignored", str(message.get("type"))[:40])
+        return
+    handler(message)
 
 
 @dataclass
@@ -85,12 +94,23 @@ class LiveClient:
 
     def poll_once(self, client: ServerClient) -> int:
         """One poll; returns how many messages were handled. Raises BackendUnavailable."""
-        response = client.call_json("POST", POLL_PATH, {"after": self.cursor,
-                                                        "wait": self.wait_s})
-        if response.status_code != 200:
-            code = safe_json(response).get("error", f"http_{response.status_code}")
+        response = client.call_json("POST", POLL_PATH, self.poll_body())
+        return self.take_answer(response.status_code, safe_json(response))
+
+    def poll_body(self) -> dict[str, Any]:
+        """The body of the next poll: the cursor and how long the server may hold it."""
+        return {"after": self.cursor, "wait": self.wait_s}
+
+    def take_answer(self, status: int, answer: dict[str, Any]) -> int:
+        """Dispatch a poll's answer and advance the cursor; returns how many were handled.
+
+        The transport-free half of ``poll_once`` (the fleet simulator in ``benchmarks/``
+        feeds it answers it got over its own async connections). Raises BackendUnavailable
+        for a refusal or an answer that is no poll answer.
+        """
+        if status != 200:
+            code = answer.get("error", f"http_{status}")
             raise BackendUnavailable(f"live channel refused: {code}", code=str(code))
-        answer = safe_json(response)
         messages = answer.get("messages")
         cursor = answer.get("cursor")
         if not isinstance(messages, list) or not isinstance(cursor, int):

@@ -34,7 +34,7 @@ from kiosk.agent.fleet.bundles import MESSAGE_TYPE as FLEET_BUNDLE
 from kiosk.agent.fleet.bundles import BundleRouter
 from kiosk.agent.fleet.heartbeat_loop import HeartbeatLoop
 from kiosk.agent.help import HelpCaller
-from kiosk.agent.live import LiveClient
+from kiosk.agent.live import LiveClient, route_message
 from kiosk.agent.operations import REGISTRY
 from kiosk.agent.socket_server import SocketServer
 from kiosk.agent.staff_directory import MESSAGE_TYPE as STAFF_DIRECTORY
@@ -174,11 +174,7 @@ class Agent:
         return self._open_live_client(self.config.backend.timeout_s)
 
     def _on_live_message(self, message: dict[str, Any]) -> None:
-        handler = self.live_handlers.get(str(message.get("type")))
-        if handler is None:
-            log.warning("live message of unknown type %s ignored", str(message.get("type"))[:40])
-            return
-        handler(message)
+        route_message(self.live_handlers, message)
 
     # --- upload loop ----------------------------------------------------------------
 

@@ -38,9 +38,11 @@ DOC = "0f8fad5b-d9cb-469f-a165-70867728950e"
     ("GET", f"/api/v1/uploads/{DOC}/finish", None),
     ("POST", "/api/v1/uploads/", None),
     ("PATCH", f"/api/v1/uploads/{DOC}/extra", None),
-    ("POST", "/api/v1/live/poll", None),
+    ("POST", "/api/v1/live/poll", ("live_poll", None)),
+    ("GET", "/api/v1/live/poll", None),
+    ("POST", "/api/v1/live/poll/", None),
 ])
-def test_only_the_four_upload_endpoints_take_the_fast_path(
+def test_only_the_upload_endpoints_and_the_live_poll_take_the_fast_path(
     method: str, path: str, expected: tuple[str, str | None] | None
 ) -> None:
     assert route(method, path) == expected

@@ -43,6 +43,9 @@ def test_two_workers_serve_replace_a_killed_one_and_stop(two_workers: ServerProc
     assert two_workers.proc is not None
     parent = two_workers.proc.pid
     wait_for(lambda: len(worker_pids(parent)) == 2)
+    log = two_workers.data_dir.parent / f"{two_workers.data_dir.name}-server.log"
+    # both created their tables at once on a fresh database: none may have failed doing so
+    assert "failed" not in log.read_text()
     kiosk = Kiosk(two_workers)
     try:
         docs = [Document(kiosk, make_pdf(1), 1) for _ in range(4)]
