@@ -12,7 +12,8 @@ interface). The visitor walks by simulated touches from the attract screen to th
 room; the parent plays the counsellor in Chromium.
 
 Lines on stdout that start with ``@@ `` are JSON events for the parent: ``waiting``,
-``in_call`` (monotonic times of the first remote frame decoded and drawn), ``measured``
+``in_call`` (monotonic times: the counsellor's offer at the kiosk, its first frame
+decoded and drawn), ``measured``
 (CPU per thread group, glass-to-glass latency of the counsellor's stamped frames as drawn),
 ``letter`` (the capture steps inside the call, shot in de/ar at 100 % and 200 %) and
 ``ended``. Commands come as JSON lines on stdin: ``measure``, ``letter``, ``end``.
@@ -147,7 +148,7 @@ async def in_call(ui: UiDriver, stamps: DrawnStamps) -> dict[str, Any]:
     await ui.wait_for(lambda: call.view.phase is CallPhase.IN_CALL, 60)
     await ui.wait_for(lambda: app.root.current == "in_call" and stamps.first_drawn_at, 60)
     link = call.engine.links["counsellor"]
-    return {"first_video_at": link.media.first_video_at,
+    return {"offer_at": link.created_at, "first_video_at": link.media.first_video_at,
             "first_drawn_at": stamps.first_drawn_at}
 
 

@@ -70,11 +70,15 @@ class KioskAppProcess:
 
     def close(self, timeout_s: float = 30.0) -> int:
         """Wait for the process to end (killing its group after ``timeout_s``)."""
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
         try:
             code = self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, 9)
             code = self.proc.wait(timeout=10)
         self._reader.join(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         self.log.close()
         return code
