@@ -35,8 +35,10 @@ async def look(ui: UiDriver, name: str, observed: dict[str, Any]) -> None:
             observed["problems"][key] = found
         frame = screen.ids.get("frame")
         if frame is not None:
+            note = screen.ids.get("call_note")
             observed["texts"][key] = {"title": frame.title, "instruction": frame.instruction,
-                                      "next": frame.next_text}
+                                      "next": frame.next_text,
+                                      "call_note": note.text if note is not None else None}
     session.presentation.language, session.presentation.text_scale = "de", 1.0
     session.redraw()
     await ui.frames(4)
@@ -55,9 +57,10 @@ async def capture_in_call(ui: UiDriver) -> dict[str, Any]:
     frames_at_start = link.media.video_frames
     observed["screens"].append("capture")
     observed["request"] = dict(call.view.document_requests[-1])
+    capture = app.root.get_screen("capture")
+    await ui.wait_for(lambda: capture.ids.preview.texture is not None, 30)
     await look(ui, "in_call-capture-live", observed)
     note()
-    capture = app.root.get_screen("capture")
     await ui.wait_for(lambda: capture.mode == "verdict", 120)
     await look(ui, "in_call-capture-verdict", observed)
     observed["accepted"] = bool(capture.accepted)

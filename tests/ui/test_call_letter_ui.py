@@ -1,7 +1,8 @@
 """"Show me the letter" in the real app during a real call (issue #13): the counsellor asks
 for a document in the console (Chromium), the kiosk app (Kivy, the real call code) opens the
 capture steps inside the call, the visitor's page is checked and shown in the call, and the
-page appears in the console, while the counsellor's video keeps arriving. Every step is shot
+page appears in the console, while the counsellor's video keeps arriving; the capture steps
+say that the call goes on and what the counsellor asked for. Every step is shot
 in German and Arabic at 100 % and 200 % text, with nothing clipped and nothing left in German
 on the Arabic screens. Needs root for the network namespace (skips otherwise)."""
 
@@ -80,10 +81,14 @@ def test_capture_steps_open_inside_the_call_and_the_page_reaches_the_console(
     assert seen["accepted"]
     assert seen["problems"] == {}
     texts = seen["texts"]
+    note = "You are still in the video call. Your counsellor asked for: {item}"
     for lang in ("de", "ar"):
         for size in (100, 200):
             shown = BIDI_MARKS.sub("", texts[f"in_call-documents-{lang}-{size}"]["next"])
             assert shown == translate(lang, "Show it in the call"), (lang, size)
+            for step in ("capture-live", "capture-verdict", "documents"):
+                said = BIDI_MARKS.sub("", texts[f"in_call-{step}-{lang}-{size}"]["call_note"])
+                assert said == translate(lang, note, item="Bescheid"), (step, lang, size)
     assert texts["in_call-documents-ar-100"]["next"] != texts["in_call-documents-de-100"]["next"]
     for key in texts:
         assert (SHOTS / f"{key}.png").is_file()
