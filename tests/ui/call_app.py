@@ -209,7 +209,8 @@ def scenario(stamps: DrawnStamps) -> Any:
 
 
 def with_stamped_call(services: KioskServices) -> None:
-    """The kiosk's own call controller, its simulated camera stamped with the wall clock."""
+    """The kiosk's own call controller as ``build_services`` makes it (same devices, same
+    polling), its simulated camera stamped with the wall clock."""
     devices, agent, camera = services.config.devices, services.agent, services.camera
     assert isinstance(camera, SharedCamera)
 
@@ -218,7 +219,7 @@ def with_stamped_call(services: KioskServices) -> None:
             CallSignalling(agent.call),
             create_call_video(devices.call_video, camera, stamp_clock=time.time),
             create_microphone(devices.microphone), create_loudspeaker(devices.microphone),
-            post=post_to_ui, poll_s=0.1)
+            post=post_to_ui, staff_call=lambda: agent.call("staff_call", step="in_call"))
 
     services.call_factory = make_call
 
