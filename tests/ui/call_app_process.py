@@ -56,7 +56,8 @@ class KioskAppProcess:
         try:
             got = self.events.get(timeout=timeout_s)
         except queue.Empty:
-            raise AssertionError(f"kiosk app: no '{event}' within {timeout_s} s") from None
+            raise AssertionError(f"kiosk app: no '{event}' within {timeout_s} s "
+                                 f"(log: {self.log.name})") from None
         if got["event"] != event:
             raise AssertionError(f"kiosk app: expected '{event}', got {got} "
                                  f"(log: {self.log.name})")
