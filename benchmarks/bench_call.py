@@ -13,10 +13,17 @@ offers; the kiosk answers, as in docs/video.md.
    flows again on a renegotiated connection.
 4. Signalling of 50 concurrent calls against the intake process (``call_signalling.py``):
    enrolled kiosks and counsellor WebSockets, p50/p95/max per step.
+5. The kiosk app with the call on screen against a counsellor in Chromium
+   (``call_browser.py``; a real intake server, Kivy under Xvfb): setup from the
+   counsellor's accept to the first remote frame on each side (p50/p95 over ``--ui-runs``,
+   bare aiortc↔Chromium calls of the same run as baseline), the kiosk app's CPU for the call
+   and the whole process (kiosk on CPU 0, browsers and server on CPU 1), glass-to-glass
+   latency both ways with a timestamp overlay.
 
 The machine's other load is printed beside: on shared cores every figure is an upper bound.
 
-Run: ``.venv/bin/python benchmarks/bench_call.py [--runs 3] [--cut 10] [--calls 50]``.
+Run (as root): ``.venv/bin/python benchmarks/bench_call.py [--runs 3] [--cut 10] [--calls 50]
+[--ui-runs 5] [--measure 15]``; ``--ui-runs 0`` leaves part 5 out.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.call_browser import print_browser_bench, run_browser_bench  # noqa: E402
 from benchmarks.call_signalling import print_signalling, run_signalling  # noqa: E402
 from tests.call.netns_harness import run_scenario  # noqa: E402
 
@@ -39,6 +47,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cut", type=float, default=10.0)
     parser.add_argument("--calls", type=int, default=50, help="concurrent calls' signalling")
+    parser.add_argument("--ui-runs", type=int, default=5,
+                        help="calls of the kiosk app with a counsellor in Chromium")
+    parser.add_argument("--measure", type=float, default=15.0,
+                        help="seconds of the measured steady call (CPU, latency)")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     setups, cpus = [], []
@@ -65,6 +77,8 @@ def main() -> None:
           f" cut the call showed '{drop['state_during_cut']}')")
     if args.calls > 0:
         print_signalling(run_signalling(args.calls))
+    if args.ui_runs > 0:
+        print_browser_bench(run_browser_bench(args.ui_runs, args.measure))
 
 
 if __name__ == "__main__":

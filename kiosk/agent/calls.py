@@ -4,8 +4,10 @@ signed call requests of docs/video.md out.
 The agent owns the kiosk's identity and its connection to the job centre, so the UI
 process (which runs the call's media) asks the agent over the unix socket:
 
-* ``call_messages {"after": n}`` — the ``call.*`` messages the live channel brought since
-  the UI's last look (``seq`` counts locally, from 1). They are kept in memory only, at
+* ``call_messages {"after": n, "wait_s": s}`` — the ``call.*`` messages the live channel
+  brought since the UI's last look (``seq`` counts locally, from 1); with ``wait_s`` the
+  answer waits up to that long for the next one (a short long-poll: an offer reaches the
+  call the moment it arrives, not at the UI's next look). They are kept in memory only, at
   most ``INBOX_SIZE`` of them and none older than ``MAX_AGE_S``: SDP and chat text are
   nothing to keep after the call.
 * ``call_http {"action", "call_id", "body"}`` — one signed request from a fixed list
@@ -41,6 +43,7 @@ CALL_TYPES = ("call.accepted", "call.queue", "call.offer", "call.answer", "call.
               "call.ended")
 INBOX_SIZE = 200
 MAX_AGE_S = 600.0
+MAX_WAIT_S = 1.0  # well inside the UI's socket timeout (AgentClient: 2 s)
 CALL_TIMEOUT_S = 10.0
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 PATHS: dict[str, tuple[str, str]] = {
@@ -59,6 +62,7 @@ class CallInbox:
         self._messages: deque[tuple[int, float, dict[str, Any]]] = deque(maxlen=INBOX_SIZE)
         self._seq = 0
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
 
     def add(self, message: dict[str, Any]) -> None:
         """Keep one live-channel message (type and body only)."""
@@ -67,10 +71,14 @@ class CallInbox:
             self._messages.append((self._seq, self.clock(), {
                 "type": message.get("type"), "id": message.get("id"),
                 "body": message.get("body") if isinstance(message.get("body"), dict) else {}}))
+            self._arrived.notify_all()
 
-    def since(self, after: int) -> tuple[list[dict[str, Any]], int]:
-        """Messages numbered above ``after`` (and not too old), and the newest number."""
+    def since(self, after: int, wait_s: float = 0.0) -> tuple[list[dict[str, Any]], int]:
+        """Messages numbered above ``after`` (and not too old), and the newest number;
+        waits up to ``wait_s`` for one if there is none yet."""
         with self._lock:
+            if wait_s > 0 and self._seq <= after:
+                self._arrived.wait_for(lambda: self._seq > after, timeout=wait_s)
             oldest = self.clock() - MAX_AGE_S
             while self._messages and self._messages[0][1] < oldest:
                 self._messages.popleft()
@@ -90,9 +98,10 @@ def register(agent: Agent) -> CallInbox:
 
 
 class MessagesParams(CommandParams):
-    """The last message number the UI has seen."""
+    """The last message number the UI has seen, and how long to wait for a new one."""
 
     after: int = Field(default=0, ge=0)
+    wait_s: float = Field(default=0.0, ge=0.0, le=MAX_WAIT_S)
 
 
 class CallHttpParams(CommandParams):
@@ -109,7 +118,7 @@ def call_messages(agent: Agent, params: MessagesParams) -> Answer:
     inbox = _INBOXES.get(agent)
     if inbox is None:
         return refusal("calls_unavailable")
-    messages, last = inbox.since(params.after)
+    messages, last = inbox.since(params.after, params.wait_s)
     return {"ok": True, "messages": messages, "last": last}
 
 

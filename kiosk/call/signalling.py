@@ -137,9 +137,11 @@ class CallSignalling:
         """Leave the call or the queue (idempotent on the server)."""
         self._request("hangup", call_id)
 
-    def messages(self) -> list[dict[str, Any]]:
-        """New ``call.*`` messages from the job centre, oldest first."""
-        answer = self.agent_call("call_messages", after=self.after)
+    def messages(self, wait_s: float = 0.0) -> list[dict[str, Any]]:
+        """New ``call.*`` messages from the job centre, oldest first; the agent waits up to
+        ``wait_s`` (at most 1 s) for one when there is none yet."""
+        answer = self.agent_call("call_messages", after=self.after,
+                                 **({"wait_s": min(wait_s, 1.0)} if wait_s > 0 else {}))
         if not answer.get("ok"):
             raise BackendUnavailable("agent has no call messages",
                                      code=str(answer.get("error")))

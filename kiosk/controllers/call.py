@@ -210,15 +210,18 @@ class CallController:
         last_status = self.clock()
         while generation == self._generation and self.view.phase in (
                 CallPhase.WAITING, CallPhase.IN_CALL):
-            try:
-                for message in await asyncio.to_thread(self.signalling.messages):
+            asked, messages = time.monotonic(), []
+            try:  # the agent answers when a message arrives, at the latest after poll_s
+                messages = await asyncio.to_thread(self.signalling.messages, self.poll_s)
+                for message in messages:
                     await self._handle(message)
                 if self.clock() - last_status >= self._heartbeat_s:
                     last_status = self.clock()
                     await self._refresh_status()
             except KioskError as exc:
                 log.info("call signalling hiccup (%s)", exc.code)
-            await asyncio.sleep(self.poll_s)
+            if not messages:  # an agent that did not wait (or failed): look every poll_s
+                await asyncio.sleep(max(0.0, self.poll_s - (time.monotonic() - asked)))
 
     async def _refresh_status(self) -> None:
         assert self.view.call_id is not None

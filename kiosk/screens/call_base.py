@@ -16,8 +16,24 @@ from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 
 from kiosk.screens.base import KioskScreen
+from kiosk.session.states import SubFlow
 
 DRAW_EVERY_S = 1 / 15
+
+
+def call_request(screen: Any) -> tuple[bool, str]:
+    """Whether ``screen`` shows the capture steps inside a video call ("show me the
+    letter"), and what the counsellor asked for ("" if unknown)."""
+    bookmark = screen.session.sub_flows.current
+    if bookmark is None or bookmark.flow is not SubFlow.CAPTURE_IN_CALL:
+        return False, ""
+    call = getattr(screen.app.services, "call", None)
+    if call is None:
+        return True, ""
+    for request in call.view.document_requests:
+        if request.get("request_id") == call.view.capturing_for:
+            return True, str(request.get("requested_item") or "")
+    return True, ""
 
 
 def show_frame(image_widget: Any, frame: np.ndarray | None, colorfmt: str) -> None:

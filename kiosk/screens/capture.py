@@ -18,6 +18,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from foundation.errors import KioskError
 from kiosk.controllers.capture import CapturedPage
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.call_base import call_request
 from kiosk.screens.messages import HINT_TEXTS, REASON_TEXTS
 from kiosk.session.documents import REJECTIONS_BEFORE_OVERRIDE
 
@@ -37,6 +38,12 @@ class CaptureScreen(KioskScreen):
     outline = ListProperty([])
     page_count = ListProperty([0])
     camera_problem = StringProperty("")
+    in_call = BooleanProperty(False)  # the counsellor asked for a page during a video call
+    asked_for = StringProperty("")  # what the counsellor asked for, as they typed it
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        """Say so when these steps run inside a video call (the call goes on)."""
+        self.in_call, self.asked_for = call_request(self)
 
     def on_enter(self, *_args: Any) -> None:
         """Open the camera and start the preview clock."""

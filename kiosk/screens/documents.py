@@ -16,9 +16,10 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.call_base import call_request
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS, REASON_TEXTS
 from kiosk.session.documents import DOCUMENT_TYPES
-from kiosk.session.states import Event, SubFlow
+from kiosk.session.states import Event
 from kiosk.widgets import DirectionalBox, KButton
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,12 @@ class DocumentsScreen(KioskScreen):
     checklist_done = NumericProperty(0)  # the letter's checklist, if the visitor scanned one
     checklist_total = NumericProperty(0)
     in_call = BooleanProperty(False)  # the counsellor asked for it during a video call
+    asked_for = StringProperty("")  # what the counsellor asked for, as they typed it
 
     def on_pre_enter(self, *_args: Any) -> None:
         """Refresh from the session (and the background document typing)."""
         self.choosing_type = False
-        bookmark = self.session.sub_flows.current
-        self.in_call = bookmark is not None and bookmark.flow is SubFlow.CAPTURE_IN_CALL
+        self.in_call, self.asked_for = call_request(self)
         self.refresh()
 
     def on_leave(self, *_args: Any) -> None:

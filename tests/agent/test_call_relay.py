@@ -4,6 +4,7 @@ call requests go out signed through the agent's connection."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -87,3 +88,19 @@ def test_call_http_refuses_bad_ids_and_reports_a_dead_backend() -> None:
     assert run(agent, "call_http", action="hangup")["error"] == "bad_params"
     assert run(agent, "call_http", action="delete_all")["error"] == "bad_params"
     assert run(agent, "call_http", action="hangup", call_id="c1")["error"] == "backend_unavailable"
+
+
+def test_call_messages_wait_for_the_next_one_when_asked() -> None:
+    agent = StubAgent(FakeClient(200, {}))
+    calls.register(agent)  # type: ignore[arg-type]
+    assert run(agent, "call_messages", after=0, wait_s=0.05)["messages"] == []
+    offer = {"id": "o", "type": "call.offer", "body": {"call_id": "c1", "sdp": "v=0"}}
+    later = threading.Timer(0.3, agent.live_handlers["call.offer"], args=(offer,))
+    later.start()
+    try:  # the offer arrives while the look waits: it is answered with it
+        got = run(agent, "call_messages", after=0, wait_s=1.0)
+    finally:
+        later.join(5)
+    assert [m["type"] for m in got["messages"]] == ["call.offer"] and got["last"] == 1
+    refused = run(agent, "call_messages", after=0, wait_s=30)
+    assert refused["ok"] is False

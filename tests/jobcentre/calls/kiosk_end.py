@@ -111,8 +111,10 @@ class RealKiosk:
         self.forward = TcpForward(host, int(port))
         data.mkdir(parents=True, exist_ok=True)
         enroll(self.forward.url, issue_code(server.data_dir, name, server.database_url), data)
+        # Long polls of 2 s: messages come at once either way, but stopping the agent waits
+        # for the poll in flight (5 s polls made every test's teardown 5 s longer).
         config = KioskConfig(data_dir=data, backend=BackendConfig(
-            mode="remote", url=self.forward.url, live_wait_s=5.0))
+            mode="remote", url=self.forward.url, live_wait_s=2.0))
         self.started = time.monotonic()
         self.agent = Agent(config, data)
         self.agent.start()

@@ -73,21 +73,6 @@ def _wanted_fps(kiosk: RealKiosk) -> float:
     return min(20.0, 0.8 * sent)
 
 
-def _flowing(page: Page, client: str, party: str, timeout: float = 30) -> dict[str, Any]:
-    """Wait until video frames and audio samples from ``party`` grow on a connected link."""
-    deadline = time.monotonic() + timeout
-    last: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        first = page.evaluate(f"async () => (await window.{client}.stats())['{party}'] || {{}}")
-        time.sleep(1.0)
-        last = page.evaluate(f"async () => (await window.{client}.stats())['{party}'] || {{}}")
-        if (last.get("state") == "connected" and first.get("state") == "connected"
-                and last["framesDecoded"] >= first["framesDecoded"] + 10
-                and last["audioSamples"] > first["audioSamples"]):
-            return last
-    raise AssertionError(f"{client} ← {party}: media not flowing, last {last}")
-
-
 def _check_browser_floor(page: Page, client: str, kiosk: RealKiosk, relay: bool) -> None:
     """What each browser receives from each other party, at the quality floor."""
     for party in PARTIES[client]:
@@ -128,23 +113,43 @@ def _check_kiosk_floor(kiosk: RealKiosk, senders: dict[str, tuple[Page, str]]) -
     assert kiosk.speaker.samples_played > 48_000  # over a second of voice reached the headset
 
 
-def _kiosk_flowing(kiosk: RealKiosk, party: str, timeout: float = 30) -> None:
-    """Wait until video and audio from ``party`` grow at the kiosk (on whichever link is
-    current: a renegotiation replaces the link and its counters)."""
+def _browser_media(page: Page, client: str, party: str) -> dict[str, Any]:
+    return dict(page.evaluate(f"async () => (await window.{client}.stats())['{party}'] || {{}}"))
+
+
+def _everyone_flowing(browsers: list[tuple[Page, str, str]], kiosk: RealKiosk,
+                      parties: tuple[str, ...], timeout: float = 30) -> None:
+    """Wait until, over one second each, video frames (at least 10 more) and audio grow on a
+    connected link for every (page, client, party) in ``browsers`` and, at the kiosk, from
+    every party of ``parties`` (on whichever link is current: a renegotiation replaces the
+    link and its counters). The pairs are sampled side by side, each to the same rule."""
     engine = kiosk.controller.engine
+    waiting_b, waiting_k = list(browsers), list(parties)
+    last: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        link = engine.links.get(party)
-        if link is None:
-            time.sleep(0.2)
-            continue
-        video, audio = link.media.video_frames, link.media.audio_frames
+    while (waiting_b or waiting_k) and time.monotonic() < deadline:
+        first = {b: _browser_media(*b) for b in waiting_b}
+        links = {p: engine.links.get(p) for p in waiting_k}
+        counts = {p: (link.media.video_frames, link.media.audio_frames)
+                  for p, link in links.items() if link is not None}
         time.sleep(1.0)
-        if (engine.links.get(party) is link and link.media.video_frames >= video + 10
-                and link.media.audio_frames > audio):
-            return
-    link = engine.links.get(party)
-    raise AssertionError(f"kiosk ← {party}: media not flowing, last {link and link.media}")
+        for b in list(waiting_b):
+            now = last[f"{b[1]} ← {b[2]}"] = _browser_media(*b)
+            if (now.get("state") == "connected" and first[b].get("state") == "connected"
+                    and now["framesDecoded"] >= first[b]["framesDecoded"] + 10
+                    and now["audioSamples"] > first[b]["audioSamples"]):
+                waiting_b.remove(b)
+        for party in list(waiting_k):
+            link = links[party]
+            if link is None or engine.links.get(party) is not link:
+                continue
+            last[f"kiosk ← {party}"] = link.media
+            video, audio = counts[party]
+            if link.media.video_frames >= video + 10 and link.media.audio_frames > audio:
+                waiting_k.remove(party)
+    if waiting_b or waiting_k:
+        raise AssertionError(f"media not flowing: {[b[1:] for b in waiting_b]} "
+                             f"{waiting_k}, last {last}")
 
 
 def letter(title: str) -> np.ndarray:
@@ -188,12 +193,18 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site, relay = e2e_site
     started = time.monotonic()
+    phases: dict[str, float] = {}  # seconds per part of the test, printed at the end
+
+    def mark(name: str) -> None:
+        phases[name] = time.monotonic() - started - sum(phases.values())
+
     # aioice gathers host candidates from every interface; only the veth end may be used.
     monkeypatch.setattr(aioice.ice, "get_host_addresses", host_candidates_only(netns.host_ip))
     kiosk = RealKiosk(site.server, tmp_path / "kiosk", "Foyer links")
     counsellor_ctx, guest_ctx = _context(media_browser), _context(media_browser)
     controller = kiosk.controller
     try:
+        mark("setup")
         # The visitor: device check, consent, waiting room (a walk-in, no customer number).
         controller.open_device_check()
         kiosk.wait(lambda: controller.view.self_view is not None, "self view")
@@ -209,6 +220,7 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         kiosk.wait(lambda: controller.view.phase is CallPhase.IN_CALL
                    and controller.view.remote_frame is not None, "the counsellor's video")
 
+        mark("accept")
         # The interpreter joins by the counsellor's link: a mesh of three.
         page.locator("#invite").click()
         link = page.locator("#invite-link")
@@ -220,12 +232,14 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         guest.locator("#call").wait_for(state="visible")
         kiosk.wait(lambda: "guest" in controller.engine.links, "the guest's offer")
 
+        mark("guest joins")
         # Frames and audio in every direction, at the quality floor.
         _check_browser_floor(page, "consoleClient", kiosk, relay)
         _check_browser_floor(guest, "guestClient", kiosk, relay)
         _check_kiosk_floor(kiosk, {"counsellor": (page, "consoleClient"),
                                    "guest": (guest, "guestClient")})
 
+        mark("floor")
         # Real-time text both ways: the counsellor's line while typed, the visitor's line.
         page.locator("#chat-input").focus()
         page.keyboard.type("Guten Tag, haben Sie den Bescheid?")
@@ -239,6 +253,7 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         guest.wait_for_function("() => document.getElementById('chat-log').innerText"
                                 ".includes('Ja, ich habe ihn dabei')")
 
+        mark("chat")
         # The counsellor shares the screen: 16:9 frames reach the kiosk, which says so.
         page.locator("#share").click()
 
@@ -252,6 +267,7 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         page.locator("#share").click()
         kiosk.wait(lambda: not controller.view.screen_shared, "the end of the screen share")
 
+        mark("screen share")
         # "Show me the letter": asked for twice; the first page is only looked at, the second
         # one the counsellor has handed in to the file.
         shown_s = [_show_me_the_letter(page, kiosk, "Bescheid", hand_in=False)]
@@ -261,6 +277,7 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
             page.screenshot(path=str(SHOTS / "console-kiosk-page-de.png"), full_page=True)
         shown_s.append(_show_me_the_letter(page, kiosk, "Mietvertrag", hand_in=True))
 
+        mark("letter")
         # The kiosk's network is cut for 10 s: both sides see it, and the call comes back.
         seen = {"reconnecting": False}
         controller.subscribe(lambda view: seen.update(
@@ -275,6 +292,7 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
             time.sleep(max(0.0, CUT_S - (time.monotonic() - cut_at)))
         finally:
             netns.cut_host_side(False)
+        mark("cut")
         assert controller.view.phase is CallPhase.IN_CALL  # the call was not given up
         back_s = kiosk.wait(lambda: not controller.view.reconnecting
                             and controller.view.connected, "the counsellor back", 30)
@@ -282,15 +300,16 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         kiosk.wait(lambda: engine.status["guest"].state is PartyState.CONNECTED,
                    "the guest back", 30)
         assert seen["reconnecting"]
-        for client, browser_page in (("consoleClient", page), ("guestClient", guest)):
-            _flowing(browser_page, client, "kiosk")
-        for party in ("counsellor", "guest"):
-            _kiosk_flowing(kiosk, party)
+        mark("reconnect")
+        # Media again in every direction (the browsers' own link was never cut), each pair
+        # over its own second; the pairs are watched side by side.
+        _everyone_flowing([(page, "consoleClient", "kiosk"), (guest, "guestClient", "kiosk"),
+                           (page, "consoleClient", "guest")], kiosk, ("counsellor", "guest"))
         renegotiated = {p: engine.status[p].renegotiations for p in ("counsellor", "guest")}
         reoffers = [browser_page.evaluate(f"() => window.{client}.reoffers || 0")
                     for client, browser_page in (("consoleClient", page), ("guestClient", guest))]
-        _flowing(page, "consoleClient", "guest")  # the browsers' own link was never cut
 
+        mark("media again")
         # The interpreter leaves: the kiosk and the counsellor see it.
         guest.locator("#leave").click()
         kiosk.wait(lambda: engine.status["guest"].state is PartyState.LEFT, "the guest gone")
@@ -298,6 +317,7 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
                                "document.getElementById('remove-guest').disabled")
         assert "guest" not in engine.links
 
+        mark("guest leaves")
         # The visitor ends the call (with confirmation): a clean end on both sides.
         call_id = controller.view.call_id
         assert call_id is not None
@@ -313,11 +333,15 @@ def test_kiosk_counsellor_and_interpreter_end_to_end(
         assert page.evaluate("() => !document.getElementById('doc-page').getAttribute('src')")
         status = controller.signalling.status(call_id)
         assert (status.state, status.ended_reason) == ("ended", "hangup")
+        mark("end")
     finally:
         counsellor_ctx.close()
         guest_ctx.close()
         kiosk.close()
+    mark("close")
     print(f"end-to-end call ({'TURN only' if relay else 'direct'}): "
           f"{time.monotonic() - started:.1f} s; after the {CUT_S:.0f} s cut the kiosk was "
           f"back in {back_s:.1f} s, renegotiated {renegotiated}, browser re-offers {reoffers}; "
-          f"confirmed page on the console after {', '.join(f'{s:.2f}' for s in shown_s)} s")
+          f"confirmed page on the console after {', '.join(f'{s:.2f}' for s in shown_s)} s; "
+          f"seconds per part: {', '.join(f'{k} {v:.1f}' for k, v in phases.items())} "
+          f"(load {os.getloadavg()[0]:.1f})")
