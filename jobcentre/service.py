@@ -3,6 +3,7 @@
 Routes follow the wire contract in ``wire.protocol``: ``/api/v1/health``,
 ``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``), ``/api/v1/live/poll``,
 ``/api/v1/help-calls`` (``jobcentre.routes_help``),
+``/api/v1/fleet/command-result`` (``jobcentre.fleet.command_routes``),
 the staff page ``/verify`` and the staff web app under ``/staff`` (``jobcentre.staff``). The
 kiosk routes (``jobcentre.routes_kiosk``) authenticate from the headers before they read a
 body; the whole app sits behind ``jobcentre.http_front`` (client addresses, rate limits,
@@ -38,6 +39,8 @@ from jobcentre.atrest_migrate import seal_legacy
 from jobcentre.calls.routes import mount_calls
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
+from jobcentre.fleet.command_routes import add_command_routes
+from jobcentre.fleet.commands import CommandStore
 from jobcentre.help_calls import RETENTION as HELP_CALL_RETENTION
 from jobcentre.help_calls import DeskSignal, HelpCallStore, HelpDesk
 from jobcentre.http_front import FrontGuard, FrontLimits, FrontMiddleware
@@ -255,6 +258,7 @@ def create_app(
     app.add_middleware(FrontMiddleware, guard=guard)
     add_help_routes(app, gate, desk)
     add_staff_directory_route(app, gate, StaffCardStore(repo))
+    add_command_routes(app, gate, CommandStore(repo))
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)

@@ -31,7 +31,9 @@ def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
 def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
     """Run the agent in the foreground; SIGTERM or SIGINT stop it cleanly (exit 0)."""
     from kiosk.agent.runner import Agent  # the agent, its server and drivers: only when run
+    from kiosk.logfiles import attach_log_file
 
+    attach_log_file(config.resolved_data_dir, "agent")  # for collect_logs (and technicians)
     agent = Agent(config, config.resolved_data_dir)
 
     def _stop(signum: int, frame: FrameType | None) -> None:

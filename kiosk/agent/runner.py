@@ -24,6 +24,8 @@ from kiosk import health
 from kiosk.agent import calls
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
+from kiosk.agent.fleet import operations as fleet_operations
+from kiosk.agent.fleet.commands import FleetCommands
 from kiosk.agent.help import HelpCaller
 from kiosk.agent.live import LiveClient
 from kiosk.agent.operations import REGISTRY
@@ -36,6 +38,7 @@ from kiosk.delivery.identity import Identity, load_identity
 from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import Backoff, Uploader
+from wire.fleet_command import MESSAGE_TYPE as FLEET_COMMAND
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,9 @@ class Agent:
         self.help = HelpCaller(self._open_live_client, min(config.backend.timeout_s, 1.5))
         self.live_handlers["help.ack"] = self.help.on_ack
         self.live_handlers[STAFF_DIRECTORY] = directory_handler(config)
+        #: signed remote commands from the job centre (kiosk.agent.fleet.commands)
+        self.fleet_commands = FleetCommands(self)
+        self.live_handlers[FLEET_COMMAND] = self.fleet_commands.on_message
 
     @property
     def socket_path(self) -> Path:
@@ -90,6 +96,7 @@ class Agent:
             )
         self.socket = SocketServer(self.socket_path, self.handle)
         self.socket.start()
+        fleet_operations.restore_lock(self)  # a locked terminal stays locked
         self.gate.start()
         self.live = LiveClient(self._open_live_client, self.data_dir, self._on_live_message,
                                wait_s=self.config.backend.live_wait_s,
@@ -113,6 +120,7 @@ class Agent:
         for thread in self._threads:
             thread.join(timeout=30)
         self.gate.stop()
+        self.fleet_commands.stop()
         if self.socket is not None:
             self.socket.stop()
         if self.embedded is not None:
@@ -122,6 +130,10 @@ class Agent:
         log.info("agent stopped")
 
     # --- live channel ---------------------------------------------------------------
+
+    def open_server_client(self, timeout_s: float) -> ServerClient:
+        """A signed client to the enrolled (or embedded) job centre; the caller closes it."""
+        return self._open_live_client(timeout_s)
 
     def _open_live_client(self, timeout_s: float) -> ServerClient:
         identity = self._identity()

@@ -1,0 +1,1 @@
+"""The kiosk's side of the fleet: heartbeats, remote commands, configuration, updates."""
