@@ -7,6 +7,7 @@ Both catalogs must have the same keys (a test checks it).
 from __future__ import annotations
 
 from jobcentre.staff.i18n_calls import CALLS_CATALOG
+from jobcentre.staff.i18n_fleet_commands import FLEET_COMMANDS_CATALOG
 
 LANGUAGES = ("de", "en")
 DEFAULT = "de"
@@ -300,9 +301,11 @@ _BASE: dict[str, dict[str, str]] = {
     },
 }
 
-#: every page's texts; the video console's live in ``i18n_calls``
+#: every page's texts; the video console's live in ``i18n_calls``, the fleet's commands in
+#: ``i18n_fleet_commands``
 CATALOG: dict[str, dict[str, str]] = {
-    language: {**_BASE[language], **CALLS_CATALOG[language]} for language in LANGUAGES
+    language: {**_BASE[language], **CALLS_CATALOG[language],
+               **FLEET_COMMANDS_CATALOG[language]} for language in LANGUAGES
 }
 
 

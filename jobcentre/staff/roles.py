@@ -4,7 +4,7 @@
 |--------------|------------------------------------------------------------------|
 | ``desk``     | answer kiosks' help calls; check receipts                        |
 | ``counsellor``| the video queue; documents of their own visitors; check receipts |
-| ``ops``      | the kiosk fleet (list, revoke); never documents                  |
+| ``ops``      | the kiosk fleet (list, revoke, remote commands); never documents |
 | ``admin``    | accounts, enrollment codes, audit log, all documents, the fleet  |
 
 Pages ask for a ``Permission``, never for a role, so a later page (help calls, video queue,
@@ -38,6 +38,7 @@ class Permission(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     VIDEO_CALLS = "video_calls"
     ANSWER_HELP_CALLS = "answer_help_calls"
+    FLEET_COMMANDS = "fleet_commands"  #: send signed remote commands to kiosks
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -45,7 +46,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.COUNSELLOR: frozenset({Permission.CHECK_RECEIPTS, Permission.READ_DOCUMENTS,
                                 Permission.VIDEO_CALLS}),
     Role.OPS: frozenset({Permission.CHECK_RECEIPTS, Permission.VIEW_KIOSKS,
-                         Permission.REVOKE_KIOSKS}),
+                         Permission.REVOKE_KIOSKS, Permission.FLEET_COMMANDS}),
     Role.ADMIN: frozenset(Permission),
 }
 

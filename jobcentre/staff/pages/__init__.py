@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from jobcentre.staff.pages import audit_log, calls, desk, documents, kiosks, login, receipts
+from jobcentre.staff.pages import (
+    audit_log,
+    calls,
+    desk,
+    documents,
+    fleet_commands,
+    kiosks,
+    login,
+    receipts,
+)
 
-PAGES: tuple[ModuleType, ...] = (login, documents, desk, receipts, kiosks, calls, audit_log)
+PAGES: tuple[ModuleType, ...] = (login, documents, desk, receipts, kiosks, calls, audit_log,
+                                 fleet_commands)
