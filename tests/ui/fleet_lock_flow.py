@@ -80,3 +80,23 @@ def _labels(root: Any) -> list[Any]:
     from tests.ui.layout_checks import walk
 
     return [w for w in walk(root) if isinstance(w, Label) and w.text.strip()]
+
+
+async def fleet_restart(ui: UiDriver) -> dict[str, Any]:
+    """A visitor is on screen → restart arrives → nothing happens until the visit ends →
+    then the app stops by itself with the restart exit code."""
+    app = ui.app
+    data_dir = app.services.data_dir
+    await ui.wait_for(lambda: app.root.current == "attract")
+    await ui.wait_for(lambda: app.lock is not None and app.lock.gate is not None)
+    await ui.tap("start")
+    await ui.wait_for(lambda: app.root.current == "language")
+    store, restart_id = _issue(data_dir, "restart")
+    await ui.wait_for(lambda: _state(store, restart_id) == "delivered", timeout_s=120)
+    for _ in range(30):  # a few seconds of reports: the visitor is not interrupted
+        await ui.frames(6)
+    during_visit = {"screen": app.root.current, "exit_code": app.exit_code}
+    app.end_session()
+    await ui.wait_for(lambda: app.exit_code != 0, timeout_s=120)
+    return {"during_visit": during_visit, "exit_code": app.exit_code,
+            "command": _state(store, restart_id)}

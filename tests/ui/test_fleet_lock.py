@@ -19,3 +19,12 @@ def test_lock_shows_out_of_service_and_unlock_removes_it(agent_data: Path) -> No
         result["texts"]
     assert all(not problems for problems in result["clipped"].values()), result["clipped"]
     assert result["unlock"] == "done" and result["after_unlock"] == "language"
+
+
+def test_restart_waits_for_the_visitor_then_the_ui_exits_to_be_restarted(
+        agent_data: Path) -> None:
+    from kiosk.controllers.gate import UI_RESTART_EXIT_CODE
+
+    result = run_scenario("fleet_restart", agent_data, ARTIFACTS / "fleet-restart")
+    assert result["during_visit"] == {"screen": "language", "exit_code": 0}
+    assert result["exit_code"] == UI_RESTART_EXIT_CODE and result["command"] == "done"
