@@ -63,6 +63,7 @@ async def fleet_lock(ui: UiDriver) -> dict[str, Any]:
     await ui.frames(10)
     locked_screen = app.root.current
     admitting_locked = app.admitting
+    staff_pin_opened = await _staff_gesture(ui)
     unlock_id = _issue(data_dir, "unlock")[1]
     await ui.wait_for(lambda: panel.parent is None, timeout_s=120)
     await ui.wait_for(lambda: app.admitting, timeout_s=30)
@@ -71,7 +72,31 @@ async def fleet_lock(ui: UiDriver) -> dict[str, Any]:
     await ui.wait_for(lambda: app.root.current == "language")
     return {"locked_screen": locked_screen, "admitting_locked": admitting_locked,
             "clipped": shots, "texts": texts, "unlock": _state(store, unlock_id),
+            "staff_pin_opened": staff_pin_opened,
             "after_unlock": app.root.current}
+
+
+async def _staff_gesture(ui: UiDriver) -> bool:
+    """Hold the top-right corner (the staff gesture): the staff PIN panel opens over the lock."""
+    import asyncio
+
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.app import STAFF_HOLD_S
+
+    touch = UnitTestTouch(Window.width - 5, Window.height - 5)
+    touch.touch_down()
+    await asyncio.sleep(STAFF_HOLD_S + 0.5)
+    await ui.frames(4)
+    touch.touch_up()
+    await ui.frames(4)
+    panel = ui.app.overlays.staff
+    opened = panel.parent is not None
+    await ui.shot("out_of_service-staff-pin")
+    panel.dismiss(animation=False)
+    await ui.frames(4)
+    return opened
 
 
 def _labels(root: Any) -> list[Any]:
