@@ -43,7 +43,8 @@ exception class defined anywhere in the project appears in this drawing.
     │   ├── Undecryptable               a sealed envelope cannot be opened
     │   ├── InvalidNoteExtension        a transfer-note extension breaks its envelope or schema
     │   ├── ForgedReceipt               a receipt's signature or certificate does not verify
-    │   └── BundleRejected              a signed bundle is refused (code says why)
+    │   ├── BundleRejected              a signed bundle is refused (code says why)
+    │   └── CommandRejected             a signed fleet command is refused (code says why)
     └── ServerError                     the job-centre side
         ├── SetupError                  bad database URL, unwritable data directory, port in use
         ├── DatabaseUnavailable         the database cannot be reached or answered an error
@@ -322,6 +323,16 @@ class BundleRejected(ProtocolError):
     """A signed bundle is refused; ``code`` says why (expired, replayed, bad_signature, …)."""
 
     code = "bundle_rejected"
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+
+
+class CommandRejected(ProtocolError):
+    """A signed fleet command is refused; ``code`` says why (expired, replayed, …)."""
+
+    code = "command_rejected"
 
     def __init__(self, code: str, message: str = "") -> None:
         super().__init__(message or code)

@@ -4,6 +4,7 @@ Routes follow the wire contract in ``wire.protocol``: ``/api/v1/health``,
 ``/api/v1/enroll``, ``/api/v1/uploads`` (+ ``/{id}``, ``/{id}/finish``), ``/api/v1/live/poll``,
 ``/api/v1/help-calls`` (``jobcentre.routes_help``), ``/api/v1/fleet/heartbeat`` and
 ``/metrics`` (``jobcentre.fleet.routes_heartbeat``),
+``/api/v1/fleet/command-result`` (``jobcentre.fleet.command_routes``),
 the staff page ``/verify`` and the staff web app under ``/staff`` (``jobcentre.staff``). The
 kiosk routes (``jobcentre.routes_kiosk``) authenticate from the headers before they read a
 body; the whole app sits behind ``jobcentre.http_front`` (client addresses, rate limits,
@@ -39,6 +40,8 @@ from jobcentre.atrest_migrate import seal_legacy
 from jobcentre.calls.routes import mount_calls
 from jobcentre.docstore import PART_MAX_AGE_S, DocumentStore
 from jobcentre.enrollment import centre_keys_answer, enroll_kiosk
+from jobcentre.fleet.command_routes import add_command_routes
+from jobcentre.fleet.commands import CommandStore
 from jobcentre.fleet.rollout_routes import add_rollout_routes
 from jobcentre.fleet.routes_heartbeat import FleetSettings, mount_fleet_health
 from jobcentre.fleet.update_files import UpdateStore, add_update_routes
@@ -280,6 +283,7 @@ def create_app(
     add_staff_directory_route(app, gate, cards)
     add_rollout_routes(app, gate, repo)
     add_update_routes(app, gate, UpdateStore(repo, data_dir))
+    add_command_routes(app, gate, CommandStore(repo))
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)

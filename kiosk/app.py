@@ -70,6 +70,7 @@ class KioskApp(App):
     language_button_text = StringProperty("")
     helper_bar_px = NumericProperty(0)  # height of the helper bar over every screen (or 0)
     helper_masks = BooleanProperty(False)  # a helper is present: personal data shown masked
+    admitting = BooleanProperty(True)  # the agent's gate lets a new visitor start
 
     def __init__(self, session: Session, services: KioskServices, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -81,6 +82,8 @@ class KioskApp(App):
         self.manager: ScreenManager | None = None
         self._unbuilt: list[str] = []
         self.first_frame_at: float | None = None  # time.time() of the first frame on screen
+        self.exit_code = 0  # kiosk.controllers.gate.UI_RESTART_EXIT_CODE: restart the UI
+        self.lock: Any = None  # kiosk.widgets.out_of_service.TerminalLock (the visitor gate)
         prepare_fonts()  # merged Arabic+Latin font; built once per machine, then cached
         self._apply_presentation()
 
@@ -100,6 +103,9 @@ class KioskApp(App):
         self.focus = FocusNavigator(self)
         self.session.subscribe(self._on_session_change)
         self._start_helper_mode()
+        from kiosk.widgets.out_of_service import TerminalLock
+
+        self.lock = TerminalLock(self)
         Clock.schedule_interval(lambda _dt: self.session.tick(), 0.5)
         Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
         Window.bind(on_touch_down=self._on_touch_down, on_touch_up=self._on_touch_up)
@@ -146,6 +152,8 @@ class KioskApp(App):
     def on_stop(self) -> None:
         """The window is gone: stop following the session (a later wipe must not redraw)."""
         self.session.unsubscribe(self._on_session_change)
+        if self.lock is not None:
+            self.lock.stop()
         if self.services.helper is not None:
             self.services.helper.stop()
 

@@ -26,6 +26,7 @@ from device_drivers.printer.protocol import ReceiptPrinter
 from kiosk.agent.client import AgentClient
 from kiosk.controllers.capture import CaptureController
 from kiosk.controllers.documents import DocumentsController
+from kiosk.controllers.gate import GateController
 from kiosk.controllers.help import HelpController
 from kiosk.controllers.helper import HelperController, page_check
 from kiosk.controllers.letter import LetterController
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from kiosk.controllers.call import CallController
 
 log = logging.getLogger(__name__)
+GATE_TIMEOUT_S = 1.0  # the UI's report to the agent's gate, about once a second
 
 
 @dataclass
@@ -64,6 +66,8 @@ class KioskServices:
     #: builds the video-call controller on first use, so aiortc and PyAV (about 0.5 s and
     #: 40 MB) load only when a visitor starts video counselling (None: no video calls)
     call_factory: Callable[[], CallController] | None = None
+    #: builds the UI's side of the visitor gate for the app's session (None: no agent gate)
+    gate_factory: Callable[[Any], GateController] | None = None
     _call: CallController | None = field(default=None, init=False, repr=False)
 
     @property
@@ -159,6 +163,9 @@ def build_services(
         maintenance=MaintenanceController(config, printer, camera, agent.call,
                                           run=run_in_background, post=post_to_ui),
         helper=_helper(config, agent, run_in_background, post_to_ui),
+        gate_factory=lambda session: GateController(
+            AgentClient(paths["agent_socket"], timeout_s=GATE_TIMEOUT_S).call, session,
+            run=run_in_background, post=post_to_ui),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from jobcentre.staff.i18n_calls import CALLS_CATALOG
 from jobcentre.staff.i18n_fleet import FLEET_CATALOG
+from jobcentre.staff.i18n_fleet_commands import FLEET_COMMANDS_CATALOG
 from jobcentre.staff.i18n_fleet_rollouts import ROLLOUTS_CATALOG
 
 LANGUAGES = ("de", "en")
@@ -302,10 +303,11 @@ _BASE: dict[str, dict[str, str]] = {
     },
 }
 
-#: every page's texts; the video console's live in ``i18n_calls``, the fleet's in ``i18n_fleet``
+#: every page's texts; the video console's live in ``i18n_calls``, the fleet's in ``i18n_fleet``,
+#: ``i18n_fleet_commands`` and ``i18n_fleet_rollouts``
 CATALOG: dict[str, dict[str, str]] = {
     language: {**_BASE[language], **CALLS_CATALOG[language], **FLEET_CATALOG[language],
-               **ROLLOUTS_CATALOG[language]}
+               **FLEET_COMMANDS_CATALOG[language], **ROLLOUTS_CATALOG[language]}
     for language in LANGUAGES
 }
 

@@ -4,7 +4,7 @@
 |--------------|------------------------------------------------------------------|
 | ``desk``     | answer kiosks' help calls; check receipts                        |
 | ``counsellor``| the video queue; documents of their own visitors; check receipts |
-| ``ops``      | the fleet (list, revoke, health dashboard, rollouts); never documents |
+| ``ops``      | the fleet (list, revoke, dashboard, commands, rollouts); never documents |
 | ``admin``    | accounts, enrollment codes, audit log, all documents, the fleet  |
 
 Pages ask for a ``Permission``, never for a role, so a later page (help calls, video queue,
@@ -40,6 +40,7 @@ class Permission(StrEnum):
     ANSWER_HELP_CALLS = "answer_help_calls"
     VIEW_FLEET = "view_fleet"
     MANAGE_ROLLOUTS = "manage_rollouts"
+    FLEET_COMMANDS = "fleet_commands"  #: send signed remote commands to kiosks
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -48,7 +49,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
                                 Permission.VIDEO_CALLS}),
     Role.OPS: frozenset({Permission.CHECK_RECEIPTS, Permission.VIEW_KIOSKS,
                          Permission.REVOKE_KIOSKS, Permission.VIEW_FLEET,
-                         Permission.MANAGE_ROLLOUTS}),
+                         Permission.MANAGE_ROLLOUTS, Permission.FLEET_COMMANDS}),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -37,11 +37,13 @@ def run_agent(args: argparse.Namespace, config: KioskConfig) -> int:
     RESTART_EXIT_CODE``) so systemd or ``kiosk supervise`` starts the new version.
     """
     from kiosk.agent.runner import Agent  # the agent, its server and drivers: only when run
+    from kiosk.logfiles import attach_log_file
 
     if getattr(args, "log_format", "text") == "json":
         from foundation.jsonlog import configure
 
         configure("json")
+    attach_log_file(config.resolved_data_dir, "agent")  # for collect_logs (and technicians)
     # the agent puts the fleet layer over the base itself (and over it again on a new push)
     agent = Agent(getattr(args, "base_config", config), config.resolved_data_dir)
 

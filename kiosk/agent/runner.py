@@ -30,8 +30,10 @@ from kiosk import health
 from kiosk.agent import calls
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.embedded import EmbeddedBackend
+from kiosk.agent.fleet import operations as fleet_operations
 from kiosk.agent.fleet.bundles import MESSAGE_TYPE as FLEET_BUNDLE
 from kiosk.agent.fleet.bundles import BundleRouter
+from kiosk.agent.fleet.commands import FleetCommands
 from kiosk.agent.fleet.heartbeat_loop import HeartbeatLoop
 from kiosk.agent.help import HelpCaller
 from kiosk.agent.live import LiveClient, route_message
@@ -45,6 +47,7 @@ from kiosk.delivery.identity import Identity, load_identity
 from kiosk.delivery.outbox import Outbox
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import Backoff, Uploader
+from wire.fleet_command import MESSAGE_TYPE as FLEET_COMMAND
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,9 @@ class Agent:
         #: signed site configuration and app updates (kiosk/agent/fleet/bundles.py)
         self.bundles = BundleRouter(self)
         self.live_handlers[FLEET_BUNDLE] = self.bundles.on_message
+        #: signed remote commands from the job centre (kiosk.agent.fleet.commands)
+        self.fleet_commands = FleetCommands(self)
+        self.live_handlers[FLEET_COMMAND] = self.fleet_commands.on_message
 
     @property
     def socket_path(self) -> Path:
@@ -109,6 +115,7 @@ class Agent:
             )
         self.socket = SocketServer(self.socket_path, self.handle)
         self.socket.start()
+        fleet_operations.restore_lock(self)  # a locked terminal stays locked
         self.gate.start()
         self.bundles.start()
         self._resume_update()
@@ -145,6 +152,7 @@ class Agent:
             thread.join(timeout=30)
         self.gate.stop()
         self.bundles.stop()
+        self.fleet_commands.stop()
         if self.socket is not None:
             self.socket.stop()
         if self.embedded is not None:
@@ -154,6 +162,10 @@ class Agent:
         log.info("agent stopped")
 
     # --- live channel ---------------------------------------------------------------
+
+    def open_server_client(self, timeout_s: float) -> ServerClient:
+        """A signed client to the enrolled (or embedded) job centre; the caller closes it."""
+        return self._open_live_client(timeout_s)
 
     def _open_live_client(self, timeout_s: float) -> ServerClient:
         return self.open_client(timeout_s)

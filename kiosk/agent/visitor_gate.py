@@ -97,6 +97,8 @@ class VisitorGate:
             if self._closed_by or self._jobs:
                 self._reports_since_close += 1
             answer = UiAnswer(self.admits, self._overlay, self._restart and not in_session)
+            if answer.restart:  # told once: the restarted UI must not restart again
+                self._restart = False
             self._lock.notify_all()
             return answer
 
@@ -152,7 +154,7 @@ class VisitorGate:
             self._overlay = overlay
 
     def request_restart(self, wanted: bool = True) -> None:
-        """Ask the UI to restart as soon as no visitor is in a session."""
+        """Ask the UI to restart as soon as no visitor is in a session (answered once)."""
         with self._lock:
             self._restart = wanted
 

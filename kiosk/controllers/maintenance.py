@@ -21,10 +21,10 @@ from typing import Any
 
 from config.model import KioskConfig
 from device_drivers.camera import Camera
-from device_drivers.printer.layout import Cut, Feed, ReceiptLayout, Separator, TextLine
 from device_drivers.printer.protocol import ReceiptPrinter
 from foundation.errors import KioskError
 from kiosk.controllers.runner import Post, Runner
+from kiosk.delivery.test_page import test_page_layout
 from kiosk.exit_pin import ExitAnswer, ExitPin
 
 log = logging.getLogger(__name__)
@@ -81,11 +81,8 @@ class MaintenanceController:
     def print_test(self, done: Done) -> None:
         """A test receipt: kiosk id, time, a separator and a cut."""
         def work() -> list[str]:
-            now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-            result = self.printer.print_layout(ReceiptLayout.of(
-                TextLine("Testseite", bold=True, size=2, align="center"),
-                TextLine(f"Terminal {self.config.identity.kiosk_id}", align="center"),
-                TextLine(now, align="center"), Separator(), Feed(2), Cut()))
+            result = self.printer.print_layout(
+                test_page_layout(self.config.identity.kiosk_id, datetime.now(UTC)))
             state = "bestätigt" if result.confirmed else "gesendet (ohne Bestätigung)"
             return [f"Testseite {state}: {result.bytes_sent} Bytes, {result.note}"]
 

@@ -43,7 +43,9 @@ class AttractScreen(KioskScreen):
         return [(lang, prepare_for_label(text, lang)) for lang, text in WELCOME_LINES]
 
     def start(self) -> None:
-        """Begin a session."""
+        """Begin a session (not while the agent's gate holds new visitors back)."""
+        if not self.app.admitting or not self.session.accepts_input:
+            return
         self.session.dispatch(Event.TOUCH)
 
     def on_key(self, key: int) -> bool:

@@ -130,11 +130,15 @@ def test_registration_mistakes_fail_at_import_time() -> None:
 
 def test_the_agent_marks_each_command_local_or_fleet() -> None:
     import kiosk.agent.calls  # noqa: F401 - the agent always registers the call commands
+    import kiosk.agent.fleet.operations  # noqa: F401 - and the fleet's commands
 
-    assert REGISTRY.names() == ["call_http", "call_messages", "document_states", "help_cancel",
-                              "help_status", "kick", "ping", "staff_call", "status", "ui_state",
-                              "update_apply"]
-    assert REGISTRY.names(Origin.FLEET) == ["kick", "ping", "status"]
+    assert REGISTRY.names() == ["call_http", "call_messages", "collect_logs", "document_states",
+                              "help_cancel", "help_status", "kick", "lock", "ping",
+                              "print_test_page", "restart", "run_doctor", "staff_call",
+                              "status", "ui_state", "unlock", "update_apply", "wipe"]
+    assert REGISTRY.names(Origin.FLEET) == ["collect_logs", "kick", "lock", "ping",
+                                            "print_test_page", "restart", "run_doctor",
+                                            "status", "unlock", "wipe"]
     staff_call = REGISTRY.get("staff_call")
     assert staff_call is not None and staff_call.origins == LOCAL_ONLY
     assert staff_call.summary.startswith("A visitor asked for help")

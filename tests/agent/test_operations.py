@@ -55,7 +55,7 @@ def test_bad_params_over_the_socket(agent: Agent) -> None:
     assert client.call("document_states", receipt_number=12)["error"] == "bad_params"
     assert client.call("kick", now=True)["problems"] == [
         {"field": "now", "problem": "extra_forbidden"}]
-    assert client.call("lock")["error"] == "unknown_op"
+    assert client.call("launch_rockets")["error"] == "unknown_op"
 
 
 def test_fleet_origin_may_ask_status_but_not_local_commands(agent: Agent) -> None:

@@ -28,6 +28,7 @@ from kiosk.services import build_services  # noqa: E402
 from kiosk.session.session import Session  # noqa: E402
 from tests.ui.call_code_flow import call_code_flow  # noqa: E402
 from tests.ui.driver import UiDriver, run_with, type_number  # noqa: E402
+from tests.ui.fleet_lock_flow import fleet_lock, fleet_restart  # noqa: E402
 from tests.ui.helper_flow import helper_mode, with_helper_card  # noqa: E402
 from tests.ui.letter_flow import letter_flow  # noqa: E402
 
@@ -343,6 +344,8 @@ SCENARIOS: dict[str, Scenario] = {
     "helper_mode": helper_mode,
     "capture_verdicts": capture_verdicts,
     "call_code_flow": call_code_flow,
+    "fleet_lock": fleet_lock,
+    "fleet_restart": fleet_restart,
 }
 
 

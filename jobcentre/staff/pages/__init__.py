@@ -14,6 +14,7 @@ from jobcentre.staff.pages import (
     desk,
     documents,
     fleet,
+    fleet_commands,
     fleet_rollouts,
     kiosks,
     login,
@@ -21,4 +22,4 @@ from jobcentre.staff.pages import (
 )
 
 PAGES: tuple[ModuleType, ...] = (login, documents, desk, receipts, kiosks, fleet,
-                                 fleet_rollouts, calls, audit_log)
+                                 fleet_rollouts, calls, audit_log, fleet_commands)
