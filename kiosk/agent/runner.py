@@ -163,9 +163,13 @@ class Agent:
 
     # --- live channel ---------------------------------------------------------------
 
-    def open_server_client(self, timeout_s: float) -> ServerClient:
-        """A signed client to the enrolled (or embedded) job centre; the caller closes it."""
-        return self._open_live_client(timeout_s)
+    def open_server_client(self, timeout_s: float | None = None) -> ServerClient:
+        """A signed client to the enrolled (or embedded) job centre; the caller closes it.
+
+        ``timeout_s`` defaults to the configured backend timeout; KioskError if not enrolled.
+        """
+        return self._open_live_client(timeout_s if timeout_s is not None
+                                      else self.config.backend.timeout_s)
 
     def _open_live_client(self, timeout_s: float) -> ServerClient:
         return self.open_client(timeout_s)
@@ -181,9 +185,6 @@ class Agent:
         catch_up(client, self.config)
         self.bundles.catch_up(client)
 
-    def open_server_client(self) -> ServerClient:
-        """A signed client to the enrolled centre (close it after use); KioskError if none."""
-        return self._open_live_client(self.config.backend.timeout_s)
 
     def _on_live_message(self, message: dict[str, Any]) -> None:
         route_message(self.live_handlers, message)
