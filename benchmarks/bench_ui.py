@@ -330,10 +330,6 @@ def main() -> None:
         out.unlink(missing_ok=True)
         page.unlink(missing_ok=True)
         shutil.rmtree(data, ignore_errors=True)
-    ms = sorted(r["transitions_ms"])
-    p95 = ms[int(len(ms) * 0.95)]
-    trend = leak_trend(r["rss_per_session_mb"])
-    growth_all = r["rss_after_sessions_mb"] - r["rss_after_start_mb"]
     print(f"start to first frame of attract screen : {r['first_frame_s']:.2f} s "
           "(target ≤ 3 s)")
     if starts:
@@ -343,23 +339,36 @@ def main() -> None:
               "(target ≤ 1.0 s)")
     print(f"RSS after start                        : {r['rss_after_start_mb']:.0f} MB "
           "(target ≤ 300 MB)")
+    if args.sessions > 0:
+        print_session_figures(args.sessions, r)
+
+
+def _p95(values: list[float]) -> float:
+    return values[min(len(values) - 1, int(len(values) * 0.95))]
+
+
+def print_session_figures(sessions: int, r: dict[str, Any]) -> None:
+    """Memory and timing figures of the visitor sessions (only when any ran)."""
+    ms = sorted(r["transitions_ms"])
+    trend = leak_trend(r["rss_per_session_mb"])
+    growth_all = r["rss_after_sessions_mb"] - r["rss_after_start_mb"]
     after = r["rss_after_sessions_mb"]
-    print(f"RSS after {args.sessions} sessions                : {after:.0f} MB")
-    print(f"RSS growth start → {args.sessions} sessions       : {growth_all:+.1f} MB  "
+    print(f"RSS after {sessions} sessions                : {after:.0f} MB")
+    print(f"RSS growth start → {sessions} sessions       : {growth_all:+.1f} MB  "
           "(target ≤ 10 MB)")
     print(f"RSS peak during the sessions            : {max(r['rss_per_session_mb']):.0f} MB "
           f"after a session, {r['rss_peak_mb']:.0f} MB at any moment (VmHWM; target ≤ 300 MB)")
     print(f"RSS trend over the second half          : {trend:+.1f} MB per 100 sessions "
           "(least squares: a steady leak shows here)")
     print(f"screen transition, action → frame      : median {statistics.median(ms):.1f} ms, "
-          f"p95 {p95:.1f} ms, max {ms[-1]:.1f} ms over {len(ms)}  (target ≤ 100 ms)")
+          f"p95 {_p95(ms):.1f} ms, max {ms[-1]:.1f} ms over {len(ms)}  (target ≤ 100 ms)")
     hand = sorted(r["hand_in_ms"])
     print(f"hand in → receipt printed             : median {statistics.median(hand):.0f} ms, "
-          f"p95 {hand[int(len(hand) * 0.95)]:.0f} ms (PDF, sealing, outbox, printer)")
+          f"p95 {_p95(hand):.0f} ms (PDF, sealing, outbox, printer)")
     for name, values in r["by_step_ms"].items():
         values = sorted(values)
         print(f"  {name:<26} median {statistics.median(values):6.1f} ms, "
-              f"p95 {values[int(len(values) * 0.95)]:6.1f} ms")
+              f"p95 {_p95(values):6.1f} ms")
 
 
 if __name__ == "__main__":

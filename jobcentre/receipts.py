@@ -123,8 +123,11 @@ def _state(entry: dict[str, Any], stored: DocumentRecord | None) -> DocumentStat
     return replace(base, received_at=stored.received_at, matches=matches)
 
 
-def local_time(text: str) -> str:
-    """An ISO time as German local time, e.g. ``01.03.2025, 10:15 Uhr``."""
+def local_time(text: str, lang: str = "de") -> str:
+    """An ISO time as German local time: ``01.03.2025, 10:15 Uhr``.
+
+    ``lang="en"`` writes ``01 Mar 2025, 10:15`` (staff pages in English).
+    """
     try:
         moment = protocol.parse_time(text)
     except ValueError:
@@ -135,7 +138,12 @@ def local_time(text: str) -> str:
         return moment.strftime("%d.%m.%Y, %H:%M UTC")
     except OverflowError:  # the very edge of datetime's range
         return text
+    if lang == "en":
+        return f"{moment.day:02d} {_MONTHS_EN[moment.month - 1]} {moment.year}, {moment:%H:%M}"
     return moment.strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def format_check(check: ReceiptCheck) -> list[str]:

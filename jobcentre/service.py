@@ -58,7 +58,7 @@ from jobcentre.routes_kiosk import (
 )
 from jobcentre.staff.app import create_staff_app
 from jobcentre.staff.web import StaffSettings
-from jobcentre.staff_directory_push import add_staff_directory_route
+from jobcentre.staff_directory_push import add_staff_directory_route, refresh_if_old
 from jobcentre.staffcards import StaffCardStore
 from jobcentre.upload_fastpath import UploadFastPath
 from jobcentre.verify_page import add_verify_routes
@@ -139,6 +139,17 @@ async def _expire_parts(store: DocumentStore, max_age_s: float) -> None:
         log.info("removed %d partial upload(s) older than %.0f s", removed, max_age_s)
 
 
+async def _refresh_staff_directory(cards: StaffCardStore, repo: Any, keys: Any) -> None:
+    try:
+        published = await run_in_threadpool(refresh_if_old, cards, repo, keys.signing)
+    except DatabaseUnavailable as exc:
+        log.warning("could not sign the staff directory again: %s", exc)
+        return
+    if published is not None:
+        log.info("staff directory signed again as version %d for %d kiosk(s)",
+                 published.version, published.kiosks)
+
+
 async def _purge_help_calls(desk: HelpDesk) -> None:
     try:
         await run_in_threadpool(desk.store.purge, HELP_CALL_RETENTION)
@@ -182,6 +193,7 @@ def create_app(
     desk = HelpDesk(HelpCallStore(repo), DeskSignal(), help_escalate_s)
     nonces = NonceStore(repo)
     guard = FrontGuard(front or FrontLimits())
+    cards = StaffCardStore(repo)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -193,10 +205,12 @@ def create_app(
                     last_parts[0] = time.monotonic()
                     await _expire_parts(store, part_max_age_s)
                     await _purge_help_calls(desk)
+                    await _refresh_staff_directory(cards, repo, keys)
 
         last_parts = [time.monotonic()]
         to_thread.current_default_thread_limiter().total_tokens = worker_threads
         await _expire_parts(store, part_max_age_s)
+        await _refresh_staff_directory(cards, repo, keys)
         expiry = asyncio.create_task(expire_periodically())
         await hub.start()
         try:
@@ -255,7 +269,7 @@ def create_app(
     app.add_middleware(UploadFastPath, uploads=uploads, errors=error_response)
     app.add_middleware(FrontMiddleware, guard=guard)
     add_help_routes(app, gate, desk)
-    add_staff_directory_route(app, gate, StaffCardStore(repo))
+    add_staff_directory_route(app, gate, cards)
     add_rollout_routes(app, gate, repo)
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches

@@ -13,12 +13,17 @@ kiosk that is offline receives it when it polls again, as long as the message li
 (``LiveLimits.message_ttl``); after longer, it fetches the newest bundle with
 ``GET /api/v1/staff-directory`` (``add_staff_directory_route``) when its channel
 (re)connects. The kiosk verifies the bundle offline (``kiosk.staffcard``).
+
+A kiosk refuses a directory older than its ``staff_cards.directory_max_age_days`` (7 by
+default), so the running service signs the unchanged directory again once the newest is
+older than ``REFRESH_AFTER`` (``refresh_if_old``, from the service's hourly housekeeping):
+staff cards keep working at terminals while nobody registers or revokes a card.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -33,6 +38,8 @@ from jobcentre.staffcards import DEFAULT_VALID_FOR, StaffCardStore
 from wire import codec, protocol
 
 MESSAGE_TYPE = "staff.directory"
+#: sign the directory again when the newest bundle is older than this
+REFRESH_AFTER = timedelta(days=1)
 KIOSK_AUTH = {"parameters": [
     {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
     for h in (protocol.HEADER_KIOSK_ID, protocol.HEADER_KIOSK_TIME, protocol.HEADER_KIOSK_NONCE,
@@ -68,6 +75,16 @@ def publish_directory(cards: StaffCardStore, repo: Any, signing_key: Ed25519Priv
             live.add(kiosk.kiosk_id, MESSAGE_TYPE, body, ttl)
             count += 1
     return Published(version, count)
+
+
+def refresh_if_old(cards: StaffCardStore, repo: Any, signing_key: Ed25519PrivateKey, *,
+                   now: datetime | None = None,
+                   refresh_after: timedelta = REFRESH_AFTER) -> Published | None:
+    """Publish the directory again if one exists and the newest is older than ``refresh_after``."""
+    issued = cards.last_issued_at()
+    if issued is None or (now or datetime.now(UTC)) - issued < refresh_after:
+        return None
+    return publish_directory(cards, repo, signing_key)
 
 
 def add_staff_directory_route(app: FastAPI, gate: KioskGate, cards: StaffCardStore) -> None:

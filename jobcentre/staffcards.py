@@ -141,6 +141,15 @@ class StaffCardStore:
             execute("DELETE FROM staff_directory_latest WHERE version <"
                     " (SELECT MAX(version) FROM staff_directory_latest)")
 
+    def last_issued_at(self) -> datetime | None:
+        """When the newest directory bundle was signed (None before the first one)."""
+        with self.repo.transaction() as execute:
+            row = execute("SELECT issued_at FROM staff_directory_bundles"
+                          " ORDER BY version DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return datetime.fromisoformat(str(row[0]).replace("Z", "+00:00"))
+
     def latest(self) -> tuple[bytes, int] | None:
         """The newest bundle for every kiosk and its version, if one was pushed."""
         with self.repo.transaction() as execute:

@@ -331,3 +331,9 @@ class Translator:
                 raise KeyError(key)
             return default
         return text.format(**values) if values else text
+
+    def when(self, iso_time: str) -> str:
+        """An ISO time as the job centre's local time, written the way this language does."""
+        from jobcentre.receipts import local_time
+
+        return local_time(iso_time, self.lang)

@@ -33,6 +33,7 @@ from device_drivers.printer.protocol import ReceiptPrinter
 from foundation.errors import KioskError
 from kiosk.delivery.models import QueuedDocument, QueuedSubmission
 from kiosk.delivery.receipt_checklist import ChecklistOutcome, checklist_items
+from scanning.document_labels import RECEIPT_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -54,24 +55,7 @@ MSG_RECEIPT_NO = "Receipt number"
 MSG_KEEP = "Please keep this receipt. It proves when you handed in your documents."
 MSG_QR = "The code lets the job centre check this receipt."
 
-DOCUMENT_TYPE_MSGIDS: dict[str, str] = {
-    "payslip": "Payslip",
-    "bank_statement": "Bank statement",
-    "rent": "Rental contract or rent certificate",
-    "utility_bill": "Heating or utility bill",
-    "sick_note": "Sick note",
-    "identity_document": "Identity document",
-    "jobcenter_letter": "Letter from the job centre",
-    "application_form": "Application form",
-    "benefit_notice": "Notice of another benefit or pension",
-    "child_benefit": "Child benefit or child supplement",
-    "school_certificate": "School, study or training certificate",
-    "health_insurance": "Health insurance certificate",
-    "employment_contract": "Employment or training contract",
-    "vehicle_document": "Vehicle registration papers",
-    "asset_evidence": "Savings, insurance or other assets",
-    "other": "Other document",
-}
+DOCUMENT_TYPE_MSGIDS: dict[str, str] = RECEIPT_LABELS
 
 RECEIPT_MSGIDS: tuple[str, ...] = (
     MSG_TITLE, MSG_INTRO, MSG_DATE, MSG_LOCATION, MSG_TERMINAL, MSG_CUSTOMER, MSG_DOCUMENTS,

@@ -6,6 +6,8 @@ happened and what to do next, plus an icon so the meaning does not rest on colou
 
 from __future__ import annotations
 
+from scanning.document_labels import DOCUMENT_TYPE_LABELS
+
 HINT_TEXTS: dict[str, tuple[str, str]] = {
     "move_into_frame": ("\u2B1A", "Put the whole page inside the frame."),
     "hold_still": ("\u261D", "Hold still for a moment."),
@@ -36,24 +38,7 @@ REASON_TEXTS: dict[str, str] = {
     "camera_no_frame": "The camera does not respond. Please ask the staff for help.",
 }
 
-DOCUMENT_TYPE_TEXTS: dict[str, str] = {
-    "payslip": "Payslip",
-    "bank_statement": "Bank statement",
-    "rent": "Rental contract or rent certificate",
-    "utility_bill": "Heating, electricity or service charges bill",
-    "sick_note": "Sick note",
-    "identity_document": "ID card, passport or residence permit",
-    "jobcenter_letter": "Letter from the job centre",
-    "application_form": "Application form",
-    "benefit_notice": "Notice of another benefit or pension",
-    "child_benefit": "Child benefit or child supplement",
-    "school_certificate": "School, study or training certificate",
-    "health_insurance": "Health insurance certificate",
-    "employment_contract": "Employment or training contract",
-    "vehicle_document": "Vehicle registration papers",
-    "asset_evidence": "Savings, insurance or other assets",
-    "other": "Other document",
-}
+DOCUMENT_TYPE_TEXTS: dict[str, str] = DOCUMENT_TYPE_LABELS
 
 # For the catalog extractor: every msgid above.
 SCREEN_MESSAGE_MSGIDS = (

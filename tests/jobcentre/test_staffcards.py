@@ -98,3 +98,34 @@ def test_der_keys_are_never_stripped(tmp_path: Path) -> None:
     else:
         pytest.fail("no key with a trailing whitespace byte found")
     assert load_card_key(key.spki_der).key_sha256 == key.key_sha256
+
+
+def test_an_unchanged_directory_is_signed_again_before_kiosks_find_it_too_old(
+        tmp_path: Path) -> None:
+    """Kiosks refuse a directory older than 7 days: the service re-signs it after a day."""
+    from datetime import UTC, datetime, timedelta
+
+    from jobcentre.live_store import LiveStore
+    from jobcentre.staff_directory_push import publish_directory, refresh_if_old
+
+    repo = open_repository(tmp_path)
+    try:
+        cards = StaffCardStore(repo)
+        keys = load_centre_keys(tmp_path)
+        assert refresh_if_old(cards, repo, keys.signing) is None  # nothing pushed yet
+        publish_directory(cards, repo, keys.signing)
+        issued = cards.last_issued_at()
+        assert issued is not None
+        assert refresh_if_old(cards, repo, keys.signing, now=issued + timedelta(hours=23)) is None
+        again = refresh_if_old(cards, repo, keys.signing, now=issued + timedelta(hours=25))
+        assert again is not None and again.version == 2
+        latest = cards.latest()
+        assert latest is not None and latest[1] == 2
+        later = cards.last_issued_at()
+        assert later is not None and later > issued
+        assert datetime.now(UTC) - later < timedelta(minutes=5)
+        kiosk = store_for(tmp_path / "kiosk", "kiosk-01", keys.signing_public, 7)
+        assert kiosk.apply(latest[0]).version == 2
+        assert LiveStore(repo).newest_seq() == 0  # no kiosk enrolled: nothing queued
+    finally:
+        repo.close()

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from jobcentre.receipts import local_time
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import esc, render, table, url
 from jobcentre.staff.web import NavEntry, StaffContext, record, staff_request
@@ -26,7 +25,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         await record(req, "audit.view", detail=f"actor={actor} action={action}".strip())
         entries = await run_in_threadpool(ctx.repo.list_audit, LIMIT, actor, action)
         t = req.t
-        rows = [[esc(local_time(e.at)), esc(e.actor), esc(t(f"role.{e.role}", default=e.role)),
+        rows = [[esc(req.t.when(e.at)), esc(e.actor), esc(t(f"role.{e.role}", default=e.role)),
                  f"<code>{esc(e.action)}</code>", esc(e.target), esc(e.address),
                  esc(t(f"audit.outcome.{e.outcome}", default=e.outcome)), esc(e.detail)]
                 for e in entries]

@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from jobcentre.calls.guest_page import static_file
 from jobcentre.calls.model import TOPICS
 from jobcentre.calls.store import CallStore
-from jobcentre.receipts import local_time
 from jobcentre.repository import db_time
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import csrf_field, esc, message, render, table, url
@@ -84,7 +83,7 @@ def _queue(req: StaffRequest, store: CallStore) -> str:
             f'<li><span class="meta" id="{esc(meta)}">{esc(label)}{esc(t("calls.language"))}: '
             f'{esc(language_name(call.language, t.lang))} · {esc(t("calls.topic"))}: '
             f'{esc(t("calls.topic." + call.topic))}'
-            f' · {esc(t("calls.waiting_since"))} {esc(local_time(call.created_at.isoformat()))}'
+            f' · {esc(t("calls.waiting_since"))} {esc(req.t.when(call.created_at.isoformat()))}'
             f' · {esc(t("calls.location"))}: {esc(call.location)}</span>'
             f'<button type="button" data-accept="{esc(call.call_id)}" aria-describedby='
             f'"{esc(meta)}">{esc(t("calls.accept"))}</button></li>')
@@ -96,7 +95,7 @@ def _queue(req: StaffRequest, store: CallStore) -> str:
 def _appointments(req: StaffRequest, store: CallStore) -> str:
     t = req.t
     assert req.account is not None
-    rows = [[esc(local_time(a.starts_at.isoformat())), esc(t("calls.topic." + a.topic)),
+    rows = [[esc(req.t.when(a.starts_at.isoformat())), esc(t("calls.topic." + a.topic)),
              esc(language_name(a.language, t.lang)),
              esc(t("calls.used") if a.used_at else t("calls.open"))]
             for a in store.appointments(req.account.username, req.ctx.settings.clock())]
@@ -223,7 +222,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
             store.book, req.account.username, starts.astimezone(UTC), topic, language, now)
         await record(req, "call.appointment", f"appointment:{appointment.appointment_id}")
         png = await run_in_threadpool(_qr_png, code)
-        when = local_time(db_time(appointment.starts_at))
+        when = req.t.when(db_time(appointment.starts_at))
         name = f"einladung-{appointment.appointment_id}.png"
         notice = (f'<div class="notice success" role="status">'
                   f'<p>{esc(t("calls.booked", time=when))}</p><p>{esc(t("calls.code"))}</p>'

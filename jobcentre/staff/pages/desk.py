@@ -25,7 +25,6 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from jobcentre.help_calls import HelpCall, HelpDesk
-from jobcentre.receipts import local_time
 from jobcentre.staff import sounds
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import csrf_field, esc, message, render, table, url
@@ -75,7 +74,7 @@ def _row(req: StaffRequest, call: HelpCall, desk: HelpDesk) -> list[str]:
     escalated = call.escalated(now, desk.escalate_after_s)
     state = (f'<strong class="escalated">{esc(t("desk.escalated"))}</strong>' if escalated
              else esc(t("desk.open")))
-    waiting = t("desk.minutes", time=local_time(call.raised_at),
+    waiting = t("desk.minutes", time=req.t.when(call.raised_at),
                 minutes=int(call.waiting_s(now) // 60))
     label = t("desk.ack_label", location=call.location)
     action = (f'<form method="post" action="{url("/desk/" + call.call_id + "/ack")}">'
@@ -84,7 +83,7 @@ def _row(req: StaffRequest, call: HelpCall, desk: HelpDesk) -> list[str]:
               "</form>")
     step = (f'<strong>{esc(t("desk.staff_support"))}</strong>' if call.step == STAFF_SUPPORT
             else esc(call.step.replace("_", " ")))
-    return [f"<code>{esc(call.kiosk_id[:12])}</code>", esc(call.location),
+    return [f"<code>{esc(call.kiosk_id)}</code>", esc(call.location),
             esc(_language(req, call.language)), step,
             esc(waiting), state, action]
 

@@ -14,7 +14,6 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from jobcentre.note_view import submission_checklists
-from jobcentre.receipts import local_time
 from jobcentre.repository import DocumentRecord
 from jobcentre.staff.documents import (
     DOWNLOAD,
@@ -118,7 +117,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         for d in docs:
             label = t("documents.row", type=d.document_type, receipt=d.receipt_number)
             rows.append([
-                esc(local_time(d.received_at)), esc(d.kiosk_id), esc(d.document_type),
+                esc(req.t.when(d.received_at)), esc(d.kiosk_id), esc(d.document_type),
                 esc(d.pages), esc(d.receipt_number),
                 f'<a href="{url("/documents/" + d.document_id)}" '
                 f'aria-label="{esc(t("documents.open") + ": " + label)}">'

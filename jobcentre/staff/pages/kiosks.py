@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError, SetupError
 from jobcentre.enrollment import create_code
-from jobcentre.receipts import local_time
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import csrf_field, esc, message, render, table, url
 from jobcentre.staff.web import (
@@ -32,7 +31,7 @@ async def _list(req: StaffRequest, notice: str = "", name: str = "") -> str:
     kiosks = await run_in_threadpool(req.ctx.repo.list_kiosks)
     rows = []
     for k in kiosks:
-        state = (t("kiosks.revoked", at=local_time(k.revoked_at)) if k.revoked_at
+        state = (t("kiosks.revoked", at=req.t.when(k.revoked_at)) if k.revoked_at
                  else t("kiosks.active"))
         action = ""
         if not k.revoked_at and req.can(Permission.REVOKE_KIOSKS):
@@ -40,7 +39,7 @@ async def _list(req: StaffRequest, notice: str = "", name: str = "") -> str:
                       f'aria-label="{esc(t("kiosks.revoke") + ": " + k.name)}">'
                       f'{esc(t("kiosks.revoke"))}</a>')
         rows.append([esc(k.name), f"<code>{esc(k.kiosk_id)}</code>",
-                     esc(local_time(k.enrolled_at)), esc(state), action])
+                     esc(req.t.when(k.enrolled_at)), esc(state), action])
     html = notice + table(
         t("kiosks.caption", count=len(kiosks)),
         [t("kiosks.name"), t("kiosks.id"), t("kiosks.enrolled"), t("kiosks.state"),
