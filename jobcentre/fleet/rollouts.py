@@ -153,13 +153,19 @@ def reissue(repo: Any, rollout_id: int, *, canary: Canary, issued_by: str,
 
 
 def heartbeat_failed(repo: Any, kiosk_id: str) -> bool | None:
-    """Whether the kiosk's newest heartbeat says its health check failed (None: unknown).
+    """Whether the kiosk's newest heartbeat says a required device check fails (None: unknown).
 
-    The heartbeat store is the fleet health part's
-    (``jobcentre.fleet.health_store.HealthStore.latest``); this build has none, so the
-    answer is None and only the kiosks' own ``rolled_back`` reports halt a rollout.
+    Read from the fleet health tables (``jobcentre.fleet.health_store.latest``). Checked
+    when a rollout is looked at or promoted: a canary that applied the bundle and now
+    reports a failed check halts the rollout before it can reach every kiosk.
     """
-    return None
+    from jobcentre.fleet.health_store import latest
+
+    try:
+        state = latest(repo, kiosk_id)
+    except Exception:  # noqa: BLE001 - no heartbeat table yet (CLI on a fresh database)
+        return None
+    return None if state is None else state.health_failed
 
 
 def check_canaries(repo: Any, rollout_id: int, now: datetime | None = None) -> Rollout | None:

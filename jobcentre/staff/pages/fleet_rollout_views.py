@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from jobcentre.fleet.rollout_store import KioskState, Report, Rollout, RolloutTables
 from jobcentre.fleet.site_config import Problem, layer_toml
-from jobcentre.receipts import local_time
 from jobcentre.staff.i18n import Translator
 from jobcentre.staff.templates import csrf_field, esc, message, table, url
 from jobcentre.staff.web import StaffRequest
@@ -59,7 +58,7 @@ def rollout_list(req: StaffRequest, rollouts: list[Rollout],
                 f'{esc(t("rollouts.details"))}</a>')
         rows.append([esc(r.version), esc(kind), esc(t(f"stage.{r.stage}")),
                      esc(canary_text(t, r)),
-                     esc(t("rollouts.created_by", at=local_time(r.created_at),
+                     esc(t("rollouts.created_by", at=t.when(r.created_at),
                            user=r.created_by)),
                      esc(progress_text(t, states.get(r.id, []))), link])
     return table(t("rollouts.caption", count=len(rollouts)),
@@ -73,7 +72,7 @@ def refusals(req: StaffRequest, reports: list[Report]) -> str:
     t = req.t
     rows = [[f"<code>{esc(r.kiosk_id)}</code>",
              esc(f"{t('kind.' + r.kind)} {r.version}"), reason_text(t, r.reason),
-             esc(local_time(r.reported_at))] for r in reports if r.state == "refused"]
+             esc(t.when(r.reported_at))] for r in reports if r.state == "refused"]
     return (f'<h2>{esc(t("reports.title"))}</h2>'
             + table(t("reports.caption"), [t("reports.kiosk"), t("reports.bundle"),
                                             t("reports.reason"), t("reports.at")],
@@ -87,7 +86,7 @@ def rollout_detail(req: StaffRequest, rollout: Rollout, states: list[KioskState]
     facts = [t("rollouts.stage") + ": " + t(f"stage.{rollout.stage}"),
              t("rollouts.canary") + ": " + canary_text(t, rollout),
              t("rollouts.created") + ": " + t("rollouts.created_by",
-                                              at=local_time(rollout.created_at),
+                                              at=t.when(rollout.created_at),
                                               user=rollout.created_by),
              t("rollouts.progress") + ": " + progress_text(t, states)]
     if rollout.reissue_of is not None:
@@ -109,7 +108,7 @@ def rollout_detail(req: StaffRequest, rollout: Rollout, states: list[KioskState]
     rows = [[f'<a href="{url("/fleet/rollouts/kiosk/" + s.kiosk_id)}">'
              f'{esc(names.get(s.kiosk_id, ""))} <code>{esc(s.kiosk_id)}</code></a>',
              esc(t(f"state.{s.state}")), reason_text(t, s.reason),
-             esc(local_time(s.updated_at))] for s in states]
+             esc(t.when(s.updated_at))] for s in states]
     html += table(t("rollout.kiosks_caption", count=len(states)),
                   [t("rollout.kiosk"), t("rollout.state"), t("rollout.reason"),
                    t("rollout.updated")], rows, t("rollout.no_kiosks"))
@@ -209,7 +208,7 @@ async def config_section(req: StaffRequest, kiosk_id: str) -> str:
         rows.append([f'<a href="{url(f"/fleet/rollouts/{r.id}")}">'
                      f'{esc(t("kind." + r.kind))} {esc(r.version)}</a>',
                      esc(t(f"stage.{r.stage}")), esc(t(f"state.{s.state}")),
-                     reason_text(t, s.reason), esc(local_time(s.updated_at))])
+                     reason_text(t, s.reason), esc(t.when(s.updated_at))])
     return (f'<section aria-labelledby="config-section"><h2 id="config-section">'
             f'{esc(t("section.title"))}</h2>{active}'
             + table(t("section.caption"), [t("rollouts.version"), t("rollouts.stage"),

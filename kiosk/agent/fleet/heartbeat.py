@@ -142,11 +142,21 @@ def app_version() -> str:
 
 
 def bundle_versions(data_dir: Path, kiosk_id: str) -> dict[str, int]:
-    """Accepted fleet bundle versions by kind (empty when none arrived or the file is bad)."""
+    """Fleet bundle versions by kind (empty when none arrived or the file is bad).
+
+    ``site_config`` is the layer in force (``kiosk.agent.fleet.config.active_version``): after
+    a rollback the kiosk holds a newer version than it runs, and the dashboard shows what
+    runs. ``app_update`` is the newest accepted; the running release is ``app_version``.
+    """
+    from kiosk.agent.fleet.config import active_version
+
     try:
-        return BundleVerifier(kiosk_id, {}, data_dir / BUNDLE_STATE).accepted_versions()
+        versions = BundleVerifier(kiosk_id, {}, data_dir / BUNDLE_STATE).accepted_versions()
     except Exception:  # noqa: BLE001 - a damaged state file must not stop the heartbeat
-        return {}
+        versions = {}
+    if "site_config" in versions:
+        versions["site_config"] = active_version(data_dir)
+    return versions
 
 
 def disk_usage(path: Path) -> tuple[float, int]:

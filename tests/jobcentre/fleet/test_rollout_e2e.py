@@ -140,7 +140,8 @@ def test_a_change_reaches_the_named_canary_then_all_and_a_broken_one_rolls_back(
                       *cli_args(server)[4:])
     assert refused.returncode == 1 and "rollout_halted" in refused.stderr
 
-    # Going back to the defaults: re-issue version 1's content? No: issue an empty layer.
+    # Back to the site file alone (an empty layer, to every kiosk), then version 1's
+    # content again as a new version: the only way back is forward.
     back = _rollout(server, tmp_path, "create", "--kind", "site_config", "--canary-percent",
                     "100", payload={"config": {}})
     _wait("both went back", lambda: {s for s, _ in _states(server, back["id"]).values()}
