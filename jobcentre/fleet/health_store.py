@@ -34,7 +34,7 @@ HISTORY_EVERY_S = 300.0
 HISTORY_KEEP_S = 24 * 3600.0
 SESSIONS_KEEP_S = 25 * 3600.0
 #: offline after 3 heartbeat intervals, never later than 80 s (detected within 90 s with the
-#: watcher's period) and never sooner than two intervals plus 3 s (a busy server or network)
+#: watcher's period) and never sooner than two intervals plus 5 s (a busy server or network)
 OFFLINE_CAP_S = 80.0
 #: the paper-low, outbox and disk thresholds that make a fault
 OUTBOX_STUCK_S = 3600.0
@@ -110,7 +110,7 @@ def within(repo: Any, execute: Execute | None) -> Iterator[Execute]:
 
 def offline_after_s(interval_s: float) -> float:
     """How long after its last heartbeat a kiosk counts as offline."""
-    return min(OFFLINE_CAP_S, max(3 * interval_s, 2 * interval_s + 3.0))
+    return min(OFFLINE_CAP_S, max(3 * interval_s, 2 * interval_s + 5.0))
 
 
 def faults_of(heartbeat: Heartbeat) -> list[tuple[str, str]]:

@@ -134,7 +134,7 @@ def test_two_watchers_mark_each_offline_kiosk_exactly_once(pg_url: str,  # noqa:
 
 def test_offline_is_detected_within_90_seconds_at_the_default_interval() -> None:
     assert offline_after_s(30.0) + 5.0 <= 90.0  # + the watcher's default period
-    assert offline_after_s(0.3) >= 2 * 0.3 + 3  # a short test interval is not flaky
+    assert offline_after_s(0.3) >= 2 * 0.3 + 5  # a short test interval is not flaky
 
 
 def test_a_heartbeat_with_unknown_or_personal_fields_is_refused() -> None:
