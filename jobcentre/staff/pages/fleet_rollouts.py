@@ -27,6 +27,7 @@ from jobcentre.staff.pages.fleet_rollout_views import (
     rollout_detail,
     rollout_list,
 )
+from jobcentre.staff.pages.fleet import DETAIL_SECTIONS
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import esc, message, render, url
 from jobcentre.staff.web import (
@@ -39,6 +40,14 @@ from jobcentre.staff.web import (
 )
 
 NAV = NavEntry("/fleet/rollouts", "nav.rollouts", Permission.MANAGE_ROLLOUTS)
+
+
+async def _config_on_detail(req: StaffRequest, kiosk_id: str) -> str:
+    """The configuration section on the fleet's kiosk detail page (for rollout managers)."""
+    return await config_section(req, kiosk_id) if req.can(Permission.MANAGE_ROLLOUTS) else ""
+
+
+DETAIL_SECTIONS.append(_config_on_detail)
 NOTICES = {"promoted": "rollout.promoted", "halted": "rollout.halted",
            "created": "rollout.created"}
 
