@@ -20,6 +20,7 @@ from foundation.errors import ApiError
 from jobcentre.fleet import rollouts
 from jobcentre.fleet.rollout_store import Rollout, RolloutTables
 from jobcentre.fleet.site_config import Problem, layer_toml, parse_layer_toml
+from jobcentre.staff.pages.fleet import DETAIL_SECTIONS
 from jobcentre.staff.pages.fleet_rollout_views import (
     config_section,
     new_form,
@@ -27,7 +28,6 @@ from jobcentre.staff.pages.fleet_rollout_views import (
     rollout_detail,
     rollout_list,
 )
-from jobcentre.staff.pages.fleet import DETAIL_SECTIONS
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import esc, message, render, url
 from jobcentre.staff.web import (
