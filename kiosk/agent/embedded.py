@@ -62,9 +62,7 @@ class EmbeddedBackend:
         app = create_app(self.server_dir, kek_file=self.kek_file)
         sock = _bind(self._remembered_port())
         port = sock.getsockname()[1]
-        # a graceful stop must not wait for the agent's own live-channel long poll
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=1)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="embedded-backend",

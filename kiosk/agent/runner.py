@@ -42,8 +42,6 @@ log = logging.getLogger(__name__)
 IDLE_S = 30.0
 HEALTH_EVERY_S = 60.0
 FIRST_HEALTH_WAIT_S = 1.5
-#: how long stopping waits for the live channel's poll (an update restart must not wait 25 s)
-LIVE_STOP_WAIT_S = 2.0
 
 
 class Agent:
@@ -126,9 +124,7 @@ class Agent:
         """Stop everything and close the outbox."""
         self.request_stop()
         for thread in self._threads:
-            # The live thread may sit in a long poll (up to ``live_wait_s``); leaving it loses
-            # nothing, as the cursor is stored only after a message was handled (at least once).
-            thread.join(timeout=LIVE_STOP_WAIT_S if thread.name == "live" else 30)
+            thread.join(timeout=30)
         self.gate.stop()
         if self.socket is not None:
             self.socket.stop()
