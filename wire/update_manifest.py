@@ -28,9 +28,9 @@ APP = "jobcenter-kiosk"
 #: the largest single file a kiosk downloads for an update
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_FILES = 64
-_WHEEL_NAME = re.compile(r"^[A-Za-z0-9_.]+-[A-Za-z0-9_.!+]+(-[0-9][A-Za-z0-9_]*)?"
+WHEEL_PATTERN = re.compile(r"^[A-Za-z0-9_.]+-[A-Za-z0-9_.!+]+(-[0-9][A-Za-z0-9_]*)?"
                          r"-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+\.whl$")
-_VERSION = r"^[0-9][A-Za-z0-9.+!_-]{0,63}$"
+VERSION_PATTERN = re.compile(r"[0-9][A-Za-z0-9.+!_-]{0,63}")
 
 
 def canonical_name(name: str) -> str:
@@ -40,7 +40,7 @@ def canonical_name(name: str) -> str:
 
 def wheel_name_version(filename: str) -> tuple[str, str]:
     """The canonical distribution name and version of a wheel file name."""
-    if not _WHEEL_NAME.match(filename):
+    if not WHEEL_PATTERN.fullmatch(filename):
         raise ValueError(f"{filename!r} is not a wheel file name")
     name, version = filename.split("-")[:2]
     return canonical_name(name), version
@@ -92,7 +92,7 @@ class UpdateManifest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     app: str = APP
-    app_version: str = Field(pattern=_VERSION)
+    app_version: str = Field(pattern=f"^{VERSION_PATTERN.pattern}$")
     python: str = Field(pattern=r"^cp[0-9]{2,3}$")
     base: str = Field(pattern=r"^[0-9a-f]{64}$")
     files: tuple[UpdateFile, ...] = Field(min_length=1, max_length=MAX_FILES)

@@ -36,6 +36,8 @@ from jobcentre.routes_kiosk import KioskGate
 from wire import protocol
 from wire.update_manifest import (
     APP,
+    VERSION_PATTERN,
+    WHEEL_PATTERN,
     UpdateFile,
     UpdateManifest,
     base_fingerprint,
@@ -122,7 +124,8 @@ class UpdateStore:
 
     def file_path(self, version: str, name: str) -> Path:
         """The stored file ``name`` of ``version``; 404 ``update_file_unknown`` otherwise."""
-        manifest = self.manifest(version) if len(version) <= 64 else None
+        plain = VERSION_PATTERN.fullmatch(version) and WHEEL_PATTERN.fullmatch(name)
+        manifest = self.manifest(version) if plain else None
         found = next((f for f in manifest.files if f.name == name), None) if manifest else None
         path = self.folder / found.sha256 if found else None
         if found is None or path is None or not path.is_file():

@@ -95,6 +95,12 @@ class Layout:
         """The download folder of one update."""
         return self.root / "downloads" / version
 
+    def clear_downloads(self) -> None:
+        """Remove fetched update files (installed or given up: not needed any more)."""
+        import shutil
+
+        shutil.rmtree(self.root / "downloads", ignore_errors=True)
+
     def active(self) -> str:
         """The name of the environment ``current`` points to."""
         return Path(os.readlink(self.current)).name

@@ -68,6 +68,7 @@ def roll_back(layout: Layout, state: UpdateState, reason: str) -> UpdateState:
     rolled = state.but(state="rolled_back", reason=reason[:200], reported=False)
     save_state(layout.state_file, rolled)
     layout.switch_to(state.from_env)
+    layout.clear_downloads()
     log.warning("app version %s rolled back (%s)", state.app_version, reason)
     return rolled
 
@@ -100,6 +101,7 @@ def _confirm(agent: Agent, layout: Layout, state: UpdateState) -> None:
         return
     applied = state.but(state="applied", reason="")
     save_state(layout.state_file, applied)
+    layout.clear_downloads()
     agent.gate.open("update")
     log.info("app version %s passed its health check", state.app_version)
     _report_only(agent, layout, applied)
