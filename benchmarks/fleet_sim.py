@@ -50,6 +50,7 @@ from benchmarks.fleet.transport import (  # noqa: E402
     signed_request,
 )
 from foundation.errors import BackendUnavailable  # noqa: E402
+from jobcentre.gc_tuning import tune_gc  # noqa: E402
 from kiosk.agent.live import POLL_PATH, Dispatch  # noqa: E402
 from wire import codec  # noqa: E402
 
@@ -191,6 +192,7 @@ async def simulate(identities: list[SimIdentity], args: argparse.Namespace) -> d
     window = Window(start_at + args.ramp, start_at + args.ramp + args.seconds)
     kiosks = [SimKiosk(i, identity, args.url, Path(args.state), args, stats, window)
               for i, identity in zip(args.indexes, identities, strict=True)]
+    tune_gc()  # as the server does: full collections over 10,000 kiosks stall the loop
     await asyncio.sleep(max(0.0, start_at - time.time()))
     rng = random.Random(args.part)
     tasks = [asyncio.create_task(watch(stats, window))]
