@@ -8,7 +8,9 @@ long poll open and sends a signed heartbeat every ``--interval`` seconds. During
 measuring window this process queues ``ops.ping`` messages for random kiosks through the
 real ``LiveStore`` (as ``kiosk-server live-send`` and a staff action on another intake
 process do: the serving process's watcher wakes the kiosk's poll) and times each until the
-kiosk has handled it.
+kiosk has handled it; with ``--commands fleet`` (branch fleetcmd merged) it issues signed
+``run_doctor`` commands with the service's own ``issue_command`` and times each until the
+kiosk's ``done`` report is stored (``benchmarks/fleet/commands.py``).
 
 Printed: heartbeat latency p50/p95/p99, command delivery p50/p99, polls held open (as the
 simulator counts them and as established TCP connections to the server), errors, CPU of
@@ -19,7 +21,7 @@ database and simulator share the machine's cores: latencies are upper bounds.
 
     python benchmarks/bench_fleet.py [--kiosks 10000] [--seconds 60] [--rate 333]
         [--interval 30] [--ramp S] [--workers 2] [--sim-processes 2] [--commands-per-s 2]
-        [--no-postgres]
+        [--commands ping|fleet] [--no-postgres]
 
 A quick run: ``--kiosks 500 --seconds 30`` (the heartbeat rate is then 500/30 per second
 unless ``--rate`` sets the interval to kiosks/rate).
@@ -38,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_intake import start_postgres  # noqa: E402
+from benchmarks.fleet.commands import final_states, issue  # noqa: E402
 from benchmarks.fleet.figures import merge, print_report  # noqa: E402
 from benchmarks.fleet.kiosk_code import HEARTBEAT_PATH, heartbeat_payload  # noqa: E402
 from benchmarks.fleet.service import (  # noqa: E402
@@ -57,6 +61,7 @@ from benchmarks.fleet.service import (  # noqa: E402
     start_server,
     write_keys,
 )
+from jobcentre.keys import load_centre_keys  # noqa: E402
 from jobcentre.live_store import LiveStore  # noqa: E402
 from jobcentre.repository import open_repository  # noqa: E402
 from kiosk.agent.live import POLL_PATH  # noqa: E402
@@ -87,10 +92,9 @@ def curl_baseline(url: str, kiosk: SimIdentity, path: str, payload: Any, times: 
     return statistics.median(took)
 
 
-def post_probes(repo: Any, kiosk_ids: list[str], rate: float, until: float,
-                posted: dict[str, float]) -> None:
-    """Queue ``ops.ping`` probes for random kiosks at ``rate`` per second until ``until``."""
-    store = LiveStore(repo)
+def post_probes(send: Callable[[str, int], str], kiosk_ids: list[str], rate: float,
+                until: float, posted: dict[str, float]) -> None:
+    """Queue a message for a random kiosk ``rate`` times a second until ``until``."""
     rng = random.Random(11)
     n = 0
     next_at = time.time()
@@ -98,10 +102,18 @@ def post_probes(repo: Any, kiosk_ids: list[str], rate: float, until: float,
         time.sleep(max(0.0, next_at - time.time()))
         n += 1
         sent = time.time()
-        message = store.add(rng.choice(kiosk_ids), "ops.ping", {"probe": n},
-                            timedelta(minutes=10))
-        posted[message.message_id] = sent
+        posted[send(rng.choice(kiosk_ids), n)] = sent
         next_at += 1.0 / rate
+
+
+def sender(args: argparse.Namespace, repo: Any, data: Path) -> Callable[[str, int], str]:
+    """``send(kiosk_id, n) -> id``: an ``ops.ping`` probe, or a signed fleet command."""
+    if args.commands == "fleet":
+        signing = load_centre_keys(data).signing
+        return lambda kiosk_id, _n: issue(repo, signing, kiosk_id)
+    store = LiveStore(repo)
+    return lambda kiosk_id, n: store.add(kiosk_id, "ops.ping", {"probe": n},
+                                         timedelta(minutes=10)).message_id
 
 
 def run_sims(args: argparse.Namespace, url: str, keys: Path, state: Path, start_at: float
@@ -113,7 +125,8 @@ def run_sims(args: argparse.Namespace, url: str, keys: Path, state: Path, start_
                str(state), "--part", str(part), "--parts", str(args.sim_processes),
                "--start-at", str(start_at), "--ramp", str(args.ramp), "--seconds",
                str(args.seconds), "--interval", str(args.interval), "--wait", str(args.wait),
-               "--out", str(state / f"part-{part}.json")]
+               "--out", str(state / f"part-{part}.json"), "--commands", args.commands,
+               "--centre-key", args.centre_key]
         procs.append(subprocess.Popen(cmd))
     return procs
 
@@ -123,6 +136,8 @@ def bench(args: argparse.Namespace, base: Path, database: str | None, pg_pid: in
     """Enroll, serve, simulate, measure; prints the figures."""
     data = base / "data"
     data.mkdir()
+    args.centre_key = load_centre_keys(data).signing_public
+    states: dict[str, int] = {}
     started = time.monotonic()
     kiosks = bulk_enroll(data, database, args.kiosks)
     keys = base / "kiosk-keys.txt"
@@ -150,7 +165,7 @@ def bench(args: argparse.Namespace, base: Path, database: str | None, pg_pid: in
             time.sleep(max(0.0, window[0] - time.time()))
             cpu0, db0 = cpu_seconds(proc.pid), cpu_seconds(pg_pid) if pg_pid else 0.0
             poster = threading.Thread(target=post_probes, daemon=True, args=(
-                repo, [k.kiosk_id for k in kiosks], args.commands_per_s,
+                sender(args, repo, data), [k.kiosk_id for k in kiosks], args.commands_per_s,
                 window[1] - min(8.0, args.seconds / 3), posted))
             poster.start()
             time.sleep(max(0.0, (window[0] + window[1]) / 2 - time.time()))
@@ -162,6 +177,8 @@ def bench(args: argparse.Namespace, base: Path, database: str | None, pg_pid: in
             poster.join(timeout=30)
             for sim in sims:
                 sim.wait(timeout=args.wait + 120)
+            if args.commands == "fleet":
+                states = final_states(repo, list(posted))
         finally:
             repo.close()
             for sim in sims:
@@ -178,7 +195,7 @@ def bench(args: argparse.Namespace, base: Path, database: str | None, pg_pid: in
         "sim_processes": args.sim_processes, "cores": os.cpu_count(),
         "posted": posted, "established": f"{held_mid} mid-window, {held_end} at its end",
         "server_cpu_s": cpu1 - cpu0, "db_cpu_s": db1 - db0, "server_memory": memory,
-        "baselines": baselines,
+        "baselines": baselines, "commands": args.commands, "states": states,
     }
     return print_report(merge(parts), info)
 
@@ -197,6 +214,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="intake processes")
     parser.add_argument("--sim-processes", type=int, default=2)
     parser.add_argument("--commands-per-s", type=float, default=2.0)
+    parser.add_argument("--commands", choices=("ping", "fleet"), default="ping",
+                        help="ops.ping probes (timed until handled), or signed fleet commands "
+                        "(timed until the done report is stored; needs branch fleetcmd)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite instead")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()

@@ -11,8 +11,12 @@ keep-alive has expired; the poll keeps its connection.
 
 Messages of type ``ops.ping`` carrying ``{"probe": N}`` are recorded with the time they were
 handled, so ``bench_fleet.py`` times a message from the moment it was queued to the moment
-the kiosk handled it. The process raises its own RLIMIT_NOFILE, and reports its own CPU
-(user + system, ``getrusage``) over the measuring window, apart from the server's.
+the kiosk handled it. With ``--commands fleet`` (branch fleetcmd merged), signed
+``fleet.command`` messages are taken by the agent's own code and reported to
+``/api/v1/fleet/command-result``; the time recorded is when the service acknowledged the
+final report (``benchmarks/fleet/commands.py``). The process raises its own RLIMIT_NOFILE,
+and reports its own CPU (user + system, ``getrusage``) over the measuring window, apart
+from the server's.
 
     python benchmarks/fleet_sim.py --url http://127.0.0.1:PORT --keys KEYS --state DIR
         [--part 0 --parts 1] [--start-at EPOCH] [--ramp 10] [--seconds 30]
@@ -38,6 +42,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.fleet.commands import MESSAGE_TYPE as COMMAND_TYPE  # noqa: E402
+from benchmarks.fleet.commands import SimCommands, result_path  # noqa: E402
 from benchmarks.fleet.kiosk_code import (  # noqa: E402
     HEARTBEAT_PATH,
     heartbeat_payload,
@@ -50,6 +56,7 @@ from benchmarks.fleet.transport import (  # noqa: E402
     signed_request,
 )
 from foundation.errors import BackendUnavailable  # noqa: E402
+from jobcentre.gc_tuning import tune_gc  # noqa: E402
 from kiosk.agent.live import POLL_PATH, Dispatch  # noqa: E402
 from wire import codec  # noqa: E402
 
@@ -92,7 +99,8 @@ class SimKiosk:
     """One simulated kiosk: its key, its live channel and its heartbeat."""
 
     def __init__(self, index: int, identity: SimIdentity, url: str, state_dir: Path,
-                 args: argparse.Namespace, stats: Stats, window: Window) -> None:
+                 args: argparse.Namespace, stats: Stats, window: Window,
+                 commands: SimCommands | None = None) -> None:
         split = urlsplit(url)
         self.index = index
         self.kiosk_id = identity.kiosk_id
@@ -104,8 +112,12 @@ class SimKiosk:
         self.window = window
         self.rng = random.Random(index)
         handlers: dict[str, Dispatch] = {PROBE_TYPE: self._on_probe}
+        self.reports: list[dict[str, Any]] = []
+        if commands is not None:
+            handlers[COMMAND_TYPE] = commands.handler(self.kiosk_id, self.reports)
         self.live = live_client(state_dir / self.kiosk_id, handlers, float(args.wait))
         self.poll_conn = KioskConnection(self.host, self.port)
+        self.tasks: set[asyncio.Task[None]] = set()
 
     def _on_probe(self, message: dict[str, Any]) -> None:
         body = message.get("body")
@@ -141,6 +153,32 @@ class SimKiosk:
             stats.polls_answered += 1
             if self.window.holds(time.time()):
                 stats.polls_in_window += 1
+            if self.reports:  # sent beside the poll, as the agent's reporter thread does
+                task = asyncio.create_task(self.send_reports(self.reports[:]))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+                self.reports.clear()
+
+    async def send_reports(self, bodies: list[dict[str, Any]]) -> None:
+        """POST command reports in order on one connection; a final one is recorded."""
+        conn = KioskConnection(self.host, self.port)
+        try:
+            for body in bodies:
+                raw = signed_request(self.key, self.kiosk_id, self.netloc, "POST",
+                                     result_path(), body)
+                try:
+                    reply = await conn.exchange(raw, HEARTBEAT_TIMEOUT_S)
+                except TransportError as exc:
+                    self.stats.errors[f"report:{exc.code}"] += 1
+                    return
+                if reply.status != 200:
+                    self.stats.errors[f"report:http_{reply.status}"] += 1
+                elif body["state"] in ("done", "failed"):
+                    self.stats.deliveries[body["id"]] += 1
+                    self.stats.handled.append({"kiosk_id": self.kiosk_id, "id": body["id"],
+                                               "state": body["state"], "at": time.time()})
+        finally:
+            await conn.close()
 
     async def run_heartbeats(self, delay: float) -> None:
         """One heartbeat every interval until cancelled, the first after ``delay``."""
@@ -189,8 +227,11 @@ async def simulate(identities: list[SimIdentity], args: argparse.Namespace) -> d
     stats = Stats()
     start_at = args.start_at or time.time() + 1.0
     window = Window(start_at + args.ramp, start_at + args.ramp + args.seconds)
-    kiosks = [SimKiosk(i, identity, args.url, Path(args.state), args, stats, window)
+    commands = (SimCommands(args.centre_key, Path(args.state))
+                if args.commands == "fleet" else None)
+    kiosks = [SimKiosk(i, identity, args.url, Path(args.state), args, stats, window, commands)
               for i, identity in zip(args.indexes, identities, strict=True)]
+    tune_gc()  # as the server does: full collections over 10,000 kiosks stall the loop
     await asyncio.sleep(max(0.0, start_at - time.time()))
     rng = random.Random(args.part)
     tasks = [asyncio.create_task(watch(stats, window))]
@@ -243,10 +284,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=30.0, help="measuring window (s)")
     parser.add_argument("--interval", type=float, default=30.0, help="heartbeat interval (s)")
     parser.add_argument("--wait", type=float, default=25.0, help="live poll wait (s)")
+    parser.add_argument("--commands", choices=("ping", "fleet"), default="ping",
+                        help="what the bench sends: ops.ping probes, or signed fleet.command "
+                        "messages reported to command-result (needs branch fleetcmd)")
+    parser.add_argument("--centre-key", default="",
+                        help="the centre signing public key (base64url) for --commands fleet")
     parser.add_argument("--out", type=Path, help="write the JSON here instead of stdout")
     args = parser.parse_args(argv)
     if not 0 <= args.part < args.parts:
         parser.error("--part must be in 0..parts-1")
+    if args.commands == "fleet" and not args.centre_key:
+        parser.error("--commands fleet needs --centre-key")
     return args
 
 

@@ -97,6 +97,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from jobcentre.allocator import tune_allocator
+    from jobcentre.gc_tuning import tune_gc
     from jobcentre.http_protocol import uvicorn_config
     from jobcentre.intake import IntakeLimits
     from jobcentre.live import LiveLimits
@@ -136,6 +137,7 @@ def serve(args: argparse.Namespace) -> int:
                              staff=staff, front=front, kek_file=args.kek_file,
                              help_escalate_s=escalate, fleet=fleet)
         config = uvicorn_config(app, front, args.tls_cert, args.tls_key)
+        tune_gc()
         uvicorn.Server(config).run(sockets=[sock])
         return 0
 
@@ -149,8 +151,9 @@ def serve(args: argparse.Namespace) -> int:
                              staff=staff, front=front, kek_file=args.kek_file,
                              help_escalate_s=escalate, fleet=fleet)
             print(f"kiosk-server listening on {scheme}://{host}:{port}", flush=True)
-            uvicorn.Server(uvicorn_config(app, front, args.tls_cert, args.tls_key)).run(
-                sockets=[sock])
+            config = uvicorn_config(app, front, args.tls_cert, args.tls_key)
+            tune_gc()
+            uvicorn.Server(config).run(sockets=[sock])
         else:
             from jobcentre.workers import supervise
 

@@ -83,11 +83,11 @@ class LiveStore:
     def after(self, kiosk_id: str, cursor: int, limit: int, now: datetime | None = None
               ) -> list[LiveMessage]:
         """Unexpired messages for ``kiosk_id`` past ``cursor``, oldest first."""
-        with self.repo.transaction() as execute:
-            rows = execute(
-                f"SELECT {_COLS} FROM live_messages WHERE kiosk_id = ? AND seq > ?"
-                " AND expires_at > ? ORDER BY seq LIMIT ?",
-                (kiosk_id, cursor, db_time(now), limit)).fetchall()
+        # one statement on its own: a single database round trip for every poll
+        rows = self.repo.read(
+            f"SELECT {_COLS} FROM live_messages WHERE kiosk_id = ? AND seq > ?"
+            " AND expires_at > ? ORDER BY seq LIMIT ?",
+            (kiosk_id, cursor, db_time(now), limit))
         return [_message(r) for r in rows]
 
     def acknowledge(self, kiosk_id: str, cursor: int) -> None:

@@ -151,9 +151,26 @@ class SqlRepository(DocumentSql, StaffSql):
                 raise self._translate(exc) from exc
             raise
 
+    def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Every row of one read statement, run on its own (no BEGIN/COMMIT round trips).
+
+        For modules that keep their own tables and read often (the live channel's poll).
+        """
+        try:
+            with self._pool.connection() as conn:
+                return list(self._fetch_all(conn, self._sql(sql), params))
+        except Exception as exc:
+            if self._is_db_error(exc):
+                raise self._translate(exc) from exc
+            raise
+
     def _fetch_one(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
         """Run one statement outside an explicit transaction (backend specific)."""
         return conn.execute(sql, params).fetchone()
+
+    def _fetch_all(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
+        """Run one statement outside an explicit transaction; all its rows."""
+        return conn.execute(sql, params).fetchall()
 
     def transaction(self, write: bool = False) -> contextlib.AbstractContextManager[Any]:
         """One transaction for modules that keep their own tables (e.g. the live channel)."""
@@ -354,12 +371,16 @@ class PostgresRepository(SqlRepository):
         return _Pool(connect, size)
 
     def _fetch_one(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
+        rows = self._fetch_all(conn, sql, params)
+        return rows[0] if rows else None
+
+    def _fetch_all(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
         # autocommit for this statement only: one round trip instead of BEGIN, it, COMMIT
         # (a failure discards the connection, so the setting never outlives an error)
         conn.autocommit = True
-        row = conn.execute(sql, params).fetchone()
+        rows = conn.execute(sql, params).fetchall()
         conn.autocommit = False
-        return row
+        return rows
 
     def _is_db_error(self, exc: Exception) -> bool:
         return isinstance(exc, self._psycopg.Error)

@@ -86,10 +86,14 @@ def print_report(m: Merged, info: dict[str, Any]) -> bool:
     print(f"heartbeats      n={len(hb)} ({rate:.0f}/s)  p50 {pct(hb, 50):.1f} ms  p95 "
           f"{pct(hb, 95):.1f} ms  p99 {pct(hb, 99):.1f} ms  max {max(hb, default=0):.1f} ms  "
           f"status {dict(m.heartbeat_status)}")
-    print(f"commands        n={len(cmd)} of {len(info['posted'])} posted  p50 "
+    kind = ("fleet.command run_doctor, until the done report is stored"
+            if info.get("commands") == "fleet" else "ops.ping, until handled")
+    print(f"commands        ({kind}) n={len(cmd)} of {len(info['posted'])} posted  p50 "
           f"{pct(cmd, 50) * 1000:.0f} ms  p99 {pct(cmd, 99) * 1000:.0f} ms  max "
           f"{max(cmd, default=0) * 1000:.0f} ms  never arrived {missing}  handled twice "
           f"{m.duplicates}")
+    if info.get("states"):
+        print(f"command states  in the service: {info['states']}")
     print(f"live channel    polls sent {m.polls_sent}, answered {m.polls_answered} "
           f"({m.polls_in_window} in the window), status "
           f"{dict(m.poll_status)}; open polls (simulator) min {m.open_polls_min} in the "
