@@ -269,6 +269,8 @@ def print_browser_bench(result: dict[str, Any]) -> None:
               f"{measured['size'][1]} {measured['received_fps']:.1f} fps; console receives "
               f"{stats.get('frameWidth')}x{stats.get('frameHeight')} "
               f"{stats.get('fps', float('nan')):.1f} fps")
+        print("  busiest kiosk threads: " + ", ".join(
+            f"{name} {100 * share:.0f} %" for name, share in measured["threads"]))
         for name, values in (("kiosk → Chromium (canvas)", measured["browser_latency_ms"]),
                              ("Chromium → kiosk (drawn)", measured["latency_ms"])):
             p50, p95 = p50_p95(values)

@@ -166,7 +166,10 @@ async def measure(ui: UiDriver, stamps: DrawnStamps, warmup_s: float,
     after, wall = thread_cpu(), time.monotonic() - t0
     stamps.recording = False
     link = call.engine.links["counsellor"]
+    busiest = sorted(((name, (cpu - before.get(tid, (name, 0.0))[1]) / wall)
+                      for tid, (name, cpu) in after.items()), key=lambda t: -t[1])[:8]
     return {"cpu": cpu_groups(before, after, wall), "wall_s": wall,
+            "threads": [(name, round(share, 3)) for name, share in busiest],
             "received_fps": (link.media.video_frames - frames0) / wall,
             "sent_fps": (call.camera_track.frames_sent - sent0) / wall,
             "size": [link.media.width, link.media.height],
