@@ -257,6 +257,9 @@ def print_browser_bench(result: dict[str, Any]) -> None:
             b50, b95 = p50_p95(baseline)
             line += f"  | bare p50 {b50:5.2f} s p95 {b95:5.2f} s (ratio p95 {p95 / b95:.1f}×)"
         print(line)
+    print("  per run (kiosk decoded / console), s: " + ", ".join(
+        f"{r['kiosk_decoded_s']:.2f}/{r['browser_s']:.2f}" for r in real)
+        + "; bare: " + ", ".join(f"{b['aiortc_s']:.2f}/{b['browser_s']:.2f}" for b in bare))
     measured = real[-1].get("measured")
     if measured:
         cpu = measured["cpu"]
@@ -269,6 +272,8 @@ def print_browser_bench(result: dict[str, Any]) -> None:
               f"{measured['size'][1]} {measured['received_fps']:.1f} fps; console receives "
               f"{stats.get('frameWidth')}x{stats.get('frameHeight')} "
               f"{stats.get('fps', float('nan')):.1f} fps")
+        print("  busiest kiosk threads: " + ", ".join(
+            f"{name} {100 * share:.0f} %" for name, share in measured["threads"]))
         for name, values in (("kiosk → Chromium (canvas)", measured["browser_latency_ms"]),
                              ("Chromium → kiosk (drawn)", measured["latency_ms"])):
             p50, p95 = p50_p95(values)

@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,10 @@ class DrawnStamps:
 
 
 def thread_cpu() -> dict[int, tuple[str, float]]:
-    """CPU seconds (user + system) and name of every thread of this process."""
+    """CPU seconds (user + system) and name of every thread of this process (Python's
+    thread name where it has one, else the kernel's: Mesa's are ``llvmpipe-N``)."""
     ticks = float(os.sysconf("SC_CLK_TCK"))
+    python_names = {t.native_id: t.name for t in threading.enumerate()}
     out: dict[int, tuple[str, float]] = {}
     for task in Path("/proc/self/task").iterdir():
         try:
@@ -103,7 +106,8 @@ def thread_cpu() -> dict[int, tuple[str, float]]:
             name = (task / "comm").read_text().strip()
         except OSError:
             continue  # the thread ended meanwhile
-        out[int(task.name)] = (name, (int(stat[11]) + int(stat[12])) / ticks)
+        tid = int(task.name)
+        out[tid] = (python_names.get(tid, name), (int(stat[11]) + int(stat[12])) / ticks)
     return out
 
 
@@ -166,7 +170,10 @@ async def measure(ui: UiDriver, stamps: DrawnStamps, warmup_s: float,
     after, wall = thread_cpu(), time.monotonic() - t0
     stamps.recording = False
     link = call.engine.links["counsellor"]
+    busiest = sorted(((name, (cpu - before.get(tid, (name, 0.0))[1]) / wall)
+                      for tid, (name, cpu) in after.items()), key=lambda t: -t[1])[:8]
     return {"cpu": cpu_groups(before, after, wall), "wall_s": wall,
+            "threads": [(name, round(share, 3)) for name, share in busiest],
             "received_fps": (link.media.video_frames - frames0) / wall,
             "sent_fps": (call.camera_track.frames_sent - sent0) / wall,
             "size": [link.media.width, link.media.height],

@@ -18,17 +18,22 @@ from playwright.sync_api import Page, sync_playwright
 from accessibility.i18n import translate
 from tests.jobcentre.calls.conftest import MEDIA_FLAGS, start_video_site
 from tests.jobcentre.calls.kiosk_end import RealKiosk
-from tests.jobcentre.calls.netns import NetNs, netns
+from tests.jobcentre.calls.netns import NetNs, private_netns
 from tests.jobcentre.staff.conftest import log_in
 from tests.ui.call_app_process import KioskAppProcess
 from tests.ui.conftest import ARTIFACTS
-
-__all__ = ["netns"]  # the session fixture, re-exported for pytest
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 SHOTS = ARTIFACTS / "call_letter"
 BIDI_MARKS = re.compile("[\u200e\u200f\u2066-\u2069]")
+
+
+@pytest.fixture(scope="module")
+def netns() -> Iterator[NetNs]:
+    """This module's own namespace: the calls tests' session one belongs to their package."""
+    with private_netns("u") as created:
+        yield created
 
 
 @pytest.fixture

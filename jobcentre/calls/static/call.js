@@ -36,12 +36,24 @@
     if (this.ws && this.ws.readyState === WebSocket.OPEN) { this.ws.send(JSON.stringify(msg)); }
   };
 
-  CallClient.prototype.ensureLocal = async function () {
-    if (!this.local) {
-      this.local = await navigator.mediaDevices.getUserMedia({audio: true, video: true});
-      this.camera = this.local.getVideoTracks()[0];
+  /* Camera and microphone, opened once: callers share one pending getUserMedia (the console
+     starts it with the click on "accept", so it overlaps the server's round trip). Closing
+     the call meanwhile stops the stream as soon as it arrives. */
+  CallClient.prototype.ensureLocal = function () {
+    var self = this;
+    if (this.local) { return Promise.resolve(this.local); }
+    if (!this._opening) {
+      var opening = navigator.mediaDevices.getUserMedia({audio: true, video: true}).then(function (stream) {
+        if (self._opening !== opening) {
+          stream.getTracks().forEach(function (t) { t.stop(); });
+          throw new Error("the call was closed while the camera opened");
+        }
+        self._opening = null; self.local = stream; self.camera = stream.getVideoTracks()[0];
+        return stream;
+      }, function (err) { if (self._opening === opening) { self._opening = null; } throw err; });
+      this._opening = opening;
     }
-    return this.local;
+    return this._opening;
   };
 
   CallClient.prototype._receive = async function (msg) {
@@ -185,6 +197,7 @@
     for (var party in this.peers) { this.closePeer(party); }
     if (this.screen) { this.screen.stop(); this.screen = null; }
     if (this.local) { this.local.getTracks().forEach(function (t) { t.stop(); }); this.local = null; }
+    this._opening = null;
   };
 
   CallClient.prototype._useVideo = function (track) {

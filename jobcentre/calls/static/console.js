@@ -50,7 +50,10 @@
   }
   queue.addEventListener("click", function (ev) {
     var id = ev.target.dataset && ev.target.dataset.accept;
-    if (id) { client.send({op: "accept", call_id: id}); }
+    if (id) {
+      client.send({op: "accept", call_id: id});
+      client.ensureLocal().catch(function () {});  // camera opens meanwhile; "joined" awaits it
+    }
   });
 
   function showCall(on) {
@@ -105,7 +108,10 @@
         if (page.src) { URL.revokeObjectURL(page.src); page.removeAttribute("src"); }
         document.getElementById("doc-out").hidden = true; handIn.hidden = true;
         document.getElementById("invite-out").hidden = true; removeGuest.disabled = true;
-      } else if (op === "error") { say(fill(T.error, "code", msg.code)); }
+      } else if (op === "error") {
+        say(fill(T.error, "code", msg.code));
+        if (view.hidden) { client.closeAll(); }  // an accept refused: the camera goes off again
+      }
       else if (op === "closed") { reconnect(); }
     }
   });

@@ -85,8 +85,9 @@ def _used_subnets(ip: str) -> set[int]:
     return used
 
 
-def create(pid: int) -> NetNs:
-    """Create ``jc-<pid>`` with a veth pair on a 10.77.<n>.0/24 no interface here uses."""
+def create(pid: int, suffix: str = "") -> NetNs:
+    """Create ``jc-<pid><suffix>`` with a veth pair on a 10.77.<n>.0/24 no interface here
+    uses (``suffix``, one letter, tells apart namespaces of one process)."""
     ip = shutil.which("ip")
     assert ip is not None
     used = _used_subnets(ip)
@@ -94,7 +95,7 @@ def create(pid: int) -> NetNs:
                   if n not in used)
     net = ipaddress.ip_network(f"10.77.{subnet}.0/24")
     host_ip, ns_ip = str(net[1]), str(net[2])
-    name, host_if, ns_if = f"jc-{pid}", f"jc{pid}h", f"jc{pid}n"
+    name, host_if, ns_if = f"jc-{pid}{suffix}", f"jc{pid}{suffix}h", f"jc{pid}{suffix}n"
     _run(ip, "netns", "add", name)
     try:
         _run(ip, "link", "add", host_if, "type", "veth", "peer", "name", ns_if)
@@ -125,15 +126,22 @@ def delete(netns: NetNs, host_if: str = "") -> None:
                        check=False)
 
 
-@pytest.fixture(scope="session")
-def netns() -> Iterator[NetNs]:
-    """The session's network namespace (needs root and iproute2; skips without them)."""
+@contextlib.contextmanager
+def private_netns(suffix: str = "") -> Iterator[NetNs]:
+    """A namespace of this process for the block (skips the test without root or iproute2)."""
     if shutil.which("ip") is None:
         pytest.skip("iproute2 'ip' missing: the WebRTC tests need a private network namespace")
     if os.geteuid() != 0:
         pytest.skip("not root: the WebRTC tests need 'ip netns add' (run them as root, as CI)")
-    created = create(os.getpid())
+    created = create(os.getpid(), suffix)
     try:
         yield created
     finally:
         delete(created)
+
+
+@pytest.fixture(scope="session")
+def netns() -> Iterator[NetNs]:
+    """The session's network namespace (needs root and iproute2; skips without them)."""
+    with private_netns() as created:
+        yield created
