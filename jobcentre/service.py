@@ -258,9 +258,9 @@ def create_app(
     app.add_middleware(FrontMiddleware, guard=guard)
     add_help_routes(app, gate, desk)
     add_staff_directory_route(app, gate, StaffCardStore(repo))
-    add_command_routes(app, gate, CommandStore(repo))
     add_verify_routes(app, service)
     # video calls; mounted before /staff so that its WebSocket route matches
     mount_calls(app, service, hub, data_dir, gate)
+    add_command_routes(app, gate, CommandStore(repo))  # fleet: remote command results
     app.mount("/staff", create_staff_app(service, store, staff, hub, desk))
     return app
