@@ -44,6 +44,7 @@ async def fleet_lock(ui: UiDriver) -> dict[str, Any]:
     data_dir = app.services.data_dir
     await ui.wait_for(lambda: app.root.current == "attract")
     await ui.wait_for(lambda: app.lock is not None and app.lock.gate is not None)
+    moment = await _one_moment_shots(ui)
     store, lock_id = _issue(data_dir, "lock")
     panel = app.lock.panel
     await ui.wait_for(lambda: panel.parent is not None, timeout_s=120)
@@ -72,8 +73,34 @@ async def fleet_lock(ui: UiDriver) -> dict[str, Any]:
     await ui.wait_for(lambda: app.root.current == "language")
     return {"locked_screen": locked_screen, "admitting_locked": admitting_locked,
             "clipped": shots, "texts": texts, "unlock": _state(store, unlock_id),
-            "staff_pin_opened": staff_pin_opened,
+            "staff_pin_opened": staff_pin_opened, "one_moment": moment,
             "after_unlock": app.root.current}
+
+
+async def _one_moment_shots(ui: UiDriver) -> dict[str, Any]:
+    """The attract screen while the gate holds new visitors back, in de and ar, 100/200 %."""
+    import asyncio
+
+    app, session = ui.app, ui.app.session
+    gate = app.lock.gate
+    gate.stop()  # hold the reports so the shown state stays put for the pictures
+    await asyncio.sleep(gate.every_s * 2)
+    app.admitting = False
+    screen = app.root.get_screen("attract")
+    out: dict[str, Any] = {}
+    for lang, scale in (("de", 1.0), ("de", 2.0), ("ar", 1.0), ("ar", 2.0)):
+        session.set_language(lang)
+        session.set_text_scale(scale)
+        await ui.frames(6)
+        out[f"clipped-{lang}-{int(scale * 100)}"] = clipped_labels(screen)
+        await ui.shot(f"attract-one-moment-{lang}-{int(scale * 100)}")
+    await ui.tap("start")
+    out["screen_after_tap"] = app.root.current
+    session.set_language("de")
+    session.set_text_scale(1.0)
+    app.admitting = True
+    gate.start()
+    return out
 
 
 async def _staff_gesture(ui: UiDriver) -> bool:

@@ -18,6 +18,9 @@ def test_lock_shows_out_of_service_and_unlock_removes_it(agent_data: Path) -> No
     assert "Außer Betrieb" in result["texts"] and "Dieses Terminal ist außer Betrieb." in \
         result["texts"]
     assert all(not problems for problems in result["clipped"].values()), result["clipped"]
+    moment = result["one_moment"]  # the gate holds new visitors back: no session starts
+    assert moment.pop("screen_after_tap") == "attract"
+    assert all(not problems for problems in moment.values()), moment
     assert result["staff_pin_opened"]  # staff still reach maintenance on a locked terminal
     assert result["unlock"] == "done" and result["after_unlock"] == "language"
 
