@@ -98,6 +98,7 @@ class Agent:
         self.socket.start()
         fleet_operations.restore_lock(self)  # a locked terminal stays locked
         self.gate.start()
+        self.fleet_commands.resume()  # commands taken before a restart run now
         self.live = LiveClient(self._open_live_client, self.data_dir, self._on_live_message,
                                wait_s=self.config.backend.live_wait_s,
                                on_connect=lambda client: catch_up(client, self.config))
