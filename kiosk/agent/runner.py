@@ -119,6 +119,7 @@ class Agent:
         self.gate.start()
         self.bundles.start()
         self._resume_update()
+        self.fleet_commands.resume()  # commands taken before a restart run now
         self.live = LiveClient(self._open_live_client, self.data_dir, self._on_live_message,
                                wait_s=self.config.backend.live_wait_s,
                                on_connect=self._on_connect)

@@ -17,7 +17,10 @@ it never interrupts a visitor:
   moment the command runs.
 
 Its answer is reported as ``done`` (``{"ok": true, ...}``) or ``failed`` with the answer's
-error code. Reports go out in order on one reporter thread, each retried with backoff for
+error code. A taken command is kept (fsync'd) in ``<data>/fleet/pending/`` until it has run,
+so an agent restarted in between runs it after the restart (:meth:`FleetCommands.resume`;
+one that expired meanwhile is reported ``failed``/``expired``). Reports go out in order on
+one reporter thread, each retried with backoff for
 ``REPORT_TRIES`` attempts (every request has the backend timeout).
 
 The pieces the fleet simulator reuses are plain functions without threads:
@@ -26,7 +29,9 @@ The pieces the fleet simulator reuses are plain functions without threads:
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable, Mapping
@@ -35,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from foundation.errors import CommandRejected, KioskError
+from foundation.files import fsync_dir, write_synced
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.fleet.replay import SeenCommands
 from kiosk.delivery.identity import load_identity
@@ -55,6 +61,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPORT_TRIES = 6
+#: commands taken but not yet run, one signed body per file (kept over restarts)
+PENDING = Path("fleet") / "pending"
 REPORT_FIRST_WAIT_S = 1.0
 #: how often a non-urgent command looks whether the visitor on screen has finished
 SESSION_POLL_S = 0.2
@@ -118,7 +126,39 @@ class FleetCommands:
                 log.warning("fleet command refused (%s), not reported", exc.code)
             return
         log.info("fleet command %s taken (urgent=%s)", command.name, command.urgent)
+        self._keep(command.command_id, body)
         self.report(result_body(command.command_id, "delivered"))
+        self._start(command)
+
+    def resume(self) -> None:
+        """At start: run again the commands taken but not finished before a restart."""
+        folder = self.agent.data_dir / PENDING
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                body = json.loads(path.read_bytes())
+                command = verify_command(body, trusted_keys(self.agent.data_dir),
+                                         self._kiosk_id())
+            except (ValueError, CommandRejected) as exc:
+                code = getattr(exc, "code", "malformed")
+                log.warning("unfinished fleet command dropped (%s)", code)
+                command_id = command_id_of(body) if isinstance(body, dict) else None
+                if command_id is not None:
+                    self.report(result_body(command_id, "failed", {"ok": False}, code))
+                path.unlink(missing_ok=True)
+                continue
+            log.info("unfinished fleet command %s taken up again", command.name)
+            self._start(command)
+
+    def _keep(self, command_id: str, body: Any) -> None:
+        """Store a taken command until it has run (``resume`` after a restart)."""
+        folder = self.agent.data_dir / PENDING
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = folder / f".{command_id}.tmp"
+        write_synced(tmp, codec.canonical_json(body), exclusive=False)
+        os.replace(tmp, folder / f"{command_id}.json")
+        fsync_dir(folder)
+
+    def _start(self, command: FleetCommand) -> None:
         if command.urgent:
             self._queue(command)
         else:
@@ -144,6 +184,8 @@ class FleetCommands:
             log.info("fleet command %s %s%s", command.name, state,
                      f" ({error})" if error else "")
             self.report(result_body(command.command_id, state, answer, error))
+            (self.agent.data_dir / PENDING / f"{command.command_id}.json").unlink(
+                missing_ok=True)
 
         self.agent.gate.between_sessions(f"fleet:{command.name}", work, urgent=command.urgent)
 

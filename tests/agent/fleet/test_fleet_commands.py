@@ -166,3 +166,23 @@ def test_collected_logs_hold_no_personal_data(agent: Agent, centre: Centre, tmp_
     assert record.answer["sources"] == ["file:agent", "file:ui"]
     for secret in [*PERSONAL, receipt, "Schmidt", "anna.schmidt"]:
         assert secret not in str(record.answer), secret
+
+
+def test_a_command_taken_before_a_restart_runs_after_it(agent: Agent, centre: Centre,
+                                                        tmp_path: Path) -> None:
+    with FakeUi(agent) as ui:
+        ui.in_session = True
+        ui.report()
+        command_id, _ = centre.issue("print_test_page")
+        centre.wait_state(command_id, "delivered", "done", "failed")
+    agent.stop()  # the visitor was still there: the command has not run
+    assert centre.get(command_id).state == "delivered"
+    again = Agent(KioskConfig(data_dir=tmp_path), tmp_path)
+    again.start()
+    try:
+        record = centre.wait_state(command_id, "done", "failed")
+        assert record.state == "done" and record.answer and record.answer["bytes"] > 0
+        wait_for(lambda: not any((tmp_path / "fleet" / "pending").glob("*.json")),
+                 "the kept command to be removed")
+    finally:
+        again.stop()
