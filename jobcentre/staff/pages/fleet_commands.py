@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError
 from jobcentre.fleet.commands import CommandRecord, CommandStore, issue_command
-from jobcentre.receipts import local_time
+from jobcentre.staff.pages.fleet import DETAIL_SECTIONS
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import csrf_field, esc, message, render, table, url
 from jobcentre.staff.web import StaffContext, StaffRequest, record, session_form, staff_request
@@ -82,7 +82,7 @@ async def commands_section(req: StaffRequest, kiosk_id: str) -> str:
         name = esc(t(f"fleetcmd.name.{c.name}"))
         if c.urgent:
             name += f" <span class='tag'>({esc(t('fleetcmd.urgent_mark'))})</span>"
-        rows.append([esc(local_time(c.created)), name, esc(c.issued_by),
+        rows.append([esc(req.t.when(c.created)), name, esc(c.issued_by),
                      esc(t(f"fleetcmd.state.{c.state}")), _answer(req, c)])
     html = f"<section aria-labelledby='fleetcmd-h'><h2 id='fleetcmd-h'>" \
            f"{esc(t('fleetcmd.heading'))}</h2><p>{esc(t('fleetcmd.help'))}</p>"
@@ -101,6 +101,14 @@ async def commands_section(req: StaffRequest, kiosk_id: str) -> str:
     return html + "</section>"
 
 
+async def _commands_on_detail(req: StaffRequest, kiosk_id: str) -> str:
+    """The commands section on the fleet's kiosk detail page (for those who may see it)."""
+    return await commands_section(req, kiosk_id) if req.can(Permission.VIEW_KIOSKS) else ""
+
+
+DETAIL_SECTIONS.append(_commands_on_detail)
+
+
 async def _kiosk(ctx: StaffContext, kiosk_id: str) -> Any:
     kiosk = await run_in_threadpool(ctx.repo.get_kiosk, kiosk_id[:100])
     if kiosk is None:
@@ -117,7 +125,8 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         kiosk = await _kiosk(ctx, kiosk_id)
         notice = message("success", req.t("fleetcmd.issued")) \
             if request.query_params.get("issued") else ""
-        back = f'<p><a href="{url("/kiosks")}">{esc(req.t("fleetcmd.back"))}</a></p>'
+        back = (f'<p><a href="{url("/fleet/kiosks/" + kiosk.kiosk_id)}">'
+                f'{esc(req.t("fleetcmd.back"))}</a></p>')
         return render(req, req.t("fleetcmd.title", name=kiosk.name),
                       notice + await commands_section(req, kiosk.kiosk_id) + back)
 
