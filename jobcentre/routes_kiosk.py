@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
@@ -95,6 +95,7 @@ def request_target(request: Request) -> str:
 
 _EMPTY_SHA256 = hashlib.sha256(b"").digest()
 T = TypeVar("T")
+FastHandler = Callable[[Request], Awaitable[Response]]
 
 
 class KioskGate:
@@ -184,6 +185,8 @@ class UploadRoutes:
         self.gate = gate
         self.service = gate.service
         self.hub = hub
+        #: further handlers the fast path serves, by exact (method, path)
+        self.fast_routes: dict[tuple[str, str], FastHandler] = {}
 
     async def announce(self, request: Request) -> Response:
         """Announce a document (201 new, 200 resume/complete, 409 conflicting metadata)."""

@@ -8,7 +8,9 @@ rate limits, concurrency cap, slow bodies all still apply) and hands exactly the
 method/path pairs to the same handlers FastAPI's routes call (``routes_kiosk.UploadRoutes``),
 with the same error answers (``error_response``). The live-channel poll goes the same way:
 10,000 kiosks re-poll some 400 times a second, and there the routing machinery cost more
-CPU than the poll itself (``benchmarks/bench_fleet.py``). Anything else -- other methods on these
+CPU than the poll itself (``benchmarks/bench_fleet.py``). Other frequent kiosk requests join
+by adding their handler to ``UploadRoutes.fast_routes`` under their exact method and path
+(their FastAPI route stays, for ``/openapi.json``). Anything else -- other methods on these
 paths, ``HEAD``, a trailing slash -- goes on to FastAPI, which also keeps describing the
 routes in ``/openapi.json``.
 """
@@ -56,13 +58,17 @@ class UploadFastPath:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         found = route(scope["method"], scope["path"]) if scope["type"] == "http" else None
-        if found is None:
+        extra = (self.uploads.fast_routes.get((scope["method"], scope["path"]))
+                 if found is None and scope["type"] == "http" else None)
+        if found is None and extra is None:
             await self.app(scope, receive, send)
             return
-        name, document_id = found
+        name, document_id = found or ("extra", None)
         request = Request(scope, receive)
         try:
-            if name == "live_poll":
+            if extra is not None:
+                response = await extra(request)
+            elif name == "live_poll":
                 response = await self.uploads.live_poll(request)
             elif document_id is None:
                 response = await self.uploads.announce(request)

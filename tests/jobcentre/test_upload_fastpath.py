@@ -1,25 +1,31 @@
 """The upload fast path and the httptools front of a real ``kiosk-server serve``.
 
-The four upload endpoints are served by ``jobcentre.upload_fastpath`` inside the front
-middleware; everything else on those paths still reaches FastAPI. Below ASGI, httptools
+The four upload endpoints, the live poll and routes added to ``fast_routes`` are served by
+``jobcentre.upload_fastpath`` inside the front middleware; everything else on those paths
+still reaches FastAPI. Below ASGI, httptools
 parses requests: headers over 16 KiB are refused, a keep-alive connection carries several
 requests, and a duplicated ``Content-Length`` is a bad request (h11 took it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from jobcentre.routes_kiosk import UploadRoutes
-from jobcentre.upload_fastpath import route
+from jobcentre.upload_fastpath import UploadFastPath, route
 from tests.jobcentre.helpers import Document, Kiosk, ServerProcess, make_pdf
 from wire import protocol
 
@@ -179,3 +185,35 @@ def test_duplicated_content_length_is_a_bad_request(plain: ServerProcess) -> Non
                      b"Content-Length: 2\r\n\r\n{}")
         assert _answer(sock)[0] == 400
     assert protocol.API_PREFIX == "/api/v1"
+
+
+def test_a_route_added_to_fast_routes_takes_the_fast_path_other_methods_do_not() -> None:
+    seen: list[str] = []
+
+    async def fallback(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(f"fastapi {scope['method']}")
+        await PlainTextResponse("from FastAPI")(scope, receive, send)
+
+    async def beat(request: Request) -> Response:
+        seen.append(f"fast {request.method}")
+        return JSONResponse({"ok": True})
+
+    uploads = SimpleNamespace(fast_routes={("POST", "/api/v1/fleet/x"): beat})
+    middleware = UploadFastPath(fallback, uploads, errors=lambda exc: None)  # type: ignore[arg-type]
+
+    async def call(method: str) -> int:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": method, "path": "/api/v1/fleet/x", "headers": [],
+                 "query_string": b""}
+        await middleware(scope, receive, send)
+        return int(sent[0]["status"])
+
+    assert asyncio.run(call("POST")) == 200 and asyncio.run(call("GET")) == 200
+    assert seen == ["fast POST", "fastapi GET"]
