@@ -278,7 +278,7 @@ def create_app(
     app.add_middleware(UploadFastPath, uploads=uploads, errors=error_response)
     app.add_middleware(FrontMiddleware, guard=guard)
     add_help_routes(app, gate, desk)
-    fleet_health = mount_fleet_health(app, gate, repo, fleet)
+    fleet_health = mount_fleet_health(app, gate, repo, fleet, uploads.fast_routes)
     service.on_stored = fleet_health.latency.observe_submission
     add_staff_directory_route(app, gate, cards)
     add_rollout_routes(app, gate, repo)

@@ -1,15 +1,12 @@
 """The agent code each simulated kiosk runs: heartbeat payload, live channel, message routing.
 
-* Heartbeat: the agent's pure ``build_heartbeat(HeartbeatInputs)`` and ``heartbeat_body``.
-  **The import of ``heartbeat`` below is the only line to change** when branch ``fleethb``
-  is merged: ``from kiosk.agent.fleet import heartbeat`` (then delete
-  ``heartbeat_standin.py``).
+* Heartbeat: the agent's pure ``build_heartbeat(HeartbeatInputs)`` and ``heartbeat_body``
+  (``kiosk.agent.fleet.heartbeat``).
 * Live channel: the agent's ``LiveClient`` (poll body, answer handling, cursor, dedup of
   message ids), fed by the simulator's async transport through ``poll_body`` and
   ``take_answer``, and routing by type with the agent's own ``route_message``.
 * Commands: ``live_handlers`` maps types to handlers as ``Agent.live_handlers`` does; the
-  simulator registers what it times (``ops.ping`` probes now, ``fleet.command`` once branch
-  ``fleetcmd`` is merged).
+  simulator registers what it times (``ops.ping`` probes or signed ``fleet.command``s).
 
 Simulated device states are fixed healthy values except a printer near the end of its
 paper on every 50th kiosk, so the service's alert path sees some traffic.
@@ -23,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.fleet import heartbeat_standin as heartbeat  # the one line to change
+from kiosk.agent.fleet import heartbeat
 from kiosk.agent.live import Dispatch, LiveClient, route_message
 
 HEARTBEAT_PATH: str = heartbeat.PATH

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -30,7 +31,7 @@ from jobcentre.fleet.health_store import HealthStore
 from jobcentre.fleet.metrics import UploadLatency, add_metrics_route
 from jobcentre.fleet.notify import Notifier, NotifySettings
 from jobcentre.repository import KioskRecord
-from jobcentre.routes_kiosk import KioskGate
+from jobcentre.routes_kiosk import FastHandler, KioskGate
 from wire import protocol
 from wire.fleet import HEARTBEAT_PATH, Heartbeat
 
@@ -94,7 +95,9 @@ class FleetHealth:
 
 
 def mount_fleet_health(app: FastAPI, gate: KioskGate, repo: Any,
-                       settings: FleetSettings | None = None) -> FleetHealth:
+                       settings: FleetSettings | None = None,
+                       fast_routes: dict[tuple[str, str], FastHandler] | None = None
+                       ) -> FleetHealth:
     """Mount the heartbeat route and ``/metrics``; returns the parts to start and stop."""
     fleet = FleetHealth(repo, settings or FleetSettings())
 
@@ -103,6 +106,12 @@ def mount_fleet_health(app: FastAPI, gate: KioskGate, repo: Any,
         """Store this kiosk's heartbeat; raise or clear its alerts."""
         kiosk, body = await gate.authed(request, HEARTBEAT_LIMIT)
         return await run_in_threadpool(fleet.accept, kiosk, body)
+
+    async def heartbeat_fast(request: Request) -> Response:
+        return JSONResponse(await heartbeat(request))
+
+    if fast_routes is not None:  # 333 a second at 10,000 kiosks: past FastAPI's routing
+        fast_routes[("POST", HEARTBEAT_PATH)] = heartbeat_fast
 
     add_metrics_route(app, repo, fleet.alerts, fleet.latency, fleet.settings.metrics_token)
     return fleet
