@@ -12,6 +12,7 @@ versions, times and error *codes* (never messages).
     disk, memory   used %, free bytes; agent RSS, system available bytes
     versions       app version, accepted bundle versions by kind (site_config, app_update)
     visitors       in_session, last_session_end (UTC time, no personal data)
+    locked         the terminal shows the out-of-service screen (a fleet ``lock``)
     errors         count and codes of log records >= ERROR since the last report
 """
 
@@ -81,6 +82,7 @@ class Heartbeat(_Strict):
     #: the highest accepted bundle version per kind (``site_config``, ``app_update``)
     bundle_versions: dict[str, int] = Field(default_factory=dict, max_length=8)
     in_session: bool
+    locked: bool = False
     last_session_end: datetime | None = None
     devices: dict[DeviceKey, Device]
     outbox: Outbox

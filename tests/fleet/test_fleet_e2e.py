@@ -36,11 +36,12 @@ from jobcentre.repository import open_repository
 from kiosk.agent.client import AgentClient
 from kiosk.agent.runner import Agent
 from tests.fleet.conftest import Fleet
-from tests.jobcentre.staff.conftest import axe_violations
+from tests.jobcentre.staff.conftest import ROOT, axe_violations
 from wire import codec
 from wire.bundle import sign_bundle
 
 UPPER_BOUND_S = 90.0
+SHOTS = ROOT / "artifacts" / "staff"
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -57,6 +58,17 @@ def _status(page: Page, kiosk_id: str) -> Any:
 def _ui(agent: Agent, in_session: bool) -> dict[str, Any]:
     """One ``ui_state`` report over the agent's socket, as the kiosk UI sends it."""
     return AgentClient(agent.socket_path).call("ui_state", in_session=in_session)
+
+
+def _look(page: Page, name: str) -> None:
+    """axe-core finds nothing; a full-page shot in German and English for people to look at."""
+    url = page.url.split("?")[0]
+    for lang in ("de", "en"):
+        page.goto(f"{url}?lang={lang}")
+        assert axe_violations(page) == [], f"{name} ({lang})"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"), full_page=True)
+    page.goto(f"{url}?lang=de")
 
 
 def _submit(page: Page, name: str) -> None:
@@ -93,6 +105,7 @@ def test_ops_see_health_lock_a_kiosk_and_stage_a_configuration(fleet: Fleet,
     expect(_status(page, first)).to_have_text(re.compile("Störung"),
                                               timeout=UPPER_BOUND_S * 1000)
     expect(_status(page, second)).to_have_text(re.compile("In Betrieb"))
+    _look(page, "fleet-dashboard-fault")
     page.goto(f"{fleet.url}/staff/fleet/alerts")
     expect(page.get_by_role("main")).to_contain_text(re.compile("Papier"))
     write_state(agent_1.data_dir / "printer-sim", "ok")
@@ -114,9 +127,13 @@ def test_ops_see_health_lock_a_kiosk_and_stage_a_configuration(fleet: Fleet,
     _wait_for(lambda: _ui(agent_2, in_session=False)["overlay"] == "out_of_service",
               "the lock never showed after the session ended")
     assert not _ui(agent_2, in_session=False)["admit"]
+    page.goto(f"{fleet.url}/staff/fleet/kiosks/{second}")
+    _wait_for(lambda: (page.reload() is not None or True) and re.search(
+        r"Gesperrt \(Außer-Betrieb-Anzeige\)\s*ja", page.get_by_role("main").inner_text())
+        is not None, "the dashboard never showed the lock")
     _wait_for(lambda: (page.reload() is not None or True)
               and "erledigt" in _commands_table(page).inner_text(), "lock never done")
-    assert axe_violations(page) == []
+    _look(page, "fleet-kiosk-locked")
     _issue(page, fleet, second, "Entsperren")
     _wait_for(lambda: _ui(agent_2, in_session=False)["overlay"] is None
               and _ui(agent_2, in_session=False)["admit"], "unlock never lifted the lock")

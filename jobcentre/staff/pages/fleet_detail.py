@@ -50,6 +50,8 @@ def _summary(req: StaffRequest, kiosk_id: str, state: KioskState) -> str:
         (t("fleet.detail.update"), esc(state.update_version or t("fleet.detail.none"))),
         (t("fleet.detail.in_session"),
          esc(t("fleet.detail.yes") if state.in_session else t("fleet.detail.no"))),
+        (t("fleet.detail.locked"),
+         esc(t("fleet.detail.yes") if state.heartbeat.get("locked") else t("fleet.detail.no"))),
         (t("fleet.detail.last_session"), esc(_time(req, beat.get("last_session_end")))),
         (t("fleet.detail.outbox"), esc(t("fleet.detail.outbox_value",
                                          depth=outbox.get("depth", 0),

@@ -213,5 +213,5 @@ async def config_section(req: StaffRequest, kiosk_id: str) -> str:
             f'{esc(t("section.title"))}</h2>{active}'
             + table(t("section.caption"), [t("rollouts.version"), t("rollouts.stage"),
                                            t("rollout.state"), t("rollout.reason"),
-                                           t("rollout.updated")], rows, t("rollout.no_kiosks"))
+                                           t("rollout.updated")], rows, t("section.no_rollouts"))
             + "</section>")

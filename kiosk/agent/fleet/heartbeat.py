@@ -70,6 +70,7 @@ class HeartbeatInputs:
     available_bytes: int = 0
     bundle_versions: Mapping[str, int] = field(default_factory=dict)
     in_session: bool = False
+    locked: bool = False
     last_session_end: float | None = None  #: wall-clock seconds
     error_count: int = 0
     error_codes: tuple[str, ...] = ()
@@ -97,6 +98,7 @@ def build_heartbeat(inputs: HeartbeatInputs) -> Heartbeat:
         app_version=inputs.app_version,
         bundle_versions=dict(inputs.bundle_versions),
         in_session=inputs.in_session,
+        locked=inputs.locked,
         last_session_end=None if end is None else datetime.fromtimestamp(end, UTC),
         devices=devices,
         outbox=Outbox(depth=inputs.outbox_depth, oldest_age_s=inputs.outbox_oldest_age_s),
@@ -236,6 +238,8 @@ class ErrorTally(logging.Handler):
 
 def gather_inputs(agent: Any, tally: ErrorTally, now: datetime | None = None) -> HeartbeatInputs:
     """The inputs of one heartbeat from a running ``Agent``."""
+    from kiosk.agent.fleet.operations import is_locked
+
     config = agent.config
     counts = agent.require_outbox().counts()
     used, free = disk_usage(agent.data_dir)
@@ -255,6 +259,7 @@ def gather_inputs(agent: Any, tally: ErrorTally, now: datetime | None = None) ->
         available_bytes=available,
         bundle_versions=bundle_versions(agent.data_dir, config.identity.kiosk_id),
         in_session=agent.gate.in_session,
+        locked=is_locked(agent.data_dir),
         last_session_end=agent.gate.last_session_end,
         error_count=errors,
         error_codes=codes,
