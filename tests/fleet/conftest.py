@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from config.model import BackendConfig, FleetConfig, KioskConfig, KioskIdentity
 from jobcentre.enrollment import issue_code
@@ -28,7 +28,7 @@ from kiosk.agent.runner import Agent
 from kiosk.delivery.identity import enroll
 from tests.jobcentre.conftest import new_database, pg_url  # noqa: F401 - the fixture
 from tests.jobcentre.helpers import ServerProcess, free_port
-from tests.jobcentre.staff.conftest import CHROMIUM, add_staff
+from tests.jobcentre.staff.conftest import add_staff, headless_chromium
 
 HEARTBEAT_S = 0.3
 SITES = ("Jobcenter Musterstadt", "Außenstelle Nordheim")
@@ -162,15 +162,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Iterator[Fle
 @pytest.fixture(scope="module")
 def fleet_browser() -> Iterator[Browser]:
     """One headless Debian Chromium for the module."""
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--no-first-run", "--disable-component-update", "--disable-sync"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,9 +71,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaffSite]:
         staff_site.server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for the whole module."""
+@contextmanager
+def headless_chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, through Playwright (closed on leaving)."""
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=CHROMIUM, headless=True,
@@ -82,6 +83,13 @@ def browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Debian Chromium for the whole module."""
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture
