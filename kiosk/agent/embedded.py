@@ -62,7 +62,9 @@ class EmbeddedBackend:
         app = create_app(self.server_dir, kek_file=self.kek_file)
         sock = _bind(self._remembered_port())
         port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        # stopping cancels what is still running after 1 s (the agent's own long poll)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                                timeout_graceful_shutdown=1.0)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="embedded-backend",

@@ -92,9 +92,15 @@ class LiveClient:
         os.replace(tmp, self.cursor_file)
         fsync_dir(self.cursor_file.parent)
 
-    def poll_once(self, client: ServerClient) -> int:
-        """One poll; returns how many messages were handled. Raises BackendUnavailable."""
+    def poll_once(self, client: ServerClient, stop: threading.Event | None = None) -> int:
+        """One poll; returns how many messages were handled. Raises BackendUnavailable.
+
+        An answer that arrives after ``stop`` was set is dropped unhandled (the cursor stays,
+        so the messages come again after the restart).
+        """
         response = client.call_json("POST", POLL_PATH, self.poll_body())
+        if stop is not None and stop.is_set():
+            return 0
         return self.take_answer(response.status_code, safe_json(response))
 
     def poll_body(self) -> dict[str, Any]:
@@ -145,15 +151,22 @@ class LiveClient:
             log.exception("catching up after the live channel connected failed")
 
     def run(self, stop: threading.Event) -> None:
-        """Poll until ``stop`` is set, reconnecting with backoff."""
+        """Poll until ``stop`` is set, reconnecting with backoff.
+
+        The agent does not wait for a long poll in flight when it stops (``Agent.stop``
+        gives this thread a moment only): an answer arriving after ``stop`` is dropped, and
+        an error then (the outbox already closed) ends the thread quietly.
+        """
         client: ServerClient | None = None
         while not stop.is_set():
             try:
                 if client is None:
                     client = self.open_client(self.wait_s + 15.0)
                     self._connected(client)
-                self.poll_once(client)
+                self.poll_once(client, stop)
             except KioskError as exc:
+                if stop.is_set():
+                    break
                 self.connected = False
                 if exc.code in (protocol.ERROR_REVOKED, protocol.ERROR_UNKNOWN_KIOSK):
                     self.backoff.failures = 64  # refused for good until re-enrolled
@@ -163,5 +176,9 @@ class LiveClient:
                     client.close()
                     client = None
                 stop.wait(delay)
+            except Exception:
+                if stop.is_set():  # stopping: the agent may have closed what the poll touches
+                    break
+                raise
         if client is not None:
             client.close()

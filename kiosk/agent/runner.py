@@ -52,6 +52,8 @@ from wire.fleet_command import MESSAGE_TYPE as FLEET_COMMAND
 log = logging.getLogger(__name__)
 
 IDLE_S = 30.0
+#: how long stopping waits for the live channel's thread before it goes on without it
+LIVE_STOP_WAIT_S = 0.5
 HEALTH_EVERY_S = 60.0
 FIRST_HEALTH_WAIT_S = 1.5
 
@@ -150,7 +152,8 @@ class Agent:
         """Stop everything and close the outbox."""
         self.request_stop()
         for thread in self._threads:
-            thread.join(timeout=30)
+            # a long poll in flight is not waited for (it may hold for live_wait_s)
+            thread.join(timeout=LIVE_STOP_WAIT_S if thread.name == "live" else 30)
         self.gate.stop()
         self.bundles.stop()
         self.fleet_commands.stop()

@@ -33,8 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 VERSIONS = {"0.9.1": None, "0.9.2": None,
             "0.9.3": ("kiosk/updates/health.py", '"scanning.judge")',
                       '"scanning.judge", "kiosk.module_this_release_forgot")'),
-            "0.9.4": ("kiosk/agent/cli.py", "    agent = Agent(config, config.resolved_data_dir)",
-                      '    raise SystemExit("this release cannot start")')}
+            "0.9.4": ("kiosk/agent/cli.py", "    from kiosk.agent.runner import Agent  #",
+                      '    raise SystemExit("this release cannot start")  #')}
 BUILD_TIMEOUT_S = 600
 
 
