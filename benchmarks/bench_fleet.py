@@ -8,14 +8,15 @@ long poll open and sends a signed heartbeat every ``--interval`` seconds. During
 measuring window this process queues ``ops.ping`` messages for random kiosks through the
 real ``LiveStore`` (as ``kiosk-server live-send`` and a staff action on another intake
 process do: the serving process's watcher wakes the kiosk's poll) and times each until the
-kiosk has handled it; with ``--commands fleet`` (branch fleetcmd merged) it issues signed
+kiosk has handled it; with ``--commands fleet`` (the default) it issues signed
 ``run_doctor`` commands with the service's own ``issue_command`` and times each until the
 kiosk's ``done`` report is stored (``benchmarks/fleet/commands.py``).
 
 Printed: heartbeat latency p50/p95/p99, command delivery p50/p99, polls held open (as the
 simulator counts them and as established TCP connections to the server), errors, CPU of
 the server processes, of PostgreSQL and of the simulator separately (all from /proc and
-getrusage, over the window), the server's resident memory, and the median time ``curl``
+getrusage, over the window), the server's resident memory, the ops dashboard's pages over
+the fleet's state (``benchmarks/fleet/dashboard_pages.py``), and the median time ``curl``
 takes for one signed request alone (a bare tool doing the same work) with the ratio. Server,
 database and simulator share the machine's cores: latencies are upper bounds.
 
@@ -49,6 +50,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_intake import start_postgres  # noqa: E402
 from benchmarks.fleet.commands import final_states, issue  # noqa: E402
+from benchmarks.fleet.dashboard_pages import (  # noqa: E402
+    TARGET_S,
+    list_pages,
+    ops_session,
+    time_pages,
+)
 from benchmarks.fleet.figures import merge, print_report  # noqa: E402
 from benchmarks.fleet.kiosk_code import HEARTBEAT_PATH, heartbeat_payload  # noqa: E402
 from benchmarks.fleet.service import (  # noqa: E402
@@ -179,6 +186,15 @@ def bench(args: argparse.Namespace, base: Path, database: str | None, pg_pid: in
                 sim.wait(timeout=args.wait + 120)
             if args.commands == "fleet":
                 states = final_states(repo, list(posted))
+            print(f"\ndashboard pages over {args.kiosks} kiosks' live state "
+                  "(ops account, 5 loads each):")
+            pages = list_pages()
+            pages[f"/staff/fleet/kiosks/{kiosks[0].kiosk_id}"] = (
+                f"/staff/fleet/kiosks/{kiosks[0].kiosk_id}", {})
+            worst = time_pages(url, ops_session(repo), pages)
+            print(f"slowest page {worst * 1000:.0f} ms "
+                  f"({'meets' if worst <= TARGET_S else 'MISSES'} the {TARGET_S:.0f} s target)\n",
+                  flush=True)
         finally:
             repo.close()
             for sim in sims:
@@ -214,9 +230,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="intake processes")
     parser.add_argument("--sim-processes", type=int, default=2)
     parser.add_argument("--commands-per-s", type=float, default=2.0)
-    parser.add_argument("--commands", choices=("ping", "fleet"), default="ping",
-                        help="ops.ping probes (timed until handled), or signed fleet commands "
-                        "(timed until the done report is stored; needs branch fleetcmd)")
+    parser.add_argument("--commands", choices=("ping", "fleet"), default="fleet",
+                        help="signed fleet commands (timed until the done report is stored), "
+                        "or ops.ping probes (timed until handled)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite instead")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()

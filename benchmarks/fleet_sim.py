@@ -11,7 +11,7 @@ keep-alive has expired; the poll keeps its connection.
 
 Messages of type ``ops.ping`` carrying ``{"probe": N}`` are recorded with the time they were
 handled, so ``bench_fleet.py`` times a message from the moment it was queued to the moment
-the kiosk handled it. With ``--commands fleet`` (branch fleetcmd merged), signed
+the kiosk handled it. With ``--commands fleet``, signed
 ``fleet.command`` messages are taken by the agent's own code and reported to
 ``/api/v1/fleet/command-result``; the time recorded is when the service acknowledged the
 final report (``benchmarks/fleet/commands.py``). The process raises its own RLIMIT_NOFILE,
@@ -286,7 +286,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--wait", type=float, default=25.0, help="live poll wait (s)")
     parser.add_argument("--commands", choices=("ping", "fleet"), default="ping",
                         help="what the bench sends: ops.ping probes, or signed fleet.command "
-                        "messages reported to command-result (needs branch fleetcmd)")
+                        "messages reported to command-result")
     parser.add_argument("--centre-key", default="",
                         help="the centre signing public key (base64url) for --commands fleet")
     parser.add_argument("--out", type=Path, help="write the JSON here instead of stdout")

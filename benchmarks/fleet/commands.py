@@ -1,4 +1,4 @@
-"""Signed fleet commands in the simulator (``--commands fleet``; needs branch ``fleetcmd``).
+"""Signed fleet commands in the simulator (``--commands fleet``).
 
 Job-centre side: ``issue`` signs and stores a ``run_doctor`` command with the service's
 own ``issue_command`` (``jobcentre.fleet.commands``) and queues it on the live channel as
