@@ -10,6 +10,20 @@ ROLLOUTS_CATALOG: dict[str, dict[str, str]] = {
                           "Pilot-Terminal einen fehlgeschlagenen Selbsttest, wird die "
                           "Verteilung automatisch angehalten.",
         "rollouts.new_link": "Neue Konfiguration verteilen",
+        "upd.title": "Neues App-Update verteilen",
+        "upd.intro": "Gespeicherte Updates (kiosk-server update add). Jedes geht zuerst an "
+                     "Pilot-Terminals; die Terminals installieren es neben der laufenden "
+                     "Version und wechseln nur zwischen zwei Besuchen.",
+        "upd.caption": "Gespeicherte Updates (neueste zuerst)",
+        "upd.version": "App-Version",
+        "upd.python": "Python",
+        "upd.files": "Dateien",
+        "upd.size": "Größe",
+        "upd.none": "Noch kein Update gespeichert (kiosk-server update add).",
+        "upd.submit": "Update signieren und an Pilot-Terminals senden",
+        "upd.problems": "Das Update wurde nicht signiert:",
+        "upd.pick": "Bitte wählen Sie ein Update aus.",
+        "rollouts.new_update_link": "Neues App-Update verteilen",
         "rollouts.caption": "{count} Verteilung(en), neueste zuerst",
         "rollouts.none": "Es wurde noch nichts verteilt.",
         "rollouts.version": "Version",
@@ -135,6 +149,20 @@ ROLLOUTS_CATALOG: dict[str, dict[str, str]] = {
                           "works there do you release it to all. If a canary terminal "
                           "reports a failed self-test, the rollout halts automatically.",
         "rollouts.new_link": "Roll out a new configuration",
+        "upd.title": "Roll out a new app update",
+        "upd.intro": "Stored updates (kiosk-server update add). Each goes to canary terminals "
+                     "first; terminals install it beside the running version and switch only "
+                     "between two visits.",
+        "upd.caption": "Stored updates (newest first)",
+        "upd.version": "App version",
+        "upd.python": "Python",
+        "upd.files": "Files",
+        "upd.size": "Size",
+        "upd.none": "No update stored yet (kiosk-server update add).",
+        "upd.submit": "Sign the update and send to canary terminals",
+        "upd.problems": "The update was not signed:",
+        "upd.pick": "Please choose an update.",
+        "rollouts.new_update_link": "Roll out a new app update",
         "rollouts.caption": "{count} rollout(s), newest first",
         "rollouts.none": "Nothing has been rolled out yet.",
         "rollouts.version": "Version",

@@ -64,11 +64,15 @@ def _nav(req: StaffRequest) -> str:
     if not entries:
         return ""
     current = req.request.url.path
+    # the entry with the longest matching path is the current one (/fleet/rollouts/3 is
+    # "Configuration & updates", not "Fleet")
+    matching = [e.path for e in entries if current == PREFIX + e.path
+                or current.startswith(PREFIX + e.path + "/")]
+    here_path = max(matching, key=len) if matching else None
     items = []
     for entry in entries:
         href = PREFIX + entry.path
-        here = current == href or current.startswith(href + "/")
-        mark = ' aria-current="page"' if here else ""
+        mark = ' aria-current="page"' if entry.path == here_path else ""
         badge = ""
         if entry.badge:
             badge = (f' <span id="{entry.badge}" class="badge" hidden>'

@@ -16,10 +16,13 @@ from jobcentre.staff.pages import (
     fleet,
     fleet_commands,
     fleet_rollouts,
+    fleet_updates,
     kiosks,
     login,
     receipts,
 )
 
+# fleet_updates before fleet_rollouts: its /fleet/rollouts/new-update must match before
+# /fleet/rollouts/{rollout_id}
 PAGES: tuple[ModuleType, ...] = (login, documents, desk, receipts, kiosks, fleet,
-                                 fleet_rollouts, calls, audit_log, fleet_commands)
+                                 fleet_updates, fleet_rollouts, calls, audit_log, fleet_commands)

@@ -52,7 +52,8 @@ NOTICES = {"promoted": "rollout.promoted", "halted": "rollout.halted",
            "created": "rollout.created"}
 
 
-def _canary(req: StaffRequest, form: dict[str, str]) -> tuple[rollouts.Canary | None, str]:
+def canary_from_form(req: StaffRequest, form: dict[str, str]
+                     ) -> tuple[rollouts.Canary | None, str]:
     """The canary from a form, or None and the problem in words."""
     t = req.t
     if form.get("canary") == "named":
@@ -69,7 +70,7 @@ def _canary(req: StaffRequest, form: dict[str, str]) -> tuple[rollouts.Canary | 
     return rollouts.Canary(percent=percent), ""
 
 
-def _api_problem(req: StaffRequest, exc: ApiError) -> str:
+def api_problem(req: StaffRequest, exc: ApiError) -> str:
     t = req.t
     if exc.code == "unknown_kiosk":
         return t("new.unknown_kiosk", kiosks=str(exc.extra.get("detail", "")))
@@ -104,8 +105,11 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
             notice = message("success", t(key, version=request.query_params.get("v", ""),
                                           count=request.query_params.get("n", "")))
         body = (notice + f"<p>{esc(t('rollouts.intro'))}</p>"
-                f'<p><a href="{url("/fleet/rollouts/new")}">{esc(t("rollouts.new_link"))}</a>'
-                "</p>" + rollout_list(req, listed, states) + refusals(req, reports))
+                f'<p class="row-links"><a href="{url("/fleet/rollouts/new")}">'
+                f'{esc(t("rollouts.new_link"))}</a>'
+                f'<a href="{url("/fleet/rollouts/new-update")}">'
+                f'{esc(t("rollouts.new_update_link"))}</a></p>'
+                + rollout_list(req, listed, states) + refusals(req, reports))
         return render(req, t("rollouts.title"), body)
 
     @router.get("/fleet/rollouts/new")
@@ -123,7 +127,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         settings = form.get("settings", "")
         layer, found = parse_layer_toml(settings)
         problems: list[Problem | str] = list(found)
-        canary, canary_problem = _canary(req, form)
+        canary, canary_problem = canary_from_form(req, form)
         problems += [canary_problem] if canary_problem else []
         if layer is not None and canary is not None and not problems:
             try:
@@ -132,7 +136,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
                         ctx.repo, "site_config", {"config": layer}, canary=canary,
                         issued_by=req.actor.username, signing_key=ctx.service.keys.signing))
             except ApiError as exc:
-                problems.append(_api_problem(req, exc))
+                problems.append(api_problem(req, exc))
             else:
                 await record(req, "rollout.create", f"rollout:{done.id}",
                              detail=f"kind=site_config version={done.version} "
@@ -183,7 +187,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
             done = await run_in_threadpool(lambda: rollouts.promote(
                 ctx.repo, rollout_id, signing_key=ctx.service.keys.signing))
         except ApiError as exc:
-            problem = _api_problem(req, exc)
+            problem = api_problem(req, exc)
             await record(req, "rollout.promote", f"rollout:{rollout_id}", outcome="failed",
                          detail=exc.code)
             return await _detail(req, rollout_id, message("error", problem), 409)
@@ -200,7 +204,7 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         try:
             done = await run_in_threadpool(rollouts.halt, ctx.repo, rollout_id, reason)
         except ApiError as exc:
-            problem = _api_problem(req, exc)
+            problem = api_problem(req, exc)
             return await _detail(req, rollout_id, message("error", problem), 409)
         await record(req, "rollout.halt", f"rollout:{rollout_id}",
                      detail=f"kind={done.kind} version={done.version}")
@@ -211,14 +215,14 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         req = await staff_request(request, ctx, Permission.MANAGE_ROLLOUTS)
         form = await session_form(req)
         await _rollout(rollout_id)
-        canary, problem = _canary(req, form)
+        canary, problem = canary_from_form(req, form)
         if canary is not None:
             try:
                 done = await run_in_threadpool(lambda: rollouts.reissue(
                     ctx.repo, rollout_id, canary=canary, issued_by=req.actor.username,
                     signing_key=ctx.service.keys.signing))
             except ApiError as exc:
-                problem = _api_problem(req, exc)
+                problem = api_problem(req, exc)
             else:
                 await record(req, "rollout.reissue", f"rollout:{done.id}",
                              detail=f"of={rollout_id} version={done.version}")

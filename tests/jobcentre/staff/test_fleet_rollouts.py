@@ -133,3 +133,39 @@ def test_desk_staff_may_not_open_the_rollouts(page: Page, site: StaffSite) -> No
     log_in(page, site, "dora")
     response = page.goto(f"{site.url}/staff/fleet/rollouts")
     assert response is not None and response.status == 403
+
+
+def test_ops_roll_out_a_stored_app_update_to_a_named_canary(page: Page, site: StaffSite,
+                                                             tmp_path: Path) -> None:
+    """``kiosk-server update add`` stores an update set; the page signs its rollout."""
+    from tests.jobcentre.helpers import run_cli
+    from tests.updates.releases import make_wheel
+
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, "jobcenter-kiosk", "0.7.0")
+    make_wheel(wheels, "newdep", "1.0")
+    pins = tmp_path / "base-pins.txt"
+    pins.write_text("idna==3.20\n")
+    done = run_cli("update", "add", "--data", str(site.server.data_dir), "--wheels", str(wheels),
+                   "--base-pins", str(pins))
+    assert done.returncode == 0, done.stderr
+    log_in(page, site, "otto")
+    page.goto(f"{site.url}/staff/fleet/rollouts")
+    page.get_by_role("link", name="Neues App-Update verteilen").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    table = page.get_by_role("table", name="Gespeicherte Updates (neueste zuerst)")
+    expect(table).to_contain_text("jobcenter_kiosk-0.7.0-py3-none-any.whl")
+    expect(page.get_by_label("0.7.0")).to_be_checked()
+    _check(page, "rollout-update-new", "de")
+    page.get_by_label("Benannte Terminals").check()
+    page.get_by_label("Kennungen, durch Komma getrennt").fill("no-such-kiosk")
+    _submit(page, "Update signieren und an Pilot-Terminals senden")
+    expect(page.get_by_role("alert")).to_contain_text("no-such-kiosk")
+    page.get_by_label("Kennungen, durch Komma getrennt").fill(site.kiosk.kiosk_id)
+    _submit(page, "Update signieren und an Pilot-Terminals senden")
+    expect(page.get_by_role("status")).to_contain_text("Version 1 ist signiert")
+    expect(page.locator("tbody tr").first).to_contain_text("App-Update")
+    page.goto(f"{site.url}/staff/fleet/rollouts/new-update?lang=en")
+    _check(page, "rollout-update-new", "en")
+    assert ("rollout.create", "ok") in _audit(site, "otto")
