@@ -29,6 +29,7 @@ from kiosk.delivery.identity import enroll
 from tests.jobcentre.conftest import new_database, pg_url  # noqa: F401 - the fixture
 from tests.jobcentre.helpers import ServerProcess, free_port
 from tests.jobcentre.staff.conftest import add_staff, headless_chromium
+from tests.updates.conftest import base_venv, release_wheels  # noqa: F401 - the fixtures
 
 HEARTBEAT_S = 0.3
 SITES = ("Jobcenter Musterstadt", "Außenstelle Nordheim")

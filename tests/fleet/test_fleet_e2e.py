@@ -12,10 +12,11 @@ played by the test, so it can hold a visitor's session open on purpose. In order
 4. a configuration goes to the first kiosk as a named canary, then to all on promotion;
 5. a tampered bundle is refused by the kiosk and the refusal shows on the rollout page.
 
-The update part of the Done-when list (install beside, switch between sessions, rollback on a
-failed health check) needs agents that really restart from another environment:
-``tests/updates/test_update_flow.py`` runs it with ``kiosk supervise``. The out-of-service
-screen itself is rendered by the Kivy app in ``tests/ui/test_fleet_lock.py``.
+The update part (install beside, switch between sessions, promotion, rollback on a failed
+health check) needs agents that really restart from another environment:
+``tests/fleet/test_fleet_update_e2e.py`` runs it the same way (PostgreSQL, two kiosks,
+Chromium on the ops pages) with supervised A/B kiosks. The out-of-service screen itself is
+rendered by the Kivy app in ``tests/ui/test_fleet_lock.py``.
 The test asserts order, never time (``UPPER_BOUND_S`` only stops a hang).
 """
 
