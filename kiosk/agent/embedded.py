@@ -64,7 +64,7 @@ class EmbeddedBackend:
         port = sock.getsockname()[1]
         # stopping cancels what is still running after 1 s (the agent's own long poll)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=1.0)
+                                timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="embedded-backend",
