@@ -35,8 +35,16 @@ def write_synced(path: Path, data: bytes, *, exclusive: bool = True) -> None:
 
 def private_sqlite_files(path: Path) -> None:
     """Create an SQLite file 0600 before SQLite does (its -wal/-shm copy that mode) and
-    narrow any of its files that a wider umask left readable to others."""
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    narrow any of its files that a wider umask left readable to others.
+
+    An existing file is never opened: closing any descriptor of a database file drops every
+    POSIX lock this process holds on it, including the shared lock by which each open WAL
+    connection tells other processes that it is still there. Without that lock, another
+    process closing its last connection checkpoints and deletes the WAL under this one, and
+    what this process commits afterwards is lost ("disk I/O error" for the next reader).
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
         with contextlib.suppress(FileNotFoundError):
             if name.stat().st_mode & 0o077:

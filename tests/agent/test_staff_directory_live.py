@@ -71,11 +71,6 @@ def _send(agent: Agent, type_: str, body: dict[str, Any]) -> None:
             "--body", json.dumps(body))
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known defect, open (closing note of stop 17): under load, a live message that a "
-    "kiosk-server process queues while the embedded service runs on the same SQLite file is "
-    "sometimes never delivered (the service first answers a poll with database_unavailable); "
-    "fails about 1 run in 3 on the old main too"))
 def test_cards_registered_and_revoked_reach_the_kiosk_and_tampering_is_refused(
         agent: Agent, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
