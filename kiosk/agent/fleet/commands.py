@@ -20,8 +20,10 @@ Its answer is reported as ``done`` (``{"ok": true, ...}``) or ``failed`` with th
 error code. A taken command is kept (fsync'd) in ``<data>/fleet/pending/`` until it has run,
 so an agent restarted in between runs it after the restart (:meth:`FleetCommands.resume`;
 one that expired meanwhile is reported ``failed``/``expired``). Reports go out in order on
-one reporter thread, each retried with backoff for
-``REPORT_TRIES`` attempts (every request has the backend timeout).
+one reporter thread, each retried with backoff for ``REPORT_TRIES`` attempts (every request
+has the backend timeout). Each report is kept on disk until the centre has it
+(``kiosk.agent.fleet.report_store``), so one the agent could not send before it stopped
+(after a ``restart`` command, say) goes out after the next start.
 
 The pieces the fleet simulator reuses are plain functions without threads:
 :func:`trusted_keys`, :func:`accept` and :func:`run_command`.
@@ -43,6 +45,7 @@ from foundation.errors import CommandRejected, KioskError
 from foundation.files import fsync_dir, write_synced
 from kiosk.agent.commands import Answer, Origin
 from kiosk.agent.fleet.replay import SeenCommands
+from kiosk.agent.fleet.report_store import ReportStore
 from kiosk.delivery.identity import load_identity
 from kiosk.delivery.transport import safe_json
 from wire import codec
@@ -102,7 +105,8 @@ class FleetCommands:
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
         self.seen = SeenCommands.in_data_dir(agent.data_dir)
-        self._reports: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.kept = ReportStore(agent.data_dir)
+        self._reports: queue.Queue[tuple[Path | None, dict[str, Any]] | None] = queue.Queue()
         self._reporter: threading.Thread | None = None
         #: (command id, state, error) of every report sent, newest last (for status/tests)
         self.reported: list[tuple[str, str, str | None]] = []
@@ -131,7 +135,9 @@ class FleetCommands:
         self._start(command)
 
     def resume(self) -> None:
-        """At start: run again the commands taken but not finished before a restart."""
+        """At start: send reports left unsent, run commands taken but not finished."""
+        for kept, body in self.kept.unsent():
+            self._enqueue(kept, body)
         folder = self.agent.data_dir / PENDING
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
             try:
@@ -192,27 +198,35 @@ class FleetCommands:
     # -- reports ----------------------------------------------------------------------------
 
     def report(self, body: dict[str, Any]) -> None:
-        """Send ``body`` to ``POST /api/v1/fleet/command-result`` (in order, retried)."""
+        """Send ``body`` to ``POST /api/v1/fleet/command-result`` (kept, in order, retried)."""
+        self._enqueue(self.kept.keep(body), body)
+
+    def _enqueue(self, kept: Path | None, body: dict[str, Any]) -> None:
         if self._reporter is None:
             self._reporter = threading.Thread(target=self._report_loop, name="fleet-reports",
                                               daemon=True)
             self._reporter.start()
-        self._reports.put(body)
+        self._reports.put((kept, body))
 
     def stop(self) -> None:
-        """Stop the reporter after what is queued (reports still failing are dropped)."""
+        """Stop the reporter after what is queued (reports still failing stay on disk)."""
         if self._reporter is not None:
             self._reports.put(None)
             self._reporter.join(timeout=30)
 
     def _report_loop(self) -> None:
         while True:
-            body = self._reports.get()
-            if body is None:
+            item = self._reports.get()
+            if item is None:
                 return
-            self._send(body)
+            kept, body = item
+            if self._send(body):
+                self.kept.sent(kept)
+            elif not self.agent.stop_event.is_set():
+                self._reports.put(item)  # behind the others, so one bad report blocks none
 
-    def _send(self, body: dict[str, Any]) -> None:
+    def _send(self, body: dict[str, Any]) -> bool:
+        """Whether the centre has the report now (or refused it for good)."""
         wait = REPORT_FIRST_WAIT_S
         for attempt in range(REPORT_TRIES):
             try:
@@ -226,13 +240,15 @@ class FleetCommands:
             else:
                 if response.status_code == 200:
                     self.reported.append((body["id"], body["state"], body.get("error")))
-                    return
+                    return True
                 outcome = str(safe_json(response).get("error") or response.status_code)
                 if 400 <= response.status_code < 500 and response.status_code != 429:
                     log.warning("command report refused (%s)", outcome)
-                    return
+                    return True
             log.info("command report not sent (%s), attempt %d", outcome, attempt + 1)
             if self.agent.stop_event.wait(wait):
-                return
+                return False
             wait = min(wait * 2, 30.0)
-        log.warning("command report given up after %d attempts", REPORT_TRIES)
+        log.warning("command report not sent after %d attempts; tried again later",
+                    REPORT_TRIES)
+        return False

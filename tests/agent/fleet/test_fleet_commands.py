@@ -17,12 +17,13 @@ import pytest
 
 from config.model import KioskConfig
 from kiosk.agent.commands import Origin
+from kiosk.agent.fleet.report_store import ReportStore
 from kiosk.agent.runner import Agent
 from kiosk.delivery.service import DeliveryService
 from kiosk.logfiles import attach_log_file
 from tests.agent.fleet.helpers import Centre, FakeUi, wait_for
 from tests.delivery.helpers import CUSTOMER, make_document
-from wire.fleet_command import sign_command
+from wire.fleet_command import result_body, sign_command
 
 
 @pytest.fixture()
@@ -184,5 +185,29 @@ def test_a_command_taken_before_a_restart_runs_after_it(agent: Agent, centre: Ce
         assert record.state == "done" and record.answer and record.answer["bytes"] > 0
         wait_for(lambda: not any((tmp_path / "fleet" / "pending").glob("*.json")),
                  "the kept command to be removed")
+    finally:
+        again.stop()
+
+
+def test_a_report_left_unsent_when_the_agent_stopped_goes_out_after_the_restart(
+        agent: Agent, centre: Centre, tmp_path: Path) -> None:
+    with FakeUi(agent) as ui:
+        ui.in_session = True
+        ui.report()
+        command_id, _ = centre.issue("print_test_page")
+        centre.wait_state(command_id, "delivered")
+    agent.stop()
+    # The earlier run ran the command and kept its report, then stopped before sending it
+    # (what a restart command or a power cut leaves behind).
+    ReportStore(tmp_path).keep(result_body(command_id, "done", {"ok": True, "bytes": 7}))
+    (tmp_path / "fleet" / "pending" / f"{command_id}.json").unlink()
+    assert centre.get(command_id).state == "delivered"
+    again = Agent(KioskConfig(data_dir=tmp_path), tmp_path)
+    again.start()
+    try:
+        record = centre.wait_state(command_id, "done", "failed")
+        assert (record.state, record.answer) == ("done", {"ok": True, "bytes": 7})
+        wait_for(lambda: not any((tmp_path / "fleet" / "reports").glob("*.json")),
+                 "the kept report to be removed once the centre has it")
     finally:
         again.stop()
