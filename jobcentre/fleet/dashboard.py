@@ -149,3 +149,26 @@ def statuses(repo: Any, kiosk_ids: list[str]) -> dict[str, tuple[str, str]]:
         rows = execute(f"SELECT kiosk_id, status, last_seen FROM fleet_kiosk_state"
                        f" WHERE kiosk_id IN ({marks})", tuple(kiosk_ids)).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+@dataclass(frozen=True)
+class Silent:
+    """Enrolled kiosks that have not sent a heartbeat yet (``shown`` of ``total``)."""
+
+    total: int
+    shown: list[tuple[str, str, str]]  # kiosk id, name, enrolled at
+
+
+def never_reported(repo: Any, limit: int = 20) -> Silent:
+    """Enrolled, unrevoked kiosks without any heartbeat, newest enrollment first (blocking).
+
+    They have no site or status yet, so the list above cannot show them; ops still need to
+    see a terminal that was set up and never came online.
+    """
+    base = (" FROM kiosks k LEFT JOIN fleet_kiosk_state s ON s.kiosk_id = k.kiosk_id"
+            " WHERE s.kiosk_id IS NULL AND k.revoked_at IS NULL")
+    with repo.transaction() as execute:
+        total = execute(f"SELECT COUNT(*){base}").fetchone()[0]
+        rows = execute(f"SELECT k.kiosk_id, k.name, k.enrolled_at{base}"
+                       " ORDER BY k.enrolled_at DESC, k.kiosk_id LIMIT ?", (limit,)).fetchall()
+    return Silent(int(total), [(r[0], r[1], r[2]) for r in rows])

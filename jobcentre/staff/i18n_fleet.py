@@ -31,6 +31,11 @@ FLEET_CATALOG: dict[str, dict[str, str]] = {
         "fleet.sort.version": "Version",
         "fleet.sort.outbox": "wartende Dokumente",
         "fleet.none": "Keine Terminals gefunden.",
+        "fleet.silent.title": "Eingerichtet, noch nie gemeldet",
+        "fleet.silent.intro": "Diese Terminals sind angemeldet, haben aber noch kein"
+                              " Lebenszeichen geschickt: Sind sie eingeschaltet und im Netz?",
+        "fleet.silent.caption": "{shown} von {total} Terminals ohne Lebenszeichen",
+        "fleet.silent.enrolled": "Angemeldet am",
         "fleet.kiosk": "Terminal",
         "fleet.status": "Zustand",
         "fleet.last_seen": "Zuletzt gesehen",
@@ -141,6 +146,11 @@ FLEET_CATALOG: dict[str, dict[str, str]] = {
         "fleet.sort.version": "version",
         "fleet.sort.outbox": "waiting documents",
         "fleet.none": "No terminals found.",
+        "fleet.silent.title": "Enrolled, never reported",
+        "fleet.silent.intro": "These terminals are enrolled but have not sent a heartbeat"
+                              " yet: are they switched on and connected?",
+        "fleet.silent.caption": "{shown} of {total} terminals without a heartbeat",
+        "fleet.silent.enrolled": "Enrolled",
         "fleet.kiosk": "Terminal",
         "fleet.status": "Status",
         "fleet.last_seen": "Last seen",

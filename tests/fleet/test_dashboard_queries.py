@@ -69,3 +69,23 @@ def test_a_revoked_kiosk_is_neither_listed_nor_reported_offline(tmp_path: Path) 
         assert [r.kiosk_id for r in dashboard.list_kiosks(repo, Filters()).rows] == ["here"]
     finally:
         repo.close()
+
+
+def test_enrolled_kiosks_without_a_heartbeat_are_counted_apart(tmp_path: Path) -> None:
+    repo = open_repository(tmp_path)
+    try:
+        with repo.transaction(write=True) as execute:
+            for kiosk_id, enrolled, revoked in (
+                    ("quiet-1", "2027-01-01T08:00:00.000Z", None),
+                    ("quiet-2", "2027-01-02T08:00:00.000Z", None),
+                    ("gone", "2027-01-03T08:00:00.000Z", "2027-01-04T08:00:00.000Z"),
+                    ("talks", "2027-01-05T08:00:00.000Z", None)):
+                execute("INSERT INTO kiosks (kiosk_id, name, public_key, certificate,"
+                        " enrolled_at, revoked_at) VALUES (?, ?, 'x', '{}', ?, ?)",
+                        (kiosk_id, kiosk_id.title(), enrolled, revoked))
+        FleetMonitor(HealthStore(repo, Clock()), AlertStore(repo)).on_heartbeat("talks", beat())
+        silent = dashboard.never_reported(repo, limit=1)
+        assert silent.total == 2  # neither the revoked one nor the one that reported
+        assert silent.shown == [("quiet-2", "Quiet-2", "2027-01-02T08:00:00.000Z")]
+    finally:
+        repo.close()

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from device_drivers.printer.simulated import write_state
@@ -198,3 +199,38 @@ def signed_heartbeat_headers(identity: Identity, body: bytes) -> dict[str, str]:
 
     return {**protocol.sign_request(identity.kiosk_key, identity.kiosk_id, "POST",
                                     HEARTBEAT_PATH, body), "Content-Type": "application/json"}
+
+
+def test_a_kiosk_enrolled_but_never_reporting_is_listed_until_its_first_heartbeat(
+        fleet: Fleet, ops_page: Page, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from datetime import UTC, datetime
+
+    from jobcentre.enrollment import issue_code
+    from kiosk.agent.fleet.heartbeat import HeartbeatInputs, build_heartbeat, signed_heartbeat
+    from kiosk.delivery.identity import enroll, load_identity
+    from wire.fleet import HEARTBEAT_PATH
+
+    data = tmp_path_factory.mktemp("silent-kiosk")
+    enroll(fleet.url, issue_code(fleet.server.data_dir, "Flur 3 (neu)",
+                                 fleet.server.database_url), data, timeout_s=10)
+    identity = load_identity(data)
+    assert identity is not None
+    page = ops_page
+    page.goto(f"{fleet.url}/staff/fleet?lang=de")
+    silent = page.get_by_role("table", name=re.compile("ohne Lebenszeichen"))
+    expect(silent.get_by_role("link", name="Flur 3 (neu)")).to_be_visible()
+    expect(page.locator(f'[data-status-for="{identity.kiosk_id}"]')).to_have_count(0)
+    assert axe_violations(page) == []
+    page.screenshot(path=str(data / "fleet-silent.png"), full_page=True)
+
+    heartbeat = build_heartbeat(HeartbeatInputs(
+        site=SITES[0], app_version="1.0.0", interval_s=30.0, now=datetime.now(UTC),
+        health={"printer": {"key": "printer", "ok": True, "paper": "ok"}}))
+    body, headers = signed_heartbeat(identity.kiosk_key, identity.kiosk_id, heartbeat)
+    with httpx.Client(base_url=fleet.url, timeout=10) as client:
+        assert client.post(HEARTBEAT_PATH, content=body, headers=headers).status_code == 200
+    page.goto(f"{fleet.url}/staff/fleet?lang=de")
+    expect(page.locator(f'[data-status-for="{identity.kiosk_id}"]')).to_have_count(1)
+    expect(page.get_by_role("link", name="Flur 3 (neu)")).to_have_count(1)  # in its site now
+    expect(page.get_by_role("table", name=re.compile("ohne Lebenszeichen")).get_by_role(
+        "link", name="Flur 3 (neu)")).to_have_count(0)  # other tests' kiosks may still be there

@@ -131,9 +131,9 @@ async def _list_page(req: StaffRequest, filters: Filters) -> str:
     t = req.t
     fleet = req.ctx.fleet
     repo = req.ctx.repo
-    page, sites, open_counts = await run_in_threadpool(
+    page, sites, open_counts, silent = await run_in_threadpool(
         lambda: (dashboard.list_kiosks(repo, filters), dashboard.sites(repo),
-                 fleet.alerts.open_counts()))
+                 fleet.alerts.open_counts(), dashboard.never_reported(repo)))
     by_kiosk = await run_in_threadpool(fleet.alerts.open_by_kiosk,
                                        [r.kiosk_id for r in page.rows])
     parts = [f'<p>{esc(t("fleet.intro"))}</p>',
@@ -157,8 +157,22 @@ async def _list_page(req: StaffRequest, filters: Filters) -> str:
                      f'{table(t("fleet.caption", site=site), headers, rows, t("fleet.none"))}'
                      "</section>")
     parts.append(_pager(req, filters, page.total))
+    if silent.total:
+        parts.append(_silent_section(req, silent))
     parts.append(f'<script src="{url("/fleet/fleet.js")}" defer></script>')
     return "\n".join(parts)
+
+
+def _silent_section(req: StaffRequest, silent: dashboard.Silent) -> str:
+    t = req.t
+    rows = [[f'<a href="{url("/fleet/kiosks/" + kiosk_id)}">{esc(name)}</a>'
+             f'<br><code>{esc(kiosk_id)}</code>', esc(_time(req, enrolled))]
+            for kiosk_id, name, enrolled in silent.shown]
+    caption = t("fleet.silent.caption", shown=len(silent.shown), total=silent.total)
+    return (f'<section class="fleet-group"><h2>{esc(t("fleet.silent.title"))}</h2>'
+            f'<p>{esc(t("fleet.silent.intro"))}</p>'
+            f'{table(caption, [t("fleet.kiosk"), t("fleet.silent.enrolled")], rows, "")}'
+            "</section>")
 
 
 def _alert_rows(req: StaffRequest, alerts: list[Alert], with_kiosk: bool) -> list[list[str]]:
