@@ -12,6 +12,8 @@ and re-issue; ``/fleet/rollouts/kiosk/{id}`` shows one kiosk's configuration sec
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -83,6 +85,24 @@ def api_problem(req: StaffRequest, exc: ApiError) -> str:
     raise exc
 
 
+async def start_rollout(req: StaffRequest, ctx: StaffContext, kind: str,
+                        payload: dict[str, Any], canary: rollouts.Canary, detail: str = ""
+                        ) -> Response | str:
+    """Sign and stage a rollout, audited; the redirect to the list, or the problem in words."""
+    try:
+        done = await run_in_threadpool(
+            lambda: rollouts.create_rollout(
+                ctx.repo, kind, payload, canary=canary, issued_by=req.actor.username,
+                signing_key=ctx.service.keys.signing))
+    except ApiError as exc:
+        return api_problem(req, exc)
+    await record(req, "rollout.create", f"rollout:{done.id}",
+                 detail=f"kind={kind} version={done.version} {detail}"
+                        f"canaries={len(done.targets)}")
+    return RedirectResponse(url("/fleet/rollouts", done="created", v=str(done.version),
+                                n=str(len(done.targets))), status_code=303)
+
+
 def add_routes(router: APIRouter, ctx: StaffContext) -> None:
     """Register the rollout pages."""
 
@@ -130,20 +150,10 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         canary, canary_problem = canary_from_form(req, form)
         problems += [canary_problem] if canary_problem else []
         if layer is not None and canary is not None and not problems:
-            try:
-                done = await run_in_threadpool(
-                    lambda: rollouts.create_rollout(
-                        ctx.repo, "site_config", {"config": layer}, canary=canary,
-                        issued_by=req.actor.username, signing_key=ctx.service.keys.signing))
-            except ApiError as exc:
-                problems.append(api_problem(req, exc))
-            else:
-                await record(req, "rollout.create", f"rollout:{done.id}",
-                             detail=f"kind=site_config version={done.version} "
-                                    f"canaries={len(done.targets)}")
-                return RedirectResponse(url("/fleet/rollouts", done="created",
-                                            v=str(done.version), n=str(len(done.targets))),
-                                        status_code=303)
+            started = await start_rollout(req, ctx, "site_config", {"config": layer}, canary)
+            if isinstance(started, Response):
+                return started
+            problems.append(started)
         await record(req, "rollout.create", "", outcome="failed", detail="invalid form")
         body = new_form(req, settings, form.get("canary", "percent"), form.get("percent", ""),
                         form.get("kiosks", ""), problems)

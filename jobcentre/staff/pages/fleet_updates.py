@@ -10,14 +10,12 @@ Promotion, halting and the per-kiosk states are on the rollout's own page.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from foundation.errors import ApiError
-from jobcentre.fleet import rollouts
 from jobcentre.fleet.update_files import UpdateStore
 from jobcentre.staff.pages.fleet_rollout_views import canary_fields
-from jobcentre.staff.pages.fleet_rollouts import api_problem, canary_from_form
+from jobcentre.staff.pages.fleet_rollouts import canary_from_form, start_rollout
 from jobcentre.staff.roles import Permission
 from jobcentre.staff.templates import csrf_field, esc, render, table, url
 from jobcentre.staff.web import StaffContext, StaffRequest, record, session_form, staff_request
@@ -81,21 +79,11 @@ def add_routes(router: APIRouter, ctx: StaffContext) -> None:
         if chosen is None:
             problems.append(t("upd.pick"))
         if chosen is not None and canary is not None and not problems:
-            payload = chosen.model_dump(mode="json")
-            try:
-                done = await run_in_threadpool(
-                    lambda: rollouts.create_rollout(
-                        ctx.repo, "app_update", payload, canary=canary,
-                        issued_by=req.actor.username, signing_key=ctx.service.keys.signing))
-            except ApiError as exc:
-                problems.append(api_problem(req, exc))
-            else:
-                await record(req, "rollout.create", f"rollout:{done.id}",
-                             detail=f"kind=app_update version={done.version} "
-                                    f"app={chosen.app_version} canaries={len(done.targets)}")
-                return RedirectResponse(url("/fleet/rollouts", done="created",
-                                            v=str(done.version), n=str(len(done.targets))),
-                                        status_code=303)
+            started = await start_rollout(req, ctx, "app_update", chosen.model_dump(mode="json"),
+                                          canary, f"app={chosen.app_version} ")
+            if isinstance(started, Response):
+                return started
+            problems.append(started)
         await record(req, "rollout.create", "", outcome="failed", detail="invalid update form")
         body = _form(req, updates, form.get("version", ""), form.get("canary", "percent"),
                      form.get("percent", ""), form.get("kiosks", ""), problems)
