@@ -343,6 +343,9 @@ def one_run(args: argparse.Namespace, use_pg: bool, workers: int) -> Run:
         try:
             return asyncio.run(bench(url, data, database, args, proc.pid,
                                      postmaster_pid(database, base)))
+        except BaseException:
+            print_server_errors(base / "server.log")
+            raise
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -351,6 +354,17 @@ def one_run(args: argparse.Namespace, use_pg: bool, workers: int) -> Run:
             subprocess.run(stop, capture_output=True, timeout=90, check=False)
         shutil.rmtree(base, ignore_errors=True)
         print(flush=True)
+
+
+def print_server_errors(log: Path, most: int = 40) -> None:
+    """The server's warnings, errors and tracebacks of a failed run (its files are removed)."""
+    if not log.exists():
+        return
+    lines = [line for line in log.read_text(errors="replace").splitlines()
+             if line.strip() and not line.startswith("INFO")]
+    print(f"server log ({len(lines)} lines other than INFO, the last {most}):", file=sys.stderr)
+    for line in lines[-most:]:
+        print("  " + line, file=sys.stderr)
 
 
 def stress(kills: int) -> tuple[bool, str]:

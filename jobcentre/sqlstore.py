@@ -116,7 +116,10 @@ class SqlRepository(DocumentSql, StaffSql):
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
 
     def _translate(self, exc: Exception) -> Exception:
-        return DatabaseUnavailable(f"database error: {type(exc).__name__}")
+        # the class and SQLSTATE say what went wrong; the message may quote row values
+        state = getattr(exc, "sqlstate", None) or getattr(exc, "sqlite_errorname", None)
+        return DatabaseUnavailable(
+            f"database error: {type(exc).__name__}" + (f" ({state})" if state else ""))
 
     def _is_db_error(self, exc: Exception) -> bool:
         raise NotImplementedError
