@@ -176,52 +176,90 @@ class IntakeService:
         with self.store.locked(document_id):
             if self.repo.document_exists(document_id):
                 return {"offset": upload.sealed_size, "complete": True}
+            if offset + len(chunk) == upload.sealed_size and chunk:
+                stored = self._store_with_last_chunk(kiosk, upload, offset, chunk, chunk_sha256)
+                if stored:
+                    return {"offset": upload.sealed_size}
             new = self.store.append(document_id, offset, chunk, upload.sealed_size,
                                     chunk_sha256)
         return {"offset": new}
 
+    def _store_with_last_chunk(self, kiosk: KioskRecord, upload: UploadRecord, offset: int,
+                               chunk: bytes, chunk_sha256: bytes | None) -> bool:
+        """Verify and store the document with its last chunk, as finish would (under the
+        document's lock); True if stored. The chunk then never goes to the part file.
+
+        False, with nothing changed, if the offset is not where the part ends or a check
+        fails: the chunk is then appended as usual and finish refuses the upload with the
+        same code (and discards the part), so the answers are what they always were.
+        """
+        doc_id = upload.document_id
+        if self.store.offset(doc_id) != offset:
+            return False
+        if offset == 0:
+            sealed, digest = chunk, chunk_sha256
+        else:
+            part, _ = self.store.read_part(doc_id)
+            if len(part) != offset:
+                return False
+            sealed, digest = part + chunk, None
+        try:
+            self._verify_and_store(kiosk, upload, sealed, digest, discard_on_reject=False)
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            return False
+        if self.on_stored is not None:
+            self.on_stored(upload.submitted_at)
+        return True
     def finish(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
         """``POST /uploads/{id}/finish``: verify, store once, answer with the signed ack."""
         upload = self._own_upload(kiosk, document_id)
         with self.store.locked(document_id):
             document = self.repo.get_document(document_id)
             if document is None:
-                document = self._verify_and_store(kiosk, upload)
+                sealed, sealed_digest = self.store.read_part(document_id)
+                document = self._verify_and_store(kiosk, upload, sealed, sealed_digest)
                 if self.on_stored is not None:
                     self.on_stored(upload.submitted_at)
         return {"ack": document.ack}
 
-    def _reject(self, document_id: str, code: str, **extra: Any) -> ApiError:
-        """A corrupt upload is discarded so the kiosk re-sends it from offset 0."""
-        self.store.discard_part(document_id)
-        log.warning("upload %s refused at finish: %s", document_id, code)
-        return ApiError(422, code, **extra)
-
-    def _verify_and_store(self, kiosk: KioskRecord, upload: UploadRecord) -> DocumentRecord:
+    def _verify_and_store(self, kiosk: KioskRecord, upload: UploadRecord, sealed: bytes,
+                          sealed_digest: bytes | None, discard_on_reject: bool = True
+                          ) -> DocumentRecord:
+        """Check the sealed upload (``sealed_digest``: its SHA-256 if already verified) and
+        store it once; a check that fails raises 422 and, with ``discard_on_reject``,
+        discards the part so the kiosk re-sends it from offset 0."""
         doc_id = upload.document_id
-        sealed, sealed_digest = self.store.read_part(doc_id)
+
+        def _reject(document_id: str, code: str, **extra: Any) -> ApiError:
+            if discard_on_reject:
+                self.store.discard_part(document_id)
+                log.warning("upload %s refused at finish: %s", document_id, code)
+            return ApiError(422, code, **extra)
+
         if len(sealed) < upload.sealed_size:
             raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=len(sealed))
         if len(sealed) != upload.sealed_size:
-            raise self._reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
+            raise _reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
         if (sealed_digest or hashlib.sha256(sealed).digest()).hex() != upload.sealed_sha256:
-            raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)
+            raise _reject(doc_id, protocol.ERROR_HASH_MISMATCH)
         try:
             plaintext = protocol.open_sealed(
                 sealed, self.keys.encryption, protocol.document_aad(doc_id)
             )
         except Undecryptable as exc:
-            raise self._reject(doc_id, protocol.ERROR_UNDECRYPTABLE) from exc
+            raise _reject(doc_id, protocol.ERROR_UNDECRYPTABLE) from exc
         if hashlib.sha256(plaintext).hexdigest() != upload.sha256:
-            raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)
+            raise _reject(doc_id, protocol.ERROR_HASH_MISMATCH)
         try:
             facts = inspect_pdf(plaintext, upload.pages, self.limits.max_pages)
         except ApiError as exc:
-            raise self._reject(doc_id, exc.code) from exc
+            raise _reject(doc_id, exc.code) from exc
         try:
             extensions = note_extensions_from(facts.xmp)
         except InvalidNoteExtension as exc:
-            raise self._reject(
+            raise _reject(
                 doc_id, protocol.ERROR_INVALID_NOTE_EXTENSION, **exc.details()
             ) from exc
         moment = datetime.now(UTC)
