@@ -117,11 +117,13 @@ class IntakeService:
             raise ApiError(401, protocol.ERROR_REPLAYED)
         return kiosk
 
-    def _own_upload(self, kiosk: KioskRecord, document_id: str) -> UploadRecord:
-        upload = self.repo.get_upload(check_document_id(document_id))
+    def _own_upload(self, kiosk: KioskRecord, document_id: str
+                    ) -> tuple[UploadRecord, dict[str, Any] | None]:
+        """This kiosk's upload and its document's ack once stored (one query), else 404."""
+        upload, ack = self.repo.get_upload_and_ack(check_document_id(document_id))
         if upload is None or upload.kiosk_id != kiosk.kiosk_id:
             raise ApiError(404, protocol.ERROR_NOT_FOUND)
-        return upload
+        return upload, ack
 
     def announce(self, kiosk: KioskRecord, payload: Any) -> tuple[int, dict[str, Any]]:
         """``POST /uploads``: start or resume an upload (201 new, 200 known)."""
@@ -134,27 +136,23 @@ class IntakeService:
         if meta.pages > self.limits.max_pages:
             raise ApiError(422, protocol.ERROR_TOO_MANY_PAGES, limit=self.limits.max_pages)
         wanted = UploadRecord(kiosk_id=kiosk.kiosk_id, created_at=db_time(), **meta.model_dump())
-        existing = self.repo.get_upload(meta.document_id)
-        created = existing is None
-        if existing is None:
-            existing = self.repo.create_upload(wanted)
-            created = existing.created_at == wanted.created_at
+        existing = self.repo.create_upload(wanted)  # inserted, or the one stored before
+        created = existing.created_at == wanted.created_at
         if existing.metadata() != wanted.metadata():
             raise ApiError(409, protocol.ERROR_METADATA_CONFLICT)
         if created:  # uploads are never deleted: a new one has no stored document
             log.info("upload %s started by kiosk %s", meta.document_id, kiosk.kiosk_id)
             return 201, {"offset": 0}
-        document = self.repo.get_document(meta.document_id)
-        if document is not None:
-            return 200, {"complete": True, "ack": document.ack}
+        ack = self.repo.get_ack(meta.document_id)
+        if ack is not None:
+            return 200, {"complete": True, "ack": ack}
         return 200, {"offset": self.store.offset(meta.document_id)}
 
     def status(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
         """``GET /uploads/{id}``: offset, completeness and ack."""
-        upload = self._own_upload(kiosk, document_id)
-        document = self.repo.get_document(document_id)
-        if document is not None:
-            return {"offset": upload.sealed_size, "complete": True, "ack": document.ack}
+        upload, ack = self._own_upload(kiosk, document_id)
+        if ack is not None:
+            return {"offset": upload.sealed_size, "complete": True, "ack": ack}
         return {"offset": self.store.offset(document_id), "complete": False, "ack": None}
 
     def append(
@@ -166,15 +164,17 @@ class IntakeService:
         ``chunk_sha256`` is the chunk's digest as already verified against the signed
         ``Content-Digest``; a chunk that is the whole upload then needs no hashing at finish.
         """
-        upload = self._own_upload(kiosk, document_id)
-        try:
-            offset = int(offset_header or "")
-        except ValueError as exc:
-            raise ApiError(400, "invalid_request", detail="Upload-Offset header needed") from exc
-        if offset < 0:
-            raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
-        with self.store.locked(document_id):
-            if self.repo.document_exists(document_id):
+        check_document_id(document_id)
+        with self.store.locked(document_id):  # the upload and whether stored, in one query
+            upload, ack = self._own_upload(kiosk, document_id)
+            try:
+                offset = int(offset_header or "")
+            except ValueError as exc:
+                raise ApiError(400, "invalid_request",
+                               detail="Upload-Offset header needed") from exc
+            if offset < 0:
+                raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
+            if ack is not None:
                 return {"offset": upload.sealed_size, "complete": True}
             if offset + len(chunk) == upload.sealed_size and chunk:
                 stored = self._store_with_last_chunk(kiosk, upload, offset, chunk, chunk_sha256)
@@ -212,17 +212,20 @@ class IntakeService:
         if self.on_stored is not None:
             self.on_stored(upload.submitted_at)
         return True
+
     def finish(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
         """``POST /uploads/{id}/finish``: verify, store once, answer with the signed ack."""
-        upload = self._own_upload(kiosk, document_id)
+        upload, ack = self._own_upload(kiosk, document_id)
+        if ack is not None:  # stored with its last chunk, or finished before
+            return {"ack": ack}
         with self.store.locked(document_id):
-            document = self.repo.get_document(document_id)
-            if document is None:
+            ack = self.repo.get_ack(document_id)
+            if ack is None:
                 sealed, sealed_digest = self.store.read_part(document_id)
-                document = self._verify_and_store(kiosk, upload, sealed, sealed_digest)
+                ack = self._verify_and_store(kiosk, upload, sealed, sealed_digest).ack
                 if self.on_stored is not None:
                     self.on_stored(upload.submitted_at)
-        return {"ack": document.ack}
+        return {"ack": ack}
 
     def _verify_and_store(self, kiosk: KioskRecord, upload: UploadRecord, sealed: bytes,
                           sealed_digest: bytes | None, discard_on_reject: bool = True
