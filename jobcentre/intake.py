@@ -146,14 +146,15 @@ class IntakeService:
         ack = self.repo.get_ack(meta.document_id)
         if ack is not None:
             return 200, {"complete": True, "ack": ack}
-        return 200, {"offset": self.store.offset(meta.document_id)}
+        return 200, {"offset": self.store.durable_offset(meta.document_id)}
 
     def status(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
         """``GET /uploads/{id}``: offset, completeness and ack."""
         upload, ack = self._own_upload(kiosk, document_id)
         if ack is not None:
             return {"offset": upload.sealed_size, "complete": True, "ack": ack}
-        return {"offset": self.store.offset(document_id), "complete": False, "ack": None}
+        return {"offset": self.store.durable_offset(document_id), "complete": False,
+                "ack": None}
 
     def append(
         self, kiosk: KioskRecord, document_id: str, offset_header: str | None, chunk: bytes,
@@ -242,7 +243,7 @@ class IntakeService:
             return ApiError(422, code, **extra)
 
         if len(sealed) < upload.sealed_size:
-            raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=len(sealed))
+            raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=self.store.durable_offset(doc_id))
         if len(sealed) != upload.sealed_size:
             raise _reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
         if (sealed_digest or hashlib.sha256(sealed).digest()).hex() != upload.sealed_sha256:
