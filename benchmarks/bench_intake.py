@@ -18,6 +18,9 @@ Server CPU is read from /proc (the serve process and its workers, live and reape
 kernel) just before the first and just after the last upload, and divided by the documents
 stored: it counts every request of an upload. The database's CPU (PostgreSQL's backends)
 is printed separately. Client, server and database share the cores: latency is a lower bound.
+A run in which any request gets an unexpected answer stops with it and prints the server's
+log lines other than INFO (e.g. ``database unavailable: database error: DeadlockDetected
+(40P01)``, the cause of the 503 that two intake processes on PostgreSQL once gave).
 
     python benchmarks/bench_intake.py [--kiosks 200] [--ramp 0] [--no-postgres]
                                       [--processes 1,2] [--stress-kills 200|0]
