@@ -9,6 +9,7 @@ import pytest
 from foundation.errors import EnrollmentError
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import load_identity
+from kiosk.delivery.models import QueuedSubmission
 from kiosk.delivery.service import DeliveryService
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import Backoff, Uploader
@@ -24,7 +25,7 @@ def _uploader(service: DeliveryService, chunk: int = 4 * 1024 * 1024) -> Uploade
     return Uploader(service.outbox, client, chunk_bytes=chunk)
 
 
-def _promise(sub) -> Promise:
+def _promise(sub: QueuedSubmission) -> Promise:
     return Promise(sub.receipt_number, [(d.document_id, d.sha256) for d in sub.documents])
 
 
