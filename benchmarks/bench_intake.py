@@ -18,6 +18,9 @@ Server CPU is read from /proc (the serve process and its workers, live and reape
 kernel) just before the first and just after the last upload, and divided by the documents
 stored: it counts every request of an upload. The database's CPU (PostgreSQL's backends)
 is printed separately. Client, server and database share the cores: latency is a lower bound.
+A run in which any request gets an unexpected answer stops with it and prints the server's
+log lines other than INFO (e.g. ``database unavailable: database error: DeadlockDetected
+(40P01)``, the cause of the 503 that two intake processes on PostgreSQL once gave).
 
     python benchmarks/bench_intake.py [--kiosks 200] [--ramp 0] [--no-postgres]
                                       [--processes 1,2] [--stress-kills 200|0]
@@ -343,6 +346,9 @@ def one_run(args: argparse.Namespace, use_pg: bool, workers: int) -> Run:
         try:
             return asyncio.run(bench(url, data, database, args, proc.pid,
                                      postmaster_pid(database, base)))
+        except BaseException:
+            print_server_errors(base / "server.log")
+            raise
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -351,6 +357,17 @@ def one_run(args: argparse.Namespace, use_pg: bool, workers: int) -> Run:
             subprocess.run(stop, capture_output=True, timeout=90, check=False)
         shutil.rmtree(base, ignore_errors=True)
         print(flush=True)
+
+
+def print_server_errors(log: Path, most: int = 40) -> None:
+    """The server's warnings, errors and tracebacks of a failed run (its files are removed)."""
+    if not log.exists():
+        return
+    lines = [line for line in log.read_text(errors="replace").splitlines()
+             if line.strip() and not line.startswith("INFO")]
+    print(f"server log ({len(lines)} lines other than INFO, the last {most}):", file=sys.stderr)
+    for line in lines[-most:]:
+        print("  " + line, file=sys.stderr)
 
 
 def stress(kills: int) -> tuple[bool, str]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
-def fsync_dir(directory: Path) -> None:
-    """fsync a directory so that renames and new names in it are durable."""
+def fsync_dir(directory: Path, sync: Callable[[int], None] = os.fsync) -> None:
+    """fsync a directory so that renames and new names in it are durable (``sync``: how)."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.fsync(fd)
+        sync(fd)
     finally:
         os.close(fd)
 

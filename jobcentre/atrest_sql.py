@@ -31,6 +31,7 @@ class DocumentSql:
     if TYPE_CHECKING:
         def _tx(self, write: bool = False) -> AbstractContextManager[Callable[..., Any]]: ...
         def _read_one(self, sql: str, params: tuple[Any, ...] = ()) -> Any: ...
+        def _write_one(self, sql: str, params: tuple[Any, ...] = ()) -> int: ...
 
     def _document(self, row: Any) -> DocumentRecord:
         values: dict[str, Any] = dict(zip(DOCUMENT_COLUMNS, row, strict=True))
@@ -58,18 +59,16 @@ class DocumentSql:
             for name in DOCUMENT_COLUMNS
         ]
         marks = ", ".join("?" * len(values))
-        with self._tx(write=True) as run:
-            inserted = run(
-                f"INSERT INTO documents ({_DOC_COLS}) VALUES ({marks})"
-                " ON CONFLICT (document_id) DO NOTHING",
-                tuple(values),
-            ).rowcount == 1
-            if inserted:  # ours is the stored row: no need to read it back and open it
-                return document
-            row = run(
-                f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document.document_id,)
-            ).fetchone()
-        return self._document(row)
+        inserted = self._write_one(  # one statement, committed by itself: one round trip
+            f"INSERT INTO documents ({_DOC_COLS}) VALUES ({marks})"
+            " ON CONFLICT (document_id) DO NOTHING",
+            tuple(values),
+        ) == 1
+        if inserted:  # ours is the stored row: no need to read it back and open it
+            return document
+        stored = self.get_document(document.document_id)  # the first one wins
+        assert stored is not None
+        return stored
 
     def get_document(self, document_id: str) -> DocumentRecord | None:
         """One stored document by id."""
@@ -77,6 +76,11 @@ class DocumentSql:
             f"SELECT {_DOC_COLS} FROM documents WHERE document_id = ?", (document_id,)
         )
         return None if row is None else self._document(row)
+
+    def get_ack(self, document_id: str) -> dict[str, Any] | None:
+        """The signed ack of a stored document (nothing else read, nothing opened)."""
+        row = self._read_one("SELECT ack FROM documents WHERE document_id = ?", (document_id,))
+        return None if row is None else dict(json.loads(row[0]))
 
     def document_exists(self, document_id: str) -> bool:
         """Whether a document is stored (nothing read, nothing opened)."""

@@ -1,12 +1,19 @@
 """Document files of the intake service: partial uploads and stored documents.
 
 Partial uploads live in ``<data>/incoming/<document_id>.part`` (still sealed to the centre's
-key) and their size is the upload offset (every chunk is fsync'd before its offset is
-reported); a part written in one chunk carries that chunk's verified SHA-256 in an extended
-attribute (``user.jobcenter.sha256``, with the size), so finishing it needs no second hash
-over the document (without attribute support it is simply hashed). Stored documents go to
-``<data>/documents/YYYY/MM/DD/<document_id>.jca``, encrypted at rest by the caller
-(``jobcentre.atrest``; files of older releases are ``….pdf`` until
+key) and their size is the upload offset. A chunk is written without fsync (the PATCH
+answer's offset says where to go on, not what is durable: the kiosk keeps the whole
+document until the final ack anyway); an offset the service *reports* for resuming
+(``durable_offset``: the answers to announce and GET, a 409) is fsync'd, part and folder,
+before it is reported, so it never exceeds what is durably on disk. After a crash the part
+is as long as what reached the disk (ext4's and XFS's ordered writes never show unwritten
+data), and the kiosk asks again and goes on from there. The last chunk never goes to the
+part (``IntakeService.append`` stores the document with it). A part written in one chunk
+(only when the checks at its last chunk failed) carries that chunk's verified SHA-256 in an
+extended attribute (``user.jobcenter.sha256``, with the size), so finishing it needs no
+second hash over the document (without attribute support it is simply hashed). Stored
+documents go to ``<data>/documents/YYYY/MM/DD/<document_id>.jca``, encrypted at rest by the
+caller (``jobcentre.atrest``; files of older releases are ``….pdf`` until
 ``jobcentre.atrest_migrate`` encrypts them), by writing a temporary file, fsync, rename, and
 fsync of the directory, so a stored document is complete and durable before the service
 signs an ack. Every directory is created 0700 and every file 0600, whatever the umask; the
@@ -26,7 +33,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -51,8 +58,9 @@ def check_document_id(document_id: str) -> str:
 class DocumentStore:
     """The incoming and documents directories under the data directory."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, sync: Callable[[int], None] = os.fsync) -> None:
         self.root = data_dir
+        self._sync = sync  # os.fsync; a test passes one that also records what it made durable
         self.incoming = data_dir / "incoming"
         self.documents = data_dir / "documents"
         self._locks = [threading.Lock() for _ in range(_STRIPES)]
@@ -106,25 +114,42 @@ class DocumentStore:
         return self.incoming / f"{check_document_id(document_id)}.part"
 
     def offset(self, document_id: str) -> int:
-        """Bytes received so far."""
+        """Bytes received so far (not necessarily durable yet: see ``durable_offset``)."""
         try:
             return self.part_path(document_id).stat().st_size
         except FileNotFoundError:
             return 0
 
+    def durable_offset(self, document_id: str) -> int:
+        """Bytes received so far, made durable first: the offset to report to a kiosk."""
+        try:
+            fd = os.open(self.part_path(document_id), os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return 0
+        try:
+            size = os.fstat(fd).st_size  # before the fsync: a chunk appended meanwhile
+            self._sync(fd)               # may not be durable yet, this much is
+        finally:
+            os.close(fd)
+        self._sync_dir(self.incoming)
+        return size
+
+    def _sync_dir(self, directory: Path) -> None:
+        fsync_dir(directory, self._sync)
+
     def append(self, document_id: str, offset: int, chunk: bytes, total: int,
                chunk_sha256: bytes | None = None) -> int:
-        """Write ``chunk`` at ``offset`` (must equal the current size) and fsync it.
+        """Write ``chunk`` at ``offset`` (must equal the current size), without fsync.
 
         ``chunk_sha256`` is the chunk's SHA-256 as the caller verified it; when the chunk is
         the whole upload it is kept with the file (``read_part``), so it need not be hashed
-        again.
+        again. A refusal reports the durable offset.
         """
         current = self.offset(document_id)
         if offset != current:
-            raise ApiError(409, ERROR_OFFSET_MISMATCH, offset=current)
+            raise ApiError(409, ERROR_OFFSET_MISMATCH, offset=self.durable_offset(document_id))
         if offset + len(chunk) > total:
-            raise ApiError(413, ERROR_TOO_LARGE, offset=current)
+            raise ApiError(413, ERROR_TOO_LARGE, offset=self.durable_offset(document_id))
         if not chunk:
             return current
         path = self.part_path(document_id)
@@ -135,11 +160,8 @@ class DocumentStore:
                 written += os.write(fd, chunk[written:])
             if current == 0 and len(chunk) == total and chunk_sha256 is not None:
                 _keep_digest(fd, chunk_sha256, total)
-            os.fsync(fd)
         finally:
             os.close(fd)
-        if current == 0:
-            fsync_dir(self.incoming)
         return current + len(chunk)
 
     def read_part(self, document_id: str) -> tuple[bytes, bytes | None]:
@@ -169,7 +191,7 @@ class DocumentStore:
                     path.unlink()
                     removed += 1
         if removed:
-            fsync_dir(self.incoming)
+            self._sync_dir(self.incoming)
         return removed
 
     def store(self, document_id: str, parts: Sequence[bytes], received: datetime) -> str:
@@ -192,11 +214,11 @@ class DocumentStore:
                 view = memoryview(part)
                 while view:
                     view = view[os.write(fd, view):]
-            os.fsync(fd)
+            self._sync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, final)
-        fsync_dir(final.parent)
+        self._sync_dir(final.parent)
 
     def read_stored(self, path: str) -> bytes:
         """The bytes of a stored document file (``path`` as kept in its database row)."""
@@ -211,7 +233,7 @@ class DocumentStore:
         for path in reversed(missing):
             with contextlib.suppress(FileExistsError):
                 path.mkdir(mode=0o700)
-            fsync_dir(path.parent)
+            self._sync_dir(path.parent)
 
 
 def _keep_digest(fd: int, sha256: bytes, size: int) -> None:

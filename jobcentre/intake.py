@@ -117,11 +117,13 @@ class IntakeService:
             raise ApiError(401, protocol.ERROR_REPLAYED)
         return kiosk
 
-    def _own_upload(self, kiosk: KioskRecord, document_id: str) -> UploadRecord:
-        upload = self.repo.get_upload(check_document_id(document_id))
+    def _own_upload(self, kiosk: KioskRecord, document_id: str
+                    ) -> tuple[UploadRecord, dict[str, Any] | None]:
+        """This kiosk's upload and its document's ack once stored (one query), else 404."""
+        upload, ack = self.repo.get_upload_and_ack(check_document_id(document_id))
         if upload is None or upload.kiosk_id != kiosk.kiosk_id:
             raise ApiError(404, protocol.ERROR_NOT_FOUND)
-        return upload
+        return upload, ack
 
     def announce(self, kiosk: KioskRecord, payload: Any) -> tuple[int, dict[str, Any]]:
         """``POST /uploads``: start or resume an upload (201 new, 200 known)."""
@@ -134,28 +136,25 @@ class IntakeService:
         if meta.pages > self.limits.max_pages:
             raise ApiError(422, protocol.ERROR_TOO_MANY_PAGES, limit=self.limits.max_pages)
         wanted = UploadRecord(kiosk_id=kiosk.kiosk_id, created_at=db_time(), **meta.model_dump())
-        existing = self.repo.get_upload(meta.document_id)
-        created = existing is None
-        if existing is None:
-            existing = self.repo.create_upload(wanted)
-            created = existing.created_at == wanted.created_at
+        existing = self.repo.create_upload(wanted)  # inserted, or the one stored before
+        created = existing.created_at == wanted.created_at
         if existing.metadata() != wanted.metadata():
             raise ApiError(409, protocol.ERROR_METADATA_CONFLICT)
         if created:  # uploads are never deleted: a new one has no stored document
             log.info("upload %s started by kiosk %s", meta.document_id, kiosk.kiosk_id)
             return 201, {"offset": 0}
-        document = self.repo.get_document(meta.document_id)
-        if document is not None:
-            return 200, {"complete": True, "ack": document.ack}
-        return 200, {"offset": self.store.offset(meta.document_id)}
+        ack = self.repo.get_ack(meta.document_id)
+        if ack is not None:
+            return 200, {"complete": True, "ack": ack}
+        return 200, {"offset": self.store.durable_offset(meta.document_id)}
 
     def status(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
         """``GET /uploads/{id}``: offset, completeness and ack."""
-        upload = self._own_upload(kiosk, document_id)
-        document = self.repo.get_document(document_id)
-        if document is not None:
-            return {"offset": upload.sealed_size, "complete": True, "ack": document.ack}
-        return {"offset": self.store.offset(document_id), "complete": False, "ack": None}
+        upload, ack = self._own_upload(kiosk, document_id)
+        if ack is not None:
+            return {"offset": upload.sealed_size, "complete": True, "ack": ack}
+        return {"offset": self.store.durable_offset(document_id), "complete": False,
+                "ack": None}
 
     def append(
         self, kiosk: KioskRecord, document_id: str, offset_header: str | None, chunk: bytes,
@@ -166,62 +165,105 @@ class IntakeService:
         ``chunk_sha256`` is the chunk's digest as already verified against the signed
         ``Content-Digest``; a chunk that is the whole upload then needs no hashing at finish.
         """
-        upload = self._own_upload(kiosk, document_id)
-        try:
-            offset = int(offset_header or "")
-        except ValueError as exc:
-            raise ApiError(400, "invalid_request", detail="Upload-Offset header needed") from exc
-        if offset < 0:
-            raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
-        with self.store.locked(document_id):
-            if self.repo.document_exists(document_id):
+        check_document_id(document_id)
+        with self.store.locked(document_id):  # the upload and whether stored, in one query
+            upload, ack = self._own_upload(kiosk, document_id)
+            try:
+                offset = int(offset_header or "")
+            except ValueError as exc:
+                raise ApiError(400, "invalid_request",
+                               detail="Upload-Offset header needed") from exc
+            if offset < 0:
+                raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
+            if ack is not None:
                 return {"offset": upload.sealed_size, "complete": True}
+            if offset + len(chunk) == upload.sealed_size and chunk:
+                stored = self._store_with_last_chunk(kiosk, upload, offset, chunk, chunk_sha256)
+                if stored:
+                    return {"offset": upload.sealed_size}
             new = self.store.append(document_id, offset, chunk, upload.sealed_size,
                                     chunk_sha256)
         return {"offset": new}
 
+    def _store_with_last_chunk(self, kiosk: KioskRecord, upload: UploadRecord, offset: int,
+                               chunk: bytes, chunk_sha256: bytes | None) -> bool:
+        """Verify and store the document with its last chunk, as finish would (under the
+        document's lock); True if stored. The chunk then never goes to the part file.
+
+        False, with nothing changed, if the offset is not where the part ends or a check
+        fails: the chunk is then appended as usual and finish refuses the upload with the
+        same code (and discards the part), so the answers are what they always were.
+        """
+        doc_id = upload.document_id
+        if self.store.offset(doc_id) != offset:
+            return False
+        if offset == 0:
+            sealed, digest = chunk, chunk_sha256
+        else:
+            part, _ = self.store.read_part(doc_id)
+            if len(part) != offset:
+                return False
+            sealed, digest = part + chunk, None
+        try:
+            self._verify_and_store(kiosk, upload, sealed, digest, discard_on_reject=False)
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            return False
+        if self.on_stored is not None:
+            self.on_stored(upload.submitted_at)
+        return True
+
     def finish(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
         """``POST /uploads/{id}/finish``: verify, store once, answer with the signed ack."""
-        upload = self._own_upload(kiosk, document_id)
+        upload, ack = self._own_upload(kiosk, document_id)
+        if ack is not None:  # stored with its last chunk, or finished before
+            return {"ack": ack}
         with self.store.locked(document_id):
-            document = self.repo.get_document(document_id)
-            if document is None:
-                document = self._verify_and_store(kiosk, upload)
+            ack = self.repo.get_ack(document_id)
+            if ack is None:
+                sealed, sealed_digest = self.store.read_part(document_id)
+                ack = self._verify_and_store(kiosk, upload, sealed, sealed_digest).ack
                 if self.on_stored is not None:
                     self.on_stored(upload.submitted_at)
-        return {"ack": document.ack}
+        return {"ack": ack}
 
-    def _reject(self, document_id: str, code: str, **extra: Any) -> ApiError:
-        """A corrupt upload is discarded so the kiosk re-sends it from offset 0."""
-        self.store.discard_part(document_id)
-        log.warning("upload %s refused at finish: %s", document_id, code)
-        return ApiError(422, code, **extra)
-
-    def _verify_and_store(self, kiosk: KioskRecord, upload: UploadRecord) -> DocumentRecord:
+    def _verify_and_store(self, kiosk: KioskRecord, upload: UploadRecord, sealed: bytes,
+                          sealed_digest: bytes | None, discard_on_reject: bool = True
+                          ) -> DocumentRecord:
+        """Check the sealed upload (``sealed_digest``: its SHA-256 if already verified) and
+        store it once; a check that fails raises 422 and, with ``discard_on_reject``,
+        discards the part so the kiosk re-sends it from offset 0."""
         doc_id = upload.document_id
-        sealed, sealed_digest = self.store.read_part(doc_id)
+
+        def _reject(document_id: str, code: str, **extra: Any) -> ApiError:
+            if discard_on_reject:
+                self.store.discard_part(document_id)
+                log.warning("upload %s refused at finish: %s", document_id, code)
+            return ApiError(422, code, **extra)
+
         if len(sealed) < upload.sealed_size:
-            raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=len(sealed))
+            raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=self.store.durable_offset(doc_id))
         if len(sealed) != upload.sealed_size:
-            raise self._reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
+            raise _reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
         if (sealed_digest or hashlib.sha256(sealed).digest()).hex() != upload.sealed_sha256:
-            raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)
+            raise _reject(doc_id, protocol.ERROR_HASH_MISMATCH)
         try:
             plaintext = protocol.open_sealed(
                 sealed, self.keys.encryption, protocol.document_aad(doc_id)
             )
         except Undecryptable as exc:
-            raise self._reject(doc_id, protocol.ERROR_UNDECRYPTABLE) from exc
+            raise _reject(doc_id, protocol.ERROR_UNDECRYPTABLE) from exc
         if hashlib.sha256(plaintext).hexdigest() != upload.sha256:
-            raise self._reject(doc_id, protocol.ERROR_HASH_MISMATCH)
+            raise _reject(doc_id, protocol.ERROR_HASH_MISMATCH)
         try:
             facts = inspect_pdf(plaintext, upload.pages, self.limits.max_pages)
         except ApiError as exc:
-            raise self._reject(doc_id, exc.code) from exc
+            raise _reject(doc_id, exc.code) from exc
         try:
             extensions = note_extensions_from(facts.xmp)
         except InvalidNoteExtension as exc:
-            raise self._reject(
+            raise _reject(
                 doc_id, protocol.ERROR_INVALID_NOTE_EXTENSION, **exc.details()
             ) from exc
         moment = datetime.now(UTC)

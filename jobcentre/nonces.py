@@ -85,7 +85,9 @@ class NonceStore:
                 with self._pool.connection() as conn:
                     return bool(conn.execute(_INSERT.replace("?", "%s"), params).rowcount == 1)
             except self._pg_error as exc:
-                raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}") from exc
+                state = getattr(exc, "sqlstate", None)
+                raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}"
+                                          + (f" ({state})" if state else "")) from exc
         try:
             with self._lock:
                 return bool(self._conn.execute(_INSERT, params).rowcount == 1)

@@ -224,6 +224,14 @@ class Repository(StaffRepository, Protocol):
     def get_upload(self, document_id: str) -> UploadRecord | None:
         """One upload by document id."""
 
+    def get_upload_and_ack(
+        self, document_id: str
+    ) -> tuple[UploadRecord | None, dict[str, Any] | None]:
+        """An upload and, once its document is stored, the document's ack (one query)."""
+
+    def get_ack(self, document_id: str) -> dict[str, Any] | None:
+        """The signed ack of a stored document, None if not stored."""
+
     def insert_document(self, document: DocumentRecord) -> DocumentRecord:
         """Store a document exactly once; returns the stored one (the first wins)."""
 

@@ -1,7 +1,8 @@
 """SQLite and PostgreSQL implementations of ``jobcentre.repository.Repository``.
 
 One SQL text serves both (``?`` placeholders become ``%s`` for psycopg). Each backend keeps a
-small pool of connections so the service's worker threads do not share one. Document
+small pool of connections (``jobcentre.sqlpool``) so the service's worker threads do not
+share one. Document
 uniqueness is a primary key: ``insert_document`` uses ``ON CONFLICT DO NOTHING`` and then
 reads the winner, so retried, duplicated or concurrent finishes store one row. The schema and
 its migrations live in ``jobcentre.sqlschema``. The personal document columns are sealed on
@@ -16,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
 import re
 import sqlite3
 import threading
@@ -37,6 +37,7 @@ from jobcentre.repository import (
     db_time,
     redact_url,
 )
+from jobcentre.sqlpool import ConnectionPool
 from jobcentre.sqlschema import BASE_SCHEMA, migrate_postgres, migrate_sqlite
 from jobcentre.staff.sql import POSTGRES_GUARDS, SQLITE_GUARDS, STAFF_SCHEMA, StaffSql
 
@@ -54,69 +55,20 @@ def slugify(name: str) -> str:
     return slug or "kiosk"
 
 
-class _Pool:
-    """A few reusable connections; broken ones are closed instead of returned."""
-
-    def __init__(self, factory: Callable[[], Any], size: int) -> None:
-        self._factory = factory
-        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
-        self._slots = threading.BoundedSemaphore(size)
-        self._lock = threading.Lock()
-        self._open: list[Any] = []
-        self._closed = False
-
-    @contextmanager
-    def connection(self) -> Iterator[Any]:
-        """Borrow a connection for one transaction."""
-        if not self._slots.acquire(timeout=30):
-            raise DatabaseUnavailable("no database connection free for 30 s")
-        conn: Any = None
-        try:
-            try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                conn = self._factory()
-                with self._lock:
-                    self._open.append(conn)
-            yield conn
-        except BaseException:
-            if conn is not None:
-                self._discard(conn)
-                conn = None
-            raise
-        finally:
-            if conn is not None:
-                self._idle.put(conn)
-            self._slots.release()
-
-    def _discard(self, conn: Any) -> None:
-        with self._lock:
-            if conn in self._open:
-                self._open.remove(conn)
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection may fail again
-            log.debug("closing a broken connection failed", exc_info=True)
-
-    def close(self) -> None:
-        """Close every connection."""
-        with self._lock:
-            conns, self._open = self._open, []
-        for conn in conns:
-            conn.close()
-
-
 class SqlRepository(DocumentSql, StaffSql):
     """The repository over any DB-API connection; subclasses open connections."""
 
     placeholder = "?"
-    _pool: _Pool
+    _pool: ConnectionPool
 
     def _sql(self, text: str) -> str:
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
 
     def _translate(self, exc: Exception) -> Exception:
-        return DatabaseUnavailable(f"database error: {type(exc).__name__}")
+        # the class and SQLSTATE say what went wrong; the message may quote row values
+        state = getattr(exc, "sqlstate", None) or getattr(exc, "sqlite_errorname", None)
+        return DatabaseUnavailable(
+            f"database error: {type(exc).__name__}" + (f" ({state})" if state else ""))
 
     def _is_db_error(self, exc: Exception) -> bool:
         raise NotImplementedError
@@ -150,6 +102,21 @@ class SqlRepository(DocumentSql, StaffSql):
             if self._is_db_error(exc):
                 raise self._translate(exc) from exc
             raise
+
+    def _write_one(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """One write statement committed on its own (no BEGIN/COMMIT round trips: a single
+        statement is atomic and durable by itself); returns its row count."""
+        try:
+            with self._writer(True), self._pool.connection() as conn:
+                return int(self._execute_alone(conn, self._sql(sql), params))
+        except Exception as exc:
+            if self._is_db_error(exc):
+                raise self._translate(exc) from exc
+            raise
+
+    def _execute_alone(self, conn: Any, sql: str, params: tuple[Any, ...]) -> int:
+        """Run and commit one statement outside an explicit transaction; its row count."""
+        return int(conn.execute(sql, params).rowcount)
 
     def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Every row of one read statement, run on its own (no BEGIN/COMMIT round trips).
@@ -262,18 +229,16 @@ class SqlRepository(DocumentSql, StaffSql):
     def create_upload(self, upload: UploadRecord) -> UploadRecord:
         """Insert an upload unless one exists; returns the stored one."""
         marks = ", ".join("?" * len(fields(UploadRecord)))
-        with self._tx(write=True) as run:
-            inserted = run(
-                f"INSERT INTO uploads ({_UPLOAD_COLS}) VALUES ({marks})"
-                " ON CONFLICT (document_id) DO NOTHING",
-                astuple(upload),
-            ).rowcount == 1
-            if inserted:
-                return upload
-            row = run(
-                f"SELECT {_UPLOAD_COLS} FROM uploads WHERE document_id = ?", (upload.document_id,)
-            ).fetchone()
-        return UploadRecord(*row)
+        inserted = self._write_one(
+            f"INSERT INTO uploads ({_UPLOAD_COLS}) VALUES ({marks})"
+            " ON CONFLICT (document_id) DO NOTHING",
+            astuple(upload),
+        ) == 1
+        if inserted:
+            return upload
+        found = self.get_upload(upload.document_id)  # the first one wins; never deleted
+        assert found is not None
+        return found
 
     def get_upload(self, document_id: str) -> UploadRecord | None:
         """One upload by document id."""
@@ -281,6 +246,19 @@ class SqlRepository(DocumentSql, StaffSql):
             f"SELECT {_UPLOAD_COLS} FROM uploads WHERE document_id = ?", (document_id,)
         )
         return None if row is None else UploadRecord(*row)
+
+    def get_upload_and_ack(
+        self, document_id: str
+    ) -> tuple[UploadRecord | None, dict[str, Any] | None]:
+        """An upload and, once its document is stored, the document's ack (one query)."""
+        row = self._read_one(
+            f"SELECT {', '.join('u.' + c for c in _UPLOAD_COLS.split(', '))}, d.ack"
+            " FROM uploads u LEFT JOIN documents d ON d.document_id = u.document_id"
+            " WHERE u.document_id = ?", (document_id,)
+        )
+        if row is None:
+            return None, None
+        return UploadRecord(*row[:-1]), None if row[-1] is None else json.loads(row[-1])
 
 class SqliteRepository(SqlRepository):
     """SQLite in WAL mode with synchronous=FULL: a commit is on disk before any ack."""
@@ -294,7 +272,7 @@ class SqliteRepository(SqlRepository):
             private_sqlite_files(path)
         except OSError as exc:
             raise SetupError(f"cannot create the database {path}: {exc.strerror}") from exc
-        self._pool = _Pool(self._connect, pool_size)
+        self._pool = ConnectionPool(self._connect, pool_size)
         try:
             with self._pool.connection() as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -342,7 +320,7 @@ class PostgresRepository(SqlRepository):
         self._psycopg = psycopg
         self.url = url
         self.at_rest = at_rest
-        self._pool = _Pool(self._connect, pool_size)
+        self._pool = ConnectionPool(self._connect, pool_size)
         try:
             with self._pool.connection() as conn, conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(716151)")
@@ -361,14 +339,14 @@ class PostgresRepository(SqlRepository):
     def _connect(self) -> Any:
         return self._psycopg.connect(self.url, connect_timeout=10, autocommit=False)
 
-    def autocommit_pool(self, setting: str, size: int = 4) -> _Pool:
+    def autocommit_pool(self, setting: str, size: int = 4) -> ConnectionPool:
         """Extra connections in autocommit mode with ``setting`` (a ``SET …``) run once each."""
         def connect() -> Any:
             conn = self._psycopg.connect(self.url, connect_timeout=10, autocommit=True)
             conn.execute(setting)
             return conn
 
-        return _Pool(connect, size)
+        return ConnectionPool(connect, size)
 
     def _fetch_one(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
         rows = self._fetch_all(conn, sql, params)
@@ -381,6 +359,12 @@ class PostgresRepository(SqlRepository):
         rows = conn.execute(sql, params).fetchall()
         conn.autocommit = False
         return rows
+
+    def _execute_alone(self, conn: Any, sql: str, params: tuple[Any, ...]) -> int:
+        conn.autocommit = True  # as in _fetch_all: one round trip, committed by itself
+        count = conn.execute(sql, params).rowcount
+        conn.autocommit = False
+        return int(count)
 
     def _is_db_error(self, exc: Exception) -> bool:
         return isinstance(exc, self._psycopg.Error)

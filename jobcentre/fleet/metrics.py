@@ -18,6 +18,7 @@ Anyone else gets 404, as if there were nothing here.
 from __future__ import annotations
 
 import hmac
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -36,10 +37,23 @@ MAX_KIOSK_SERIES = 2000
 
 
 class UploadLatency:
-    """The upload-latency histogram in table ``fleet_upload_latency`` (shared by processes)."""
+    """The upload-latency histogram in table ``fleet_upload_latency`` (shared by processes).
+
+    ``observe`` only counts in memory: it runs in every upload's finish, and a write there
+    made each finish wait for the row locks of the one set of hot rows (a convoy through
+    the burst) and, with two intake processes on PostgreSQL, let two finishes lock the
+    buckets in different orders (``DeadlockDetected``, answered 503). ``flush`` adds the
+    counts to the table in one transaction, row by row in one fixed order, and is called
+    about once a second (``FleetHealth``) and at shutdown; ``values`` adds what this
+    process has not flushed yet. A process killed outright loses at most its last second
+    of counts (a metric, never a document).
+    """
 
     def __init__(self, repo: Any) -> None:
         self.repo = repo
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._pending: dict[str, float] = {}
         with repo.transaction(write=True) as execute:
             execute("CREATE TABLE IF NOT EXISTS fleet_upload_latency (bucket TEXT PRIMARY KEY,"
                     " value DOUBLE PRECISION NOT NULL)")
@@ -48,15 +62,11 @@ class UploadLatency:
                         " ON CONFLICT DO NOTHING", (name,))
 
     def observe(self, seconds: float) -> None:
-        """Count one stored document that took ``seconds`` from submission."""
+        """Count one stored document that took ``seconds`` from submission (in memory)."""
         seconds = max(0.0, seconds)
         hit = [f"le={b:g}" for b in LATENCY_BUCKETS if seconds <= b] + ["le=+Inf", "count"]
-        marks = ", ".join("?" for _ in hit)
-        with self.repo.transaction(write=True) as execute:
-            execute(f"UPDATE fleet_upload_latency SET value = value + 1 WHERE bucket IN ({marks})",
-                    tuple(hit))
-            execute("UPDATE fleet_upload_latency SET value = value + ? WHERE bucket = 'sum'",
-                    (seconds,))
+        with self._lock:
+            _add(self._pending, {**dict.fromkeys(hit, 1.0), "sum": seconds})
 
     def observe_submission(self, submitted_at: str) -> None:
         """Observe the time since a document's ``submitted_at`` (ISO UTC from the kiosk)."""
@@ -66,11 +76,37 @@ class UploadLatency:
             return
         self.observe(time.time() - when.timestamp())
 
+    def flush(self) -> None:
+        """Add the counts observed since the last flush to the shared table."""
+        with self._flush_lock:
+            with self._lock:
+                pending, self._pending = self._pending, {}
+            if not pending:
+                return
+            try:
+                with self.repo.transaction(write=True) as execute:
+                    for name in sorted(pending):  # one lock order in every process
+                        execute("UPDATE fleet_upload_latency SET value = value + ?"
+                                " WHERE bucket = ?", (pending[name], name))
+            except BaseException:
+                with self._lock:  # kept for the next flush
+                    _add(self._pending, pending)
+                raise
+
     def values(self) -> dict[str, float]:
-        """Bucket name → value."""
-        with self.repo.transaction() as execute:
-            rows = execute("SELECT bucket, value FROM fleet_upload_latency").fetchall()
-        return {r[0]: float(r[1]) for r in rows}
+        """Bucket name → value (the table plus this process's counts not yet flushed)."""
+        with self._flush_lock:
+            with self.repo.transaction() as execute:
+                rows = execute("SELECT bucket, value FROM fleet_upload_latency").fetchall()
+            values = {r[0]: float(r[1]) for r in rows}
+            with self._lock:
+                _add(values, self._pending)
+        return values
+
+
+def _add(into: dict[str, float], counts: dict[str, float]) -> None:
+    for name, value in counts.items():
+        into[name] = into.get(name, 0.0) + value
 
 
 def _label(value: str) -> str:

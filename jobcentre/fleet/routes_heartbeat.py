@@ -3,7 +3,8 @@
 :func:`mount_fleet_health` creates the stores (``HealthStore``, ``AlertStore``, the
 upload-latency histogram), the notifier and the monitor, mounts the heartbeat route and
 ``/metrics``, and returns a :class:`FleetHealth` whose ``start``/``stop`` the service's
-lifespan calls (the offline watcher task and the notifier thread). The staff pages reach it
+lifespan calls (the offline watcher task, the notifier thread, and the upload-latency
+histogram's flush about once a second and at shutdown). The staff pages reach it
 through ``StaffContext.fleet``.
 
 The heartbeat is a signed kiosk request (``KioskGate``): authenticated from the headers,
@@ -25,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from foundation.errors import ApiError
+from foundation.errors import ApiError, DatabaseUnavailable
 from jobcentre.fleet.alerts import AlertStore, FleetMonitor
 from jobcentre.fleet.health_store import HealthStore
 from jobcentre.fleet.metrics import UploadLatency, add_metrics_route
@@ -37,6 +38,8 @@ from wire.fleet import HEARTBEAT_PATH, Heartbeat
 
 log = logging.getLogger(__name__)
 HEARTBEAT_LIMIT = 16 * 1024
+#: how often each process adds its upload-latency counts to the shared table
+LATENCY_FLUSH_S = 1.0
 _AUTH = {"parameters": [
     {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
     for h in (protocol.HEADER_KIOSK_ID, protocol.HEADER_KIOSK_TIME, protocol.HEADER_KIOSK_NONCE,
@@ -69,19 +72,34 @@ class FleetHealth:
         self.monitor = FleetMonitor(self.health, self.alerts, self.notifier,
                                     settings.check_every_s)
         self._watch: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start the notifier thread and the offline watcher."""
+        """Start the notifier thread, the offline watcher and the latency flush."""
         self.notifier.start()
         self._watch = asyncio.create_task(self.monitor.watch())
+        self._flusher = asyncio.create_task(self._flush_latency_periodically())
 
     async def stop(self) -> None:
-        """Stop the watcher and let the notifier finish briefly."""
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
+        """Stop the watcher, flush the latency counts, let the notifier finish briefly."""
+        for task in (self._watch, self._flusher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self._flush_latency()
         await asyncio.to_thread(self.notifier.stop)
+
+    async def _flush_latency_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(LATENCY_FLUSH_S)
+            await self._flush_latency()
+
+    async def _flush_latency(self) -> None:
+        try:
+            await asyncio.to_thread(self.latency.flush)
+        except DatabaseUnavailable as exc:  # the counts stay for the next flush
+            log.warning("could not store the upload-latency counts: %s", exc)
 
     def accept(self, kiosk: KioskRecord, body: bytes) -> dict[str, Any]:
         """Validate and store one heartbeat (blocking)."""

@@ -109,6 +109,9 @@ class FaultProxy:
         self._lock = threading.Lock()
         self.fail_next = 0
         self.fail_status = 500
+        self.fail_body = b'{"error":"injected"}'
+        #: with a predicate, only requests whose "METHOD path" it accepts are failed
+        self.fail_only: Callable[[str], bool] | None = None
         self.cut_next_body_after: int | None = None
         self.cut_patch_number: int | None = None
         self.before_forward: Callable[[str, int], None] | None = None
@@ -177,14 +180,15 @@ class FaultProxy:
                         self.patches += 1
                         if self.patches == self.cut_patch_number:
                             self.cut_next_body_after = len(body) // 2
-                    fail = self.fail_next > 0
+                    fail = self.fail_next > 0 and (self.fail_only is None
+                                                   or self.fail_only(line))
                     if fail:
                         self.fail_next -= 1
                     cut = self.cut_next_body_after if body else None
                     if cut is not None:
                         self.cut_next_body_after = None
                 if fail:
-                    payload = b'{"error":"injected"}'
+                    payload = self.fail_body
                     client.sendall(b"HTTP/1.1 %d Injected\r\nContent-Type: application/json\r\n"
                                    b"Content-Length: %d\r\n\r\n%s"
                                    % (self.fail_status, len(payload), payload))

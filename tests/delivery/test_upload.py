@@ -9,6 +9,7 @@ import pytest
 from foundation.errors import EnrollmentError
 from kiosk.delivery.clock import ClockGuard
 from kiosk.delivery.identity import load_identity
+from kiosk.delivery.models import QueuedSubmission
 from kiosk.delivery.service import DeliveryService
 from kiosk.delivery.transport import ServerClient
 from kiosk.delivery.uploader import Backoff, Uploader
@@ -24,7 +25,7 @@ def _uploader(service: DeliveryService, chunk: int = 4 * 1024 * 1024) -> Uploade
     return Uploader(service.outbox, client, chunk_bytes=chunk)
 
 
-def _promise(sub) -> Promise:
+def _promise(sub: QueuedSubmission) -> Promise:
     return Promise(sub.receipt_number, [(d.document_id, d.sha256) for d in sub.documents])
 
 
@@ -112,6 +113,37 @@ def test_server_500_then_recovers(server: ServerProcess, tmp_path: Path) -> None
             assert explained == []
     finally:
         proxy.close()
+    assert_promises_kept(server.data_dir, [_promise(sub)])
+
+
+def test_finish_answered_503_keeps_the_document_and_retries(server: ServerProcess,
+                                                             tmp_path: Path) -> None:
+    data = tmp_path / "kiosk"
+    proxy = FaultProxy(server.port)
+    try:
+        enroll_kiosk(server, data, url=proxy.url)
+        with DeliveryService(config_for(data), data) as svc:
+            sub = svc.submit(CUSTOMER, [make_document()], poke_agent=False)
+            sealed = svc.outbox.pending()[0].sealed_path
+            uploader = _uploader(svc)
+            try:
+                proxy.fail_status, proxy.fail_body = 503, b'{"error":"database_unavailable"}'
+                proxy.fail_only = lambda line: line.endswith("/finish")
+                proxy.fail_next = 1
+                first = uploader.sync()
+                assert (first.error, first.delivered, first.remaining) == ("http_503", 0, 1)
+                assert sealed.exists()
+                assert [p.document_id for p in svc.outbox.pending()] == [
+                    d.document_id for d in sub.documents]
+                second = uploader.sync()
+            finally:
+                uploader.client.close()
+            assert (second.error, second.delivered) == (None, 1)
+            assert not sealed.exists()
+            assert svc.outbox.pending() == []
+    finally:
+        proxy.close()
+    assert any(r.endswith("/finish") for r in proxy.requests)
     assert_promises_kept(server.data_dir, [_promise(sub)])
 
 

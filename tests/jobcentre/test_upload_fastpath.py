@@ -117,7 +117,7 @@ def test_upload_over_the_fast_path_answers_as_before(plain: ServerProcess) -> No
 
 
 @pytest.mark.parametrize("chunks", [1, 2])
-def test_sealed_digest_is_kept_for_one_chunk_and_still_checked(
+def test_the_last_chunk_stores_the_document_and_a_wrong_one_is_still_refused(
     plain: ServerProcess, chunks: int
 ) -> None:
     kiosk = Kiosk(plain)
@@ -131,19 +131,28 @@ def test_sealed_digest_is_kept_for_one_chunk_and_still_checked(
                 answer = kiosk.call("PATCH", doc.path, doc.sealed[offset:offset + step],
                                     headers={"Upload-Offset": str(offset)})
                 assert answer.status_code == 200, answer.text
+                assert answer.json() == {"offset": min(len(doc.sealed), offset + step)}
             part = plain.data_dir / "incoming" / f"{doc.document_id}.part"
-            kept = os.getxattr(part, "user.jobcenter.sha256") if chunks == 1 else None
-            if chunks == 1:  # the digest the server computed, and the size, on the file
-                assert kept == (hashlib.sha256(doc.sealed).digest()
-                                + len(doc.sealed).to_bytes(8, "big"))
-            else:
-                assert "user.jobcenter.sha256" not in os.listxattr(part)
+            status = kiosk.call("GET", doc.path).json()
+            if not wrong:  # verified and stored with its last chunk: no part file left
+                assert not part.exists()
+                assert status["complete"] is True
+            else:  # the checks failed: the chunk went to the part, as before
+                assert status == {"offset": len(doc.sealed), "complete": False, "ack": None}
+                kept = os.getxattr(part, "user.jobcenter.sha256") if chunks == 1 else None
+                if chunks == 1:  # the digest the server computed, and the size, on the file
+                    assert kept == (hashlib.sha256(doc.sealed).digest()
+                                    + len(doc.sealed).to_bytes(8, "big"))
+                else:
+                    assert "user.jobcenter.sha256" not in os.listxattr(part)
             done = kiosk.call("POST", doc.path + "/finish")
             if wrong:
                 assert done.status_code == 422 and done.json()["error"] == "hash_mismatch"
                 assert not part.exists()
             else:
                 assert done.status_code == 200, done.text
+                assert done.json()["ack"] == status["ack"]
+                assert done.json()["ack"]["sha256"] == hashlib.sha256(doc.pdf).hexdigest()
     finally:
         kiosk.close()
 
