@@ -13,7 +13,7 @@ import pytest
 from config.scanning import ScanQualityConfig
 from foundation.errors import OcrFailed
 from scanning.judge import judge_page
-from scanning.ocr import read_prestarted, run_ocr
+from scanning.ocr import PendingOcr, parse_tsv, read_prestarted, run_ocr, run_tesseract_in_memory
 from scanning.pipeline import check_page, complete_page
 from scanning.synthetic_docs import render_document
 from scanning.tesseract import JUDGE_PAGE_JOBS, PrestartedOcr, stop_tesseract
@@ -109,3 +109,29 @@ def test_starting_processes_imports_neither_numpy_nor_opencv() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def _memory_files() -> int:
+    """How many in-memory OCR input files this process holds open."""
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            count += Path(fd).readlink().name.startswith("memfd:ocr-page")
+    return count
+
+
+def test_the_image_goes_over_as_an_in_memory_file_released_after_the_read() -> None:
+    page = render_document("payslip", 3, dpi=200).image[:600]
+    piped = parse_tsv(run_tesseract_in_memory(  # the image itself through the pipe
+        page, ["-l", "deu", "--psm", "6", "--dpi", "200", "-c", "tessedit_create_tsv=1"], 120
+    ).decode())
+    before = _memory_files()
+    with PendingOcr("deu", psm=6, dpi=200) as pending:
+        pending.feed(page)
+        assert _memory_files() == before + 1
+        got = pending.result(timeout_s=120)
+        assert _memory_files() == before
+    assert (got.words, got.text) == piped and got.words
+    with PendingOcr("deu", psm=6, dpi=200) as cancelled:
+        cancelled.feed(page)
+    assert _memory_files() == before  # a cancelled read releases it too
