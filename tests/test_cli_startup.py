@@ -80,3 +80,24 @@ def test_every_subcommand_resolves() -> None:
     assert parser.parse_args(["check-image", "a.jpg"]).paths == [Path("a.jpg")]
     for name in SUBCOMMANDS:
         assert callable(runner_for(name))
+
+
+# an exit handler registered before main() runs after main()'s own ones: it sees their work
+_FREEZE_PROBE = """
+import atexit, gc, sys
+from kiosk.cli import main
+atexit.register(lambda: print("frozen" if gc.get_freeze_count() else "not frozen"))
+how = sys.argv.pop(1)
+main(None if how == "console" else sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize(("how", "expected"), [("console", "frozen"), ("call", "not frozen")])
+def test_the_console_script_skips_the_last_garbage_collections(how: str, expected: str) -> None:
+    # as the console script (argv from the command line) the process ends right after main:
+    # objects are frozen so the interpreter's last collections do not walk them; a caller
+    # passing argv (tests, other tools) keeps a normal garbage collector
+    done = subprocess.run([sys.executable, "-c", _FREEZE_PROBE, how, "outbox", "--help"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert done.stdout.splitlines()[-1] == expected
