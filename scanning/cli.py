@@ -13,6 +13,7 @@ started, so their models load while Python imports, decodes and finds the page
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -63,7 +64,10 @@ def judge_file(
     with ThreadPoolExecutor(1, thread_name_prefix="decode") as pool:
         # OpenCV decodes without the GIL: the pipeline's modules load meanwhile
         loading = pool.submit(load_image_file, path, config)
-        from scanning.judge import judge_page
+        from scanning.judge import LAZY_IMPORTS, judge_page
+
+        for name in LAZY_IMPORTS:  # else loaded on first use, between the checks
+            importlib.import_module(name)
 
         try:
             image = loading.result()

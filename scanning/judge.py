@@ -39,6 +39,11 @@ from scanning.tesseract import PrestartedOcr
 
 log = logging.getLogger(__name__)
 
+#: modules NumPy loads on first use, in the middle of the checks (``np.percentile`` goes
+#: through ``np.unique``, which asks ``numpy.ma``; ``find_line_direction`` samples with
+#: ``np.random``): a caller that waits for a decode anyway loads them meanwhile
+LAZY_IMPORTS = ("numpy.ma", "numpy.random")
+
 
 class _EarlyOcr:
     """The speculative full-page OCR of one ``judge_page`` call."""

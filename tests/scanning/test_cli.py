@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from config.scanning import ScanQualityConfig
 from scanning.cli import add_check_image_arguments, run_check_image
+from scanning.judge import LAZY_IMPORTS
 from tests.scanning.conftest import corpus_case
 
 KEYS = {"path", "verdict", "reasons", "page_found", "corners", "rotation", "effective_dpi",
@@ -64,3 +67,31 @@ def test_usage_error_without_paths() -> None:
     with pytest.raises(SystemExit) as info:
         _run([])
     assert info.value.code == 2
+
+
+_FIRST_USE_PROBE = """
+import json, sys
+from config.scanning import ScanQualityConfig
+from scanning.judge import LAZY_IMPORTS
+from scanning.files import load_image_file
+from scanning.pipeline import check_page
+image = load_image_file(sys.argv[1], ScanQualityConfig())
+before = [name for name in LAZY_IMPORTS if name in sys.modules]
+check_page(image, ScanQualityConfig())
+print(json.dumps({"before": before, "after": [n for n in LAZY_IMPORTS if n in sys.modules]}))
+"""
+
+
+@pytest.mark.slow
+def test_the_modules_loaded_during_the_decode_are_ones_the_checks_load_anyway(
+    tmp_path: Path,
+) -> None:
+    # check-image loads LAZY_IMPORTS while the photo decodes: each must be one the checks
+    # would otherwise load on first use, so this moves work instead of adding it
+    photo = tmp_path / "page.jpg"
+    photo.write_bytes(corpus_case("good", 380).jpeg)
+    done = subprocess.run([sys.executable, "-c", _FIRST_USE_PROBE, str(photo)], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[2], timeout=240,
+                          check=True)
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report == {"before": [], "after": list(LAZY_IMPORTS)}
