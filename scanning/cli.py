@@ -129,8 +129,8 @@ def run_check_image(args: argparse.Namespace, config: ScanQualityConfig) -> int:
         with PrestartedOcr(jobs) as prestarted:
             records.append(judge_file(path, config, prestarted))
     if args.json:
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        # one write: json.dump writes each token, a system call apiece on an unbuffered stdout
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
     else:
         _print_table(records, sys.stdout)
     return 2 if usage_error else 0
