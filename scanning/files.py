@@ -57,6 +57,11 @@ def _decode_jpeg(data: bytes, image: Image.Image) -> np.ndarray | None:
     return np.ascontiguousarray(_ORIENT[orientation](decoded))
 
 
+def file_limits(config: ScanQualityConfig) -> tuple[float, float]:
+    """The settings loading a file depends on: equal limits, equal outcome."""
+    return (config.max_file_mb, config.max_input_megapixels)
+
+
 def load_image_bytes(data: bytes, config: ScanQualityConfig) -> np.ndarray:
     """Decode image bytes to a BGR array, applying EXIF orientation; raises ScanRejected."""
     if not data:

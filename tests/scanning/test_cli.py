@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from config.scanning import ScanQualityConfig
-from scanning.cli import add_check_image_arguments, run_check_image
+from kiosk.cli import main as kiosk_main
+from scanning.cli import EarlyStart, add_check_image_arguments, run_check_image
 from scanning.judge import LAZY_IMPORTS
+from scanning.tesseract import JUDGE_PAGE_JOBS
 from tests.scanning.conftest import corpus_case
 
 KEYS = {"path", "verdict", "reasons", "page_found", "corners", "rotation", "effective_dpi",
@@ -73,6 +75,7 @@ _FIRST_USE_PROBE = """
 import json, sys
 from config.scanning import ScanQualityConfig
 from scanning.judge import LAZY_IMPORTS
+from scanning.tesseract import JUDGE_PAGE_JOBS
 from scanning.files import load_image_file
 from scanning.pipeline import check_page
 image = load_image_file(sys.argv[1], ScanQualityConfig())
@@ -95,3 +98,32 @@ def test_the_modules_loaded_during_the_decode_are_ones_the_checks_load_anyway(
                           check=True)
     report = json.loads(done.stdout.splitlines()[-1])
     assert report == {"before": [], "after": list(LAZY_IMPORTS)}
+
+
+def test_the_early_decode_counts_only_under_the_same_size_limits(tmp_path: Path) -> None:
+    photo = tmp_path / "page.jpg"
+    photo.write_bytes(corpus_case("good", 380).jpeg)
+    with EarlyStart([photo]) as early:
+        assert early.path == photo and early.prestarted.waiting == JUDGE_PAGE_JOBS
+        decoding = early.decoding(ScanQualityConfig())
+        assert decoding is not None and decoding.result().shape[:2] == (3000, 4000)
+        assert early.decoding(ScanQualityConfig(max_file_mb=0.5)) is None
+        assert early.decoding(ScanQualityConfig(max_input_megapixels=5)) is None
+    assert not early.prestarted.waiting  # unused processes stopped on exit
+    with EarlyStart([tmp_path / "missing.jpg", photo]) as nothing:
+        assert nothing.path is None and nothing.decoding(ScanQualityConfig()) is None
+
+
+@pytest.mark.slow
+def test_a_site_limit_applies_to_the_file_decoded_before_the_config_loaded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photo = tmp_path / "page.jpg"
+    photo.write_bytes(corpus_case("good", 380).jpeg)  # about 1 MB, 12 MP
+    site = tmp_path / "site.toml"
+    site.write_text("[scanning]\nmax_input_megapixels = 10\n", "utf-8")
+    argv = ["check-image", "--json", "--data", str(tmp_path / "data"), str(photo)]
+    assert kiosk_main([*argv[:2], "--config", str(site), *argv[2:]]) == 0
+    assert [r["reasons"] for r in json.loads(capsys.readouterr().out)] == [["too_large"]]
+    assert kiosk_main(argv) == 0  # built-in limits: the early decode is the one judged
+    assert [r["verdict"] for r in json.loads(capsys.readouterr().out)] == ["accept"]
