@@ -144,10 +144,10 @@ class EarlyStart:
         self._pool: ThreadPoolExecutor | None = None
         self._decoding: Future[np.ndarray] | None = None
         if self.path is not None:
-            from config.scanning import ScanQualityConfig
+            from config.file_limits import FileLimits  # not pydantic: that loads meanwhile
             from scanning.files import file_limits, load_image_file
 
-            builtin = ScanQualityConfig()
+            builtin = FileLimits()
             self._limits = file_limits(builtin)
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="early-decode")
             self._decoding = self._pool.submit(load_image_file, self.path, builtin)

@@ -44,6 +44,12 @@ OcrJob = tuple[str, int, bool]
 #: (here and not there, so that starting them does not wait for NumPy and OpenCV)
 JUDGE_PAGE_JOBS: tuple[OcrJob, ...] = (("deu", 6, False), ("deu", 3, True))
 
+#: how much lower than ours the CPU priority of a prestarted job's process is: the text
+#: sample is shorter than the full-page read it runs beside, so on two cores the full page
+#: (what ``judge_page`` waits for) and our own checks go first, and the sample's model
+#: loads while NumPy and OpenCV load without slowing them
+PRESTART_NICENESS: dict[OcrJob, int] = {("deu", 6, False): 5}
+
 
 def tesseract_command(lang: str, *, psm: int, dpi: int | None, want_pdf: bool) -> list[str]:
     """Command line reading an image from stdin and writing TSV (and a PDF) to stdout.
@@ -134,7 +140,13 @@ class PrestartedOcr:
                 continue
             command = tesseract_command(lang, psm=psm, dpi=None, want_pdf=want_pdf)
             with contextlib.suppress(OcrFailed):
-                self._waiting[(lang, psm, want_pdf)] = start_tesseract(command)
+                proc = start_tesseract(command)
+                self._waiting[(lang, psm, want_pdf)] = proc
+                niceness = PRESTART_NICENESS.get((lang, psm, want_pdf), 0)
+                with contextlib.suppress(OSError):  # gone already: its read reports it
+                    if niceness:
+                        os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(
+                            os.PRIO_PROCESS, 0) + niceness)
 
     @property
     def waiting(self) -> tuple[OcrJob, ...]:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from config.file_limits import FileLimits
 from config.scanning import ScanQualityConfig
 from kiosk.cli import main as kiosk_main
 from scanning.cli import EarlyStart, add_check_image_arguments, run_check_image
+from scanning.files import file_limits
 from scanning.judge import LAZY_IMPORTS
 from scanning.tesseract import JUDGE_PAGE_JOBS
 from tests.scanning.conftest import corpus_case
@@ -75,7 +77,6 @@ _FIRST_USE_PROBE = """
 import json, sys
 from config.scanning import ScanQualityConfig
 from scanning.judge import LAZY_IMPORTS
-from scanning.tesseract import JUDGE_PAGE_JOBS
 from scanning.files import load_image_file
 from scanning.pipeline import check_page
 image = load_image_file(sys.argv[1], ScanQualityConfig())
@@ -98,6 +99,16 @@ def test_the_modules_loaded_during_the_decode_are_ones_the_checks_load_anyway(
                           check=True)
     report = json.loads(done.stdout.splitlines()[-1])
     assert report == {"before": [], "after": list(LAZY_IMPORTS)}
+
+
+def test_the_built_in_file_limits_are_the_configuration_defaults() -> None:
+    # the early decode applies FileLimits; a site that sets nothing must get the same decode
+    assert file_limits(FileLimits()) == file_limits(ScanQualityConfig())
+    probe = ("import sys; import scanning.cli, scanning.files, config.file_limits; "
+             "print('pydantic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120, check=True)
+    assert done.stdout.strip() == "False"  # so the decode can start before pydantic loads
 
 
 def test_the_early_decode_counts_only_under_the_same_size_limits(tmp_path: Path) -> None:
