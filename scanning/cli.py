@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from config.scanning import ScanQualityConfig
+    from scanning.files import SizeLimits
+    from scanning.models import PageDetection
 
 #: smaller files (icons, thumbnails) seldom hold a readable page: for them the Tesseract
 #: processes are started only if a page is found, instead of loading models for nothing
@@ -57,32 +59,46 @@ def _rejected(path: Path, reasons: list[str]) -> dict[str, Any]:
     }
 
 
+#: a decoded image, and the page found in it if that was looked for already
+Decoded = tuple["np.ndarray", "PageDetection | None"]
+
+
+def _decode(path: Path, limits: SizeLimits, detect: bool = False) -> Decoded:
+    """Decode a file (raises ScanRejected), and find its page if asked to."""
+    from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
+
+    image = load_image_file(path, limits)
+    if not detect:
+        return image, None
+    from scanning.detect import detect_page  # needs no configuration
+
+    return image, detect_page(image)
+
+
 def judge_file(
     path: Path,
     config: ScanQualityConfig,
     prestarted: PrestartedOcr | None = None,
-    decoding: Future[np.ndarray] | None = None,
+    decoding: Future[Decoded] | None = None,
 ) -> dict[str, Any]:
     """The check-image record for one file (never raises for bad content).
 
-    ``decoding`` is this file being decoded already under the same size limits
-    (``EarlyStart``); else the file is decoded here.
+    ``decoding`` is this file being decoded (and its page found) already under the same
+    size limits (``EarlyStart``); else the file is decoded here.
     """
-    from scanning.files import load_image_file  # numpy, OpenCV, Pillow: only when judging
-
     with ThreadPoolExecutor(1, thread_name_prefix="decode") as pool:
         # OpenCV decodes without the GIL: the pipeline's modules load meanwhile
-        loading = decoding if decoding is not None else pool.submit(load_image_file, path, config)
+        loading = decoding if decoding is not None else pool.submit(_decode, path, config)
         from scanning.judge import LAZY_IMPORTS, judge_page
 
         for name in LAZY_IMPORTS:  # else loaded on first use, between the checks
             importlib.import_module(name)
 
         try:
-            image = loading.result()
+            image, detection = loading.result()
         except ScanRejected as exc:
             return _rejected(path, exc.reasons)
-    result = judge_page(image, config, prestarted=prestarted)
+    result = judge_page(image, config, prestarted=prestarted, detection=detection)
     verdict = result.verdict
     return {
         "path": str(path),
@@ -131,10 +147,11 @@ def _prestart_jobs(path: Path) -> tuple[OcrJob, ...]:
 class EarlyStart:
     """check-image's first file, begun before the configuration loads (``kiosk.cli``).
 
-    Its Tesseract processes start, NumPy and OpenCV load, and the file decodes on a worker
-    thread (OpenCV, without the GIL) while the configuration and the pipeline load. The
-    decode applies the built-in size limits: ``decoding`` hands it over only when the site's
-    limits are the same, so the outcome never depends on it.
+    Its Tesseract processes start, NumPy and OpenCV load, and the file decodes and its page
+    is found (``detect_page`` takes no settings) on a worker thread, mostly in OpenCV without
+    the GIL, while the configuration and the pipeline load. The decode applies the built-in
+    size limits: ``decoding`` hands it over only when the site's limits are the same, so the
+    outcome never depends on it.
     """
 
     def __init__(self, paths: Sequence[Path]) -> None:
@@ -142,17 +159,17 @@ class EarlyStart:
         self.path = first if first is not None and first.is_file() else None
         self.prestarted = PrestartedOcr(_prestart_jobs(self.path) if self.path else ())
         self._pool: ThreadPoolExecutor | None = None
-        self._decoding: Future[np.ndarray] | None = None
+        self._decoding: Future[Decoded] | None = None
         if self.path is not None:
             from config.file_limits import FileLimits  # not pydantic: that loads meanwhile
-            from scanning.files import file_limits, load_image_file
+            from scanning.files import file_limits
 
             builtin = FileLimits()
             self._limits = file_limits(builtin)
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="early-decode")
-            self._decoding = self._pool.submit(load_image_file, self.path, builtin)
+            self._decoding = self._pool.submit(_decode, self.path, builtin, True)
 
-    def decoding(self, config: ScanQualityConfig) -> Future[np.ndarray] | None:
+    def decoding(self, config: ScanQualityConfig) -> Future[Decoded] | None:
         """The early decode if ``config`` sets the same size limits, else None."""
         from scanning.files import file_limits
 

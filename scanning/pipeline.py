@@ -73,7 +73,8 @@ class CheckWork:
 
 
 def _step_detect(w: CheckWork) -> None:
-    w.detection = detect_page(w.image)
+    if w.detection is None:  # else found already (check_page's ``detection``)
+        w.detection = detect_page(w.image)
     if not w.detection.found or w.detection.confidence < w.config.min_page_confidence:
         w.reasons, w.stop = ["no_page"], True
 
@@ -271,15 +272,17 @@ def check_page(
     *,
     after_step: Callable[[str, CheckWork], None] | None = None,
     read: OcrReader = run_ocr,
+    detection: PageDetection | None = None,
 ) -> PageVerdict:
     """Fast verdict for one captured page (BGR or greyscale array): reasons, hints, corners.
 
     ``after_step(name, work)`` runs after each step, e.g. to start slow work early
     (``scanning.judge``); it must not change ``work``. ``read`` reads the text sample.
+    ``detection`` is ``detect_page(image)`` when the caller has it already.
     """
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    w = CheckWork(image, config, read=read)
+    w = CheckWork(image, config, detection=detection, read=read)
     timings: dict[str, float] = {}
     for name, step in CHECK_STEPS:
         if w.stop:

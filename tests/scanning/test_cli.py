@@ -8,12 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from config.file_limits import FileLimits
 from config.scanning import ScanQualityConfig
 from kiosk.cli import main as kiosk_main
 from scanning.cli import EarlyStart, add_check_image_arguments, run_check_image
+from scanning.detect import detect_page
 from scanning.files import file_limits
 from scanning.judge import LAZY_IMPORTS
 from scanning.tesseract import JUDGE_PAGE_JOBS
@@ -117,7 +119,13 @@ def test_the_early_decode_counts_only_under_the_same_size_limits(tmp_path: Path)
     with EarlyStart([photo]) as early:
         assert early.path == photo and early.prestarted.waiting == JUDGE_PAGE_JOBS
         decoding = early.decoding(ScanQualityConfig())
-        assert decoding is not None and decoding.result().shape[:2] == (3000, 4000)
+        assert decoding is not None
+        image, detection = decoding.result()  # decoded, and the page found
+        again = detect_page(image)
+        assert image.shape[:2] == (3000, 4000) and detection is not None and detection.found
+        assert detection.corners is not None and again.corners is not None
+        assert np.array_equal(detection.corners, again.corners)
+        assert detection.confidence == again.confidence
         assert early.decoding(ScanQualityConfig(max_file_mb=0.5)) is None
         assert early.decoding(ScanQualityConfig(max_input_megapixels=5)) is None
     assert not early.prestarted.waiting  # unused processes stopped on exit
