@@ -1,6 +1,7 @@
 """Whole-process timing of ``kiosk check-image`` against a bare ``tesseract`` run on the same page.
 
     .venv/bin/python benchmarks/bench_startup.py [--runs 5] [--seed 5004] [--tree DIR]
+                                                 [--baseline DIR]
 
 Generates (nothing is downloaded) a 12-megapixel phone photo of an A4 page with
 ``scanning.synthetic``, and the same page cut out and straightened from the photo with its
@@ -14,7 +15,9 @@ and prints the median and p95 wall seconds of both and their ratio (target <= 2.
 seconds (user + sys, children included; steadier than wall time on a busy machine), the
 start-up cost alone (``kiosk --help``, ``check-image`` on a tiny image) and the start-up of
 the cheap subcommands (``kiosk outbox --help`` and the like). ``--tree`` times the kiosk
-code of another checkout with this file's page (for before/after figures).
+code of another checkout with this file's page; ``--baseline`` times another checkout's
+``check-image`` too, interleaved with the two above, so before/after figures share the
+same machine load (and checks that both print the same JSON).
 """
 
 from __future__ import annotations
@@ -81,6 +84,11 @@ def timed(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float
     return wall, cpu, done.stdout
 
 
+def _comparable(output: str) -> list[dict[str, object]]:
+    """check-image's records without the path (each tree's run names the same photo)."""
+    return [{k: v for k, v in r.items() if k != "path"} for r in json.loads(output)]
+
+
 def stats(values: Sequence[float]) -> tuple[float, float]:
     """Median and p95."""
     return float(np.median(values)), float(np.percentile(values, 95))
@@ -93,8 +101,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=5004, help="corpus seed of the page")
     parser.add_argument("--tree", type=Path, default=ROOT, help="checkout whose kiosk to time")
     parser.add_argument("--save-json", type=Path, help="keep check-image's JSON output here")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout whose check-image to time in the same loop")
     args = parser.parse_args()
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    # an installed kiosk runs from compiled bytecode: let the warm-up run write it (a
+    # PYTHONDONTWRITEBYTECODE inherited from a dev shell would have every run compile anew)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     python = sys.executable
     tree = args.tree.resolve()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
@@ -108,15 +121,19 @@ def main() -> int:
         bare = ["tesseract", str(page), "-", "-l", "deu"]
         timed(check, tree, env)  # warm the page cache and Python's bytecode cache
         timed(bare, tree, env)
-        walls: dict[str, list[float]] = {"check": [], "bare": []}
-        cpus: dict[str, list[float]] = {"check": [], "bare": []}
-        output = ""
+        runs = [("check", check, tree), ("bare", bare, tree)]
+        if args.baseline:
+            runs.append(("baseline", check, args.baseline.resolve()))
+            timed(check, args.baseline.resolve(), env)
+        walls: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+        cpus: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+        outputs: dict[str, str] = {}
         for _ in range(args.runs):
-            for name, command in (("check", check), ("bare", bare)):
-                wall, cpu, out = timed(command, tree, env)
+            for name, command, cwd in runs:
+                wall, cpu, outputs[name] = timed(command, cwd, env)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-                output = out if name == "check" else output
+        output = outputs["check"]
         startup: dict[str, list[float]] = {}
         cheap = {"--help": [python, "-c", KIOSK, "--help"],
                  "check-image tiny": [python, "-c", KIOSK, "check-image", *data, str(tiny)],
@@ -128,20 +145,26 @@ def main() -> int:
     record = json.loads(output)[0]
     if args.save_json:
         args.save_json.write_text(output, "utf-8")
-    check_med, check_p95 = stats(walls["check"])
-    bare_med, bare_p95 = stats(walls["bare"])
-    ratio = check_med / bare_med
+    bare_med = stats(walls["bare"])[0]
     print(f"check-image verdict {record['verdict']} {record['reasons']}, language "
           f"{record['language']}, type {record['document_type']}, "
           f"{len(record['text'].split())} words")
     print(f"  {'':<34s} {'median':>8s} {'p95':>8s}   {'CPU med':>8s}")
     for label, name in (("kiosk check-image --json (s)", "check"),
-                        ("bare tesseract -l deu (s)", "bare")):
-        med, p95 = stats(walls[name])
-        print(f"  {label:<34s} {med:8.2f} {p95:8.2f}   {np.median(cpus[name]):8.2f}")
-    cpu_ratio = float(np.median(cpus["check"]) / np.median(cpus["bare"]))
-    print(f"  {'ratio check-image / bare':<34s} {ratio:8.2f}x {'':8s}   {cpu_ratio:8.2f}x   "
-          f"target <= {TARGET_RATIO:.1f}x (wall, median)")
+                        ("bare tesseract -l deu (s)", "bare"),
+                        ("baseline check-image --json (s)", "baseline")):
+        if name in walls:
+            med, p95 = stats(walls[name])
+            print(f"  {label:<34s} {med:8.2f} {p95:8.2f}   {np.median(cpus[name]):8.2f}")
+    for label, name in (("ratio check-image / bare", "check"),
+                        ("ratio baseline / bare", "baseline")):
+        if name in walls:
+            cpu_ratio = float(np.median(cpus[name]) / np.median(cpus["bare"]))
+            print(f"  {label:<34s} {stats(walls[name])[0] / bare_med:8.2f}x {'':8s}   "
+                  f"{cpu_ratio:8.2f}x   target <= {TARGET_RATIO:.1f}x (wall, median)")
+    if "baseline" in outputs:
+        same = _comparable(outputs["baseline"]) == _comparable(output)
+        print(f"  baseline JSON {'the same' if same else 'DIFFERENT'} (all fields)")
     print("start-up (whole process, s)")
     for label, values in startup.items():
         med, p95 = stats(values)

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from config.file_limits import MAX_FILE_MB, MAX_INPUT_MEGAPIXELS
+
 OcrLanguage = Literal["de", "en", "uk", "ru", "ar", "tr", "fa", "pl", "ro"]
 
 
@@ -20,8 +22,8 @@ class ScanQualityConfig(BaseModel):
 
     # input files
     min_effective_dpi: float = Field(default=150.0, ge=50, le=1200)
-    max_input_megapixels: float = Field(default=40.0, gt=0, le=200)
-    max_file_mb: float = Field(default=50.0, gt=0, le=500)
+    max_input_megapixels: float = Field(default=MAX_INPUT_MEGAPIXELS, gt=0, le=200)
+    max_file_mb: float = Field(default=MAX_FILE_MB, gt=0, le=500)
     # geometry
     max_page_dpi: float = Field(
         default=300.0, ge=100, le=600, description="Rectified pages are never stored finer."

@@ -112,8 +112,7 @@ def _border_contact(mask: np.ndarray) -> tuple[float, int]:
     return float(np.mean(fractions)), sum(f > 0.03 for f in fractions)
 
 
-def _candidate_masks(small: np.ndarray) -> list[np.ndarray]:
-    paper = _paper_map(small)
+def _candidate_masks(small: np.ndarray, paper: np.ndarray) -> list[np.ndarray]:
     _, otsu = cv2.threshold(paper, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     masks = [otsu]
     # edge-based: closed outlines for pages on light, low-contrast backgrounds
@@ -175,7 +174,7 @@ def detect_page(image: np.ndarray, work_size: int = 800) -> PageDetection:
         small = cv2.convertScaleAbs(cv2.GaussianBlur(small, (5, 5), 0), alpha=gain)
     paper = _paper_map(small)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
-    for mask in _candidate_masks(small):
+    for mask in _candidate_masks(small, paper):
         region = _largest_component(mask)
         if region is None:
             continue

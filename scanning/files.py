@@ -12,13 +12,23 @@ import io
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from config.scanning import ScanQualityConfig
 from foundation.errors import ScanRejected
+
+
+class SizeLimits(Protocol):
+    """What loading a file reads from its settings: ``ScanQualityConfig`` or ``FileLimits``."""
+
+    @property
+    def max_file_mb(self) -> float: ...
+
+    @property
+    def max_input_megapixels(self) -> float: ...
 
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "BMP", "WEBP", "PPM", "MPO"})
 
@@ -57,7 +67,12 @@ def _decode_jpeg(data: bytes, image: Image.Image) -> np.ndarray | None:
     return np.ascontiguousarray(_ORIENT[orientation](decoded))
 
 
-def load_image_bytes(data: bytes, config: ScanQualityConfig) -> np.ndarray:
+def file_limits(config: SizeLimits) -> tuple[float, float]:
+    """The settings loading a file depends on: equal limits, equal outcome."""
+    return (config.max_file_mb, config.max_input_megapixels)
+
+
+def load_image_bytes(data: bytes, config: SizeLimits) -> np.ndarray:
     """Decode image bytes to a BGR array, applying EXIF orientation; raises ScanRejected."""
     if not data:
         raise ScanRejected(["unsupported_file"], "empty file")
@@ -89,7 +104,7 @@ def load_image_bytes(data: bytes, config: ScanQualityConfig) -> np.ndarray:
     return np.asarray(cv2.cvtColor(np.asarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2BGR))
 
 
-def load_image_file(path: Path | str, config: ScanQualityConfig) -> np.ndarray:
+def load_image_file(path: Path | str, config: SizeLimits) -> np.ndarray:
     """Read and decode an image file safely; raises ScanRejected with a reason code."""
     path = Path(path)
     try:

@@ -25,7 +25,7 @@ import numpy as np
 from config.scanning import ScanQualityConfig
 from foundation.errors import OcrFailed
 from scanning import rectify as geo
-from scanning.models import OcrResult, PageResult
+from scanning.models import OcrResult, PageDetection, PageResult
 from scanning.ocr import OcrReader, PendingOcr, prestarted_reader, run_ocr
 from scanning.pipeline import (
     CheckWork,
@@ -38,6 +38,11 @@ from scanning.pipeline import (
 from scanning.tesseract import PrestartedOcr
 
 log = logging.getLogger(__name__)
+
+#: modules NumPy loads on first use, in the middle of the checks (``np.percentile`` goes
+#: through ``np.unique``, which asks ``numpy.ma``; ``find_line_direction`` samples with
+#: ``np.random``): a caller that waits for a decode anyway loads them meanwhile
+LAZY_IMPORTS = ("numpy.ma", "numpy.random")
 
 
 class _EarlyOcr:
@@ -119,16 +124,18 @@ def judge_page(
     *,
     read: OcrReader = run_ocr,
     prestarted: PrestartedOcr | None = None,
+    detection: PageDetection | None = None,
 ) -> PageResult:
     """Verdict, full OCR, language and document type of one page (BGR or greyscale).
 
     ``read`` runs any full-page OCR the early run could not answer (injectable for tests);
-    ``prestarted`` holds Tesseract processes (``JUDGE_PAGE_JOBS``) that loaded meanwhile.
+    ``prestarted`` holds Tesseract processes (``JUDGE_PAGE_JOBS``) that loaded meanwhile;
+    ``detection`` is ``detect_page(image)`` if found already.
     """
     early = _EarlyOcr(config, read, prestarted)
     try:
         verdict = check_page(image, config, after_step=early.after_step,
-                             read=prestarted_reader(prestarted))
+                             read=prestarted_reader(prestarted), detection=detection)
         return complete_page(verdict, config, read=early.read)
     finally:
         early.cancel()

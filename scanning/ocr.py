@@ -3,18 +3,18 @@
 On two cores, several single-threaded Tesseract processes side by side beat one process
 using OpenMP, so ``OMP_THREAD_LIMIT=1`` is set for the child processes and parallel work
 (several pages: ``run_parallel``; the early full-page read of ``scanning.judge``) runs as
-separate processes. Images are piped to ``tesseract stdin stdout`` as uncompressed PGM/PPM
-and the results read from its standard output, so no page image or recognised text ever
-lands in a temporary file (which a kill -9 would leave behind; pytesseract's own helpers
-write temp files). A ``PendingOcr`` starts Tesseract (which first loads its model, ~0.1 s)
-before the image is ready, or takes over one a ``PrestartedOcr`` started even earlier
-(``scanning.tesseract``).
+separate processes. Images reach ``tesseract stdin stdout`` as uncompressed PGM/PPM/TIFF
+(in an in-memory file named on its standard input, or piped) and the results are read from
+its standard output, so no page image or recognised text ever lands in a temporary file
+(which a kill -9 would leave behind; pytesseract's own helpers write temp files). A
+``PendingOcr`` starts Tesseract (which first loads its model, ~0.1 s) before the image is
+ready, or takes over one a ``PrestartedOcr`` started even earlier (``scanning.tesseract``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import os
 import re
 import subprocess
 from collections.abc import Callable, Sequence
@@ -30,6 +30,7 @@ from scanning.models import OcrResult, OcrWord
 from scanning.tesseract import (
     TESSERACT_BINARY,
     PrestartedOcr,
+    hand_over,
     start_tesseract,
     stop_tesseract,
     tesseract_command,
@@ -153,11 +154,12 @@ class PendingOcr:
 
         with PendingOcr("deu", psm=3, dpi=200) as pending:   # spawns tesseract
             ...                                               # find and straighten the page
-            pending.feed(grey)                                # pipes the image to it
+            pending.feed(grey)                                # hands the image over
             result = pending.result(timeout_s=20)             # OcrResult or OcrFailed
 
-    The image goes through Tesseract's standard input and the TSV (and text-only PDF) come
-    back on its standard output: nothing is written to a file. With ``prestarted``, a
+    The image reaches Tesseract as an in-memory file named on its standard input
+    (``scanning.tesseract.hand_over``) and the TSV (and text-only PDF) come back on its
+    standard output: nothing is written to disk. With ``prestarted``, a
     process already waiting for exactly this language, mode and output is taken instead of
     starting one; it gets the resolution in the image header rather than on its command line.
     """
@@ -179,6 +181,7 @@ class PendingOcr:
             tesseract_command(lang, psm=psm, dpi=self.dpi, want_pdf=want_pdf)
         )
         self._fed = False
+        self._memory: int | None = None  # the in-memory file holding the fed image
 
     def _encode(self, image: np.ndarray) -> np.ndarray | None:
         if self._dpi_in_image:
@@ -190,20 +193,13 @@ class PendingOcr:
         return encoded if ok else None
 
     def feed(self, image: np.ndarray) -> None:
-        """Pipe the image (greyscale or BGR) to Tesseract (returns once it has read it)."""
+        """Hand Tesseract the image (greyscale or BGR); returns without waiting for it."""
         encoded = self._encode(image)
         if encoded is None:
             self.cancel()
             raise OcrFailed("could not encode the OCR input image")
         self.image, self._fed = image, True
-        stdin = self._proc.stdin
-        assert stdin is not None
-        # a dead tesseract (e.g. unknown language) breaks the pipe: result() reports it
-        with contextlib.suppress(OSError):
-            stdin.write(encoded.tobytes())
-        with contextlib.suppress(OSError):
-            stdin.close()
-        self._proc.stdin = None
+        self._memory = hand_over(self._proc, encoded.tobytes())
 
     def result(self, timeout_s: float) -> OcrResult:
         """Wait for Tesseract (at most ``timeout_s`` after feeding); raises OcrFailed."""
@@ -216,6 +212,7 @@ class PendingOcr:
             self.cancel()
             log.warning("tesseract timed out after %.1f s", timeout_s)
             raise OcrFailed("tesseract timed out", code="ocr_timeout") from exc
+        self._release()
         if self._proc.returncode != 0:
             log.warning("tesseract failed with exit status %d", self._proc.returncode)
             raise OcrFailed("tesseract failed")
@@ -229,6 +226,12 @@ class PendingOcr:
     def cancel(self) -> None:
         """Stop Tesseract if it still runs (safe to call twice)."""
         stop_tesseract(self._proc)
+        self._release()
+
+    def _release(self) -> None:
+        memory, self._memory = self._memory, None
+        if memory is not None:
+            os.close(memory)
 
     def __enter__(self) -> PendingOcr:
         return self

@@ -57,6 +57,8 @@ class CheckWork:
     detection: PageDetection | None = None
     geometry: geo.PageGeometry | None = None
     thumb: np.ndarray | None = None
+    saturation: float = 0.0  # median HSV saturation of the thumbnail
+    ink: np.ndarray | None = None  # ink mask of the thumbnail
     direction: geo.LineDirection | None = None
     rectified: np.ndarray | None = None
     focus: FocusScore | None = None
@@ -71,7 +73,8 @@ class CheckWork:
 
 
 def _step_detect(w: CheckWork) -> None:
-    w.detection = detect_page(w.image)
+    if w.detection is None:  # else found already (check_page's ``detection``)
+        w.detection = detect_page(w.image)
     if not w.detection.found or w.detection.confidence < w.config.min_page_confidence:
         w.reasons, w.stop = ["no_page"], True
 
@@ -81,21 +84,26 @@ def _step_plan(w: CheckWork) -> None:
     w.geometry = geo.plan_rectification(w.detection.corners, w.config.max_page_dpi)
 
 
-def _step_analyse_thumbnail(w: CheckWork) -> None:
+def _step_find_lines(w: CheckWork) -> None:
+    """A small straightened copy of the page, its ink and the direction of its text lines."""
     assert w.geometry is not None
     thumb_bgr = geo.thumbnail(w.image, w.geometry)
-    saturation = float(np.median(cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2HSV)[..., 1]))
+    w.saturation = float(np.median(cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2HSV)[..., 1]))
     w.thumb = cv2.cvtColor(thumb_bgr, cv2.COLOR_BGR2GRAY)
+    w.ink = geo.ink_mask(w.thumb)
+    w.direction = geo.find_line_direction(w.ink)
+
+
+def _step_analyse_thumbnail(w: CheckWork) -> None:
+    assert w.thumb is not None and w.ink is not None
     w.exposure = score_exposure(w.thumb)
-    mask = geo.ink_mask(w.thumb)
-    w.content = score_content(w.thumb, mask)
-    w.direction = geo.find_line_direction(mask)
+    w.content = score_content(w.thumb, w.ink)
     exposure_bad = (
         w.exposure.paper_level < w.config.min_paper_level
         or w.exposure.clipped_fraction > w.config.max_clipped_fraction
     )
     # dark, noisy frames look colourful to HSV: judge paper colour only in decent light
-    colourful = saturation > w.config.max_paper_saturation and not exposure_bad
+    colourful = w.saturation > w.config.max_paper_saturation and not exposure_bad
     if colourful or (
         w.content.ink_fraction < w.config.min_ink_fraction and not exposure_bad
     ):
@@ -140,30 +148,6 @@ def _step_judge(w: CheckWork) -> None:
         reasons.extend(fade_reason(w.fade, c.max_faded_fraction, reasons))
     w.reasons = reasons
     w.rotation = geo.coarse_rotation(w.direction)
-
-
-def text_band(grey: np.ndarray, fraction: float = 0.2) -> np.ndarray:
-    """The horizontal band of an upright page holding the most text, cut between lines."""
-    h, w = grey.shape
-    factor = min(1.0, 500 / w)
-    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    rows = geo.ink_mask(small).sum(axis=1).astype(np.float64)
-    band = max(4, int(len(rows) * fraction))
-    window = np.convolve(rows, np.ones(band), mode="valid")
-    top = int(np.argmax(window)) if len(window) else 0
-    reach = max(2, band // 6)
-
-    def quiet(row: int) -> int:
-        lo, hi = max(0, row - reach), min(len(rows), row + reach + 1)
-        return lo + int(np.argmin(rows[lo:hi])) if hi > lo else row
-
-    y0, y1 = quiet(top), quiet(top + band)
-    cols = np.nonzero(geo.ink_mask(small)[y0:y1].sum(axis=0))[0]
-    x0, x1 = (int(cols.min()), int(cols.max()) + 1) if cols.size else (0, small.shape[1])
-    pad = 6
-    y0, y1 = max(0, round(y0 / factor) - pad), min(h, round(y1 / factor) + pad)
-    x0, x1 = max(0, round(x0 / factor) - pad), min(w, round(x1 / factor) + pad)
-    return grey[y0:y1, x0:x1]
 
 
 # An upright read this legible settles the orientation: on the corpus, upright samples read
@@ -214,7 +198,7 @@ def _step_read_sample(w: CheckWork) -> None:
     if w.reasons or w.rectified is None:
         return
     grey = geo.rotate_upright(cv2.cvtColor(w.rectified, cv2.COLOR_BGR2GRAY), w.rotation)
-    band = geo.flatten_illumination(text_band(grey))
+    band = geo.flatten_illumination(geo.text_band(grey))
     timeout = w.config.sample_ocr_timeout_s
     min_words = w.config.min_sample_words
     result, flipped = _read_both_ways(
@@ -251,8 +235,11 @@ def _step_read_sample(w: CheckWork) -> None:
 CHECK_STEPS: tuple[tuple[str, Callable[[CheckWork], None]], ...] = (
     ("detect_page", _step_detect),
     ("plan_rectification", _step_plan),
-    ("analyse_thumbnail", _step_analyse_thumbnail),
+    ("find_lines", _step_find_lines),
+    # straightened before the thumbnail's exposure and content are judged: the full-size
+    # page is what a waiting OCR needs (scanning.judge), the judging can run beside it
     ("rectify", _step_rectify),
+    ("analyse_thumbnail", _step_analyse_thumbnail),
     ("score_focus", _step_score_focus),
     ("judge", _step_judge),
     ("read_sample", _step_read_sample),
@@ -285,15 +272,17 @@ def check_page(
     *,
     after_step: Callable[[str, CheckWork], None] | None = None,
     read: OcrReader = run_ocr,
+    detection: PageDetection | None = None,
 ) -> PageVerdict:
     """Fast verdict for one captured page (BGR or greyscale array): reasons, hints, corners.
 
     ``after_step(name, work)`` runs after each step, e.g. to start slow work early
     (``scanning.judge``); it must not change ``work``. ``read`` reads the text sample.
+    ``detection`` is ``detect_page(image)`` when the caller has it already.
     """
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    w = CheckWork(image, config, read=read)
+    w = CheckWork(image, config, detection=detection, read=read)
     timings: dict[str, float] = {}
     for name, step in CHECK_STEPS:
         if w.stop:

@@ -123,6 +123,30 @@ def ink_mask(grey: np.ndarray, threshold: float = 0.8) -> np.ndarray:
     return mask
 
 
+def text_band(grey: np.ndarray, fraction: float = 0.2) -> np.ndarray:
+    """The horizontal band of an upright page holding the most text, cut between lines."""
+    h, w = grey.shape
+    factor = min(1.0, 500 / w)
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    rows = ink_mask(small).sum(axis=1).astype(np.float64)
+    band = max(4, int(len(rows) * fraction))
+    window = np.convolve(rows, np.ones(band), mode="valid")
+    top = int(np.argmax(window)) if len(window) else 0
+    reach = max(2, band // 6)
+
+    def quiet(row: int) -> int:
+        lo, hi = max(0, row - reach), min(len(rows), row + reach + 1)
+        return lo + int(np.argmin(rows[lo:hi])) if hi > lo else row
+
+    y0, y1 = quiet(top), quiet(top + band)
+    cols = np.nonzero(ink_mask(small)[y0:y1].sum(axis=0))[0]
+    x0, x1 = (int(cols.min()), int(cols.max()) + 1) if cols.size else (0, small.shape[1])
+    pad = 6
+    y0, y1 = max(0, round(y0 / factor) - pad), min(h, round(y1 / factor) + pad)
+    x0, x1 = max(0, round(x0 / factor) - pad), min(w, round(x1 / factor) + pad)
+    return grey[y0:y1, x0:x1]
+
+
 def _profile_sharpness(points: np.ndarray, angle_deg: float, bins: int) -> float:
     theta = np.deg2rad(angle_deg)
     proj = points[:, 1] * np.cos(theta) - points[:, 0] * np.sin(theta)

@@ -5,6 +5,7 @@ Not a timing test: it asserts which modules a command loads, which is what makes
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import SUBCOMMANDS, build_parser, runner_for
+from kiosk.cli import SHORT_LIVED_GC_THRESHOLD, SUBCOMMANDS, build_parser, runner_for
 from tests.scanning.conftest import corpus_case
 from tests.scanning.test_cli import KEYS
 
@@ -80,3 +81,32 @@ def test_every_subcommand_resolves() -> None:
     assert parser.parse_args(["check-image", "a.jpg"]).paths == [Path("a.jpg")]
     for name in SUBCOMMANDS:
         assert callable(runner_for(name))
+
+
+# an exit handler registered before main() runs after main()'s own ones: it sees their work
+_GC_PROBE = """
+import atexit, gc, sys
+from kiosk.cli import main
+atexit.register(lambda: print("frozen" if gc.get_freeze_count() else "not frozen",
+                              gc.get_threshold()[0]))
+how = sys.argv.pop(1)
+main(None if how == "console" else sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize(("how", "command", "expected"), [
+    ("console", "outbox", f"frozen {gc.get_threshold()[0]}"),
+    ("console", "check-image", f"frozen {SHORT_LIVED_GC_THRESHOLD}"),
+    ("call", "check-image", f"not frozen {gc.get_threshold()[0]}"),
+])
+def test_the_console_script_spares_short_lived_commands_garbage_collections(
+    how: str, command: str, expected: str
+) -> None:
+    # as the console script (argv from the command line) the process ends right after main:
+    # objects are frozen so the interpreter's last collections do not walk them, and a
+    # short-lived command collects young objects rarely; a caller passing argv (tests,
+    # other tools) keeps the garbage collector as it was
+    done = subprocess.run([sys.executable, "-c", _GC_PROBE, how, command, "--help"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert done.stdout.splitlines()[-1] == expected

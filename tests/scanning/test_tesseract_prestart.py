@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 import sys
@@ -13,10 +14,10 @@ import pytest
 from config.scanning import ScanQualityConfig
 from foundation.errors import OcrFailed
 from scanning.judge import judge_page
-from scanning.ocr import read_prestarted, run_ocr
+from scanning.ocr import PendingOcr, parse_tsv, read_prestarted, run_ocr, run_tesseract_in_memory
 from scanning.pipeline import check_page, complete_page
 from scanning.synthetic_docs import render_document
-from scanning.tesseract import JUDGE_PAGE_JOBS, PrestartedOcr, stop_tesseract
+from scanning.tesseract import JUDGE_PAGE_JOBS, PRESTART_NICENESS, PrestartedOcr, stop_tesseract
 from tests.scanning.conftest import corpus_case
 from tests.scanning.test_judge import _CountingReader, _summary
 
@@ -109,3 +110,43 @@ def test_starting_processes_imports_neither_numpy_nor_opencv() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def _memory_files() -> int:
+    """How many in-memory OCR input files this process holds open."""
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            count += Path(fd).readlink().name.startswith("memfd:ocr-page")
+    return count
+
+
+def test_the_image_goes_over_as_an_in_memory_file_released_after_the_read() -> None:
+    page = render_document("payslip", 3, dpi=200).image[:600]
+    piped = parse_tsv(run_tesseract_in_memory(  # the image itself through the pipe
+        page, ["-l", "deu", "--psm", "6", "--dpi", "200", "-c", "tessedit_create_tsv=1"], 120
+    ).decode())
+    before = _memory_files()
+    with PendingOcr("deu", psm=6, dpi=200) as pending:
+        pending.feed(page)
+        assert _memory_files() == before + 1
+        got = pending.result(timeout_s=120)
+        assert _memory_files() == before
+    assert (got.words, got.text) == piped and got.words
+    with PendingOcr("deu", psm=6, dpi=200) as cancelled:
+        cancelled.feed(page)
+    assert _memory_files() == before  # a cancelled read releases it too
+
+
+def test_the_text_sample_process_runs_at_lower_priority_than_the_full_page() -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    lower = min(19, ours + PRESTART_NICENESS[("deu", 6, False)])
+    with PrestartedOcr(JUDGE_PAGE_JOBS) as prestarted:
+        sample, page = prestarted.take("deu", 6, False), prestarted.take("deu", 3, True)
+        assert sample is not None and page is not None
+        try:
+            assert os.getpriority(os.PRIO_PROCESS, sample.pid) == lower > ours
+            assert os.getpriority(os.PRIO_PROCESS, page.pid) == ours
+        finally:
+            stop_tesseract(sample)
+            stop_tesseract(page)
