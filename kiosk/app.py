@@ -89,14 +89,16 @@ class KioskApp(App):
 
     # -- building ------------------------------------------------------------------------
     def build(self) -> ScreenManager:
-        """Create the shown screen and start following the session; the other screens are
-        built one per frame after the first frame is on screen (a faster start)."""
-        from kiosk.screens import SCREEN_CLASSES
+        """Create the shown screen and start following the session; the screens of an
+        upload visit are built one per frame after the first frame is on screen (a faster
+        start), the rarer ones (``ON_DEMAND_SCREENS``) when a visitor first goes there."""
+        from kiosk.screens import ON_DEMAND_SCREENS, SCREEN_CLASSES
 
         Window.clearcolor = self.c["background"]
         self.manager = ScreenManager(transition=NoTransition())
         first = self.session.state.value
-        self._unbuilt = [name for name in SCREEN_CLASSES if name != first]
+        self._unbuilt = [name for name in SCREEN_CLASSES
+                         if name != first and name not in ON_DEMAND_SCREENS]
         self._ensure_screen(first)
         Window.bind(on_flip=self._on_first_flip)
         self.overlays = Overlays(self)
@@ -146,7 +148,7 @@ class KioskApp(App):
 
     @property
     def ready(self) -> bool:
-        """The first frame is drawn and every screen is built."""
+        """The first frame is drawn and every screen but the on-demand ones is built."""
         return self.first_frame_at is not None and not self._unbuilt
 
     def on_stop(self) -> None:
