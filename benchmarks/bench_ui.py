@@ -149,7 +149,14 @@ def recorded_ocr_controller() -> type:
 
 
 def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
-    """Child: start the app, time the first frame, then run sessions through the UI."""
+    """Child: start the app, time the first frame, then run sessions through the UI.
+
+    Started by ``kiosk.ui_host.UiHost`` as ``kiosk run`` starts its UI processes: when the
+    app's recycle policy asks for a fresh process after a visit, this one stops taking
+    sessions, keeps drawing the attract screen until the host says the next one is on
+    screen, and appends its figures to ``out`` (one JSON line per process). The next
+    process goes on from the count in ``out.progress``.
+    """
     sys.path.insert(0, str(ROOT))
     sampler = PeakSampler() if os.environ.get("BENCH_UI_TRACE") == "2" else None
 
@@ -173,7 +180,9 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
     services = build_services(config, post_to_ui=post_to_ui)
     session = Session(config, time.monotonic, data / "session")
     app = KioskApp(session, services)
-    result: dict[str, object] = {}
+    result: dict[str, object] = {"pid": os.getpid()}
+    progress = out.with_suffix(".progress")
+    done = int(progress.read_text()) if progress.exists() else 0
     transitions: list[float] = []
     rss_per_session: list[float] = []
     by_step: dict[str, list[float]] = {}
@@ -199,7 +208,13 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
             record = session.store_page(captured.image_jpeg, True, (), captured.size)
             services.capture.complete_in_background(record, captured)
         language = config.site.customer_number_formats[0].example
-        for index in range(sessions):
+        recycle = services.recycle
+        assert recycle is not None
+        assert app.first_frame_at is not None
+        result["first_frame_at"] = app.first_frame_at
+        result["first_frame_s"] = app.first_frame_at - t0
+        for index in range(done, sessions):
+            visits_before = recycle.visits
             steps = [
                 ("attract→language", lambda: session.dispatch(Event.TOUCH), None),
                 ("language→identify",
@@ -236,22 +251,36 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
                 by_step.setdefault(name, []).append(elapsed * 1000)
             settle_at_attract(next_frame)
             rss_per_session.append(rss_mb())
+            progress.write_text(str(index + 1))
             if os.environ.get("BENCH_UI_TRACE"):
                 print(f"session {index + 1}: RSS {rss_per_session[-1]:.0f} MB, "
                       f"peak {rss_mb('VmHWM'):.0f} MB", file=sys.stderr)
+            # the app asks its recycle policy shortly after the wipe (kiosk.app)
+            wait_for(lambda before=visits_before: recycle.visits > before, next_frame)
+            if recycle.pending and index + 1 < sessions:
+                break
+        result["recycled"] = recycle.pending
+        # the figures are written before the handover: the host may end this process then
+        result["rss_peak_mb"] = rss_mb("VmHWM")
         result["rss_after_sessions_mb"] = rss_mb()
         result["rss_per_session_mb"] = rss_per_session
         result["transitions_ms"] = [t * 1000 for t in transitions]
         result["by_step_ms"] = by_step
         result["hand_in_ms"] = hand_in_ms
-        result["rss_peak_mb"] = rss_mb("VmHWM")
+        if recycle.pending:
+            with out.open("a") as lines:
+                lines.write(json.dumps(result) + "\n")
+            wait_for(lambda: app.recycled, next_frame, timeout_s=300)
 
-    result["first_frame_s"] = run_driven(app, run_sessions) - t0
+    run_driven(app, run_sessions)
     if sampler is not None:
         for label, peak in sampler.stop().items():
             print(f"peak RSS {peak:6.0f} MB during {label}", file=sys.stderr)
     services.close()
-    out.write_text(json.dumps(result))
+    if not app.recycled:
+        result["rss_peak_mb"] = rss_mb("VmHWM")
+        with out.open("a") as lines:
+            lines.write(json.dumps(result) + "\n")
 
 
 def start_agent(data: Path) -> subprocess.Popen[str]:
@@ -314,13 +343,21 @@ def main() -> None:
     agent = start_agent(data)  # enrolls the kiosk to its embedded intake service
 
     def run_probe(sessions: int) -> dict[str, Any]:
+        """Run ``sessions`` visits in UI processes hosted as ``kiosk run`` hosts them;
+        the figures of every process, merged."""
+        from kiosk.ui_host import UiHost
+
+        out.write_text("")
+        out.with_suffix(".progress").unlink(missing_ok=True)
         t0 = time.time()
-        subprocess.run([sys.executable, __file__, "--sessions", str(sessions), "--probe",
-                        str(out), "--t0", str(t0), "--page", str(page), "--data", str(data)],
-                       check=True, timeout=6 * 3600,
-                       env=dict(os.environ, SDL_VIDEODRIVER="offscreen"))
-        result: dict[str, Any] = json.loads(out.read_text())
-        return result
+        host = UiHost([sys.executable, __file__, "--sessions", str(sessions), "--probe",
+                       str(out), "--t0", str(t0), "--page", str(page), "--data", str(data)],
+                      environ=dict(os.environ, SDL_VIDEODRIVER="offscreen"))
+        code = host.run()
+        if code != 0:
+            raise RuntimeError(f"a UI process failed (exit {code})")
+        parts = [json.loads(line) for line in out.read_text().splitlines() if line]
+        return merge_processes(parts, host.recycles, host.gaps_s, time.time() - t0)
 
     try:
         starts = sorted(run_probe(0)["first_frame_s"] for _ in range(args.starts))
@@ -343,6 +380,27 @@ def main() -> None:
         print_session_figures(args.sessions, r)
 
 
+def merge_processes(parts: list[dict[str, Any]], recycles: int, gaps_s: list[float],
+                    wall_s: float) -> dict[str, Any]:
+    """The figures of one run over all its UI processes (in the order they ran)."""
+    first, last = parts[0], parts[-1]
+    merged: dict[str, Any] = {
+        "first_frame_s": first["first_frame_s"],
+        "rss_after_start_mb": first["rss_after_start_mb"],
+        "rss_after_start_all_mb": [p["rss_after_start_mb"] for p in parts],
+        "rss_peak_mb": max(p["rss_peak_mb"] for p in parts),
+        "rss_after_sessions_mb": last.get("rss_after_sessions_mb", last["rss_after_start_mb"]),
+        "processes": len(parts), "recycles": recycles, "gaps_s": gaps_s, "wall_s": wall_s,
+        "rss_per_session_mb": [], "transitions_ms": [], "hand_in_ms": [], "by_step_ms": {},
+    }
+    for part in parts:
+        for key in ("rss_per_session_mb", "transitions_ms", "hand_in_ms"):
+            merged[key] += part.get(key, [])
+        for name, values in part.get("by_step_ms", {}).items():
+            merged["by_step_ms"].setdefault(name, []).extend(values)
+    return merged
+
+
 def _p95(values: list[float]) -> float:
     return values[min(len(values) - 1, int(len(values) * 0.95))]
 
@@ -360,6 +418,15 @@ def print_session_figures(sessions: int, r: dict[str, Any]) -> None:
           f"after a session, {r['rss_peak_mb']:.0f} MB at any moment (VmHWM; target ≤ 300 MB)")
     print(f"RSS trend over the second half          : {trend:+.1f} MB per 100 sessions "
           "(least squares: a steady leak shows here)")
+    starts = r["rss_after_start_all_mb"]
+    print(f"UI processes (recycled between visitors): {r['processes']} ({r['recycles']} "
+          f"handovers), RSS after start {min(starts):.0f}-{max(starts):.0f} MB")
+    if r["gaps_s"]:
+        gaps = sorted(r["gaps_s"])
+        print(f"handover: new first frame - old last   : median {statistics.median(gaps):+.3f} s,"
+              f" max {gaps[-1]:+.3f} s (negative: the new window drew before the old one's "
+              "last frame, no blank screen; target ≤ 1 s)")
+    print(f"wall time of the run                    : {r['wall_s'] / 60:.1f} min")
     print(f"screen transition, action → frame      : median {statistics.median(ms):.1f} ms, "
           f"p95 {_p95(ms):.1f} ms, max {ms[-1]:.1f} ms over {len(ms)}  (target ≤ 100 ms)")
     hand = sorted(r["hand_in_ms"])

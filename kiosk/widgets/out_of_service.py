@@ -114,7 +114,10 @@ class TerminalLock:
         self.app.session.unsubscribe(self._on_session_change)
 
     def _on_answer(self, answer: Any) -> None:
-        self.app.admitting = bool(self.gate.admit) if self.gate is not None else True
+        recycle = getattr(self.app.services, "recycle", None)
+        handing_over = recycle is not None and recycle.pending  # the next UI takes visitors
+        admit = bool(self.gate.admit) if self.gate is not None else True
+        self.app.admitting = admit and not handing_over
 
     def _on_session_change(self, _session: Any, what: str) -> None:
         if what in ("overlay", "wipe"):
