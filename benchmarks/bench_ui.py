@@ -270,7 +270,12 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
         if recycle.pending:
             with out.open("a") as lines:
                 lines.write(json.dumps(result) + "\n")
-            wait_for(lambda: app.recycled, next_frame, timeout_s=300)
+            # the attract screen stays up (20 frames a second, as an idle screen would
+            # redraw) until the next process has drawn its first frame
+            deadline = time.monotonic() + 300
+            while not app.recycled and time.monotonic() < deadline:
+                next_frame()
+                time.sleep(0.05)
 
     run_driven(app, run_sessions)
     if sampler is not None:

@@ -39,11 +39,13 @@ log = logging.getLogger(__name__)
 #: set by the host for the UI processes it starts (the value is the handover protocol)
 HOSTED_ENV = "KIOSK_UI_HOSTED"
 PROTOCOL = "1"
-#: a fresh UI process after its first frame holds ~230 MB (1280 x 800, llvmpipe); one
-#: upload visit leaves it at ~290 MB. Recycling above this keeps every visit's peak close
-#: to a fresh process's (see benchmarks/bench_ui.py).
-RECYCLE_ABOVE_MB = 260.0
-RECYCLE_AFTER_VISITS = 50
+#: A fresh UI process holds ~226 MB after its first frame (1280 x 800, llvmpipe), ~290 MB
+#: after one upload visit, and a visit adds 25-40 MB for a moment (benchmarks/bench_ui.py).
+#: Replacing it after every visit keeps its peak lowest (~315-325 MB) but makes every
+#: visit a first one (its screens, fonts and shaders are new: transitions twice as slow);
+#: above 320 MB it is replaced every few visits and its peak stays near 360 MB at most.
+RECYCLE_ABOVE_MB = 320.0
+RECYCLE_AFTER_VISITS = 100
 
 
 def resident_mb(field: str = "VmRSS", pid: int | str = "self") -> float:
