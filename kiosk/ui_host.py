@@ -20,6 +20,7 @@ itself. SIGTERM/SIGINT stop the UI processes and the host.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -92,15 +93,38 @@ class UiHost:
 
     def _follow(self, ui: UiProcess) -> None:
         assert ui.process.stdout is not None
-        for line in ui.process.stdout:
-            self.events.put((ui, line.rstrip("\n")))
+        with ui.process.stdout:
+            for line in ui.process.stdout:
+                self.events.put((ui, line.rstrip("\n")))
         ui.process.wait()
+        if ui.process.stdin is not None:
+            with contextlib.suppress(OSError):  # a broken pipe: nothing left to flush
+                ui.process.stdin.close()
         self.events.put((ui, None))
 
     def run(self) -> int:
         """Until the UI on screen ends for good; returns its exit code."""
         shown = self.start_ui()
         coming: UiProcess | None = None
+        leaving: list[UiProcess] = []  # told to exit, closing their windows
+        try:
+            return self._loop(shown, coming, leaving)
+        finally:
+            for old in leaving:
+                _end(old, grace_s=STOP_TIMEOUT_S)
+            while not self.events.empty():  # what the old ones said while closing
+                ui, line = self.events.get_nowait()
+                if line is not None and line.startswith("last-frame "):
+                    self._note_gap(ui, line)
+
+    def _note_gap(self, ui: UiProcess, line: str) -> None:
+        if ui.successor_first_frame is not None:
+            gap = ui.successor_first_frame - float(line.split()[1])
+            self.gaps_s.append(gap)
+            log.info("handover: new first frame %+.3f s after the old last frame", gap)
+
+    def _loop(self, shown: UiProcess, coming: UiProcess | None,
+              leaving: list[UiProcess]) -> int:
         tries = 0
         while not self.stop.is_set():
             try:
@@ -113,6 +137,9 @@ class UiHost:
                 continue
             if line is None:  # a process ended
                 code = ui.process.returncode
+                if ui in leaving:
+                    leaving.remove(ui)
+                    continue
                 if ui is coming:
                     coming, tries = None, tries + 1
                     if tries >= MAX_TRIES:
@@ -138,13 +165,12 @@ class UiHost:
                 coming.first_frame = float(line.split()[1])
                 shown.successor_first_frame = coming.first_frame
                 shown.send_exit()
+                leaving.append(shown)
                 self.recycles += 1
                 log.info("UI process replaced (%d so far)", self.recycles)
                 shown, coming = coming, None
-            elif line.startswith("last-frame ") and ui.successor_first_frame is not None:
-                gap = ui.successor_first_frame - float(line.split()[1])
-                self.gaps_s.append(gap)
-                log.info("handover: new first frame %+.3f s after the old last frame", gap)
+            elif line.startswith("last-frame "):
+                self._note_gap(ui, line)
             elif not line.startswith(("first-frame ", "last-frame ")):
                 print(line, flush=True)  # whatever else the UI prints goes on
         for left in (shown, coming):
@@ -153,8 +179,10 @@ class UiHost:
         return 0
 
 
-def _end(ui: UiProcess) -> None:
-    """SIGTERM, then SIGKILL after ``STOP_TIMEOUT_S``."""
+def _end(ui: UiProcess, grace_s: float = 0.0) -> None:
+    """Wait ``grace_s`` for it to end, then SIGTERM, then SIGKILL after ``STOP_TIMEOUT_S``."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        ui.process.wait(timeout=grace_s)
     if ui.process.poll() is not None:
         return
     ui.process.terminate()
