@@ -42,6 +42,7 @@ target of 300 MB at any moment is not met yet.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import pickle
@@ -57,6 +58,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ui_figures import merge_processes, print_session_figures  # noqa: E402
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -102,12 +105,9 @@ class PeakSampler:
         return self.peaks
 
 
-def leak_trend(rss: list[float]) -> float:
-    """Least-squares slope of RSS over the second half of the sessions, in MB per 100."""
-    half = rss[len(rss) // 2:]
-    if len(half) < 2:
-        return float("nan")
-    return statistics.linear_regression(range(len(half)), half).slope * 100
+def visits_after(recycle: Any, before: int) -> bool:
+    """The app has asked its recycle policy since ``before`` visits."""
+    return bool(recycle.visits > before)
 
 
 def settle_at_attract(next_frame: Callable[[], None], seconds: float = 0.15) -> None:
@@ -215,10 +215,11 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
         result["first_frame_s"] = app.first_frame_at - t0
         for index in range(done, sessions):
             visits_before = recycle.visits
-            steps = [
+            steps: list[tuple[str, Callable[[], object], Callable[[], None] | None]] = [
                 ("attract→language", lambda: session.dispatch(Event.TOUCH), None),
                 ("language→identify",
-                 lambda lang="de" if index % 2 else "ar": session.choose_language(lang), None),
+                 functools.partial(session.choose_language, "de" if index % 2 else "ar"),
+                 None),
                 ("identify→choose_task", lambda: session.identify(language), None),
                 ("choose_task→capture", lambda: session.choose_upload(), None),
                 # The page is stored when its verdict arrives; the tap only moves on.
@@ -256,7 +257,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
                 print(f"session {index + 1}: RSS {rss_per_session[-1]:.0f} MB, "
                       f"peak {rss_mb('VmHWM'):.0f} MB", file=sys.stderr)
             # the app asks its recycle policy shortly after the wipe (kiosk.app)
-            wait_for(lambda before=visits_before: recycle.visits > before, next_frame)
+            wait_for(functools.partial(visits_after, recycle, visits_before), next_frame)
             if recycle.pending and index + 1 < sessions:
                 break
         result["recycled"] = recycle.pending
@@ -383,64 +384,6 @@ def main() -> None:
           "(target ≤ 300 MB)")
     if args.sessions > 0:
         print_session_figures(args.sessions, r)
-
-
-def merge_processes(parts: list[dict[str, Any]], recycles: int, gaps_s: list[float],
-                    wall_s: float) -> dict[str, Any]:
-    """The figures of one run over all its UI processes (in the order they ran)."""
-    first, last = parts[0], parts[-1]
-    merged: dict[str, Any] = {
-        "first_frame_s": first["first_frame_s"],
-        "rss_after_start_mb": first["rss_after_start_mb"],
-        "rss_after_start_all_mb": [p["rss_after_start_mb"] for p in parts],
-        "rss_peak_mb": max(p["rss_peak_mb"] for p in parts),
-        "rss_after_sessions_mb": last.get("rss_after_sessions_mb", last["rss_after_start_mb"]),
-        "processes": len(parts), "recycles": recycles, "gaps_s": gaps_s, "wall_s": wall_s,
-        "rss_per_session_mb": [], "transitions_ms": [], "hand_in_ms": [], "by_step_ms": {},
-    }
-    for part in parts:
-        for key in ("rss_per_session_mb", "transitions_ms", "hand_in_ms"):
-            merged[key] += part.get(key, [])
-        for name, values in part.get("by_step_ms", {}).items():
-            merged["by_step_ms"].setdefault(name, []).extend(values)
-    return merged
-
-
-def _p95(values: list[float]) -> float:
-    return values[min(len(values) - 1, int(len(values) * 0.95))]
-
-
-def print_session_figures(sessions: int, r: dict[str, Any]) -> None:
-    """Memory and timing figures of the visitor sessions (only when any ran)."""
-    ms = sorted(r["transitions_ms"])
-    trend = leak_trend(r["rss_per_session_mb"])
-    growth_all = r["rss_after_sessions_mb"] - r["rss_after_start_mb"]
-    after = r["rss_after_sessions_mb"]
-    print(f"RSS after {sessions} sessions                : {after:.0f} MB")
-    print(f"RSS growth start → {sessions} sessions       : {growth_all:+.1f} MB  "
-          "(target ≤ 10 MB)")
-    print(f"RSS peak during the sessions            : {max(r['rss_per_session_mb']):.0f} MB "
-          f"after a session, {r['rss_peak_mb']:.0f} MB at any moment (VmHWM; target ≤ 300 MB)")
-    print(f"RSS trend over the second half          : {trend:+.1f} MB per 100 sessions "
-          "(least squares: a steady leak shows here)")
-    starts = r["rss_after_start_all_mb"]
-    print(f"UI processes (recycled between visitors): {r['processes']} ({r['recycles']} "
-          f"handovers), RSS after start {min(starts):.0f}-{max(starts):.0f} MB")
-    if r["gaps_s"]:
-        gaps = sorted(r["gaps_s"])
-        print(f"handover: new first frame - old last   : median {statistics.median(gaps):+.3f} s,"
-              f" max {gaps[-1]:+.3f} s (negative: the new window drew before the old one's "
-              "last frame, no blank screen; target ≤ 1 s)")
-    print(f"wall time of the run                    : {r['wall_s'] / 60:.1f} min")
-    print(f"screen transition, action → frame      : median {statistics.median(ms):.1f} ms, "
-          f"p95 {_p95(ms):.1f} ms, max {ms[-1]:.1f} ms over {len(ms)}  (target ≤ 100 ms)")
-    hand = sorted(r["hand_in_ms"])
-    print(f"hand in → receipt printed             : median {statistics.median(hand):.0f} ms, "
-          f"p95 {_p95(hand):.0f} ms (PDF, sealing, outbox, printer)")
-    for name, values in r["by_step_ms"].items():
-        values = sorted(values)
-        print(f"  {name:<26} median {statistics.median(values):6.1f} ms, "
-              f"p95 {_p95(values):6.1f} ms")
 
 
 if __name__ == "__main__":
