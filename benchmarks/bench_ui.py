@@ -166,7 +166,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
 
     from kiosk.kivy_env import prepare_kivy_environment
 
-    prepare_kivy_environment(headless=True, size=(1280, 800))
+    prepare_kivy_environment(headless=True, size=(1280, 800), hidden=True)  # as kiosk run
     from config.loader import load_config
     from kiosk.app import KioskApp
     from kiosk.screens.frame_driver import hand_in, post_to_ui, run_driven, screen_settled

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.config import Config
 from kivy.core.window import Window
 from kivy.properties import (
     BooleanProperty,
@@ -84,6 +85,7 @@ class KioskApp(App):
         self.manager: ScreenManager | None = None
         self._unbuilt: list[str] = []
         self.first_frame_at: float | None = None  # time.time() of the first frame on screen
+        self._window_shown = False
         self.exit_code = 0  # kiosk.controllers.gate.UI_RESTART_EXIT_CODE: restart the UI
         self.recycled = False  # ended because a fresh UI process took over the screen
         self.lock: Any = None  # kiosk.widgets.out_of_service.TerminalLock (the visitor gate)
@@ -128,6 +130,14 @@ class KioskApp(App):
             self._unbuilt.remove(name)
 
     def _on_first_flip(self, *_args: Any) -> None:
+        if not self._window_shown:
+            self._window_shown = True
+            if Config.get("graphics", "window_state") == "hidden":
+                # A UI replacing another starts hidden (kiosk.launch): shown only once it
+                # has drawn, so it never covers the old window with an empty one.
+                Window.show()
+                Window.canvas.ask_update()
+                return  # the next frame is the first one on screen
         Window.unbind(on_flip=self._on_first_flip)
         self.first_frame_at = time.time()
         if self.services.recycle is not None:  # the previous UI process may go now

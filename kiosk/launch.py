@@ -105,7 +105,7 @@ def run_ui(config: KioskConfig) -> int:
     agent restarts it (exit code ``UI_RESTART_EXIT_CODE``) or a fresh one takes over."""
     display = config.display
     prepare_kivy_environment(headless=False, mode=display.mode,
-                             size=(display.width_px, display.height_px))
+                             size=(display.width_px, display.height_px), hidden=True)
     from kiosk.app import KioskApp
     from kiosk.logfiles import attach_log_file
     from kiosk.screens.base import post_to_ui
