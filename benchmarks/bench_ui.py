@@ -1,42 +1,56 @@
 """UI benchmark: start-up to first frame, memory after start and over many visits,
-screen-transition time. Runs the real app offscreen in a child process.
+screen-transition time. Runs the real app offscreen in child processes started by the
+``kiosk run`` host (kiosk/ui_host.py), which recycles the UI process between visitors.
 
     .venv/bin/python benchmarks/bench_ui.py [--sessions 200] [--starts 10] [--ocr]
     (BENCH_UI_TRACE=1: RSS per session; BENCH_UI_TRACE=2: also the peak RSS of each step of
-    the first two visits, sampled every 5 ms)
+    the first two visits of every UI process, sampled every 5 ms)
 
 Targets: first frame ≤ 1.0 s, RSS ≤ 300 MB at any moment, growth ≤ 10 MB over 200 sessions,
 transition ≤ 100 ms. Each session is a full upload visit: attract → language → identify →
 task → capture (one stored page) → documents → summary → hand in (PDF, sealing, outbox,
 receipt printed by the simulated printer) → receipt → goodbye → attract. A kiosk agent
 (embedded intake service) runs beside it, so the kiosk is enrolled and uploads go out.
-The camera is not exercised (see bench_scanning.py); OCR is a recording of tesseract's
-answer for the page unless ``--ocr`` (tesseract runs in its own process either way).
+The capture screen's live preview runs while the visit is on it (the simulated camera
+decodes its photo at 1/4 size), but no still is taken (see bench_scanning.py); OCR is a
+recording of tesseract's answer for the page unless ``--ocr`` (tesseract runs in its own
+process either way).
 
-"Start to first frame" runs from the parent's clock before it starts the child until the
-first frame's buffer flip. "Peak at any moment" is the kernel's high-water mark (VmHWM).
+"Start to first frame" runs from the parent's clock before it starts the first UI process
+until its first frame is on screen (the window opens hidden and is shown once drawn, as
+``kiosk run`` does). "Peak at any moment" is the kernel's high-water mark (VmHWM) of each
+UI process; the figure printed is the highest over all of them. After every visit the app
+asks its recycle policy (kiosk/controllers/recycle.py); when it is due, the next UI process
+starts, draws, and only then does the old one close its window: the printed gap is the new
+process's first frame minus the old one's last (negative: both were drawing, no blank).
 
 Without a GPU the window is drawn by Mesa's llvmpipe. glibc gives each thread that
 allocates (llvmpipe's render threads, the capture, OCR, submit and print workers) its own
 malloc arena, which keeps freed memory: RSS used to step up by ~40 MB now and then. The
 kiosk caps the arenas and trims them after each visitor (kiosk/kivy_env.py).
 
-Where the memory goes (1280 x 800, offscreen llvmpipe, measured with /proc/self/smaps,
-mallinfo2 and tracemalloc): after start ~247 MB = ~70 MB Python objects (pymalloc arenas:
-modules, the widget trees of every screen), ~56 MB libLLVM code pages, ~60 MB other shared
-libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy. Kivy asks for 2x multisampling
-by default and llvmpipe then keeps 4x colour and depth buffers (~46 MB): `kiosk run` turns
-multisampling off (kiosk/kivy_env.py). The first visit adds ~60 MB that stays (code pages of
-cv2, numpy, the Arabic font and text shaping, labels rendered in two languages, llvmpipe
-shader variants, pikepdf) and a further ~20 MB while the PDF is built and sealed; later visits
-creep by a few MB per 100 (see the trend). The simulated camera decodes a 12-MP photo at
-1/4 size for its preview (libjpeg scaling), so the 36 MB full frame exists only for a still.
+Where the memory goes (1280 x 800, offscreen llvmpipe, /proc/self/smaps, tracemalloc):
+after start ~226 MB (~70 MB Python objects, ~56 MB libLLVM code pages, ~60 MB other shared
+libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy). The screens of the rare ways
+(staff help, video call, letter: ~20 MB) are built when first used, not after start; the
+six overlays cost ~9 MB and are still built after start. A fresh process's first visit
+peaks at 312-325 MB: +10 language, +12 identify, +6 task, +6 capture, +23-28 capture →
+documents (the live preview's frames and cv2 code pages: [heap] +16, anonymous +13, cv2
++6 MB), +26-35 hand in → receipt. Outside Kivy the hand-in itself (PDF with pikepdf,
+sealing, outbox, simulated printer) leaves ~5 MB: most of that step is the UI's (receipt
+screen, babel's date data for the language +6 MB, label textures, llvmpipe). Building the
+PDF in a short-lived worker process was tried and lowered the peak by 3-5 MB at ~0.4 s more
+per hand-in, so it was not kept. After a visit ~290 MB stay; every further visit in the same
+process adds a little (later visits peak at 345-360 MB).
 
-A 1,000-session run (commit f8e29eb, 2 cores shared with five other engineers, load average
-up to 19): 82 min (2-9 s a visit with the load); RSS after start 247 MB, after 1,000
-sessions 345 MB, highest after a session 349 MB, VmHWM 389 MB, trend +2.2 MB per 100 sessions
-over the second half (the main malloc heap grows: [heap] 53 -> 67 MB by session 750). The
-target of 300 MB at any moment is not met yet.
+So the 300 MB line is not met by a UI process that serves even one visit: recycling bounds
+the creep (the trend is flat, every UI process starts again at 226 MB), and the policy sets
+the peak: above 320 MB after a visit (the default) → peak ~357 MB, a recycle every 3-4
+visits; after every visit → peak 313-325 MB, but every visit is a first one (screens, fonts
+and shaders are new to the process: transitions about twice as slow, one process start per
+visitor). The ``kiosk run`` host itself holds ~57 MB (config, no Kivy).
+
+RESULTS
 """
 
 from __future__ import annotations
@@ -148,7 +162,8 @@ def recorded_ocr_controller() -> type:
     return RecordedOcr
 
 
-def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
+def probe(sessions: int, t0: float, out: Path, page: Path, data: Path,
+          recycle_above_mb: float | None = None) -> None:
     """Child: start the app, time the first frame, then run sessions through the UI.
 
     Started by ``kiosk.ui_host.UiHost`` as ``kiosk run`` starts its UI processes: when the
@@ -178,6 +193,10 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
     config = load_config(data_dir=data, environ={})
     # answers of the submit and print workers come back on the UI thread, as in `kiosk run`
     services = build_services(config, post_to_ui=post_to_ui)
+    if recycle_above_mb is not None and services.recycle is not None:
+        from kiosk.controllers.recycle import RecyclePolicy
+
+        services.recycle.policy = RecyclePolicy(above_mb=recycle_above_mb)
     session = Session(config, time.monotonic, data / "session")
     app = KioskApp(session, services)
     result: dict[str, object] = {"pid": os.getpid()}
@@ -321,13 +340,16 @@ def main() -> None:
                         help="also start the app this many more times (start-up median, p95)")
     parser.add_argument("--ocr", action="store_true",
                         help="run tesseract for every page (default: a recording of it)")
+    parser.add_argument("--recycle-above", type=float, metavar="MB",
+                        help="recycle the UI process when its RSS after a visit exceeds MB "
+                             "(default: the kiosk's policy, kiosk/controllers/recycle.py)")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--page", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
-        probe(args.sessions, args.t0, args.probe, args.page, args.data)
+        probe(args.sessions, args.t0, args.probe, args.page, args.data, args.recycle_above)
         return
     sys.path.insert(0, str(ROOT))
     from config.scanning import ScanQualityConfig
@@ -356,8 +378,11 @@ def main() -> None:
         out.write_text("")
         out.with_suffix(".progress").unlink(missing_ok=True)
         t0 = time.time()
+        policy = [] if args.recycle_above is None else ["--recycle-above",
+                                                        str(args.recycle_above)]
         host = UiHost([sys.executable, __file__, "--sessions", str(sessions), "--probe",
-                       str(out), "--t0", str(t0), "--page", str(page), "--data", str(data)],
+                       str(out), "--t0", str(t0), "--page", str(page), "--data", str(data),
+                       *policy],
                       environ=dict(os.environ, SDL_VIDEODRIVER="offscreen"))
         code = host.run()
         if code != 0:

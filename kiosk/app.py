@@ -46,8 +46,6 @@ SYMBOL_FONT = "DejaVuSans"
 # Marks the German lines of the dual-language view (invisible), so speech can skip them.
 GERMAN_LINE = "\u2063"
 STAFF_HOLD_S = 5.0
-#: after a wipe: the memory release (0.1 s) has run when the recycle policy reads the RSS
-RECYCLE_CHECK_AFTER_S = 0.5
 
 
 class KioskApp(App):
@@ -266,7 +264,6 @@ class KioskApp(App):
             # The visitor's pages, PDFs and textures are gone: give their memory back (off the
             # UI thread, once the attract screen is drawn).
             Clock.schedule_once(lambda _dt: release_free_memory_in_background(), 0.1)
-            Clock.schedule_once(self._after_visit, RECYCLE_CHECK_AFTER_S)
         if self.manager is not None and self.manager.current != session.state.value:
             self._ensure_screen(session.state.value)
             self.manager.current = session.state.value
@@ -276,22 +273,6 @@ class KioskApp(App):
             screen.on_session_change(what)
         if what == "state" and session.presentation.speech:
             self.read_aloud()
-
-    def _after_visit(self, _dt: float) -> None:
-        """At the attract screen, after the memory release: make way for a fresh UI process
-        if the recycle policy says so (``kiosk.controllers.recycle``)."""
-        recycle = self.services.recycle
-        if recycle is None or self.session.state is not SessionState.ATTRACT:
-            return
-        if recycle.visit_ended(self._end_for_recycle):
-            self.admitting = False  # "One moment, please." until the next process is up
-
-    def _end_for_recycle(self) -> None:
-        """The next UI process is on screen: close this one."""
-        self.recycled = True
-        if self.services.recycle is not None:
-            self.services.recycle.last_frame()
-        self.stop()
 
     # -- actions from the bars -------------------------------------------------------------
     def on_visitor_activity(self) -> None:
