@@ -1,47 +1,68 @@
 """UI benchmark: start-up to first frame, memory after start and over many visits,
-screen-transition time. Runs the real app offscreen in a child process.
+screen-transition time. Runs the real app offscreen in child processes started by the
+``kiosk run`` host (kiosk/ui_host.py), which recycles the UI process between visitors.
 
     .venv/bin/python benchmarks/bench_ui.py [--sessions 200] [--starts 10] [--ocr]
     (BENCH_UI_TRACE=1: RSS per session; BENCH_UI_TRACE=2: also the peak RSS of each step of
-    the first two visits, sampled every 5 ms)
+    the first two visits of every UI process, sampled every 5 ms)
 
 Targets: first frame ≤ 1.0 s, RSS ≤ 300 MB at any moment, growth ≤ 10 MB over 200 sessions,
 transition ≤ 100 ms. Each session is a full upload visit: attract → language → identify →
 task → capture (one stored page) → documents → summary → hand in (PDF, sealing, outbox,
 receipt printed by the simulated printer) → receipt → goodbye → attract. A kiosk agent
 (embedded intake service) runs beside it, so the kiosk is enrolled and uploads go out.
-The camera is not exercised (see bench_scanning.py); OCR is a recording of tesseract's
-answer for the page unless ``--ocr`` (tesseract runs in its own process either way).
+The capture screen's live preview runs while the visit is on it (the simulated camera
+decodes its photo at 1/4 size), but no still is taken (see bench_scanning.py); OCR is a
+recording of tesseract's answer for the page unless ``--ocr`` (tesseract runs in its own
+process either way).
 
-"Start to first frame" runs from the parent's clock before it starts the child until the
-first frame's buffer flip. "Peak at any moment" is the kernel's high-water mark (VmHWM).
+"Start to first frame" runs from the parent's clock before it starts the first UI process
+until its first frame is on screen (the window opens hidden and is shown once drawn, as
+``kiosk run`` does). "Peak at any moment" is the kernel's high-water mark (VmHWM) of each
+UI process; the figure printed is the highest over all of them. After every visit the app
+asks its recycle policy (kiosk/controllers/recycle.py); when it is due, the next UI process
+starts, draws, and only then does the old one close its window: the printed gap is the new
+process's first frame minus the old one's last (negative: both were drawing, no blank).
 
 Without a GPU the window is drawn by Mesa's llvmpipe. glibc gives each thread that
 allocates (llvmpipe's render threads, the capture, OCR, submit and print workers) its own
 malloc arena, which keeps freed memory: RSS used to step up by ~40 MB now and then. The
 kiosk caps the arenas and trims them after each visitor (kiosk/kivy_env.py).
 
-Where the memory goes (1280 x 800, offscreen llvmpipe, measured with /proc/self/smaps,
-mallinfo2 and tracemalloc): after start ~247 MB = ~70 MB Python objects (pymalloc arenas:
-modules, the widget trees of every screen), ~56 MB libLLVM code pages, ~60 MB other shared
-libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy. Kivy asks for 2x multisampling
-by default and llvmpipe then keeps 4x colour and depth buffers (~46 MB): `kiosk run` turns
-multisampling off (kiosk/kivy_env.py). The first visit adds ~60 MB that stays (code pages of
-cv2, numpy, the Arabic font and text shaping, labels rendered in two languages, llvmpipe
-shader variants, pikepdf) and a further ~20 MB while the PDF is built and sealed; later visits
-creep by a few MB per 100 (see the trend). The simulated camera decodes a 12-MP photo at
-1/4 size for its preview (libjpeg scaling), so the 36 MB full frame exists only for a still.
+Where the memory goes (1280 x 800, offscreen llvmpipe, /proc/self/smaps, tracemalloc):
+after start ~226 MB (~70 MB Python objects, ~56 MB libLLVM code pages, ~60 MB other shared
+libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy). The screens of the rare ways
+(staff help, video call, letter: ~20 MB) are built when first used, not after start; the
+six overlays cost ~9 MB and are still built after start. A fresh process's first visit
+peaks at 312-325 MB: +10 language, +12 identify, +6 task, +6 capture, +23-28 capture →
+documents (the live preview's frames and cv2 code pages: [heap] +16, anonymous +13, cv2
++6 MB), +26-35 hand in → receipt. Outside Kivy the hand-in itself (PDF with pikepdf,
+sealing, outbox, simulated printer) leaves ~5 MB: most of that step is the UI's (receipt
+screen, babel's date data for the language +6 MB, label textures, llvmpipe). Building the
+PDF in a short-lived worker process was tried and lowered the peak by 3-5 MB at ~0.4 s more
+per hand-in, so it was not kept. After a visit ~290 MB stay; every further visit in the same
+process adds a little (later visits peak at 345-360 MB).
 
-A 1,000-session run (commit f8e29eb, 2 cores shared with five other engineers, load average
-up to 19): 82 min (2-9 s a visit with the load); RSS after start 247 MB, after 1,000
-sessions 345 MB, highest after a session 349 MB, VmHWM 389 MB, trend +2.2 MB per 100 sessions
-over the second half (the main malloc heap grows: [heap] 53 -> 67 MB by session 750). The
-target of 300 MB at any moment is not met yet.
+So the 300 MB line is not met by a UI process that serves even one visit: recycling bounds
+the creep (the trend is flat, every UI process starts again at 226 MB), and the policy sets
+the peak: the default (above 320 MB after a visit, or after 100 visits) → peak ~357 MB (RSS
+after a visit stays at 295-317 MB, so in practice a recycle every 100 visits);
+``--recycle-above 0`` (after every visit) → peak 313-325 MB, but every visit is then a
+first one (screens, fonts and shaders are new to the process: slower transitions, one
+process start per visitor). The ``kiosk run`` host itself holds ~57 MB (config, no Kivy).
+
+A 1,000-session run (commit 964ca69, the default policy; 2 cores shared with five other
+engineers, load average 5-20): 52 min. RSS after start 226 MB, highest after a session
+317 MB, VmHWM 359 MB (the 300 MB target is not met), trend -0.3 MB per 100 sessions, 11 UI
+processes (10 handovers), handover gap median -0.037 s, worst -0.003 s (no blank screen),
+transitions median 52 ms / p95 317 ms (the load), hand in → receipt median 1.5 s. The run
+before recycling (commit f8e29eb): VmHWM 389 MB, 345 MB after 1,000 sessions, +2.2 MB/100.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import pickle
@@ -57,6 +78,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ui_figures import merge_processes, print_session_figures  # noqa: E402
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -102,12 +125,9 @@ class PeakSampler:
         return self.peaks
 
 
-def leak_trend(rss: list[float]) -> float:
-    """Least-squares slope of RSS over the second half of the sessions, in MB per 100."""
-    half = rss[len(rss) // 2:]
-    if len(half) < 2:
-        return float("nan")
-    return statistics.linear_regression(range(len(half)), half).slope * 100
+def visits_after(recycle: Any, before: int) -> bool:
+    """The app has asked its recycle policy since ``before`` visits."""
+    return bool(recycle.visits > before)
 
 
 def settle_at_attract(next_frame: Callable[[], None], seconds: float = 0.15) -> None:
@@ -148,8 +168,16 @@ def recorded_ocr_controller() -> type:
     return RecordedOcr
 
 
-def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
-    """Child: start the app, time the first frame, then run sessions through the UI."""
+def probe(sessions: int, t0: float, out: Path, page: Path, data: Path,
+          recycle_above_mb: float | None = None) -> None:
+    """Child: start the app, time the first frame, then run sessions through the UI.
+
+    Started by ``kiosk.ui_host.UiHost`` as ``kiosk run`` starts its UI processes: when the
+    app's recycle policy asks for a fresh process after a visit, this one stops taking
+    sessions, keeps drawing the attract screen until the host says the next one is on
+    screen, and appends its figures to ``out`` (one JSON line per process). The next
+    process goes on from the count in ``out.progress``.
+    """
     sys.path.insert(0, str(ROOT))
     sampler = PeakSampler() if os.environ.get("BENCH_UI_TRACE") == "2" else None
 
@@ -159,7 +187,7 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
 
     from kiosk.kivy_env import prepare_kivy_environment
 
-    prepare_kivy_environment(headless=True, size=(1280, 800))
+    prepare_kivy_environment(headless=True, size=(1280, 800), hidden=True)  # as kiosk run
     from config.loader import load_config
     from kiosk.app import KioskApp
     from kiosk.screens.frame_driver import hand_in, post_to_ui, run_driven, screen_settled
@@ -171,9 +199,15 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
     config = load_config(data_dir=data, environ={})
     # answers of the submit and print workers come back on the UI thread, as in `kiosk run`
     services = build_services(config, post_to_ui=post_to_ui)
+    if recycle_above_mb is not None and services.recycle is not None:
+        from kiosk.controllers.recycle import RecyclePolicy
+
+        services.recycle.policy = RecyclePolicy(above_mb=recycle_above_mb)
     session = Session(config, time.monotonic, data / "session")
     app = KioskApp(session, services)
-    result: dict[str, object] = {}
+    result: dict[str, object] = {"pid": os.getpid()}
+    progress = out.with_suffix(".progress")
+    done = int(progress.read_text()) if progress.exists() else 0
     transitions: list[float] = []
     rss_per_session: list[float] = []
     by_step: dict[str, list[float]] = {}
@@ -199,11 +233,18 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
             record = session.store_page(captured.image_jpeg, True, (), captured.size)
             services.capture.complete_in_background(record, captured)
         language = config.site.customer_number_formats[0].example
-        for index in range(sessions):
-            steps = [
+        recycle = services.recycle
+        assert recycle is not None
+        assert app.first_frame_at is not None
+        result["first_frame_at"] = app.first_frame_at
+        result["first_frame_s"] = app.first_frame_at - t0
+        for index in range(done, sessions):
+            visits_before = recycle.visits
+            steps: list[tuple[str, Callable[[], object], Callable[[], None] | None]] = [
                 ("attract→language", lambda: session.dispatch(Event.TOUCH), None),
                 ("language→identify",
-                 lambda lang="de" if index % 2 else "ar": session.choose_language(lang), None),
+                 functools.partial(session.choose_language, "de" if index % 2 else "ar"),
+                 None),
                 ("identify→choose_task", lambda: session.identify(language), None),
                 ("choose_task→capture", lambda: session.choose_upload(), None),
                 # The page is stored when its verdict arrives; the tap only moves on.
@@ -236,22 +277,41 @@ def probe(sessions: int, t0: float, out: Path, page: Path, data: Path) -> None:
                 by_step.setdefault(name, []).append(elapsed * 1000)
             settle_at_attract(next_frame)
             rss_per_session.append(rss_mb())
+            progress.write_text(str(index + 1))
             if os.environ.get("BENCH_UI_TRACE"):
                 print(f"session {index + 1}: RSS {rss_per_session[-1]:.0f} MB, "
                       f"peak {rss_mb('VmHWM'):.0f} MB", file=sys.stderr)
+            # the app asks its recycle policy shortly after the wipe (kiosk.app)
+            wait_for(functools.partial(visits_after, recycle, visits_before), next_frame)
+            if recycle.pending and index + 1 < sessions:
+                break
+        result["recycled"] = recycle.pending
+        # the figures are written before the handover: the host may end this process then
+        result["rss_peak_mb"] = rss_mb("VmHWM")
         result["rss_after_sessions_mb"] = rss_mb()
         result["rss_per_session_mb"] = rss_per_session
         result["transitions_ms"] = [t * 1000 for t in transitions]
         result["by_step_ms"] = by_step
         result["hand_in_ms"] = hand_in_ms
-        result["rss_peak_mb"] = rss_mb("VmHWM")
+        if recycle.pending:
+            with out.open("a") as lines:
+                lines.write(json.dumps(result) + "\n")
+            # the attract screen stays up (20 frames a second, as an idle screen would
+            # redraw) until the next process has drawn its first frame
+            deadline = time.monotonic() + 300
+            while not app.recycled and time.monotonic() < deadline:
+                next_frame()
+                time.sleep(0.05)
 
-    result["first_frame_s"] = run_driven(app, run_sessions) - t0
+    run_driven(app, run_sessions)
     if sampler is not None:
         for label, peak in sampler.stop().items():
             print(f"peak RSS {peak:6.0f} MB during {label}", file=sys.stderr)
     services.close()
-    out.write_text(json.dumps(result))
+    if not app.recycled:
+        result["rss_peak_mb"] = rss_mb("VmHWM")
+        with out.open("a") as lines:
+            lines.write(json.dumps(result) + "\n")
 
 
 def start_agent(data: Path) -> subprocess.Popen[str]:
@@ -286,13 +346,16 @@ def main() -> None:
                         help="also start the app this many more times (start-up median, p95)")
     parser.add_argument("--ocr", action="store_true",
                         help="run tesseract for every page (default: a recording of it)")
+    parser.add_argument("--recycle-above", type=float, metavar="MB",
+                        help="recycle the UI process when its RSS after a visit exceeds MB "
+                             "(default: the kiosk's policy, kiosk/controllers/recycle.py)")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--page", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
-        probe(args.sessions, args.t0, args.probe, args.page, args.data)
+        probe(args.sessions, args.t0, args.probe, args.page, args.data, args.recycle_above)
         return
     sys.path.insert(0, str(ROOT))
     from config.scanning import ScanQualityConfig
@@ -314,13 +377,24 @@ def main() -> None:
     agent = start_agent(data)  # enrolls the kiosk to its embedded intake service
 
     def run_probe(sessions: int) -> dict[str, Any]:
+        """Run ``sessions`` visits in UI processes hosted as ``kiosk run`` hosts them;
+        the figures of every process, merged."""
+        from kiosk.ui_host import UiHost
+
+        out.write_text("")
+        out.with_suffix(".progress").unlink(missing_ok=True)
         t0 = time.time()
-        subprocess.run([sys.executable, __file__, "--sessions", str(sessions), "--probe",
-                        str(out), "--t0", str(t0), "--page", str(page), "--data", str(data)],
-                       check=True, timeout=6 * 3600,
-                       env=dict(os.environ, SDL_VIDEODRIVER="offscreen"))
-        result: dict[str, Any] = json.loads(out.read_text())
-        return result
+        policy = [] if args.recycle_above is None else ["--recycle-above",
+                                                        str(args.recycle_above)]
+        host = UiHost([sys.executable, __file__, "--sessions", str(sessions), "--probe",
+                       str(out), "--t0", str(t0), "--page", str(page), "--data", str(data),
+                       *policy],
+                      environ=dict(os.environ, SDL_VIDEODRIVER="offscreen"))
+        code = host.run()
+        if code != 0:
+            raise RuntimeError(f"a UI process failed (exit {code})")
+        parts = [json.loads(line) for line in out.read_text().splitlines() if line]
+        return merge_processes(parts, host.recycles, host.gaps_s, time.time() - t0)
 
     try:
         starts = sorted(run_probe(0)["first_frame_s"] for _ in range(args.starts))
@@ -341,34 +415,6 @@ def main() -> None:
           "(target ≤ 300 MB)")
     if args.sessions > 0:
         print_session_figures(args.sessions, r)
-
-
-def _p95(values: list[float]) -> float:
-    return values[min(len(values) - 1, int(len(values) * 0.95))]
-
-
-def print_session_figures(sessions: int, r: dict[str, Any]) -> None:
-    """Memory and timing figures of the visitor sessions (only when any ran)."""
-    ms = sorted(r["transitions_ms"])
-    trend = leak_trend(r["rss_per_session_mb"])
-    growth_all = r["rss_after_sessions_mb"] - r["rss_after_start_mb"]
-    after = r["rss_after_sessions_mb"]
-    print(f"RSS after {sessions} sessions                : {after:.0f} MB")
-    print(f"RSS growth start → {sessions} sessions       : {growth_all:+.1f} MB  "
-          "(target ≤ 10 MB)")
-    print(f"RSS peak during the sessions            : {max(r['rss_per_session_mb']):.0f} MB "
-          f"after a session, {r['rss_peak_mb']:.0f} MB at any moment (VmHWM; target ≤ 300 MB)")
-    print(f"RSS trend over the second half          : {trend:+.1f} MB per 100 sessions "
-          "(least squares: a steady leak shows here)")
-    print(f"screen transition, action → frame      : median {statistics.median(ms):.1f} ms, "
-          f"p95 {_p95(ms):.1f} ms, max {ms[-1]:.1f} ms over {len(ms)}  (target ≤ 100 ms)")
-    hand = sorted(r["hand_in_ms"])
-    print(f"hand in → receipt printed             : median {statistics.median(hand):.0f} ms, "
-          f"p95 {_p95(hand):.0f} ms (PDF, sealing, outbox, printer)")
-    for name, values in r["by_step_ms"].items():
-        values = sorted(values)
-        print(f"  {name:<26} median {statistics.median(values):6.1f} ms, "
-              f"p95 {_p95(values):6.1f} ms")
 
 
 if __name__ == "__main__":

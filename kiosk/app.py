@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.config import Config
 from kivy.core.window import Window
 from kivy.properties import (
     BooleanProperty,
@@ -82,21 +83,25 @@ class KioskApp(App):
         self.manager: ScreenManager | None = None
         self._unbuilt: list[str] = []
         self.first_frame_at: float | None = None  # time.time() of the first frame on screen
+        self._window_shown = False
         self.exit_code = 0  # kiosk.controllers.gate.UI_RESTART_EXIT_CODE: restart the UI
+        self.recycled = False  # ended because a fresh UI process took over the screen
         self.lock: Any = None  # kiosk.widgets.out_of_service.TerminalLock (the visitor gate)
         prepare_fonts()  # merged Arabic+Latin font; built once per machine, then cached
         self._apply_presentation()
 
     # -- building ------------------------------------------------------------------------
     def build(self) -> ScreenManager:
-        """Create the shown screen and start following the session; the other screens are
-        built one per frame after the first frame is on screen (a faster start)."""
-        from kiosk.screens import SCREEN_CLASSES
+        """Create the shown screen and start following the session; the screens of an
+        upload visit are built one per frame after the first frame is on screen (a faster
+        start), the rarer ones (``ON_DEMAND_SCREENS``) when a visitor first goes there."""
+        from kiosk.screens import ON_DEMAND_SCREENS, SCREEN_CLASSES
 
         Window.clearcolor = self.c["background"]
         self.manager = ScreenManager(transition=NoTransition())
         first = self.session.state.value
-        self._unbuilt = [name for name in SCREEN_CLASSES if name != first]
+        self._unbuilt = [name for name in SCREEN_CLASSES
+                         if name != first and name not in ON_DEMAND_SCREENS]
         self._ensure_screen(first)
         Window.bind(on_flip=self._on_first_flip)
         self.overlays = Overlays(self)
@@ -123,8 +128,18 @@ class KioskApp(App):
             self._unbuilt.remove(name)
 
     def _on_first_flip(self, *_args: Any) -> None:
+        if not self._window_shown:
+            self._window_shown = True
+            if Config.get("graphics", "window_state") == "hidden":
+                # A UI replacing another starts hidden (kiosk.launch): shown only once it
+                # has drawn, so it never covers the old window with an empty one.
+                Window.show()
+                Window.canvas.ask_update()
+                return  # the next frame is the first one on screen
         Window.unbind(on_flip=self._on_first_flip)
         self.first_frame_at = time.time()
+        if self.services.recycle is not None:  # the previous UI process may go now
+            self.services.recycle.first_frame(self.first_frame_at)
         Clock.schedule_once(self._build_next_screen, 0)
 
     def _build_next_screen(self, _dt: float) -> None:
@@ -146,7 +161,7 @@ class KioskApp(App):
 
     @property
     def ready(self) -> bool:
-        """The first frame is drawn and every screen is built."""
+        """The first frame is drawn and every screen but the on-demand ones is built."""
         return self.first_frame_at is not None and not self._unbuilt
 
     def on_stop(self) -> None:

@@ -85,10 +85,15 @@ def prepare_kivy_environment(
     mode: str = "window",
     size: tuple[int, int] = (1280, 800),
     kivy_home: Path | None = None,
+    hidden: bool = False,
 ) -> None:
     """Set the variables Kivy and SDL read at import time (``KCFG_*`` override Kivy's config);
-    cap the malloc arenas before Mesa starts its render threads."""
+    cap the malloc arenas before Mesa starts its render threads. ``hidden``: the window
+    opens hidden and the app shows it once its first frame is drawn (a UI process that
+    replaces another, ``kiosk.ui_host``)."""
     limit_malloc_arenas()
+    if hidden:
+        os.environ["KCFG_GRAPHICS_WINDOW_STATE"] = "hidden"
     fullscreen = mode == "fullscreen"
     os.environ["KCFG_KIVY_EXIT_ON_ESCAPE"] = "0" if fullscreen else "1"
     os.environ["KCFG_GRAPHICS_WIDTH"] = str(size[0])

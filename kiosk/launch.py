@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,6 @@ SCREEN_NAMES: tuple[str, ...] = tuple(state.value for state in SessionState)
 
 
 AGENT_START_TIMEOUT_S = 60.0
-#: the agent child's pid, handed to the UI's next image when it restarts itself (development)
-AGENT_PID_ENV = "KIOSK_AGENT_CHILD_PID"
 
 
 def start_agent_if_needed(
@@ -84,12 +81,32 @@ def stop_agent(child: subprocess.Popen[str] | None) -> None:
 
 
 def run_kiosk(config: KioskConfig, config_path: Path | None = None) -> int:
-    """Run the touchscreen terminal until it is closed (window mode) or stopped."""
+    """Run the touchscreen terminal until it is closed (window mode) or stopped.
+
+    ``kiosk run`` itself is the small host process (``kiosk.ui_host``, no Kivy): it starts
+    the agent if none runs (development) and the UI processes, and hands the screen from
+    one to the next between visitors. The UI processes it starts run ``run_ui``.
+    """
+    from kiosk.controllers.recycle import HOSTED_ENV
+
+    if os.environ.get(HOSTED_ENV):
+        return run_ui(config)
+    from kiosk.ui_host import run_host
+
+    agent = start_agent_if_needed(config, config_path)
+    try:
+        return run_host(sys.argv[1:])
+    finally:
+        stop_agent(agent)
+
+
+def run_ui(config: KioskConfig) -> int:
+    """One UI process (started by the ``kiosk run`` host): the window until it closes, the
+    agent restarts it (exit code ``UI_RESTART_EXIT_CODE``) or a fresh one takes over."""
     display = config.display
     prepare_kivy_environment(headless=False, mode=display.mode,
-                             size=(display.width_px, display.height_px))
+                             size=(display.width_px, display.height_px), hidden=True)
     from kiosk.app import KioskApp
-    from kiosk.controllers.gate import UI_RESTART_EXIT_CODE
     from kiosk.logfiles import attach_log_file
     from kiosk.screens.base import post_to_ui
     from kiosk.services import build_services
@@ -97,50 +114,13 @@ def run_kiosk(config: KioskConfig, config_path: Path | None = None) -> int:
     attach_log_file(config.resolved_data_dir, "ui")  # for the fleet's collect_logs
     services = build_services(config, post_to_ui=post_to_ui)
     session = Session(config, time.monotonic, services.data_dir / "session")
-    agent = start_agent_if_needed(config, config_path)
-    inherited = os.environ.pop(AGENT_PID_ENV, "")
     app = KioskApp(session, services)
-    restart = False
     try:
         app.run()
-        restart = app.exit_code == UI_RESTART_EXIT_CODE
     finally:
         session.wipe()
         services.close()
-        if not (restart and not os.environ.get("INVOCATION_ID")):
-            stop_agent(agent)
-            stop_agent_pid(inherited)
-    if restart and not os.environ.get("INVOCATION_ID"):
-        restart_ui(agent.pid if agent is not None else inherited)
-    return app.exit_code
-
-
-def restart_ui(agent_pid: int | str) -> None:
-    """Development: start the UI again in this process (the agent child keeps running).
-
-    Under systemd (``INVOCATION_ID`` set) the UI just exits with ``UI_RESTART_EXIT_CODE``
-    and ``Restart=always`` starts it again.
-    """
-    log.info("the UI restarts between visitors")
-    if agent_pid:
-        os.environ[AGENT_PID_ENV] = str(agent_pid)
-    os.execv(sys.executable, [sys.executable, "-m", "kiosk.cli", *sys.argv[1:]])
-
-
-def stop_agent_pid(pid: str) -> None:
-    """Stop the agent child a previous image of this process started (before a restart)."""
-    if not pid.isdigit():
-        return
-    try:
-        os.kill(int(pid), signal.SIGTERM)
-        for _ in range(100):
-            if os.waitpid(int(pid), os.WNOHANG)[0]:
-                return
-            time.sleep(0.1)
-        os.kill(int(pid), signal.SIGKILL)
-        os.waitpid(int(pid), 0)
-    except (ProcessLookupError, ChildProcessError):
-        return
+    return int(app.exit_code)
 
 
 def render_screenshot(

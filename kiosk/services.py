@@ -32,6 +32,7 @@ from kiosk.controllers.helper import HelperController, page_check
 from kiosk.controllers.letter import LetterController
 from kiosk.controllers.maintenance import MaintenanceController
 from kiosk.controllers.printing import PrintController
+from kiosk.controllers.recycle import RecycleController, RecyclePolicy
 from kiosk.controllers.runner import Post, Runner, call_now, start_thread
 from kiosk.controllers.submit import SubmitController
 from kiosk.delivery.service import DeliveryService
@@ -68,6 +69,8 @@ class KioskServices:
     call_factory: Callable[[], CallController] | None = None
     #: builds the UI's side of the visitor gate for the app's session (None: no agent gate)
     gate_factory: Callable[[Any], GateController] | None = None
+    #: hands the screen to a fresh UI process between visitors (``kiosk.ui_host``)
+    recycle: RecycleController | None = None
     _call: CallController | None = field(default=None, init=False, repr=False)
 
     @property
@@ -166,6 +169,7 @@ def build_services(
         gate_factory=lambda session: GateController(
             AgentClient(paths["agent_socket"], timeout_s=GATE_TIMEOUT_S).call, session,
             run=run_in_background, post=post_to_ui),
+        recycle=RecycleController(RecyclePolicy(), post=post_to_ui, run=run_in_background),
     )
 
 

@@ -46,7 +46,8 @@ def run_driven(app: KioskApp, body: Callable[[Callable[[], None]], None]) -> flo
         try:
             body(next_frame)
         finally:
-            app.stop()
+            if not app.recycled:  # a recycled app has stopped itself
+                app.stop()
 
     def wait_until_ready(_dt: float) -> None:
         if app.ready:

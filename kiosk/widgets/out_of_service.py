@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.lang import Builder
@@ -26,6 +27,8 @@ Builder.load_file(str(Path(__file__).with_name("out_of_service.kv")))
 
 #: the notice shown in every language (msgids of the visitor catalogue)
 NOTICE = "This terminal is out of service."
+#: after a wipe: the memory release (0.1 s) has run when the recycle policy reads the RSS
+RECYCLE_CHECK_AFTER_S = 0.5
 OUT_OF_SERVICE_MSGIDS = (
     "Out of service",
     NOTICE,
@@ -89,7 +92,9 @@ class TerminalLock:
 
     Shows :class:`OutOfServicePanel` while the session carries the out-of-service overlay,
     mirrors ``admit`` into ``app.admitting`` (the attract screen reads it) and, asked to
-    restart between visitors, stops the app with ``UI_RESTART_EXIT_CODE``.
+    restart between visitors, stops the app with ``UI_RESTART_EXIT_CODE``. After each
+    visitor it also asks the recycle policy and, when due, hands the screen to a fresh UI
+    process (no visitor is admitted meanwhile).
     """
 
     def __init__(self, app: Any) -> None:
@@ -114,11 +119,16 @@ class TerminalLock:
         self.app.session.unsubscribe(self._on_session_change)
 
     def _on_answer(self, answer: Any) -> None:
-        self.app.admitting = bool(self.gate.admit) if self.gate is not None else True
+        recycle = getattr(self.app.services, "recycle", None)
+        handing_over = recycle is not None and recycle.pending  # the next UI takes visitors
+        admit = bool(self.gate.admit) if self.gate is not None else True
+        self.app.admitting = admit and not handing_over
 
     def _on_session_change(self, _session: Any, what: str) -> None:
         if what in ("overlay", "wipe"):
             self._follow_overlay()
+        if what == "wipe":
+            Clock.schedule_once(self._after_visit, RECYCLE_CHECK_AFTER_S)
         elif what == "presentation" and self.panel.parent is not None:
             self.panel.refresh()
 
@@ -129,6 +139,23 @@ class TerminalLock:
             self.panel.show()
         else:
             self.panel.hide()
+
+    def _after_visit(self, _dt: float) -> None:
+        """At the attract screen, after the memory release: make way for a fresh UI process
+        if the recycle policy says so (``kiosk.controllers.recycle``, ``kiosk.ui_host``)."""
+        from kiosk.session.states import SessionState
+
+        recycle = getattr(self.app.services, "recycle", None)
+        if recycle is None or self.app.session.state is not SessionState.ATTRACT:
+            return
+        if recycle.visit_ended(self._end_for_recycle):
+            self.app.admitting = False  # "One moment, please." until the next one is up
+
+    def _end_for_recycle(self) -> None:
+        """The next UI process is on screen: close this one."""
+        self.app.recycled = True
+        self.app.services.recycle.last_frame()
+        self.app.stop()
 
     def _restart(self) -> None:
         from kiosk.controllers.gate import UI_RESTART_EXIT_CODE
