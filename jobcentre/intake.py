@@ -176,43 +176,44 @@ class IntakeService:
             if offset < 0:
                 raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
             if ack is not None:
-                return {"offset": upload.sealed_size, "complete": True}
+                return {"offset": upload.sealed_size, "complete": True, "ack": ack}
             if offset + len(chunk) == upload.sealed_size and chunk:
-                stored = self._store_with_last_chunk(kiosk, upload, offset, chunk, chunk_sha256)
-                if stored:
-                    return {"offset": upload.sealed_size}
+                ack = self._store_with_last_chunk(kiosk, upload, offset, chunk, chunk_sha256)
+                if ack is not None:  # the kiosk needs no finish: the ack is here
+                    return {"offset": upload.sealed_size, "complete": True, "ack": ack}
             new = self.store.append(document_id, offset, chunk, upload.sealed_size,
                                     chunk_sha256)
         return {"offset": new}
 
     def _store_with_last_chunk(self, kiosk: KioskRecord, upload: UploadRecord, offset: int,
-                               chunk: bytes, chunk_sha256: bytes | None) -> bool:
+                               chunk: bytes, chunk_sha256: bytes | None) -> dict[str, Any] | None:
         """Verify and store the document with its last chunk, as finish would (under the
-        document's lock); True if stored. The chunk then never goes to the part file.
+        document's lock); its signed ack if stored. The chunk then never goes to the part file.
 
-        False, with nothing changed, if the offset is not where the part ends or a check
+        None, with nothing changed, if the offset is not where the part ends or a check
         fails: the chunk is then appended as usual and finish refuses the upload with the
         same code (and discards the part), so the answers are what they always were.
         """
         doc_id = upload.document_id
         if self.store.offset(doc_id) != offset:
-            return False
+            return None
         if offset == 0:
             sealed, digest = chunk, chunk_sha256
         else:
             part, _ = self.store.read_part(doc_id)
             if len(part) != offset:
-                return False
+                return None
             sealed, digest = part + chunk, None
         try:
-            self._verify_and_store(kiosk, upload, sealed, digest, discard_on_reject=False)
+            stored = self._verify_and_store(kiosk, upload, sealed, digest,
+                                            discard_on_reject=False)
         except ApiError as exc:
             if exc.status != 422:
                 raise
-            return False
+            return None
         if self.on_stored is not None:
             self.on_stored(upload.submitted_at)
-        return True
+        return stored.ack
 
     def finish(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
         """``POST /uploads/{id}/finish``: verify, store once, answer with the signed ack."""

@@ -1,8 +1,10 @@
 """Upload the outbox: resumable, offset-based, idempotent by document id, with backoff.
 
 For each stored document: ``POST /uploads`` (create or learn the server's offset), ``PATCH``
-chunks from that offset (a 409 tells the real offset), ``POST .../finish``. The sealed copy is
-deleted only after the centre's signed acknowledgement verified and its SHA-256 equals ours.
+chunks from that offset (a 409 tells the real offset), ``POST .../finish``; a server that
+stored the document with its last chunk answers that PATCH with the ack, and no finish is
+sent (older servers answer the ack at finish). The sealed copy is deleted only after the
+centre's signed acknowledgement verified and its SHA-256 equals ours.
 A kill at any point is harmless: the next run asks the server where it stands.
 
 Outcomes per document: delivered, rejected for good (the server's 4xx/422 code is kept for
@@ -122,7 +124,10 @@ class Uploader:
         if offset < 0:
             return "rejected"
         while offset < len(sealed):
-            offset = self._patch(item, offset, sealed[offset : offset + self.chunk_bytes])
+            offset, ack = self._patch(item, offset, sealed[offset : offset + self.chunk_bytes])
+            if ack is not None:  # stored with its last chunk: no finish needed
+                self._accept_ack(item, ack)
+                return "delivered"
         return self._finish(item)
 
     # --- the protocol steps ---------------------------------------------------------
@@ -150,15 +155,18 @@ class Uploader:
             return -1
         raise _transient(response)
 
-    def _patch(self, item: PendingUpload, offset: int, chunk: bytes) -> int:
+    def _patch(self, item: PendingUpload, offset: int, chunk: bytes) -> tuple[int, object]:
+        """Send one chunk: the next offset, and the ack if the document is stored now."""
         path = f"{UPLOADS}/{item.document_id}"
         headers = {"Content-Type": "application/offset+octet-stream"}
         response = self.client.request("PATCH", path, chunk, headers, upload_offset=offset)
         if response.status_code in (200, 409):
-            new = _offset(safe_json(response))
+            data = safe_json(response)
+            new = _offset(data)
             if response.status_code == 200 and new <= offset:
                 raise BackendRefused("server did not advance the offset", code="upload_stalled")
-            return new
+            ack = data.get("ack") if response.status_code == 200 and data.get("complete") else None
+            return new, ack
         raise _transient(response)
 
     def _finish(self, item: PendingUpload) -> str:

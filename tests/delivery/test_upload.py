@@ -116,8 +116,8 @@ def test_server_500_then_recovers(server: ServerProcess, tmp_path: Path) -> None
     assert_promises_kept(server.data_dir, [_promise(sub)])
 
 
-def test_finish_answered_503_keeps_the_document_and_retries(server: ServerProcess,
-                                                             tmp_path: Path) -> None:
+def test_storing_chunk_answered_503_keeps_the_document_and_retries(
+        server: ServerProcess, tmp_path: Path) -> None:
     data = tmp_path / "kiosk"
     proxy = FaultProxy(server.port)
     try:
@@ -128,7 +128,7 @@ def test_finish_answered_503_keeps_the_document_and_retries(server: ServerProces
             uploader = _uploader(svc)
             try:
                 proxy.fail_status, proxy.fail_body = 503, b'{"error":"database_unavailable"}'
-                proxy.fail_only = lambda line: line.endswith("/finish")
+                proxy.fail_only = lambda line: line.startswith("PATCH")
                 proxy.fail_next = 1
                 first = uploader.sync()
                 assert (first.error, first.delivered, first.remaining) == ("http_503", 0, 1)
@@ -143,7 +143,9 @@ def test_finish_answered_503_keeps_the_document_and_retries(server: ServerProces
             assert svc.outbox.pending() == []
     finally:
         proxy.close()
-    assert any(r.endswith("/finish") for r in proxy.requests)
+    assert len([r for r in proxy.requests if r.startswith("PATCH")]) == 2
+    # the ack came with the last chunk: no finish was needed
+    assert not any(r.endswith("/finish") for r in proxy.requests)
     assert_promises_kept(server.data_dir, [_promise(sub)])
 
 

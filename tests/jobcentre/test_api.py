@@ -146,12 +146,16 @@ def test_concurrent_duplicate_upload_stores_once(server: ServerProcess, kiosk: K
     assert kiosk.call("POST", "/api/v1/uploads", body).status_code == 201
     assert kiosk.call("POST", "/api/v1/uploads", {**body, "pages": 2}).status_code == 409
     size = len(doc.sealed)
-    kiosk.call("PATCH", doc.path, doc.sealed, headers={"Upload-Offset": "0"})
+    stored = kiosk.call("PATCH", doc.path, doc.sealed, headers={"Upload-Offset": "0"})
+    # the last chunk stored the document: its answer carries the ack (no finish needed)
+    assert stored.status_code == 200 and stored.json()["complete"] is True
+    first = stored.json()["ack"]
+    assert protocol.verify_ack(first, kiosk.centre_signing)
+    assert first["document_id"] == doc.document_id
     again = kiosk.call("PATCH", doc.path, doc.sealed, headers={"Upload-Offset": "0"})
-    # the last chunk stored the document: a repeated chunk learns it is complete
-    assert again.status_code == 200
-    assert again.json() == {"offset": size, "complete": True}
-    first = kiosk.call("POST", doc.path + "/finish").json()["ack"]
+    assert again.status_code == 200  # a repeated chunk learns it is complete
+    assert again.json() == {"offset": size, "complete": True, "ack": first}
+    assert kiosk.call("POST", doc.path + "/finish").json()["ack"] == first  # older kiosks
     complete = kiosk.call("POST", "/api/v1/uploads", body)
     assert complete.status_code == 200
     assert complete.json() == {"complete": True, "ack": first}

@@ -122,9 +122,10 @@ def test_every_reported_offset_is_durable_and_a_chunk_ack_promises_less(
     assert service.announce(kiosk, meta) == (200, {"offset": 2 * third + 10})
     rest = sealed[2 * third + 10:]
     done = service.append(kiosk, doc_id, str(2 * third + 10), rest)
-    assert done == {"offset": len(sealed)}
+    assert (done["offset"], done["complete"]) == (len(sealed), True)
     assert not intake.store.part_path(doc_id).exists()  # stored with the last chunk
     ack = service.finish(kiosk, doc_id)["ack"]
+    assert ack == done["ack"]
     assert ack["sha256"] == meta["sha256"]
     stored = intake.repo.get_document(doc_id)
     assert stored is not None

@@ -131,7 +131,13 @@ def test_the_last_chunk_stores_the_document_and_a_wrong_one_is_still_refused(
                 answer = kiosk.call("PATCH", doc.path, doc.sealed[offset:offset + step],
                                     headers={"Upload-Offset": str(offset)})
                 assert answer.status_code == 200, answer.text
-                assert answer.json() == {"offset": min(len(doc.sealed), offset + step)}
+                end = min(len(doc.sealed), offset + step)
+                if end == len(doc.sealed) and not wrong:  # stored: the ack comes with it
+                    assert answer.json() == {"offset": end, "complete": True,
+                                             "ack": answer.json()["ack"]}
+                    assert protocol.verify_ack(answer.json()["ack"], kiosk.centre_signing)
+                else:
+                    assert answer.json() == {"offset": end}
             part = plain.data_dir / "incoming" / f"{doc.document_id}.part"
             status = kiosk.call("GET", doc.path).json()
             if not wrong:  # verified and stored with its last chunk: no part file left
