@@ -33,7 +33,7 @@ Where the memory goes (1280 x 800, offscreen llvmpipe, /proc/self/smaps, tracema
 after start ~226 MB (~70 MB Python objects, ~56 MB libLLVM code pages, ~60 MB other shared
 libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy). The screens of the rare ways
 (staff help, video call, letter: ~20 MB) are built when first used, not after start; the
-six overlays cost ~9 MB and are still built after start. A fresh process's first visit
+six overlays cost ~9 MB (built when first opened since rss3). A fresh process's first visit
 peaks at 312-325 MB: +10 language, +12 identify, +6 task, +6 capture, +23-28 capture →
 documents (the live preview's frames and cv2 code pages: [heap] +16, anonymous +13, cv2
 +6 MB), +26-35 hand in → receipt. Outside Kivy the hand-in itself (PDF with pikepdf,
