@@ -33,7 +33,7 @@ Where the memory goes (1280 x 800, offscreen llvmpipe, /proc/self/smaps, tracema
 after start ~226 MB (~70 MB Python objects, ~56 MB libLLVM code pages, ~60 MB other shared
 libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy). The screens of the rare ways
 (staff help, video call, letter: ~20 MB) are built when first used, not after start; the
-six overlays cost ~9 MB and are still built after start. A fresh process's first visit
+six overlays cost ~9 MB (built when first opened since rss3). A fresh process's first visit
 peaks at 312-325 MB: +10 language, +12 identify, +6 task, +6 capture, +23-28 capture →
 documents (the live preview's frames and cv2 code pages: [heap] +16, anonymous +13, cv2
 +6 MB), +26-35 hand in → receipt. Outside Kivy the hand-in itself (PDF with pikepdf,
@@ -50,6 +50,25 @@ after a visit stays at 295-317 MB, so in practice a recycle every 100 visits);
 ``--recycle-above 0`` (after every visit) → peak 313-325 MB, but every visit is then a
 first one (screens, fonts and shaders are new to the process: slower transitions, one
 process start per visitor). The ``kiosk run`` host itself holds ~57 MB (config, no Kivy).
+
+Branch rss3 (same machine, load average ~2, paired with main in one sitting,
+``--sessions 4 --recycle-above 0``): after start 227 → 218 MB; a fresh process's visit
+peaks at 319-320 → 300-301 MB (Arabic) and 311-312 → 295-296 MB (German). What went:
+the six overlays are built when first opened (-8 MB at start); the screens format dates
+from a small CLDR table (accessibility/dates.py) instead of loading Babel's locale data
+(~5 MB); glibc's mmap threshold is fixed at 256 KB (kiosk/kivy_env.py), so large buffers
+go back to the kernel when freed; the capture screen drops its last preview texture and
+thumbnails are decoded by Pillow at 1/8 size. Tried without a measurable effect (noise
+±3 MB): MALLOC_ARENA_MAX=1, LP_NUM_THREADS=1, OPENCV_FOR_THREADS_NUM=1, RGBA thumbnails,
+malloc_trim before each step (mallinfo2: < 1 MB free in the arenas, the memory is live).
+Not having the preview run at all lowers capture → documents by ~14 MB but the visit's
+peak by only 2-5 MB. Where the first visit still grows (+82 MB from start): language
++10-12, identify +5, capture +6, capture → documents +22-26 (preview frames: heap +20,
+cv2 code +6), hand in → receipt +23-33 (pikepdf/qpdf, receipt screen, print worker).
+A 100-session run with the new default policy (recycle above 250 MB after a visit, i.e.
+after every upload visit; the machine shared with a test run, load 5-12): VmHWM 305 MB
+(German visits 293-300, Arabic 300-305), 101 UI processes, every one 218 MB after start,
+handover gap median -0.027 s, worst -0.001 s (no blank screen), 7.1 min.
 
 A 1,000-session run (commit 964ca69, the default policy; 2 cores shared with five other
 engineers, load average 5-20): 52 min. RSS after start 226 MB, highest after a session

@@ -148,8 +148,6 @@ class KioskApp(App):
         if self._unbuilt:
             Clock.schedule_once(self._build_next_screen, 0)
         else:
-            if self.overlays is not None:
-                self.overlays.build_all()
             self._freeze_widget_tree()
 
     @staticmethod

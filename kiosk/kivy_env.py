@@ -28,8 +28,11 @@ from accessibility.bidi_text import KIVY_ENV
 log = logging.getLogger(__name__)
 
 MALLOC_ARENAS = 2
+#: blocks from this size on get their own mapping, returned to the kernel when freed
+MMAP_THRESHOLD = 256 * 1024
 MULTISAMPLES = 0
 _M_ARENA_MAX = -8  # glibc <malloc.h>
+_M_MMAP_THRESHOLD = -3
 
 
 @functools.cache
@@ -43,10 +46,18 @@ def _libc() -> ctypes.CDLL | None:
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Cap glibc's malloc arenas (call before threads start); False if libc is not glibc."""
+    """Cap glibc's malloc arenas (call before threads start) and fix the mmap threshold;
+    False if libc is not glibc.
+
+    glibc raises its mmap threshold each time a mapped block is freed (up to 32 MB), so the
+    preview frames and the hand-in's PDF buffers end up inside the arenas, whose pages stay
+    resident after the visit. A fixed threshold keeps blocks of ``MMAP_THRESHOLD`` and more
+    in their own mappings: freed, they go back to the kernel at once."""
     libc = _libc()
     if libc is None:
         return False
+    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(MMAP_THRESHOLD))  # child processes
+    libc.mallopt(_M_MMAP_THRESHOLD, int(os.environ["MALLOC_MMAP_THRESHOLD_"]))
     if os.environ.get("MALLOC_ARENA_MAX"):
         return True  # the operator's (or systemd unit's) setting, applied by glibc at start
     os.environ["MALLOC_ARENA_MAX"] = str(arenas)  # child processes inherit the cap

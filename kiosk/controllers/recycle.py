@@ -39,12 +39,13 @@ log = logging.getLogger(__name__)
 #: set by the host for the UI processes it starts (the value is the handover protocol)
 HOSTED_ENV = "KIOSK_UI_HOSTED"
 PROTOCOL = "1"
-#: A fresh UI process holds ~226 MB after its first frame (1280 x 800, llvmpipe), ~290 MB
-#: after one upload visit, and a visit adds 25-40 MB for a moment (benchmarks/bench_ui.py).
-#: Replacing it after every visit keeps its peak lowest (~315-325 MB) but makes every
-#: visit a first one (its screens, fonts and shaders are new: transitions twice as slow);
-#: above 320 MB it is replaced every few visits and its peak stays near 360 MB at most.
-RECYCLE_ABOVE_MB = 320.0
+#: A fresh UI process holds ~218 MB after its first frame (1280 x 800, llvmpipe), ~281 MB
+#: after one upload visit; its first visit peaks at ~300-308 MB and every later visit at
+#: 40-47 MB above the RSS it started from (benchmarks/bench_ui.py). A process whose RSS
+#: after a visit is above 250 MB would pass 300 MB in its next visit, so it is replaced:
+#: in practice after every upload visit (the peak is then the first visit's). Visits that
+#: leave less (a visitor who only looked) do not cost a process start.
+RECYCLE_ABOVE_MB = 250.0
 RECYCLE_AFTER_VISITS = 100
 
 

@@ -56,11 +56,12 @@ class CaptureScreen(KioskScreen):
         self._event = Clock.schedule_interval(self._tick, 1 / PREVIEW_FPS)
 
     def on_leave(self, *_args: Any) -> None:
-        """Stop the preview and release the camera."""
+        """Stop the preview, release the camera and the last frame's texture."""
         event = getattr(self, "_event", None)
         if event is not None:
             event.cancel()
         self.app.services.capture.stop()
+        self.ids.preview.texture = None
 
     def _update_count(self) -> None:
         doc = self.session.current_document

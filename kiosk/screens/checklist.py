@@ -18,7 +18,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from accessibility.bidi_text import prepare_for_label
-from accessibility.formats import format_date
+from accessibility.dates import format_date
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS
 from kiosk.widgets import KButton

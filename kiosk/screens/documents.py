@@ -5,15 +5,15 @@ Changes go through the documents controller (``kiosk.controllers.documents``).
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from PIL import Image, UnidentifiedImageError
 
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.call_base import call_request
@@ -25,6 +25,10 @@ from kiosk.widgets import DirectionalBox, KButton
 log = logging.getLogger(__name__)
 
 Builder.load_file(str(Path(__file__).with_name("documents.kv")))
+
+#: thumbnails are decoded at 1/8 of the page (libjpeg's DCT scaling): ~310 px wide for an
+#: A4 photo, more than the thumbnail box is wide even at 200 % text size
+THUMB_REDUCTION = 8
 
 
 class PageRow(DirectionalBox):
@@ -98,19 +102,17 @@ class DocumentsScreen(KioskScreen):
             rows.add_widget(row)
 
     def _thumbnail(self, page: Any) -> Any:
-        """The page's thumbnail (decoded at 1/4 size, kept while the list is shown);
+        """The page's thumbnail (decoded at 1/8 size, kept while the list is shown);
         None (an empty box) if the image cannot be shown."""
         thumbs: dict[bytes, Any] = getattr(self, "_thumbs", {})
         self._thumbs = thumbs
         if page.sha256 not in thumbs:
-            data = np.frombuffer(self.session.page_image(page), np.uint8)
-            image = cv2.imdecode(data, cv2.IMREAD_REDUCED_COLOR_4)
+            image = decode_thumbnail(self.session.page_image(page))
             if image is None:
                 log.warning("page thumbnail could not be decoded")
                 return None
-            height, width = image.shape[:2]
-            texture = Texture.create(size=(width, height), colorfmt="bgr")
-            texture.blit_buffer(image.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
+            texture = Texture.create(size=image.size, colorfmt="rgb")
+            texture.blit_buffer(image.tobytes(), colorfmt="rgb", bufferfmt="ubyte")
             texture.flip_vertical()
             thumbs[page.sha256] = texture
         return thumbs[page.sha256]
@@ -190,3 +192,16 @@ class DocumentsScreen(KioskScreen):
         pages = len(doc.pages) if doc is not None else 0
         return [self.type_text(self.doc_type),
                 self.app.tr_plain("{count} pages", count=pages)]
+
+
+def decode_thumbnail(jpeg: bytes) -> Image.Image | None:
+    """A stored page (JPEG) decoded at 1/``THUMB_REDUCTION`` size as RGB; None if it is not
+    a readable JPEG. Pillow decodes it at that scale directly (no full-size image), and
+    only its JPEG reader is used: the UI process does not page in OpenCV's image codecs."""
+    try:
+        with Image.open(io.BytesIO(jpeg), formats=("JPEG",)) as image:
+            width, height = image.size
+            image.draft("RGB", (width // THUMB_REDUCTION, height // THUMB_REDUCTION))
+            return image.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None

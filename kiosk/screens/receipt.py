@@ -18,7 +18,7 @@ from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from accessibility.formats import format_date, format_datetime
+from accessibility.dates import format_date, format_datetime
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.messages import DOCUMENT_TYPE_TEXTS
 from kiosk.session.states import Event

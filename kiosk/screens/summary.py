@@ -15,7 +15,7 @@ from typing import Any
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from accessibility.formats import format_date
+from accessibility.dates import format_date
 from foundation.masking import mask_customer_number as mask
 from kiosk.controllers.submit import is_left_out
 from kiosk.screens.base import KioskScreen

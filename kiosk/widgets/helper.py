@@ -20,7 +20,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.stacklayout import StackLayout
 
-from accessibility.formats import format_time
+from accessibility.dates import format_time
 from kiosk.controllers.helper import SEND_ANYWAY_REASONS, Phase
 from kiosk.staffcard.messages import staff_card_message
 from kiosk.widgets import KButton, render_stale_labels

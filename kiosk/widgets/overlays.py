@@ -172,9 +172,8 @@ class HelpNotice(KioskOverlay):
 class Overlays:
     """Opens and closes the app's overlays.
 
-    Each panel is built when first needed (``build_all`` builds the rest once the first
-    frame is on screen), so the kiosk's first frame does not wait for six panels nobody
-    sees yet.
+    Each panel is built when first opened: most visits open none, and the six cost ~9 MB
+    in every UI process (issue #9 memory); building one takes a frame or two.
     """
 
     def __init__(self, app: KioskApp) -> None:
@@ -222,12 +221,6 @@ class Overlays:
     def built(self) -> tuple[str, ...]:
         """Class names of the panels built so far."""
         return tuple(kind.__name__ for kind in self._built)
-
-    def build_all(self) -> None:
-        """Build every panel not built yet (after the first frame, so none waits later)."""
-        for kind in (LanguagePicker, OptionsPanel, TimeoutWarning, ConfirmEnd, StaffUnlock,
-                     HelpNotice):
-            self._panel(kind)
 
     def open_language_picker(self) -> None:
         """Show the language list."""
