@@ -55,6 +55,8 @@ class LiveHub:
         self._seen = 0
         self._acked: dict[str, int] = {}
         self._watcher: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closing = False  # the service stops: polls answer at once, none is held
 
     @property
     def waiting(self) -> int:
@@ -72,7 +74,7 @@ class LiveHub:
 
     async def poll(self, kiosk_id: str, after: int, wait_s: float) -> list[LiveMessage]:
         """Messages past ``after``, waiting up to ``wait_s`` (capped) for the first one."""
-        wait_s = max(0.0, min(wait_s, self.limits.max_wait_s))
+        wait_s = 0.0 if self._closing else max(0.0, min(wait_s, self.limits.max_wait_s))
         if after > self._acked.get(kiosk_id, 0):
             await run_in_threadpool(self.store.acknowledge, kiosk_id, after)
             self._acked[kiosk_id] = after
@@ -104,6 +106,7 @@ class LiveHub:
 
     async def start(self) -> None:
         """Start watching for messages posted by other processes."""
+        self._loop = asyncio.get_running_loop()
         self._seen = await run_in_threadpool(self.store.newest_seq)
         self._watcher = asyncio.ensure_future(self._watch())
         self._watcher.add_done_callback(_report_crash)
@@ -114,6 +117,18 @@ class LiveHub:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
+        self._answer_all()
+
+    def closing(self) -> None:
+        """From any thread, as the server begins to stop: answer the held polls now and hold
+        no new one, so the server need not cancel them (a poll waits up to 25 s)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._answer_all)
+
+    def _answer_all(self) -> None:
+        self._closing = True
         for event in self._waiting.values():
             event.set()
 

@@ -46,6 +46,7 @@ class EmbeddedBackend:
         self.kek_file = data_dir / "embedded-server.kek"
         self.url = ""
         self._server: Any = None
+        self._app: Any = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
 
@@ -59,10 +60,11 @@ class EmbeddedBackend:
         self.server_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not self.kek_file.exists():
             write_new_kek(self.kek_file)
-        app = create_app(self.server_dir, kek_file=self.kek_file)
+        app = self._app = create_app(self.server_dir, kek_file=self.kek_file)
         sock = _bind(self._remembered_port())
         port = sock.getsockname()[1]
-        # stopping cancels what is still running after 1 s (the agent's own long poll)
+        # stopping answers the held live polls first (stop); what still runs after 1 s is
+        # cancelled
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                 timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
@@ -85,6 +87,9 @@ class EmbeddedBackend:
     def stop(self) -> None:
         """Stop serving (waits a few seconds at most)."""
         if self._server is not None:
+            hub = getattr(getattr(self._app, "state", None), "live", None)
+            if hub is not None:
+                hub.closing()  # the agent's own long poll answers now, not cancelled later
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
