@@ -63,7 +63,19 @@ def test_heartbeats_arrive_and_paper_out_raises_then_clears(agent: Agent) -> Non
         repo.close()
 
 
-def test_error_codes_are_counted_without_messages(agent: Agent) -> None:
+def test_error_codes_are_counted_without_messages(tmp_path: Path) -> None:
+    # the default interval (30 s): after the first heartbeat nothing else takes the tally
+    # while the test reads it (at 0.3 s a heartbeat could take the error first)
+    agent = Agent(KioskConfig(data_dir=tmp_path, fleet=FleetConfig(heartbeat_s=30.0)), tmp_path)
+    agent.start()
+    try:
+        _wait_for(lambda: agent.heartbeat.sent >= 1, "no heartbeat was sent")
+        _count_one_error(agent)
+    finally:
+        agent.stop()
+
+
+def _count_one_error(agent: Agent) -> None:
     tally = agent.heartbeat.tally
     tally.take()
     logging.getLogger("kiosk.delivery.uploader").error("upload of 123A456789 failed: %s",
