@@ -27,6 +27,8 @@ _DIGITS: dict[str, str] = {
     "arabext": "۰۱۲۳۴۵۶۷۸۹",
 }
 # a run of one pattern letter, a quoted literal ('' is a quote), or any other character
+#: pattern letters printed as a zero-padded number of one attribute
+_NUMERIC = {"d": "day", "H": "hour", "m": "minute", "s": "second"}
 _TOKEN = re.compile(r"([A-Za-z])\1*|'(?:[^']|'')*'|.", re.DOTALL)
 
 
@@ -72,16 +74,10 @@ def _field(letter: str, count: int, value: Any, data: dict[str, Any]) -> str:
         if count == 3:
             return str(data["months_abbreviated"][month - 1])
         return f"{month:0{count}d}"
-    if letter == "d":
-        return f"{value.day:0{count}d}"
-    if letter == "H":
-        return f"{value.hour:0{count}d}"
+    if letter in _NUMERIC:
+        return f"{getattr(value, _NUMERIC[letter]):0{count}d}"
     if letter == "h":
         return f"{(value.hour % 12 or 12):0{count}d}"
-    if letter == "m":
-        return f"{value.minute:0{count}d}"
-    if letter == "s":
-        return f"{value.second:0{count}d}"
     if letter == "a":
         return str(data["periods"][value.hour >= 12])
     raise ValueError(f"date pattern letter {letter!r} is not supported")
