@@ -1,8 +1,9 @@
 """Translation catalogs: load the gettext ``.po`` files and translate English msgids.
 
 Catalogs live in ``accessibility/locale/<catalog_dir>/LC_MESSAGES/kiosk.po`` (``de-simple``
-uses the folder ``de_simple``). They are compiled in memory with Babel on first use (no
-``.mo`` files to forget to rebuild) and cached per language. Fuzzy entries are not used.
+uses the folder ``de_simple``). They are read on first use by ``accessibility.po_catalog``
+(no ``.mo`` files to forget to rebuild, and no Babel in the kiosk's UI process) and cached
+per language. Fuzzy entries are not used.
 A text missing in a language falls back along ``languages.fallback_chain`` (Leichte Sprache →
 German → the English msgid), so a visitor never sees an empty button.
 
@@ -14,16 +15,13 @@ placeholder in a translation falls back to the English text instead of crashing.
 from __future__ import annotations
 
 import gettext
-import io
 import logging
 import threading
 from pathlib import Path
 from typing import Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from accessibility.languages import fallback_chain, get_language
+from accessibility.po_catalog import read_po
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +38,15 @@ def catalog_path(lang: str, locale_dir: Path = LOCALE_DIR) -> Path:
 
 
 def _compile(po_path: Path, lang: str) -> gettext.NullTranslations:
-    """Read one ``.po`` file and compile it to an in-memory GNU translations object."""
+    """Read one ``.po`` file into an in-memory GNU translations object."""
     try:
-        with po_path.open("rb") as fh:
-            catalog = read_po(fh, locale=get_language(lang).babel_locale.split("_")[0],
-                              abort_invalid=True)
+        return read_po(po_path)
     except FileNotFoundError:
         log.warning("no catalog for language %s; using the fallback", lang)
         return gettext.NullTranslations()
     except Exception:  # a broken catalog must not take the kiosk down
         log.exception("catalog for language %s is unreadable; using the fallback", lang)
         return gettext.NullTranslations()
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
 
 
 def _single(lang: str, locale_dir: Path) -> gettext.NullTranslations:

@@ -9,6 +9,7 @@ exception class defined anywhere in the project appears in this drawing.
     Exception
     ├── KioskError                      the kiosk side
     │   ├── ConfigError                 a config file or value is wrong
+    │   │   └── CatalogSyntaxError      a translation catalog (.po) has an unreadable line
     │   ├── SessionError                an action that the session state does not allow
     │   │   └── InvalidCustomerNumber   a typed number matches no site pattern
     │   ├── DeviceError                 a device is missing, broken or answers nonsense
@@ -73,6 +74,12 @@ class ConfigError(KioskError):
     """A configuration file or value is wrong."""
 
     code = "config_invalid"
+
+
+class CatalogSyntaxError(ConfigError):
+    """A translation catalog (``.po`` file) has a line that cannot be read."""
+
+    code = "catalog_syntax"
 
 
 class SessionError(KioskError):
