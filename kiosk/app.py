@@ -36,6 +36,7 @@ from kiosk.session.session import Session
 from kiosk.session.states import Event, SessionState
 from kiosk.widgets.focus import FocusNavigator
 from kiosk.widgets.overlays import Overlays
+from kiosk.widgets.render_batches import add_flush_points
 
 if TYPE_CHECKING:
     from kiosk.services import KioskServices
@@ -269,6 +270,8 @@ class KioskApp(App):
         screen = self.manager.current_screen if self.manager else None
         if screen is not None and hasattr(screen, "on_session_change"):
             screen.on_session_change(what)
+        if screen is not None:  # widgets the change added get their flush points too
+            add_flush_points(screen)
         if what == "state" and session.presentation.speech:
             self.read_aloud()
 

@@ -14,6 +14,7 @@ from accessibility.bidi_text import strip_marks
 from kiosk.session.states import Event
 from kiosk.widgets import render_stale_labels
 from kiosk.widgets.frame import KioskFrame  # noqa: F401 - registers the frame for the .kv files
+from kiosk.widgets.render_batches import add_flush_points
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -25,6 +26,7 @@ class KioskScreen(Screen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fbind("parent", render_stale_labels)  # texts changed while the screen was hidden
+        self.fbind("parent", add_flush_points)  # bounded memory per frame under llvmpipe
 
     @property
     def app(self) -> KioskApp:

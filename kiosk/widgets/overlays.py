@@ -16,6 +16,7 @@ from kivy.uix.modalview import ModalView
 from accessibility.bidi_text import font_for, prepare_for_label
 from accessibility.languages import get_language
 from kiosk.widgets import KButton, render_stale_labels
+from kiosk.widgets.render_batches import add_flush_points
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -31,6 +32,7 @@ class KioskOverlay(ModalView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fbind("parent", render_stale_labels)  # texts changed while the panel was closed
+        self.fbind("parent", add_flush_points)  # bounded memory per frame under llvmpipe
         if self.kiosk is not None:
             self.kiosk.fbind("helper_bar_px", self._align_center)
 

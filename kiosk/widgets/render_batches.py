@@ -1,0 +1,76 @@
+"""Flush points in the widget tree: bound the memory Mesa's llvmpipe needs to draw a frame.
+
+Without a GPU the kiosk is drawn by llvmpipe. llvmpipe bins a whole frame into a "scene"
+before it rasterizes any of it, and for every change of GL state inside the frame (every
+label is its own texture, so nearly every widget is one) it stores a full copy of the
+rasterizer state in the scene: some 40 KB each in Mesa 22 (Debian 12). A screen with a few
+hundred labels thus needs tens of MB of scene memory per frame (heaptrack: 31 MB of 64 KB
+scene blocks live at the UI process's peak), up to llvmpipe's own cap of 36 MB per scene.
+The memory is freed after the frame, but the process's peak RSS carries it.
+
+A ``glFlush`` in the middle of a frame makes llvmpipe rasterize what is binned so far and
+start a new scene, whose blocks are reused. ``add_flush_points`` puts one after every
+``FLUSH_EVERY_WIDGETS``-th widget of a tree, in drawing order, as a canvas ``Callback`` in
+that widget's ``canvas.after``. It is idempotent and called whenever a screen or panel is
+shown (and when the shown screen changes), so widgets added later get theirs too.
+Measured with ``benchmarks/bench_ui.py`` (BENCH_UI_TRACE=2): a visit's peak RSS drops by
+14-19 MB; every 5th or 10th widget saves no more than every 20th.
+
+On a GPU driver frames are not binned this way, so no flush points are added there.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from kivy.graphics import Callback
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY_WIDGETS = 20
+#: OpenGL renderers that bin whole frames in main memory (Mesa's software rasterizers)
+BINNING_RENDERERS = ("llvmpipe", "softpipe")
+
+
+@functools.cache
+def renderer_bins_frames() -> bool:
+    """True when the GL renderer is one of Mesa's software rasterizers."""
+    from kivy.graphics.opengl import GL_RENDERER, glGetString
+
+    try:
+        renderer = glGetString(GL_RENDERER)
+    except Exception:  # no GL context yet: a Kivy-level failure, not worth a crash
+        log.warning("GL renderer unknown; no flush points")
+        return False
+    name = renderer.decode("ascii", "replace") if isinstance(renderer, bytes) else str(renderer)
+    return any(binning in name.lower() for binning in BINNING_RENDERERS)
+
+
+def _flush(_instruction: Any) -> None:
+    from kivy.graphics.opengl import glFlush
+
+    glFlush()
+
+
+def add_flush_points(root: Any, *_args: Any, every: int = FLUSH_EVERY_WIDGETS,
+                     force: bool = False) -> int:
+    """Give every ``every``-th widget under ``root`` (drawing order) a flush point, counting
+    from the last existing one; returns how many were added. Does nothing on a GPU unless
+    ``force``, or while ``root`` is not on a window."""
+    if not (force or renderer_bins_frames()) or getattr(root, "parent", None) is None:
+        return 0
+    added = since_last = 0
+    for widget in root.walk(restrict=True):
+        if getattr(widget, "_flush_point", None) is not None:
+            since_last = 0
+            continue
+        since_last += 1
+        if since_last >= every:
+            point = Callback(_flush)
+            widget.canvas.after.add(point)
+            widget._flush_point = point
+            added += 1
+            since_last = 0
+    return added
