@@ -3,18 +3,24 @@
 Without a GPU the kiosk is drawn by llvmpipe. llvmpipe bins a whole frame into a "scene"
 before it rasterizes any of it, and for every change of GL state inside the frame (every
 label is its own texture, so nearly every widget is one) it stores a full copy of the
-rasterizer state in the scene: some 40 KB each in Mesa 22 (Debian 12). A screen with a few
+rasterizer state in the scene (with room for every texture unit: tens of KB each in
+Mesa 22, Debian 12's). A screen with a few
 hundred labels thus needs tens of MB of scene memory per frame (heaptrack: 31 MB of 64 KB
 scene blocks live at the UI process's peak), up to llvmpipe's own cap of 36 MB per scene.
 The memory is freed after the frame, but the process's peak RSS carries it.
 
-A ``glFlush`` in the middle of a frame makes llvmpipe rasterize what is binned so far and
-start a new scene, whose blocks are reused. ``add_flush_points`` puts one after every
+A ``glFinish`` in the middle of a frame makes llvmpipe rasterize what is binned so far and
+start the rest in a new scene. ``add_flush_points`` puts one after every
 ``FLUSH_EVERY_WIDGETS``-th widget of a tree, in drawing order, as a canvas ``Callback`` in
 that widget's ``canvas.after``. It is idempotent and called whenever a screen or panel is
 shown (and when the shown screen changes), so widgets added later get theirs too.
-Measured with ``benchmarks/bench_ui.py`` (BENCH_UI_TRACE=2): a visit's peak RSS drops by
-14-19 MB; every 5th or 10th widget saves no more than every 20th.
+``glFinish`` rather than ``glFlush``: after a flush llvmpipe goes on binning into another
+scene while its threads still rasterize the last one, so under load the scenes pile up
+(llvmpipe keeps each one it made, with its blocks) and RSS after a visit rose by up to 8 MB;
+finishing keeps one scene in use at a time.
+Measured with ``benchmarks/bench_ui.py`` (6 sessions, BENCH_UI_TRACE=1, load 3-8): a visit's
+peak RSS 299-301 MB without flush points, 278 MB with one every 40 widgets, 276 MB every 20
+(more points, more waits for the rasterizer), 283-285 MB with ``glFlush`` every 20.
 
 On a GPU driver frames are not binned this way, so no flush points are added there.
 """
@@ -29,7 +35,7 @@ from kivy.graphics import Callback
 
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY_WIDGETS = 20
+FLUSH_EVERY_WIDGETS = 40
 #: OpenGL renderers that bin whole frames in main memory (Mesa's software rasterizers)
 BINNING_RENDERERS = ("llvmpipe", "softpipe")
 
@@ -49,9 +55,9 @@ def renderer_bins_frames() -> bool:
 
 
 def _flush(_instruction: Any) -> None:
-    from kivy.graphics.opengl import glFlush
+    from kivy.graphics.opengl import glFinish
 
-    glFlush()
+    glFinish()
 
 
 def add_flush_points(root: Any, *_args: Any, every: int = FLUSH_EVERY_WIDGETS,
