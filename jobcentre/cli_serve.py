@@ -94,12 +94,11 @@ def front_limits(args: argparse.Namespace) -> Any:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the intake service until interrupted."""
-    import uvicorn
-
     from jobcentre.allocator import tune_allocator
     from jobcentre.gc_tuning import tune_gc
     from jobcentre.http_protocol import uvicorn_config
     from jobcentre.intake import IntakeLimits
+    from jobcentre.intake_server import IntakeServer
     from jobcentre.live import LiveLimits
     from jobcentre.service import create_app
 
@@ -138,7 +137,7 @@ def serve(args: argparse.Namespace) -> int:
                              help_escalate_s=escalate, fleet=fleet)
         config = uvicorn_config(app, front, args.tls_cert, args.tls_key)
         tune_gc()
-        uvicorn.Server(config).run(sockets=[sock])
+        IntakeServer(config).run(sockets=[sock])
         return 0
 
     tune_allocator()
@@ -153,7 +152,7 @@ def serve(args: argparse.Namespace) -> int:
             print(f"kiosk-server listening on {scheme}://{host}:{port}", flush=True)
             config = uvicorn_config(app, front, args.tls_cert, args.tls_key)
             tune_gc()
-            uvicorn.Server(config).run(sockets=[sock])
+            IntakeServer(config).run(sockets=[sock])
         else:
             from jobcentre.workers import supervise
 

@@ -55,6 +55,7 @@ class EmbeddedBackend:
         import uvicorn
 
         from jobcentre.atrest_kek import write_new_kek
+        from jobcentre.intake_server import IntakeServer
         from jobcentre.service import create_app
 
         self.server_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -67,7 +68,7 @@ class EmbeddedBackend:
         # cancelled
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                 timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
+        self._server = IntakeServer(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="embedded-backend",
             daemon=True,
@@ -87,10 +88,7 @@ class EmbeddedBackend:
     def stop(self) -> None:
         """Stop serving (waits a few seconds at most)."""
         if self._server is not None:
-            hub = getattr(getattr(self._app, "state", None), "live", None)
-            if hub is not None:
-                hub.closing()  # the agent's own long poll answers now, not cancelled later
-            self._server.should_exit = True
+            self._server.stop()  # the agent's own long poll answers now, not cancelled later
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._sock is not None:
