@@ -29,53 +29,37 @@ allocates (llvmpipe's render threads, the capture, OCR, submit and print workers
 malloc arena, which keeps freed memory: RSS used to step up by ~40 MB now and then. The
 kiosk caps the arenas and trims them after each visitor (kiosk/kivy_env.py).
 
-Where the memory goes (1280 x 800, offscreen llvmpipe, /proc/self/smaps, tracemalloc):
-after start ~226 MB (~70 MB Python objects, ~56 MB libLLVM code pages, ~60 MB other shared
-libraries and fonts, the rest malloc'd by Mesa, SDL and Kivy). The screens of the rare ways
-(staff help, video call, letter: ~20 MB) are built when first used, not after start; the
-six overlays cost ~9 MB (built when first opened since rss3). A fresh process's first visit
-peaks at 312-325 MB: +10 language, +12 identify, +6 task, +6 capture, +23-28 capture →
-documents (the live preview's frames and cv2 code pages: [heap] +16, anonymous +13, cv2
-+6 MB), +26-35 hand in → receipt. Outside Kivy the hand-in itself (PDF with pikepdf,
-sealing, outbox, simulated printer) leaves ~5 MB: most of that step is the UI's (receipt
-screen, babel's date data for the language +6 MB, label textures, llvmpipe). Building the
-PDF in a short-lived worker process was tried and lowered the peak by 3-5 MB at ~0.4 s more
-per hand-in, so it was not kept. After a visit ~290 MB stay; every further visit in the same
-process adds a little (later visits peak at 345-360 MB).
+Where the memory goes (1280 x 800, offscreen llvmpipe, /proc/self/smaps, heaptrack):
+after start ~215 MB (~60 MB Python objects, ~54 MB libLLVM code pages, ~25 MB heap, other
+shared libraries and fonts). Screens of the rare ways and the overlays are built when first
+used. A visit then grows the process step by step (+10 language, +12 identify, +5 task,
++5 capture, +22-26 capture → documents: the live preview and cv2's code pages, +20-25
+hand in → receipt: pikepdf/qpdf, the receipt screen, the print worker).
 
-So the 300 MB line is not met by a UI process that serves even one visit: recycling bounds
-the creep (the trend is flat, every UI process starts again at 226 MB), and the policy sets
-the peak: the default (above 320 MB after a visit, or after 100 visits) → peak ~357 MB (RSS
-after a visit stays at 295-317 MB, so in practice a recycle every 100 visits);
-``--recycle-above 0`` (after every visit) → peak 313-325 MB, but every visit is then a
-first one (screens, fonts and shaders are new to the process: slower transitions, one
-process start per visitor). The ``kiosk run`` host itself holds ~57 MB (config, no Kivy).
+The largest single item was llvmpipe's own: it bins a whole frame before rasterizing it
+and keeps a copy of its state (tens of KB) for every texture change, i.e. nearly every
+label; heaptrack showed 31 MB of its 64 KB scene blocks live at the visit's peak. Since
+a36f79a the screens carry a flush point (``glFinish``) every 40 widgets
+(kiosk/widgets/render_batches.py): the frame is rasterized in parts, pixels unchanged.
+Same sitting, 6 sessions, load 3-8: a visit's peak 299-301 MB before, 278 MB after
+(Arabic visits 275-278, German 269-270); ``glFlush`` instead of ``glFinish`` let
+llvmpipe's scenes pile up under load (283-285 MB). The recycle policy (kiosk/controllers/
+recycle.py: above 250 MB after a visit, i.e. after every upload visit) starts every visitor
+in a fresh UI process, so no visit inherits another's memory. The ``kiosk run`` host itself
+holds ~57 MB (config, no Kivy). Tried without a measurable effect (noise ±3 MB):
+MALLOC_ARENA_MAX=1, LP_NUM_THREADS=1, LP_NATIVE_VECTOR_WIDTH=128, GALLIVM_PERF=nopt,
+OPENCV_FOR_THREADS_NUM=1, malloc_trim before each step, dropping the screens already left
+(their label textures are a few MB in all), reading the .po catalogs without Babel (-0.6
+MB, kept). softpipe instead of llvmpipe: +45 MB after start and 10× slower transitions.
+LP_NUM_THREADS=0 with the flush points: peak 275 MB, but transitions ~40 % slower.
 
-Branch rss3 (same machine, load average ~2, paired with main in one sitting,
-``--sessions 4 --recycle-above 0``): after start 227 → 218 MB; a fresh process's visit
-peaks at 319-320 → 300-301 MB (Arabic) and 311-312 → 295-296 MB (German). What went:
-the six overlays are built when first opened (-8 MB at start); the screens format dates
-from a small CLDR table (accessibility/dates.py) instead of loading Babel's locale data
-(~5 MB); glibc's mmap threshold is fixed at 256 KB (kiosk/kivy_env.py), so large buffers
-go back to the kernel when freed; the capture screen drops its last preview texture and
-thumbnails are decoded by Pillow at 1/8 size. Tried without a measurable effect (noise
-±3 MB): MALLOC_ARENA_MAX=1, LP_NUM_THREADS=1, OPENCV_FOR_THREADS_NUM=1, RGBA thumbnails,
-malloc_trim before each step (mallinfo2: < 1 MB free in the arenas, the memory is live).
-Not having the preview run at all lowers capture → documents by ~14 MB but the visit's
-peak by only 2-5 MB. Where the first visit still grows (+82 MB from start): language
-+10-12, identify +5, capture +6, capture → documents +22-26 (preview frames: heap +20,
-cv2 code +6), hand in → receipt +23-33 (pikepdf/qpdf, receipt screen, print worker).
-A 100-session run with the new default policy (recycle above 250 MB after a visit, i.e.
-after every upload visit; the machine shared with a test run, load 5-12): VmHWM 305 MB
-(German visits 293-300, Arabic 300-305), 101 UI processes, every one 218 MB after start,
-handover gap median -0.027 s, worst -0.001 s (no blank screen), 7.1 min.
-
-A 1,000-session run (commit 964ca69, the default policy; 2 cores shared with five other
-engineers, load average 5-20): 52 min. RSS after start 226 MB, highest after a session
-317 MB, VmHWM 359 MB (the 300 MB target is not met), trend -0.3 MB per 100 sessions, 11 UI
-processes (10 handovers), handover gap median -0.037 s, worst -0.003 s (no blank screen),
-transitions median 52 ms / p95 317 ms (the load), hand in → receipt median 1.5 s. The run
-before recycling (commit f8e29eb): VmHWM 389 MB, 345 MB after 1,000 sessions, +2.2 MB/100.
+A 1,000-session run (commit a36f79a, the default policy; load average 2-5 from other work
+on the two cores): 56.6 min. VmHWM 281 MB at most in any UI process (target ≤ 300 MB), RSS
+after a session 272-280 MB, trend -0.0 MB per 100 sessions, 1,001 UI processes (1,000
+handovers), every one 217-218 MB after start; handover gap median -0.026 s, worst -0.000 s
+(the new window always drew first: no blank screen); transitions median 80 ms / p95 186 ms;
+hand in → receipt median 0.64 s. Before the flush points (964ca69, one recycle per 100
+visits): VmHWM 359 MB; before recycling (f8e29eb): 389 MB and +2.2 MB per 100 sessions.
 """
 
 from __future__ import annotations
