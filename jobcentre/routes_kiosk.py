@@ -161,7 +161,7 @@ class KioskGate:
             return await run_in_threadpool(operation, kiosk, body)
         if kiosk is not None:
             self.guard.charge_kiosk(kiosk.kiosk_id)
-        body = await self._body(request, headers, limit)
+        body = await self._body(request, headers, limit, check=False)
         try:
             return await run_in_threadpool(self._run_signed, method, target, headers, auth,
                                            kiosk, operation, body)
@@ -171,12 +171,14 @@ class KioskGate:
     def _run_signed(self, method: str, target: str, headers: dict[str, str],
                     auth: protocol.RequestAuth, known: KioskRecord | None,
                     operation: Callable[[KioskRecord, bytes], T], body: bytes) -> T:
-        """The worker's part of ``run`` for a request whose body was read."""
+        """The worker's part of ``run`` for a request whose body was read (and not yet
+        hashed: a megabyte's SHA-256 here runs beside the event loop, not in it)."""
         if known is None:
             kiosk = self.authenticate(method, target, headers)
             self.guard.charge_kiosk(kiosk.kiosk_id)
         else:
             kiosk = self.service.admit(known, auth, self.nonces)
+        check_digest(signed_digest(headers), body)
         return operation(kiosk, body)
 
     def authenticate(self, method: str, target: str, headers: dict[str, str]) -> KioskRecord:
@@ -202,10 +204,7 @@ class KioskGate:
                       operation: Callable[[KioskRecord, bytes], T]) -> T:
         kiosk = self.authenticate(method, target, headers)
         self.guard.charge_kiosk(kiosk.kiosk_id)
-        expected = protocol.digest_sha256(headers.get("content-digest", ""))
-        if expected is None:
-            raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
-        if expected != _EMPTY_SHA256:
+        if signed_digest(headers) != _EMPTY_SHA256:
             raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
         return operation(kiosk, b"")
 
@@ -216,18 +215,34 @@ class KioskGate:
         address = getattr(request.state, "client_address", "")
         return self.guard.charge_failure(address, exc)
 
-    async def _body(self, request: Request, headers: dict[str, str], limit: int) -> bytes:
-        """The body, at most the signed length, checked against the signed digest."""
+    async def _body(self, request: Request, headers: dict[str, str], limit: int,
+                    check: bool = True) -> bytes:
+        """The body, at most the signed length, checked against the signed digest (with
+        ``check``; else the caller checks it, in its worker thread, with ``check_digest``)."""
         length = int(headers.get("content-length", "0"))
         if length > limit:
             raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
+        expected = signed_digest(headers)
         body = await read_body(request, length)
-        expected = protocol.digest_sha256(headers.get("content-digest", ""))
-        if expected is None:
-            raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
-        if len(body) != length or hashlib.sha256(body).digest() != expected:
+        if len(body) != length:
             raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
+        if check:
+            check_digest(expected, body)
         return body
+
+
+def signed_digest(headers: dict[str, str]) -> bytes:
+    """The SHA-256 the signed ``Content-Digest`` names; 400 if it names none."""
+    expected = protocol.digest_sha256(headers.get("content-digest", ""))
+    if expected is None:
+        raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
+    return expected
+
+
+def check_digest(expected: bytes, body: bytes) -> None:
+    """400 ``digest_mismatch`` unless ``body`` hashes to ``expected``."""
+    if hashlib.sha256(body).digest() != expected:
+        raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
 
 
 def _headers(request: Request) -> dict[str, str]:
