@@ -6,7 +6,10 @@ another intake process. A nonce needs remembering only while its request time is
 ±``MAX_CLOCK_SKEW_S`` window: afterwards the clock check refuses it anyway, so rows expire
 then and are deleted periodically.
 
-One indexed insert per request (``ON CONFLICT DO NOTHING``; no row inserted = replay):
+One indexed insert per request (``ON CONFLICT DO NOTHING``; no row inserted = replay). On
+PostgreSQL ``remember_if_active`` inserts only if the kiosk is enrolled and not revoked, so
+the service needs no separate read of the kiosk's record for a request whose signature it
+checked against a key it kept (``jobcentre.routes_kiosk.KioskGate``):
 
 * PostgreSQL: the table ``request_nonces`` in the service's database, written on a few
   connections of its own in autocommit mode with ``synchronous_commit`` off (one round
@@ -36,6 +39,10 @@ _DDL = (
 _INDEX = "CREATE INDEX IF NOT EXISTS request_nonces_expiry ON request_nonces(expires_at)"
 _INSERT = ("INSERT INTO request_nonces (kiosk_id, nonce, expires_at) VALUES (?, ?, ?)"
            " ON CONFLICT DO NOTHING")
+# PostgreSQL: the nonce is recorded only for an enrolled kiosk not revoked, in the same round trip
+_INSERT_ACTIVE = ("INSERT INTO request_nonces (kiosk_id, nonce, expires_at) SELECT %s, %s, %s"
+                  " WHERE EXISTS (SELECT 1 FROM kiosks WHERE kiosk_id = %s AND revoked_at IS NULL)"
+                  " ON CONFLICT DO NOTHING")
 _EXPIRE = "DELETE FROM request_nonces WHERE expires_at < ?"
 _MARGIN_S = 60
 
@@ -93,6 +100,26 @@ class NonceStore:
                 return bool(self._conn.execute(_INSERT, params).rowcount == 1)
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}") from exc
+
+    @property
+    def checks_revocation(self) -> bool:
+        """True if ``remember_if_active`` is available (PostgreSQL: kiosks in the same database)."""
+        return self._conn is None
+
+    def remember_if_active(self, kiosk_id: str, nonce: str, timestamp: int) -> bool:
+        """Record a nonce if the kiosk is enrolled and not revoked, in one round trip (only
+        with ``checks_revocation``); False if not recorded: a replay, or the kiosk revoked
+        (the caller reads the kiosk to tell which)."""
+        if self._conn is not None:
+            raise RuntimeError("remember_if_active needs PostgreSQL")
+        params = (kiosk_id, nonce, nonce_expiry(timestamp), kiosk_id)
+        try:
+            with self._pool.connection() as conn:
+                return bool(conn.execute(_INSERT_ACTIVE, params).rowcount == 1)
+        except self._pg_error as exc:
+            state = getattr(exc, "sqlstate", None)
+            raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}"
+                                      + (f" ({state})" if state else "")) from exc
 
     def expire(self, now: float | None = None) -> int:
         """Forget nonces whose window has passed; returns how many."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -22,7 +23,7 @@ from starlette.requests import ClientDisconnect
 
 from foundation.errors import ApiError
 from jobcentre.http_front import FrontGuard
-from jobcentre.intake import IntakeService, UploadAnnouncement
+from jobcentre.intake import IntakeService, UploadAnnouncement, check_signed, parse_auth
 from jobcentre.live import LiveHub, parse_poll
 from jobcentre.nonces import NonceStore
 from jobcentre.repository import KioskRecord
@@ -98,27 +99,40 @@ T = TypeVar("T")
 FastHandler = Callable[[Request], Awaitable[Response]]
 
 
+KNOWN_KIOSKS = 50_000  # kiosk records kept per process for checking signatures in the loop
+
+
 class KioskGate:
     """Authenticate, rate-limit, then read the body within the signed length.
 
-    ``run`` does it all and then the route's blocking operation: a request without a body
-    is authenticated, charged and served in one worker-thread hop (the kiosk's rate limit
-    is then charged in that thread, under ``FrontGuard``'s lock); one with a body needs a
-    second hop, since the body is read only after authentication.
+    ``run`` does it all and then the route's blocking operation, in one worker-thread hop
+    per request: each hop costs the event loop and the worker a hand-over of the GIL and
+    a few context switches, more CPU than a small request's work. A request without a body
+    is authenticated, charged and served in that hop. One with a body is first checked in
+    the event loop, from the headers and the kiosk's public key kept from its earlier
+    requests (a kiosk's key never changes): signature and clock, then the kiosk's rate
+    limit, so an unsigned or forged body is refused before it is read. The body is then
+    read and checked against the signed digest, and the hop re-reads the kiosk's record
+    (revocation takes effect with the next request), records the nonce (replays) and runs
+    the operation. The first request of a kiosk this process has not seen yet is
+    authenticated in a hop of its own before a body above ``JSON_BODY_LIMIT`` is read; a
+    smaller one is read first and authenticated in the operation's hop.
     """
 
     def __init__(self, service: IntakeService, nonces: NonceStore, guard: FrontGuard) -> None:
         self.service = service
         self.nonces = nonces
         self.guard = guard
+        self._known: dict[str, KioskRecord] = {}
+        self._known_lock = threading.Lock()
 
     async def authed(self, request: Request, limit: int = JSON_BODY_LIMIT,
                      live: bool = False) -> tuple[KioskRecord, bytes]:
         """The signing kiosk and the body it signed."""
         headers = _headers(request)
         try:
-            kiosk = await run_in_threadpool(self.service.authenticate, request.method,
-                                            request_target(request), headers, self.nonces)
+            kiosk = await run_in_threadpool(self.authenticate, request.method,
+                                            request_target(request), headers)
         except ApiError as exc:
             raise self._refusal(request, exc) from None
         self.guard.charge_kiosk(kiosk.kiosk_id, live)
@@ -128,23 +142,69 @@ class KioskGate:
                   limit: int = JSON_BODY_LIMIT) -> T:
         """``operation(kiosk, body)`` in a worker thread, for an authenticated request."""
         headers = _headers(request)
-        if headers.get("content-length", "0") not in ("0", ""):
+        method, target = request.method, request_target(request)
+        if headers.get("content-length", "0") in ("0", ""):
+            try:
+                return await run_in_threadpool(self._run_bodyless, method, target, headers,
+                                               operation)
+            except ApiError as exc:
+                raise self._refusal(request, exc) from None
+        try:
+            auth = parse_auth(headers)
+            kiosk = self._known.get(auth.kiosk_id)
+            if kiosk is not None:
+                check_signed(kiosk, method, target, auth)
+        except ApiError as exc:
+            raise self._refusal(request, exc) from None
+        if kiosk is None and limit > JSON_BODY_LIMIT:
             kiosk, body = await self.authed(request, limit)
             return await run_in_threadpool(operation, kiosk, body)
+        if kiosk is not None:
+            self.guard.charge_kiosk(kiosk.kiosk_id)
+        body = await self._body(request, headers, limit, check=False)
         try:
-            return await run_in_threadpool(self._run_bodyless, request.method,
-                                           request_target(request), headers, operation)
+            return await run_in_threadpool(self._run_signed, method, target, headers, auth,
+                                           kiosk, operation, body)
         except ApiError as exc:
             raise self._refusal(request, exc) from None
 
+    def _run_signed(self, method: str, target: str, headers: dict[str, str],
+                    auth: protocol.RequestAuth, known: KioskRecord | None,
+                    operation: Callable[[KioskRecord, bytes], T], body: bytes) -> T:
+        """The worker's part of ``run`` for a request whose body was read (and not yet
+        hashed: a megabyte's SHA-256 here runs beside the event loop, not in it)."""
+        if known is None:
+            kiosk = self.authenticate(method, target, headers)
+            self.guard.charge_kiosk(kiosk.kiosk_id)
+        else:
+            kiosk = self.service.admit(known, auth, self.nonces)
+        check_digest(signed_digest(headers), body)
+        return operation(kiosk, body)
+
+    def authenticate(self, method: str, target: str, headers: dict[str, str]) -> KioskRecord:
+        """``IntakeService.authenticate`` (blocking), with the kiosk's kept record if any:
+        its signature checked against the kept key, revocation and nonce in the database."""
+        auth = parse_auth(headers)
+        known = self._known.get(auth.kiosk_id)
+        if known is None:
+            kiosk = self.service.authenticate(method, target, headers, self.nonces)
+            self._remember(kiosk)
+            return kiosk
+        check_signed(known, method, target, auth)
+        return self.service.admit(known, auth, self.nonces)
+
+    def _remember(self, kiosk: KioskRecord) -> None:
+        """Keep a kiosk's record for checking its next requests' signatures in the loop."""
+        with self._known_lock:
+            if kiosk.kiosk_id not in self._known and len(self._known) >= KNOWN_KIOSKS:
+                self._known.pop(next(iter(self._known)))
+            self._known[kiosk.kiosk_id] = kiosk
+
     def _run_bodyless(self, method: str, target: str, headers: dict[str, str],
                       operation: Callable[[KioskRecord, bytes], T]) -> T:
-        kiosk = self.service.authenticate(method, target, headers, self.nonces)
+        kiosk = self.authenticate(method, target, headers)
         self.guard.charge_kiosk(kiosk.kiosk_id)
-        expected = protocol.digest_sha256(headers.get("content-digest", ""))
-        if expected is None:
-            raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
-        if expected != _EMPTY_SHA256:
+        if signed_digest(headers) != _EMPTY_SHA256:
             raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
         return operation(kiosk, b"")
 
@@ -155,18 +215,34 @@ class KioskGate:
         address = getattr(request.state, "client_address", "")
         return self.guard.charge_failure(address, exc)
 
-    async def _body(self, request: Request, headers: dict[str, str], limit: int) -> bytes:
-        """The body, at most the signed length, checked against the signed digest."""
+    async def _body(self, request: Request, headers: dict[str, str], limit: int,
+                    check: bool = True) -> bytes:
+        """The body, at most the signed length, checked against the signed digest (with
+        ``check``; else the caller checks it, in its worker thread, with ``check_digest``)."""
         length = int(headers.get("content-length", "0"))
         if length > limit:
             raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
+        expected = signed_digest(headers)
         body = await read_body(request, length)
-        expected = protocol.digest_sha256(headers.get("content-digest", ""))
-        if expected is None:
-            raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
-        if len(body) != length or hashlib.sha256(body).digest() != expected:
+        if len(body) != length:
             raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
+        if check:
+            check_digest(expected, body)
         return body
+
+
+def signed_digest(headers: dict[str, str]) -> bytes:
+    """The SHA-256 the signed ``Content-Digest`` names; 400 if it names none."""
+    expected = protocol.digest_sha256(headers.get("content-digest", ""))
+    if expected is None:
+        raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
+    return expected
+
+
+def check_digest(expected: bytes, body: bytes) -> None:
+    """400 ``digest_mismatch`` unless ``body`` hashes to ``expected``."""
+    if hashlib.sha256(body).digest() != expected:
+        raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
 
 
 def _headers(request: Request) -> dict[str, str]:
