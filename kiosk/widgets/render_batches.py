@@ -20,14 +20,15 @@ scene while its threads still rasterize the last one, so under load the scenes p
 finishing keeps one scene in use at a time.
 Measured with ``benchmarks/bench_ui.py`` (6 sessions, BENCH_UI_TRACE=1, load 3-8): a visit's
 peak RSS 299-301 MB without flush points, 278 MB with one every 40 widgets, 276 MB every 20
-(more points, more waits for the rasterizer), 283-285 MB with ``glFlush`` every 20.
+(more points, more waits for the rasterizer), 283-285 MB with ``glFlush`` every 20. The
+price, paired on a quiet machine: screen transitions median 58-60 → 75-76 ms, p95 154-158
+→ 184-185 ms (the UI thread waits for the rasterizer at each point).
 
 On a GPU driver frames are not binned this way, so no flush points are added there.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
@@ -40,18 +41,23 @@ FLUSH_EVERY_WIDGETS = 40
 BINNING_RENDERERS = ("llvmpipe", "softpipe")
 
 
-@functools.cache
+_renderer_bins: list[bool] = []  # the answer, once a GL context could be asked
+
+
 def renderer_bins_frames() -> bool:
-    """True when the GL renderer is one of Mesa's software rasterizers."""
+    """True when the GL renderer is one of Mesa's software rasterizers (asked once)."""
+    if _renderer_bins:
+        return _renderer_bins[0]
     from kivy.graphics.opengl import GL_RENDERER, glGetString
 
     try:
         renderer = glGetString(GL_RENDERER)
-    except Exception:  # no GL context yet: a Kivy-level failure, not worth a crash
-        log.warning("GL renderer unknown; no flush points")
+    except Exception:  # no GL context yet: ask again next time
+        log.warning("GL renderer unknown yet; no flush points for now")
         return False
     name = renderer.decode("ascii", "replace") if isinstance(renderer, bytes) else str(renderer)
-    return any(binning in name.lower() for binning in BINNING_RENDERERS)
+    _renderer_bins.append(any(binning in name.lower() for binning in BINNING_RENDERERS))
+    return _renderer_bins[0]
 
 
 def _flush(_instruction: Any) -> None:
