@@ -83,7 +83,9 @@ def pcscd() -> Iterator[None]:
     try:
         deadline = time.monotonic() + 15
         while not (_pcscd_answers() and PcscCardReader(READER).is_present()):
-            assert time.monotonic() < deadline, "pcscd with the vpcd reader did not come up"
+            assert time.monotonic() < deadline, (
+                "pcscd with the vpcd reader did not come up (is port 35963, vpcd's, taken by "
+                "another program? ./quickstart test reserves it)")
             time.sleep(0.1)
         yield
     finally:
