@@ -92,9 +92,7 @@ class NonceStore:
                 with self._pool.connection() as conn:
                     return bool(conn.execute(_INSERT.replace("?", "%s"), params).rowcount == 1)
             except self._pg_error as exc:
-                state = getattr(exc, "sqlstate", None)
-                raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}"
-                                          + (f" ({state})" if state else "")) from exc
+                raise _unavailable(exc) from exc
         try:
             with self._lock:
                 return bool(self._conn.execute(_INSERT, params).rowcount == 1)
@@ -117,9 +115,7 @@ class NonceStore:
             with self._pool.connection() as conn:
                 return bool(conn.execute(_INSERT_ACTIVE, params).rowcount == 1)
         except self._pg_error as exc:
-            state = getattr(exc, "sqlstate", None)
-            raise DatabaseUnavailable(f"nonce store: {type(exc).__name__}"
-                                      + (f" ({state})" if state else "")) from exc
+            raise _unavailable(exc) from exc
 
     def expire(self, now: float | None = None) -> int:
         """Forget nonces whose window has passed; returns how many."""
@@ -140,3 +136,10 @@ class NonceStore:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _unavailable(exc: Exception) -> DatabaseUnavailable:
+    """The PostgreSQL error of a nonce write as ``DatabaseUnavailable`` (with its SQLSTATE)."""
+    state = getattr(exc, "sqlstate", None)
+    return DatabaseUnavailable(f"nonce store: {type(exc).__name__}"
+                               + (f" ({state})" if state else ""))
