@@ -12,6 +12,12 @@ that changes a request's meaning, so nothing can be replayed or altered on the w
     CONTENT_LENGTH      decimal, 0 without a body
     CONTENT_DIGEST      RFC 9530 ``sha-256=:<base64>:`` of the body
     UPLOAD_OFFSET       the ``Upload-Offset`` header, empty if absent
+    UPLOAD_ANNOUNCEMENT the ``Upload-Announcement`` header; this line only if it is sent
+
+``Upload-Announcement`` (base64url of the canonical JSON announcement) lets ``POST
+/uploads`` carry the document's first chunk, often all of it: one request per document
+instead of an announcement and a chunk. A request without it signs the same nine lines as
+before; with it, ten. No header value holds a line break, so the two never collide.
 
 The signature header is ``v2.<base64url Ed25519>``. The server checks the signature from
 the headers alone, before it reads a byte of the body, then reads at most the signed
@@ -41,12 +47,15 @@ HEADER_KIOSK_NONCE = "X-Kiosk-Nonce"
 HEADER_KIOSK_SIGNATURE = "X-Kiosk-Signature"
 HEADER_CONTENT_DIGEST = "Content-Digest"
 HEADER_UPLOAD_OFFSET = "Upload-Offset"
+HEADER_UPLOAD_ANNOUNCEMENT = "Upload-Announcement"
+MAX_ANNOUNCEMENT_HEADER = 2048  # base64url characters: an announcement is some 400 bytes
 MAX_CLOCK_SKEW_S = 900
 
 _NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 _KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DECIMAL_RE = re.compile(r"^(0|[1-9][0-9]{0,15})$")
 _TIME_RE = re.compile(r"^[0-9]{1,12}$")
+_B64U_RE = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 def content_digest(body: bytes) -> str:
@@ -78,12 +87,19 @@ def new_nonce() -> str:
 
 def request_signing_input(
     method: str, target: str, kiosk_id: str, timestamp: int | str, nonce: str,
-    content_length: int, digest: str, upload_offset: str = "",
+    content_length: int, digest: str, upload_offset: str = "", upload_announcement: str = "",
 ) -> bytes:
     """The bytes a kiosk signs for one request (see the module docstring)."""
-    fields = (SIGNING_CONTEXT, method.upper(), target, kiosk_id, str(timestamp), nonce,
-              str(content_length), digest, upload_offset)
+    fields = [SIGNING_CONTEXT, method.upper(), target, kiosk_id, str(timestamp), nonce,
+              str(content_length), digest, upload_offset]
+    if upload_announcement:
+        fields.append(upload_announcement)
     return "\n".join(fields).encode("utf-8")
+
+
+def encode_announcement(announcement: Mapping[str, object]) -> str:
+    """The ``Upload-Announcement`` header value of an announcement."""
+    return codec.b64u_encode(codec.canonical_json(dict(announcement)))
 
 
 def sign_request(
@@ -96,18 +112,20 @@ def sign_request(
     *,
     upload_offset: int | None = None,
     nonce: str | None = None,
+    upload_announcement: str | None = None,
 ) -> dict[str, str]:
     """The headers that authenticate one request (``target``: path and query as sent).
 
-    They include ``Content-Length``, ``Content-Digest`` and, if given, ``Upload-Offset``:
-    send them unchanged.
+    They include ``Content-Length``, ``Content-Digest`` and, if given, ``Upload-Offset``
+    and ``Upload-Announcement`` (``encode_announcement``): send them unchanged.
     """
     ts = int(time.time()) if timestamp is None else int(timestamp)
     nonce = nonce or new_nonce()
     digest = content_digest(body)
     offset = "" if upload_offset is None else str(int(upload_offset))
+    announcement = upload_announcement or ""
     message = request_signing_input(method, target, kiosk_id, ts, nonce, len(body), digest,
-                                    offset)
+                                    offset, announcement)
     headers = {
         HEADER_KIOSK_ID: kiosk_id,
         HEADER_KIOSK_TIME: str(ts),
@@ -118,6 +136,8 @@ def sign_request(
     }
     if offset:
         headers[HEADER_UPLOAD_OFFSET] = offset
+    if announcement:
+        headers[HEADER_UPLOAD_ANNOUNCEMENT] = announcement
     return headers
 
 
@@ -132,11 +152,13 @@ class RequestAuth:
     content_length: int
     digest: str
     upload_offset: str
+    upload_announcement: str = ""
 
     def signing_input(self, method: str, target: str) -> bytes:
         """What the kiosk must have signed for this request."""
         return request_signing_input(method, target, self.kiosk_id, self.timestamp, self.nonce,
-                                     self.content_length, self.digest, self.upload_offset)
+                                     self.content_length, self.digest, self.upload_offset,
+                                     self.upload_announcement)
 
 
 def parse_request_auth(headers: Mapping[str, str]) -> RequestAuth | str:
@@ -156,12 +178,14 @@ def parse_request_auth(headers: Mapping[str, str]) -> RequestAuth | str:
     length = headers.get("content-length", "0")
     offset = headers.get("upload-offset", "")
     digest = headers.get("content-digest", "")
+    announcement = headers.get("upload-announcement", "")
     if (not _NONCE_RE.match(nonce) or not _TIME_RE.match(timestamp)
             or not _DECIMAL_RE.match(length) or (offset and not _DECIMAL_RE.match(offset))
-            or not digest or len(digest) > 512):
+            or not digest or len(digest) > 512
+            or len(announcement) > MAX_ANNOUNCEMENT_HEADER or not _B64U_RE.match(announcement)):
         return "bad_signature"
     return RequestAuth(kiosk_id, timestamp, nonce, signature[len(SIGNATURE_VERSION) + 1:],
-                       int(length), digest, offset)
+                       int(length), digest, offset, announcement)
 
 
 def verify_request(public_key: codec.PublicKeyLike, method: str, target: str,

@@ -29,6 +29,7 @@ def test_signature_verifies_as_sent() -> None:
     {"method": "POST"}, {"target": "/api/v1/uploads/x?a=2"}, {"target": "/api/v1/uploads/x"},
     {"kiosk_id": "k-2"}, {"timestamp": "1001"}, {"nonce": "A" * 22}, {"content_length": 6},
     {"digest": p.content_digest(b"other")}, {"upload_offset": "0"}, {"upload_offset": ""},
+    {"upload_announcement": "e30"},
 ])
 def test_every_covered_field_breaks_the_signature(change: dict[str, object]) -> None:
     kiosk = p.generate_signing_key()
@@ -68,3 +69,24 @@ def test_content_digest() -> None:
         assert p.digest_sha256(bad) is None, bad
     assert p.clock_skew_ok("1000", now=1000 + p.MAX_CLOCK_SKEW_S)
     assert not p.clock_skew_ok("1000", now=1001 + p.MAX_CLOCK_SKEW_S)
+
+
+def test_the_upload_announcement_is_signed_only_when_sent() -> None:
+    kiosk = p.generate_signing_key()
+    announcement = p.encode_announcement({"document_id": "x", "pages": 1})
+    headers = p.sign_request(kiosk, "k-1", "POST", "/api/v1/uploads", b"sealed",
+                             timestamp=1000, upload_announcement=announcement)
+    assert headers[p.HEADER_UPLOAD_ANNOUNCEMENT] == announcement
+    auth = _parsed(headers)
+    assert p.verify_request(kiosk.public_key(), "POST", "/api/v1/uploads", auth)
+    for other in ("", p.encode_announcement({"document_id": "y", "pages": 1})):
+        altered = dataclasses.replace(auth, upload_announcement=other)
+        assert not p.verify_request(kiosk.public_key(), "POST", "/api/v1/uploads", altered)
+    # without it, the nine lines every kiosk has signed since version 2
+    nine = p.request_signing_input("GET", "/x", "k-1", 1000, "n" * 22, 0, "d")
+    assert nine.count(b"\n") == 8
+    long = {k.lower(): v for k, v in headers.items()}
+    long["upload-announcement"] = "A" * 4096
+    assert p.parse_request_auth(long) == "bad_signature"
+    long["upload-announcement"] = "not base64!"
+    assert p.parse_request_auth(long) == "bad_signature"
