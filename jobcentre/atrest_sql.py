@@ -11,15 +11,32 @@ like ``kiosks`` or an offline receipt check need.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import astuple, fields
 from typing import TYPE_CHECKING, Any
 
 from foundation.errors import SetupError
 from jobcentre.atrest import AtRest, is_sealed_field
-from jobcentre.repository import DOCUMENT_COLUMNS, SEALED_COLUMNS, DocumentRecord
+from jobcentre.repository import DOCUMENT_COLUMNS, SEALED_COLUMNS, DocumentRecord, UploadRecord
 
 _DOC_COLS = ", ".join(DOCUMENT_COLUMNS)
+_UPLOAD_COLS = ", ".join(f.name for f in fields(UploadRecord))
+
+
+def _insert(table: str, columns: str) -> str:
+    """INSERT of one row that leaves an existing one (same document id) alone."""
+    marks = ", ".join("?" * len(columns.split(", ")))
+    return (f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+            " ON CONFLICT (document_id) DO NOTHING")
+
+
+_INSERT_DOCUMENT = _insert("documents", _DOC_COLS)
+_INSERT_UPLOAD = _insert("uploads", _UPLOAD_COLS)
+_INSERT_UPLOAD_WITH_DOCUMENT = (  # PostgreSQL: no row of either unless the upload is new
+    f"WITH u AS ({_INSERT_UPLOAD} RETURNING document_id) INSERT INTO documents ({_DOC_COLS})"
+    f" SELECT {', '.join('?' * len(DOCUMENT_COLUMNS))} FROM u")
+
 _EMPTY: dict[str, Any] = {"pdf_metadata": {}, "transfer_note": {}, "note_extensions": []}
 
 
@@ -27,6 +44,7 @@ class DocumentSql:
     """The document methods of the repository over its ``_tx`` transactions."""
 
     at_rest: AtRest | None = None
+    placeholder = "?"
 
     if TYPE_CHECKING:
         def _tx(self, write: bool = False) -> AbstractContextManager[Callable[..., Any]]: ...
@@ -47,27 +65,46 @@ class DocumentSql:
                 values[name] = self.at_rest.open_json(doc_id, name, text)
         return DocumentRecord(**values)
 
-    def insert_document(self, document: DocumentRecord) -> DocumentRecord:
-        """Store a document exactly once; returns the stored one (the first wins)."""
+    def _document_values(self, document: DocumentRecord) -> tuple[Any, ...]:
+        """The row of ``document``, its personal columns sealed."""
         if self.at_rest is None:
             raise SetupError("refusing to store a document without the key-encryption key")
         at_rest = self.at_rest
-        values = [
+        return tuple(
             at_rest.seal_json(document.document_id, name, getattr(document, name))
             if name in SEALED_COLUMNS
             else json.dumps(document.ack) if name == "ack" else getattr(document, name)
             for name in DOCUMENT_COLUMNS
-        ]
-        marks = ", ".join("?" * len(values))
+        )
+
+    def insert_document(self, document: DocumentRecord) -> DocumentRecord:
+        """Store a document exactly once; returns the stored one (the first wins)."""
         inserted = self._write_one(  # one statement, committed by itself: one round trip
-            f"INSERT INTO documents ({_DOC_COLS}) VALUES ({marks})"
-            " ON CONFLICT (document_id) DO NOTHING",
-            tuple(values),
-        ) == 1
+            _INSERT_DOCUMENT, self._document_values(document)) == 1
         if inserted:  # ours is the stored row: no need to read it back and open it
             return document
         stored = self.get_document(document.document_id)  # the first one wins
         assert stored is not None
+        return stored
+
+    def insert_new_uploads_and_documents(
+        self, pairs: Sequence[tuple[UploadRecord, DocumentRecord]]
+    ) -> list[bool]:
+        """Store new uploads, each with its document, in one transaction (one commit for
+        all). Per pair, False (nothing of it written) if an upload of its document id
+        exists already."""
+        rows = [(astuple(upload), self._document_values(doc)) for upload, doc in pairs]
+        stored: list[bool] = []
+        with self._tx(write=True) as run:
+            for upload_row, document_row in rows:
+                if self.placeholder != "?":  # PostgreSQL: one statement does both
+                    stored.append(run(_INSERT_UPLOAD_WITH_DOCUMENT,
+                                      (*upload_row, *document_row)).rowcount == 1)
+                elif run(_INSERT_UPLOAD, upload_row).rowcount == 1:
+                    run(_INSERT_DOCUMENT, document_row)
+                    stored.append(True)
+                else:
+                    stored.append(False)
         return stored
 
     def get_document(self, document_id: str) -> DocumentRecord | None:

@@ -38,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 
 from foundation.errors import ApiError, SetupError
-from foundation.files import fsync_dir
+from foundation.files import can_sync_file_system, fsync_dir, sync_file_system
 from wire.protocol import ERROR_NOT_FOUND, ERROR_OFFSET_MISMATCH, ERROR_TOO_LARGE
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -199,11 +199,54 @@ class DocumentStore:
 
         Returns its path below the data directory.
         """
-        folder = self.documents / f"{received:%Y}" / f"{received:%m}" / f"{received:%d}"
-        self._make_dirs(folder)
-        final = folder / f"{check_document_id(document_id)}{STORED_SUFFIX}"
-        self.replace_file(final, parts)
-        return str(final.relative_to(self.root))
+        path = self.path_for(document_id, received)
+        self.write_stored(path, parts)
+        return path
+
+    def path_for(self, document_id: str, received: datetime) -> str:
+        """A new file name for a document received at ``received``, below the data
+        directory (no file system access). Each call gives another name, so that storing
+        never replaces the file of a document stored before, whatever the order of two
+        uploads of one document id."""
+        name = f"{check_document_id(document_id)}.{os.urandom(6).hex()}{STORED_SUFFIX}"
+        folder = f"{received:%Y}/{received:%m}/{received:%d}"
+        return f"{self.documents.relative_to(self.root)}/{folder}/{name}"
+
+    def write_stored(self, path: str, parts: Sequence[bytes]) -> None:
+        """Write a document's new file at ``path`` (from ``path_for``) durably."""
+        self.write_stored_many([(path, parts)])
+
+    def write_stored_many(self, files: Sequence[tuple[str, Sequence[bytes]]]) -> None:
+        """Write new files (``path_for`` names) durably: each written and fsynced, then
+        each folder fsynced once. ``O_EXCL``: an existing file is never replaced. If one
+        fails, those written are removed again and the error raised."""
+        written: list[Path] = []
+        whole_fs = len(files) > 1 and self._sync is os.fsync and can_sync_file_system()
+        try:
+            for path, parts in files:
+                final = self.root / path
+                self._make_dirs(final.parent)
+                fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                written.append(final)
+                try:
+                    for part in parts:
+                        view = memoryview(part)
+                        while view:
+                            view = view[os.write(fd, view):]
+                    if not whole_fs:
+                        self._sync(fd)
+                finally:
+                    os.close(fd)
+            if whole_fs:
+                sync_file_system(written[0].parent)
+            else:
+                for folder in dict.fromkeys(final.parent for final in written):
+                    self._sync_dir(folder)
+        except BaseException:
+            for final in written:
+                with contextlib.suppress(OSError):
+                    final.unlink()
+            raise
 
     def replace_file(self, final: Path, parts: Sequence[bytes]) -> None:
         """Write ``parts`` to a temporary file, fsync, rename onto ``final``, fsync the folder."""
@@ -219,6 +262,12 @@ class DocumentStore:
             os.close(fd)
         os.replace(tmp, final)
         self._sync_dir(final.parent)
+
+    def remove_stored(self, path: str) -> None:
+        """Remove a stored file whose database row was never written (``path`` as ``store``
+        returned it)."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / path).unlink()
 
     def read_stored(self, path: str) -> bytes:
         """The bytes of a stored document file (``path`` as kept in its database row)."""

@@ -1,41 +1,38 @@
 """The intake logic behind the HTTP API: authentication, resumable uploads, finish.
 
 No FastAPI here: every method takes plain values, returns ``(status, body)`` or a body,
-and refuses with ``ApiError``. The HTTP layer (``jobcentre.service``) runs these methods
-in worker threads. Idempotency key is the document id: a repeated announcement, chunk or
+and refuses with ``ApiError``. The HTTP layer (``jobcentre.routes_kiosk``) runs these methods
+in worker threads; only ``prepare_whole``, which touches no file and no database, runs in
+its event loop. Idempotency key is the document id: a repeated announcement, chunk or
 finish is answered from what is stored, and the database stores each document once. The
-transfer-note extensions (``wire.transfer_note``) are read from the PDF at finish and stored
-with the document; a malformed one refuses the upload with 422 ``invalid_note_extension``.
-The PDF is stored encrypted at rest (``jobcentre.atrest``) and the customer number only as
-its keyed blind index and inside the sealed transfer note.
+checks of a complete upload are ``jobcentre.intake_checks``; a malformed transfer-note
+extension refuses the upload with 422 ``invalid_note_extension``. The PDF is stored
+encrypted at rest (``jobcentre.atrest``) and the customer number only as its keyed blind
+index and inside the sealed transfer note.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from foundation.errors import ApiError, InvalidNoteExtension, Undecryptable
-from jobcentre.atrest import DOCUMENT, AtRest
+from foundation.errors import ApiError
+from jobcentre.atrest import AtRest
 from jobcentre.docstore import UUID_RE, DocumentStore, check_document_id
+from jobcentre.intake_checks import (
+    PreparedDocument,
+    check_sealed,
+)
 from jobcentre.keys import CentreKeys
 from jobcentre.nonces import NonceStore
-from jobcentre.pdfcheck import inspect_pdf
 from jobcentre.repository import DocumentRecord, KioskRecord, Repository, UploadRecord, db_time
 from wire import protocol
-from wire.transfer_note import NoteExtension, extensions_from_note, extensions_json
 
 log = logging.getLogger(__name__)
-SERVICE_VERSION = "0.1.0"
 _HEX64 = r"^[0-9a-f]{64}$"
 _TOKEN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -160,8 +157,8 @@ class IntakeService:
             raise ApiError(404, protocol.ERROR_NOT_FOUND)
         return upload, ack
 
-    def announce(self, kiosk: KioskRecord, payload: Any) -> tuple[int, dict[str, Any]]:
-        """``POST /uploads``: start or resume an upload (201 new, 200 known)."""
+    def _announced(self, kiosk: KioskRecord, payload: Any) -> UploadRecord:
+        """The upload an announcement describes, checked against the limits."""
         try:
             meta = UploadAnnouncement.model_validate(payload)
         except ValidationError as exc:
@@ -170,7 +167,14 @@ class IntakeService:
             raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=self.limits.max_sealed_bytes)
         if meta.pages > self.limits.max_pages:
             raise ApiError(422, protocol.ERROR_TOO_MANY_PAGES, limit=self.limits.max_pages)
-        wanted = UploadRecord(kiosk_id=kiosk.kiosk_id, created_at=db_time(), **meta.model_dump())
+        return UploadRecord(kiosk_id=kiosk.kiosk_id, created_at=db_time(), **meta.model_dump())
+
+    def announce(self, kiosk: KioskRecord, payload: Any) -> tuple[int, dict[str, Any]]:
+        """``POST /uploads``: start or resume an upload (201 new, 200 known)."""
+        return self._announce(kiosk, self._announced(kiosk, payload))
+
+    def _announce(self, kiosk: KioskRecord, wanted: UploadRecord) -> tuple[int, dict[str, Any]]:
+        meta = wanted
         existing = self.repo.create_upload(wanted)  # inserted, or the one stored before
         created = existing.created_at == wanted.created_at
         if existing.metadata() != wanted.metadata():
@@ -203,21 +207,100 @@ class IntakeService:
         check_document_id(document_id)
         with self.store.locked(document_id):  # the upload and whether stored, in one query
             upload, ack = self._own_upload(kiosk, document_id)
-            try:
-                offset = int(offset_header or "")
-            except ValueError as exc:
-                raise ApiError(400, "invalid_request",
-                               detail="Upload-Offset header needed") from exc
-            if offset < 0:
-                raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
-            if ack is not None:
+            offset = _upload_offset(offset_header)
+            return self._append_locked(kiosk, upload, ack, offset, chunk, chunk_sha256)
+
+    def prepare_whole(self, kiosk: KioskRecord, payload: Any, chunk: bytes,
+                      chunk_sha256: bytes | None) -> PreparedDocument | None:
+        """Check a document that its announcement brings whole, touching no file and no
+        database, so that the event loop can run it and a worker thread is left only the
+        writing (``store_new``, ``jobcentre.upload_batch``). None if it is not whole or
+        anything is amiss: ``announce_with_chunk`` then takes its usual path and gives its
+        usual answer."""
+        try:
+            wanted = self._announced(kiosk, payload)
+            if not chunk or len(chunk) != wanted.sealed_size:
+                return None
+            return self._check(kiosk, wanted, chunk, chunk_sha256)
+        except ApiError:
+            return None
+
+    def announce_with_chunk(
+        self, kiosk: KioskRecord, payload: Any, chunk: bytes, chunk_sha256: bytes | None,
+        whole_new: bool = True,
+    ) -> tuple[int, dict[str, Any]]:
+        """``POST /uploads`` with ``Upload-Announcement``: announce, then append ``chunk`` at
+        offset 0, in one request. A new document that fits in one chunk is stored at once
+        and answered with its ack, so the kiosk sends one request per document
+        (``whole_new=False``: ``store_new`` found its upload stored before; skip that).
+
+        The answers are those of the two requests it replaces: the announcement's refusals
+        (409 ``metadata_conflict``, 413, 422), then the chunk's (an upload already begun
+        answers 409 ``offset_mismatch`` with its offset, one already stored its ack), with
+        the announcement's status (201 new, 200 known).
+        """
+        wanted = self._announced(kiosk, payload)
+        document_id = wanted.document_id
+        if whole_new and chunk and len(chunk) == wanted.sealed_size:  # store it at once
+            prepared = self._check_or_none(kiosk, wanted, chunk, chunk_sha256)
+            [stored] = self.store_new([(kiosk, prepared)]) if prepared else [None]
+            if stored is not None:
+                return 201, stored
+        status, answer = self._announce(kiosk, wanted)
+        if "offset" not in answer or not chunk:  # stored before, or nothing to append
+            return status, answer
+        with self.store.locked(document_id):
+            upload, ack = self._own_upload(kiosk, document_id)
+            return status, self._append_locked(kiosk, upload, ack, 0, chunk, chunk_sha256)
+
+    def _check_or_none(self, kiosk: KioskRecord, upload: UploadRecord, sealed: bytes,
+                       sealed_digest: bytes | None) -> PreparedDocument | None:
+        try:
+            return self._check(kiosk, upload, sealed, sealed_digest)
+        except ApiError:  # 422: the general path stores upload and chunk; finish refuses them
+            return None
+
+    def store_new(self, items: list[tuple[KioskRecord, PreparedDocument]]
+                  ) -> list[dict[str, Any] | None]:
+        """Store checked documents with their announcements (``prepare_whole``): their
+        files (names of their own), then every upload and document row in one transaction.
+        Per document, its answer, or None, with nothing of it kept, if an upload of its id
+        exists already (``announce_with_chunk`` with ``whole_new=False`` then answers)."""
+        self.store.write_stored_many([(p.record.path, p.parts) for _, p in items])
+        try:
+            stored = self.repo.insert_new_uploads_and_documents(
+                [(p.upload, p.record) for _, p in items])
+        except BaseException:
+            for _, prepared in items:
+                self.store.remove_stored(prepared.record.path)
+            raise
+        answers: list[dict[str, Any] | None] = []
+        for (kiosk, prepared), new in zip(items, stored, strict=True):
+            upload = prepared.upload
+            if not new:
+                self.store.remove_stored(prepared.record.path)
+                answers.append(None)
+                continue
+            log.info("document %s stored for kiosk %s", upload.document_id, kiosk.kiosk_id)
+            if self.on_stored is not None:
+                self.on_stored(upload.submitted_at)
+            answers.append({"offset": upload.sealed_size, "complete": True,
+                            "ack": prepared.record.ack})
+        return answers
+
+    def _append_locked(
+        self, kiosk: KioskRecord, upload: UploadRecord, ack: dict[str, Any] | None, offset: int,
+        chunk: bytes, chunk_sha256: bytes | None,
+    ) -> dict[str, Any]:
+        """Append under the document's lock; store the document with its last chunk."""
+        if ack is not None:
+            return {"offset": upload.sealed_size, "complete": True, "ack": ack}
+        if offset + len(chunk) == upload.sealed_size and chunk:
+            ack = self._store_with_last_chunk(kiosk, upload, offset, chunk, chunk_sha256)
+            if ack is not None:  # the kiosk needs no finish: the ack is here
                 return {"offset": upload.sealed_size, "complete": True, "ack": ack}
-            if offset + len(chunk) == upload.sealed_size and chunk:
-                ack = self._store_with_last_chunk(kiosk, upload, offset, chunk, chunk_sha256)
-                if ack is not None:  # the kiosk needs no finish: the ack is here
-                    return {"offset": upload.sealed_size, "complete": True, "ack": ack}
-            new = self.store.append(document_id, offset, chunk, upload.sealed_size,
-                                    chunk_sha256)
+        new = self.store.append(upload.document_id, offset, chunk, upload.sealed_size,
+                                chunk_sha256)
         return {"offset": new}
 
     def _store_with_last_chunk(self, kiosk: KioskRecord, upload: UploadRecord, offset: int,
@@ -271,132 +354,35 @@ class IntakeService:
         store it once; a check that fails raises 422 and, with ``discard_on_reject``,
         discards the part so the kiosk re-sends it from offset 0."""
         doc_id = upload.document_id
-
-        def _reject(document_id: str, code: str, **extra: Any) -> ApiError:
-            if discard_on_reject:
-                self.store.discard_part(document_id)
-                log.warning("upload %s refused at finish: %s", document_id, code)
-            return ApiError(422, code, **extra)
-
         if len(sealed) < upload.sealed_size:
             raise ApiError(409, protocol.ERROR_INCOMPLETE, offset=self.store.durable_offset(doc_id))
-        if len(sealed) != upload.sealed_size:
-            raise _reject(doc_id, protocol.ERROR_SIZE_MISMATCH)
-        if (sealed_digest or hashlib.sha256(sealed).digest()).hex() != upload.sealed_sha256:
-            raise _reject(doc_id, protocol.ERROR_HASH_MISMATCH)
         try:
-            plaintext = protocol.open_sealed(
-                sealed, self.keys.encryption, protocol.document_aad(doc_id)
-            )
-        except Undecryptable as exc:
-            raise _reject(doc_id, protocol.ERROR_UNDECRYPTABLE) from exc
-        if hashlib.sha256(plaintext).hexdigest() != upload.sha256:
-            raise _reject(doc_id, protocol.ERROR_HASH_MISMATCH)
-        try:
-            facts = inspect_pdf(plaintext, upload.pages, self.limits.max_pages)
-        except ApiError as exc:
-            raise _reject(doc_id, exc.code) from exc
-        try:
-            extensions = note_extensions_from(facts.xmp)
-        except InvalidNoteExtension as exc:
-            raise _reject(
-                doc_id, protocol.ERROR_INVALID_NOTE_EXTENSION, **exc.details()
-            ) from exc
-        moment = datetime.now(UTC)
-        received_at = db_time(moment)
-        path = self.store.store(doc_id, self.at_rest.seal_parts(doc_id, DOCUMENT, plaintext),
-                                moment)
-        customer_number = customer_number_from(facts.xmp)
-        ack = protocol.sign_ack(
-            doc_id, upload.receipt_number, upload.sha256, received_at, self.keys.signing
-        )
-        record = DocumentRecord(
-            document_id=doc_id, kiosk_id=kiosk.kiosk_id, receipt_number=upload.receipt_number,
-            sha256=upload.sha256, document_type=upload.document_type, pages=facts.pages,
-            page_hash=upload.page_hash, submitted_at=upload.submitted_at,
-            received_at=received_at, path=path, size=len(plaintext),
-            pdf_metadata={"info": facts.info, "xmp": facts.xmp},
-            transfer_note={
-                **transfer_note(kiosk, upload, facts.producer, received_at, len(plaintext)),
-                "customer_number": customer_number,
-            },
-            ack=ack,
-            note_extensions=extensions_json(extensions),
-            number_index=self.at_rest.blind_index(customer_number),
-        )
-        stored = self.repo.insert_document(record)
+            prepared = self._check(kiosk, upload, sealed, sealed_digest)
+        except ApiError as exc:  # 422: a check failed
+            if discard_on_reject:
+                self.store.discard_part(doc_id)
+                log.warning("upload %s refused at finish: %s", doc_id, exc.code)
+            raise
+        self.store.write_stored(prepared.record.path, prepared.parts)
+        stored = self.repo.insert_document(prepared.record)
         self.store.discard_part(doc_id)
         log.info("document %s stored for kiosk %s", doc_id, kiosk.kiosk_id)
         return stored
 
-
-def transfer_note(
-    kiosk: KioskRecord, upload: UploadRecord, producer: str, received_at: str, size: int
-) -> dict[str, Any]:
-    """The transfer note (who, when, checks, anomalies) kept with each document."""
-    anomalies = []
-    delay = (protocol.parse_time(received_at) - protocol.parse_time(upload.submitted_at))
-    if delay.total_seconds() < -protocol.MAX_CLOCK_SKEW_S:
-        anomalies.append("kiosk_time_after_receipt")
-    if delay.total_seconds() > 86400:
-        anomalies.append("delivered_after_more_than_a_day")
-    return {
-        "v": 1,
-        "document_id": upload.document_id,
-        "receipt_number": upload.receipt_number,
-        "kiosk_id": kiosk.kiosk_id,
-        "kiosk_name": kiosk.name,
-        "submitted_at": upload.submitted_at,
-        "received_at": received_at,
-        "document_type": upload.document_type,
-        "pages": upload.pages,
-        "page_hash": upload.page_hash,
-        "size": size,
-        "sealed_size": upload.sealed_size,
-        "sealed_sha256": upload.sealed_sha256,
-        "sha256": upload.sha256,
-        "producer": producer,
-        "checks": {
-            "kiosk_signature": "ok", "sealed_sha256": "ok", "envelope_opened": "ok",
-            "sha256": "ok", "producer": "ok", "page_count": "ok",
-        },
-        "anomalies": anomalies,
-        "service": f"jobcentre-intake {SERVICE_VERSION}",
-        "checked_at_unix": int(time.time()),
-    }
+    def _check(self, kiosk: KioskRecord, upload: UploadRecord, sealed: bytes,
+               sealed_digest: bytes | None) -> PreparedDocument:
+        """``check_sealed`` with this service's keys and limits (CPU only)."""
+        return check_sealed(kiosk, upload, sealed, sealed_digest, keys=self.keys,
+                            at_rest=self.at_rest, max_pages=self.limits.max_pages,
+                            path_for=self.store.path_for)
 
 
-_CUSTOMER_NUMBER = re.compile(r"^[0-9A-Z]{5,20}$")
-
-
-def kiosk_note_from(xmp: dict[str, str]) -> dict[str, Any] | None:
-    """The kiosk's transfer note (JSON in the XMP); None if absent or not a JSON object."""
-    for key, value in xmp.items():
-        if key.endswith("}TransferNote") or key == "jck:TransferNote":
-            try:
-                note = json.loads(value)
-            except (ValueError, RecursionError):
-                return None
-            return note if isinstance(note, dict) else None
-    return None
-
-
-def customer_number_from(xmp: dict[str, str]) -> str | None:
-    """The customer number in the kiosk's transfer note (XMP), for filing; None if absent.
-
-    It travels inside the sealed PDF only, so nobody on the way can read it.
-    """
-    note = kiosk_note_from(xmp)
-    number = note.get("customer_number") if note is not None else None
-    if isinstance(number, str) and _CUSTOMER_NUMBER.match(number):
-        return number
-    return None
-
-
-def note_extensions_from(xmp: dict[str, str]) -> list[NoteExtension]:
-    """The note's extensions ([] without a note); raises InvalidNoteExtension if malformed.
-
-    Unknown kinds and versions come back verbatim (``known`` is False), never dropped.
-    """
-    note = kiosk_note_from(xmp)
-    return [] if note is None else extensions_from_note(note)
+def _upload_offset(header: str | None) -> int:
+    """The ``Upload-Offset`` header as a number, or 400."""
+    try:
+        offset = int(header or "")
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request", detail="Upload-Offset header needed") from exc
+    if offset < 0:
+        raise ApiError(400, "invalid_request", detail="Upload-Offset must be >= 0")
+    return offset

@@ -8,7 +8,7 @@ times are ISO-8601 UTC text with milliseconds, JSON columns are text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -215,6 +215,10 @@ class Repository(StaffRepository, Protocol):
     def list_kiosks(self) -> list[KioskRecord]:
         """Every kiosk, oldest first."""
 
+    def kiosks_enrolled_since(self, enrolled_at: str) -> list[KioskRecord]:
+        """Kiosks enrolled at or after ``enrolled_at`` (a ``db_time``; "" for all), oldest
+        first."""
+
     def revoke(self, *, kiosk_id: str | None = None, name: str | None = None) -> int:
         """Revoke kiosks by id or name; returns how many were newly revoked."""
 
@@ -234,6 +238,12 @@ class Repository(StaffRepository, Protocol):
 
     def insert_document(self, document: DocumentRecord) -> DocumentRecord:
         """Store a document exactly once; returns the stored one (the first wins)."""
+
+    def insert_new_uploads_and_documents(
+        self, pairs: Sequence[tuple[UploadRecord, DocumentRecord]]
+    ) -> list[bool]:
+        """New uploads, each with its document, in one transaction; per pair False (nothing
+        of it written) if an upload of its document id exists already."""
 
     def get_document(self, document_id: str) -> DocumentRecord | None:
         """One stored document by id."""

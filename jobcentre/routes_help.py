@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from jobcentre.help_calls import HelpDesk, parse_call
-from jobcentre.routes_kiosk import KioskGate, merge_openapi, parse_json
+from jobcentre.kiosk_requests import parse_json
+from jobcentre.routes_kiosk import KioskGate, merge_openapi
 from jobcentre.staff import audit
 from wire import protocol
 

@@ -11,7 +11,6 @@ afterwards. An answer given before the body was read carries ``Connection: close
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -19,21 +18,33 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
 from foundation.errors import ApiError
 from jobcentre.http_front import FrontGuard
 from jobcentre.intake import IntakeService, UploadAnnouncement, check_signed, parse_auth
+from jobcentre.kiosk_requests import (
+    check_digest,
+    parse_json,
+    read_body,
+    request_headers,
+    request_target,
+    signed_digest,
+)
 from jobcentre.live import LiveHub, parse_poll
 from jobcentre.nonces import NonceStore
 from jobcentre.repository import KioskRecord
+from jobcentre.upload_batch import WholeUploads
 from wire import protocol
 
 JSON_BODY_LIMIT = 64 * 1024
 API = protocol.API_PREFIX
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": UploadAnnouncement.model_json_schema()}}}}
+    "application/json": {"schema": UploadAnnouncement.model_json_schema()},
+    # with Upload-Announcement: the document's first chunk (jobcentre.upload_batch)
+    "application/offset+octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+    "parameters": [{"name": protocol.HEADER_UPLOAD_ANNOUNCEMENT, "in": "header",
+                    "required": False, "schema": {"type": "string", "maxLength": 2048}}]}
 _CHUNK_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
     "parameters": [{"name": protocol.HEADER_UPLOAD_OFFSET, "in": "header", "required": True,
@@ -56,42 +67,6 @@ def merge_openapi(*parts: dict[str, Any]) -> dict[str, Any]:
         for key, value in part.items():
             merged[key] = merged.get(key, []) + value if key == "parameters" else value
     return merged
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing more than ``limit`` bytes with 413."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
-    chunks: list[bytes] = []
-    total = 0
-    try:
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > limit:
-                raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
-            chunks.append(chunk)
-    except ClientDisconnect as exc:
-        raise ApiError(400, "invalid_request", detail="body incomplete") from exc
-    return b"".join(chunks)
-
-
-def parse_json(body: bytes) -> Any:
-    """The JSON of a request body, or 400 (``json_too_deep`` / ``invalid_request``)."""
-    try:
-        text = body.decode("utf-8")
-        if protocol.json_too_deep(text):
-            raise ApiError(400, protocol.ERROR_JSON_TOO_DEEP, limit=protocol.MAX_JSON_DEPTH)
-        return json.loads(text)
-    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to convert
-        raise ApiError(400, "invalid_request", detail="body is not JSON") from exc
-
-
-def request_target(request: Request) -> str:
-    """The raw path and query string as the client sent them (what the kiosk signed)."""
-    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
-    query: bytes = request.scope.get("query_string", b"")
-    return (raw + (b"?" + query if query else b"")).decode("latin-1")
 
 
 _EMPTY_SHA256 = hashlib.sha256(b"").digest()
@@ -125,37 +100,38 @@ class KioskGate:
         self.guard = guard
         self._known: dict[str, KioskRecord] = {}
         self._known_lock = threading.Lock()
+        self._enrolled_up_to = ""  # the newest enrollment time ``refresh_known`` has read
 
     async def authed(self, request: Request, limit: int = JSON_BODY_LIMIT,
                      live: bool = False) -> tuple[KioskRecord, bytes]:
         """The signing kiosk and the body it signed."""
-        headers = _headers(request)
+        headers = request_headers(request)
         try:
             kiosk = await run_in_threadpool(self.authenticate, request.method,
                                             request_target(request), headers)
         except ApiError as exc:
-            raise self._refusal(request, exc) from None
+            raise self.refusal(request, exc) from None
         self.guard.charge_kiosk(kiosk.kiosk_id, live)
         return kiosk, await self._body(request, headers, limit)
 
     async def run(self, request: Request, operation: Callable[[KioskRecord, bytes], T],
                   limit: int = JSON_BODY_LIMIT) -> T:
         """``operation(kiosk, body)`` in a worker thread, for an authenticated request."""
-        headers = _headers(request)
+        headers = request_headers(request)
         method, target = request.method, request_target(request)
         if headers.get("content-length", "0") in ("0", ""):
             try:
                 return await run_in_threadpool(self._run_bodyless, method, target, headers,
                                                operation)
             except ApiError as exc:
-                raise self._refusal(request, exc) from None
+                raise self.refusal(request, exc) from None
         try:
             auth = parse_auth(headers)
             kiosk = self._known.get(auth.kiosk_id)
             if kiosk is not None:
                 check_signed(kiosk, method, target, auth)
         except ApiError as exc:
-            raise self._refusal(request, exc) from None
+            raise self.refusal(request, exc) from None
         if kiosk is None and limit > JSON_BODY_LIMIT:
             kiosk, body = await self.authed(request, limit)
             return await run_in_threadpool(operation, kiosk, body)
@@ -166,7 +142,41 @@ class KioskGate:
             return await run_in_threadpool(self._run_signed, method, target, headers, auth,
                                            kiosk, operation, body)
         except ApiError as exc:
-            raise self._refusal(request, exc) from None
+            raise self.refusal(request, exc) from None
+
+    async def signed_body(self, request: Request, limit: int
+                          ) -> tuple[KioskRecord, protocol.RequestAuth, bytes] | None:
+        """For a request with a body from a kiosk whose record is kept: its signature and
+        clock checked, its rate charged, its body read and checked against the signed
+        digest, all in the event loop, without a worker thread; the caller must still
+        ``admit`` it (revocation, replay) before acting on it. None, with nothing read,
+        for any other request: ``run`` serves it."""
+        headers = request_headers(request)
+        if headers.get("content-length", "0") in ("0", ""):
+            return None
+        try:
+            auth = parse_auth(headers)
+            kiosk = self._known.get(auth.kiosk_id)
+            if kiosk is None:
+                return None
+            check_signed(kiosk, request.method, request_target(request), auth)
+        except ApiError as exc:
+            raise self.refusal(request, exc) from None
+        self.guard.charge_kiosk(kiosk.kiosk_id)
+        return kiosk, auth, await self._body(request, headers, limit)
+
+    def admit(self, kiosk: KioskRecord, auth: protocol.RequestAuth) -> KioskRecord:
+        """``IntakeService.admit`` (blocking): revocation and replay, after ``signed_body``."""
+        return self.service.admit(kiosk, auth, self.nonces)
+
+    async def run_admitted(self, request: Request, kiosk: KioskRecord,
+                           auth: protocol.RequestAuth, operation: Callable[[KioskRecord], T]
+                           ) -> T:
+        """``operation(kiosk)`` in a worker thread once ``admit`` lets the request in."""
+        try:
+            return await run_in_threadpool(lambda: operation(self.admit(kiosk, auth)))
+        except ApiError as exc:
+            raise self.refusal(request, exc) from None
 
     def _run_signed(self, method: str, target: str, headers: dict[str, str],
                     auth: protocol.RequestAuth, known: KioskRecord | None,
@@ -193,6 +203,24 @@ class KioskGate:
         check_signed(known, method, target, auth)
         return self.service.admit(known, auth, self.nonces)
 
+    def refresh_known(self) -> int:
+        """Keep the records of kiosks enrolled since the last refresh (blocking; all of
+        them the first time); returns how many were new.
+
+        Run at start and every few seconds (``jobcentre.service``), so that a kiosk's first
+        upload to this process is checked in the loop like every later one: kiosks enroll
+        once, long before they upload, and through any of the intake processes.
+        """
+        found = self.service.repo.kiosks_enrolled_since(self._enrolled_up_to)
+        new = 0
+        for kiosk in found:
+            if kiosk.revoked_at is None and kiosk.kiosk_id not in self._known:
+                self._remember(kiosk)
+                new += 1
+        if found:
+            self._enrolled_up_to = found[-1].enrolled_at
+        return new
+
     def _remember(self, kiosk: KioskRecord) -> None:
         """Keep a kiosk's record for checking its next requests' signatures in the loop."""
         with self._known_lock:
@@ -208,7 +236,7 @@ class KioskGate:
             raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
         return operation(kiosk, b"")
 
-    def _refusal(self, request: Request, exc: ApiError) -> ApiError:
+    def refusal(self, request: Request, exc: ApiError) -> ApiError:
         """A failed authentication (401) is charged to the client's address."""
         if exc.status != 401:
             return exc
@@ -231,28 +259,6 @@ class KioskGate:
         return body
 
 
-def signed_digest(headers: dict[str, str]) -> bytes:
-    """The SHA-256 the signed ``Content-Digest`` names; 400 if it names none."""
-    expected = protocol.digest_sha256(headers.get("content-digest", ""))
-    if expected is None:
-        raise ApiError(400, "invalid_request", detail="Content-Digest needs sha-256")
-    return expected
-
-
-def check_digest(expected: bytes, body: bytes) -> None:
-    """400 ``digest_mismatch`` unless ``body`` hashes to ``expected``."""
-    if hashlib.sha256(body).digest() != expected:
-        raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
-
-
-def _headers(request: Request) -> dict[str, str]:
-    """Lower-case request headers; a chunked body (no signed length) is refused with 411."""
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    if "transfer-encoding" in headers:
-        raise ApiError(411, protocol.ERROR_LENGTH_REQUIRED)
-    return headers
-
-
 class UploadRoutes:
     """The upload endpoints and the live-channel poll as plain handlers, shared by FastAPI's
     routes and the fast path (``jobcentre.upload_fastpath``)."""
@@ -261,11 +267,17 @@ class UploadRoutes:
         self.gate = gate
         self.service = gate.service
         self.hub = hub
+        self.whole = WholeUploads(gate, gate.service)
         #: further handlers the fast path serves, by exact (method, path)
         self.fast_routes: dict[tuple[str, str], FastHandler] = {}
 
     async def announce(self, request: Request) -> Response:
-        """Announce a document (201 new, 200 resume/complete, 409 conflicting metadata)."""
+        """Announce a document (201 new, 200 resume/complete, 409 conflicting metadata);
+        with ``Upload-Announcement``, the body is the document's first chunk
+        (``jobcentre.upload_batch``)."""
+        headers = request_headers(request)  # the values the gate verifies, as in ``chunk``
+        if headers.get("upload-announcement", ""):
+            return await self.whole.announce(request, headers)
         status, answer = await self.gate.run(
             request, lambda kiosk, body: self.service.announce(kiosk, parse_json(body)))
         return JSONResponse(answer, status_code=status)
@@ -280,7 +292,7 @@ class UploadRoutes:
         offset = request.headers.get(protocol.HEADER_UPLOAD_OFFSET)
         # the digest the gate checks the body against before the append runs (read from the
         # same header dict: with a repeated header, the value the gate verified)
-        digest = protocol.digest_sha256(_headers(request).get("content-digest", ""))
+        digest = protocol.digest_sha256(request_headers(request).get("content-digest", ""))
         return JSONResponse(await self.gate.run(
             request, lambda kiosk, body: self.service.append(kiosk, document_id, offset, body,
                                                              digest),

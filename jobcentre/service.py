@@ -48,20 +48,16 @@ from jobcentre.fleet.update_files import UpdateStore, add_update_routes
 from jobcentre.help_calls import RETENTION as HELP_CALL_RETENTION
 from jobcentre.help_calls import DeskSignal, HelpCallStore, HelpDesk
 from jobcentre.http_front import FrontGuard, FrontLimits, FrontMiddleware
-from jobcentre.intake import SERVICE_VERSION, IntakeLimits, IntakeService
+from jobcentre.intake import IntakeLimits, IntakeService
+from jobcentre.intake_checks import SERVICE_VERSION
 from jobcentre.keys import load_centre_keys
+from jobcentre.kiosk_requests import parse_json, read_body
 from jobcentre.live import LiveHub, LiveLimits
 from jobcentre.live_store import LiveStore
 from jobcentre.nonces import NonceStore
 from jobcentre.repository import open_repository
 from jobcentre.routes_help import add_help_routes
-from jobcentre.routes_kiosk import (
-    JSON_BODY_LIMIT,
-    KioskGate,
-    add_kiosk_routes,
-    parse_json,
-    read_body,
-)
+from jobcentre.routes_kiosk import JSON_BODY_LIMIT, KioskGate, add_kiosk_routes
 from jobcentre.staff.app import create_staff_app
 from jobcentre.staff.web import StaffSettings
 from jobcentre.staff_directory_push import add_staff_directory_route, refresh_if_old
@@ -75,6 +71,7 @@ API = protocol.API_PREFIX
 STORAGE_RETRY_AFTER_S = 60
 DB_RETRY_AFTER_S = 5
 NONCE_EXPIRY_INTERVAL_S = 60.0
+KNOWN_KIOSKS_REFRESH_S = 2.0  # how soon a kiosk enrolled elsewhere is checked in the loop
 # Threads for the blocking work (anyio's default is 40). On few cores, dozens of threads
 # taking turns at the GIL cost more CPU in switches than their waits on fsync save
 # (bench_intake: about 1 ms of server CPU per document less with 8 than with 40).
@@ -133,6 +130,16 @@ async def _expire_nonces(nonces: NonceStore) -> None:
         await run_in_threadpool(nonces.expire)
     except DatabaseUnavailable as exc:
         log.warning("could not expire request nonces: %s", exc)
+
+
+async def _refresh_known_kiosks(gate: KioskGate) -> None:
+    """``KioskGate.refresh_known`` every ``KNOWN_KIOSKS_REFRESH_S``, for ever."""
+    while True:
+        try:
+            await run_in_threadpool(gate.refresh_known)
+        except DatabaseUnavailable as exc:
+            log.warning("could not read newly enrolled kiosks: %s", exc)
+        await asyncio.sleep(KNOWN_KIOSKS_REFRESH_S)
 
 
 async def _expire_parts(store: DocumentStore, max_age_s: float) -> None:
@@ -219,6 +226,7 @@ def create_app(
         await _expire_parts(store, part_max_age_s)
         await _refresh_staff_directory(cards, repo, keys)
         expiry = asyncio.create_task(expire_periodically())
+        known = asyncio.create_task(_refresh_known_kiosks(gate))
         await hub.start()
         await fleet_health.start()
         try:
@@ -226,9 +234,10 @@ def create_app(
         finally:
             await fleet_health.stop()
             await hub.stop()
-            expiry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await expiry
+            for task in (expiry, known):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             nonces.close()
             repo.close()
 

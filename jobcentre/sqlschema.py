@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS documents (
     ack TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_by_receipt ON documents(kiosk_id, receipt_number);
 CREATE INDEX IF NOT EXISTS documents_by_time ON documents(received_at);
+CREATE INDEX IF NOT EXISTS kiosks_by_enrollment ON kiosks(enrolled_at);
 """
 
 #: (table, column, declaration) added after the first release, oldest first.

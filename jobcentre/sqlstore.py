@@ -214,6 +214,14 @@ class SqlRepository(DocumentSql, StaffSql):
             rows = run(sql).fetchall()
         return [self._kiosk(r) for r in rows]
 
+    def kiosks_enrolled_since(self, enrolled_at: str) -> list[KioskRecord]:
+        """Kiosks enrolled at or after ``enrolled_at`` ("" for all), oldest first."""
+        with self._tx() as run:
+            sql = (f"SELECT {_KIOSK_COLS} FROM kiosks WHERE enrolled_at >= ?"
+                   " ORDER BY enrolled_at, kiosk_id")
+            rows = run(sql, (enrolled_at,)).fetchall()
+        return [self._kiosk(r) for r in rows]
+
     def revoke(self, *, kiosk_id: str | None = None, name: str | None = None) -> int:
         """Revoke kiosks by id or name; returns how many were newly revoked."""
         column, value = ("kiosk_id", kiosk_id) if kiosk_id is not None else ("name", name)

@@ -14,8 +14,9 @@ from fastapi import FastAPI, Request
 
 from foundation.errors import ApiError
 from jobcentre.fleet.commands import CommandStore
+from jobcentre.kiosk_requests import parse_json
 from jobcentre.repository import KioskRecord
-from jobcentre.routes_kiosk import KioskGate, parse_json
+from jobcentre.routes_kiosk import KioskGate
 from jobcentre.staff_directory_push import KIOSK_AUTH
 from wire.fleet_command import RESULT_PATH, parse_result
 

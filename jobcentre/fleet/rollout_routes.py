@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from foundation.errors import ApiError
 from jobcentre.fleet import rollouts
 from jobcentre.fleet.rollout_store import RolloutTables
+from jobcentre.kiosk_requests import parse_json
 from jobcentre.repository import KioskRecord
-from jobcentre.routes_kiosk import KioskGate, merge_openapi, parse_json
+from jobcentre.routes_kiosk import KioskGate, merge_openapi
 from wire import protocol
 
 API = protocol.API_PREFIX

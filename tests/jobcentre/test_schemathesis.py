@@ -8,6 +8,7 @@ the front's limits are lifted for the run and long-polls are cut to a moment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,8 @@ _SIGNED_HEADERS = {h.lower() for h in (
     protocol.HEADER_KIOSK_ID, protocol.HEADER_KIOSK_TIME, protocol.HEADER_KIOSK_NONCE,
     protocol.HEADER_KIOSK_SIGNATURE, protocol.HEADER_CONTENT_DIGEST)}
 
+_B64U = re.compile(r"^[A-Za-z0-9_-]{1,2048}$")  # an announcement the signer signs as sent
+
 
 class KioskSigner(requests.auth.AuthBase):
     """Signs each prepared request as the kiosk (replacing generated signature headers)."""
@@ -44,11 +47,13 @@ class KioskSigner(requests.auth.AuthBase):
         url = urlsplit(request.url or "")
         target = url.path + (f"?{url.query}" if url.query else "")
         offset = request.headers.get(protocol.HEADER_UPLOAD_OFFSET, "")
+        announcement = request.headers.get(protocol.HEADER_UPLOAD_ANNOUNCEMENT, "")
         for name in [h for h in request.headers if h.lower() in _SIGNED_HEADERS]:
             del request.headers[name]
         signed = protocol.sign_request(
             self.kiosk.key, self.kiosk.kiosk_id, request.method or "GET", target, body,
-            upload_offset=int(offset) if offset.isdigit() and len(offset) < 16 else None)
+            upload_offset=int(offset) if offset.isdigit() and len(offset) < 16 else None,
+            upload_announcement=announcement if _B64U.match(announcement) else None)
         if not (offset.isdigit() and len(offset) < 16):
             signed.pop(protocol.HEADER_UPLOAD_OFFSET, None)  # keep the generated odd value
         request.headers.update(signed)
