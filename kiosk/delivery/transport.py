@@ -83,15 +83,19 @@ class ServerClient:
         headers: dict[str, str] | None = None,
         signed: bool = True,
         upload_offset: int | None = None,
+        announcement: str | None = None,
     ) -> httpx.Response:
         """Send one request; raises BackendUnavailable if the server cannot be reached.
+
+        ``announcement``: an ``Upload-Announcement`` value, signed with the request.
 
         A rate limit (429) with a short ``Retry-After`` is waited out and the request sent
         again, signed anew (a kiosk draining a backlog after an outage must not fall into
         its long outage backoff because it is briefly sending too fast).
         """
         for _ in range(RATE_LIMIT_RETRIES):
-            response = self._send_once(method, path, body, headers, signed, upload_offset)
+            response = self._send_once(method, path, body, headers, signed, upload_offset,
+                                       announcement)
             wait = _retry_after(response)
             if response.status_code != 429 or wait is None or wait > MAX_RATE_LIMIT_WAIT_S:
                 return response
@@ -107,6 +111,7 @@ class ServerClient:
         headers: dict[str, str] | None,
         signed: bool,
         upload_offset: int | None,
+        announcement: str | None = None,
     ) -> httpx.Response:
         all_headers = dict(headers or {})
         if body and "Content-Type" not in all_headers:
@@ -119,6 +124,7 @@ class ServerClient:
                 self.identity.kiosk_key, self.identity.kiosk_id, method,
                 request.url.raw_path.decode("ascii"), body,
                 timestamp=int(time.time() + self._offset), upload_offset=upload_offset,
+                upload_announcement=announcement,
             ))
         elif upload_offset is not None:
             request.headers[protocol.HEADER_UPLOAD_OFFSET] = str(upload_offset)

@@ -1,9 +1,11 @@
 """Upload the outbox: resumable, offset-based, idempotent by document id, with backoff.
 
-For each stored document: ``POST /uploads`` (create or learn the server's offset), ``PATCH``
-chunks from that offset (a 409 tells the real offset), ``POST .../finish``; a server that
+For each stored document: ``POST /uploads`` with the announcement (``Upload-Announcement``)
+and the first chunk, which for most documents is all of it: the server stores it and
+answers with its ack, one request per document. Otherwise ``PATCH`` chunks from the
+server's offset (a 409 tells the real offset), then ``POST .../finish``; a server that
 stored the document with its last chunk answers that PATCH with the ack, and no finish is
-sent (older servers answer the ack at finish). The sealed copy is deleted only after the
+sent. The sealed copy is deleted only after the
 centre's signed acknowledgement verified and its SHA-256 equals ours.
 A kill at any point is harmless: the next run asks the server where it stands.
 
@@ -118,7 +120,7 @@ class Uploader:
         digest = hashlib.sha256(sealed).hexdigest()
         if len(sealed) != item.sealed_size or digest != item.sealed_sha256:
             return self._reject(item, "sealed_copy_corrupt")
-        offset = self._create(item)
+        offset = self._create(item, sealed[: self.chunk_bytes])
         if offset is None:
             return "delivered"
         if offset < 0:
@@ -132,21 +134,26 @@ class Uploader:
 
     # --- the protocol steps ---------------------------------------------------------
 
-    def _create(self, item: PendingUpload) -> int | None:
-        """POST the metadata; the server's offset, None if already stored, -1 if rejected."""
+    def _create(self, item: PendingUpload, first_chunk: bytes) -> int | None:
+        """POST the metadata with the first chunk (a small document: all of it); the
+        server's offset, None if stored (now or before), -1 if rejected."""
         meta = {
             "document_id": item.document_id, "receipt_number": item.receipt_number,
             "sealed_size": item.sealed_size, "sealed_sha256": item.sealed_sha256,
             "sha256": item.sha256, "document_type": item.document_type, "pages": item.pages,
             "page_hash": item.page_hash, "submitted_at": _contract_time(item.submitted_at),
         }
-        response = self.client.call_json("POST", UPLOADS, meta)
+        response = self.client.request(
+            "POST", UPLOADS, first_chunk, {"Content-Type": "application/offset+octet-stream"},
+            announcement=protocol.encode_announcement(meta))
         data = safe_json(response)
         if response.status_code in (200, 201):
             if data.get("complete"):
                 self._accept_ack(item, data.get("ack"))
                 return None
             return _offset(data)
+        if response.status_code == 409 and data.get("error") == protocol.ERROR_OFFSET_MISMATCH:
+            return _offset(data)  # begun before: go on from where the server stands
         if response.status_code == 409:
             self._reject(item, protocol.ERROR_METADATA_CONFLICT)
             return -1

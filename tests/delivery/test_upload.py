@@ -89,8 +89,10 @@ def test_resume_after_cut_mid_upload(server: ServerProcess, tmp_path: Path) -> N
         proxy.close()
     assert proxy.cuts == 2
     patches = [r for r in proxy.requests if r.startswith("PATCH")]
-    # Resumed at the server's offset: only the cut chunk was sent twice.
-    assert len(patches) == -(-size // (64 * 1024)) + 1
+    # The first chunk travels with the announcement, the others as PATCHes; resumed at the
+    # server's offset (its answer to the announcement sent again), only the cut chunk was
+    # sent twice.
+    assert len(patches) == -(-size // (64 * 1024)) - 1 + 1
     assert_promises_kept(server.data_dir, [_promise(sub)])
 
 
@@ -116,7 +118,7 @@ def test_server_500_then_recovers(server: ServerProcess, tmp_path: Path) -> None
     assert_promises_kept(server.data_dir, [_promise(sub)])
 
 
-def test_storing_chunk_answered_503_keeps_the_document_and_retries(
+def test_storing_request_answered_503_keeps_the_document_and_retries(
         server: ServerProcess, tmp_path: Path) -> None:
     data = tmp_path / "kiosk"
     proxy = FaultProxy(server.port)
@@ -128,7 +130,7 @@ def test_storing_chunk_answered_503_keeps_the_document_and_retries(
             uploader = _uploader(svc)
             try:
                 proxy.fail_status, proxy.fail_body = 503, b'{"error":"database_unavailable"}'
-                proxy.fail_only = lambda line: line.startswith("PATCH")
+                proxy.fail_only = lambda line: line.startswith("POST /api/v1/uploads")
                 proxy.fail_next = 1
                 first = uploader.sync()
                 assert (first.error, first.delivered, first.remaining) == ("http_503", 0, 1)
@@ -143,9 +145,10 @@ def test_storing_chunk_answered_503_keeps_the_document_and_retries(
             assert svc.outbox.pending() == []
     finally:
         proxy.close()
-    assert len([r for r in proxy.requests if r.startswith("PATCH")]) == 2
-    # the ack came with the last chunk: no finish was needed
-    assert not any(r.endswith("/finish") for r in proxy.requests)
+    # one request per document (announcement and document), sent twice; the ack came
+    # with it: no PATCH, no finish
+    assert len([r for r in proxy.requests if r.startswith("POST /api/v1/uploads")]) == 2
+    assert not any(r.startswith("PATCH") or r.endswith("/finish") for r in proxy.requests)
     assert_promises_kept(server.data_dir, [_promise(sub)])
 
 
