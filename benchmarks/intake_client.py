@@ -48,14 +48,18 @@ class Answer:
 
 
 def prepare_request(key: Any, kiosk_id: str, host: str, kind: str, method: str, path: str,
-                    body: bytes, expect: int, upload_offset: int | None = None) -> Prepared:
+                    body: bytes, expect: int, upload_offset: int | None = None,
+                    announcement: str | None = None) -> Prepared:
     """A request signed like the kiosk's (``protocol.sign_request``), serialised once."""
     signed: Mapping[str, str] = protocol.sign_request(key, kiosk_id, method, path, body,
-                                                      upload_offset=upload_offset)
+                                                      upload_offset=upload_offset,
+                                                      upload_announcement=announcement)
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
     if not any(name.lower() == "content-length" for name in signed):
         lines.append(f"Content-Length: {len(body)}")
-    if body and method == "POST":
+    if announcement:
+        lines.append("Content-Type: application/offset+octet-stream")
+    elif body and method == "POST":
         lines.append("Content-Type: application/json")
     elif body:
         lines.append("Content-Type: application/octet-stream")
@@ -121,7 +125,7 @@ async def run_requests(host: str, port: int, requests: list[Prepared],
             answer = await conn.exchange(request.raw)
             lat[request.kind].append((time.perf_counter() - start) * 1000)
             assert answer.status == request.expect, (request.kind, answer.status, answer.body)
-            if request.kind == "patch" and b'"ack"' in answer.body:
+            if request.kind in ("upload", "patch") and b'"ack"' in answer.body:
                 break  # stored with its last chunk, ack included: the kiosk sends no finish
         assert answer is not None
         return answer
