@@ -9,6 +9,13 @@ keeps freed memory for reuse instead: buffers up to ``MMAP_THRESHOLD`` come from
 the heap top is given back only beyond ``TRIM_THRESHOLD``, and at most ``ARENA_MAX`` arenas
 (Python allocates under the GIL, so more arenas only hold more idle memory).
 
+``TRIM_THRESHOLD`` is sized for a burst: when 200 kiosks upload 1 MB each at once, each of
+two intake processes holds some 100 bodies and their opened and sealed copies, a heap of
+about 250 MB (VmHWM 310-330 MB). With a 64 MB threshold the heap was handed back after the
+burst and faulted in again by the next: 4.4-4.6 ms of CPU per document against 3.4 ms with
+512 MB (``benchmarks/bench_intake.py``, SQLite). The price is that a process keeps the heap
+of its largest burst (RSS stayed at 310-330 MB instead of falling to 115-160 MB).
+
 Called once by ``kiosk-server serve`` before the app is built (forked workers inherit it).
 A no-op where the C library has no ``mallopt`` (musl, macOS).
 """
@@ -24,7 +31,7 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's upper limit on 64-bit
-TRIM_THRESHOLD = 64 * 1024 * 1024
+TRIM_THRESHOLD = 512 * 1024 * 1024
 ARENA_MAX = 4
 
 
