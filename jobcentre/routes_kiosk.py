@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError
 from jobcentre.http_front import FrontGuard
+from jobcentre.http_protocol import BODY_WINDOW
 from jobcentre.intake import IntakeService, UploadAnnouncement, check_signed, parse_auth
 from jobcentre.kiosk_requests import (
     check_digest,
@@ -251,6 +252,9 @@ class KioskGate:
         if length > limit:
             raise ApiError(413, protocol.ERROR_TOO_LARGE, limit=limit)
         expected = signed_digest(headers)
+        widen = request.scope.get("extensions", {}).get(BODY_WINDOW)
+        if widen is not None:  # authenticated (or signed by a kept key): read it at once
+            widen(length)
         body = await read_body(request, length)
         if len(body) != length:
             raise ApiError(400, protocol.ERROR_DIGEST_MISMATCH)
