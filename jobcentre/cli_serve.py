@@ -141,7 +141,8 @@ def serve(args: argparse.Namespace) -> int:
         return 0
 
     tune_allocator()
-    sock = _bind(args.host, args.port)
+    sockets = _bind_all(args.host, args.port, args.workers)
+    sock = sockets[0]
     try:
         host, port = sock.getsockname()[:2]
         scheme = "https" if args.tls_cert else "http"
@@ -158,9 +159,10 @@ def serve(args: argparse.Namespace) -> int:
 
             print(f"kiosk-server ({args.workers} workers) listening on "
                   f"{scheme}://{host}:{port}", flush=True)
-            supervise(sock, args.workers, work)
+            supervise(sockets, work)
     finally:
-        sock.close()
+        for each in sockets:
+            each.close()
     return 0
 
 
@@ -185,7 +187,22 @@ def _startup_lock(data_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _bind_all(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` listening sockets on one port (``SO_REUSEPORT`` if more than one; port 0:
+    the port the first one got)."""
+    first = _bind(host, port, reuse_port=count > 1)
+    sockets = [first]
+    try:
+        port = first.getsockname()[1]
+        sockets += [_bind(host, port, reuse_port=True) for _ in range(count - 1)]
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def _bind(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -194,6 +211,8 @@ def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
         sock.listen(2048)
     except OSError as exc:

@@ -1,9 +1,14 @@
 """A pre-fork supervisor: N worker processes serve on one socket that the parent bound once.
 
-``kiosk-server serve --workers N`` binds the listening socket in the parent, then forks N
-workers; each builds its own app (database connections, thread pool, event loop are never
-shared across a fork) and runs uvicorn on the inherited socket, so the kernel spreads new
-connections over the workers. The parent only supervises:
+``kiosk-server serve --workers N`` binds N listening sockets on one port in the parent
+(``SO_REUSEPORT``), then forks N workers, one per socket; each builds its own app (database
+connections, thread pool, event loop are never shared across a fork) and runs uvicorn on
+its inherited socket. The kernel spreads new connections evenly over the sockets by their
+addresses. With one shared socket the workers raced to accept: under a burst, whichever
+woke first took most connections (splits of 143 to 57 seen in ``bench_intake``), and the
+burst lasted as long as the busier worker needed. A worker's socket stays open in the
+parent while the worker is replaced, so connections waiting on it are accepted by the new
+worker, not reset. The parent only supervises:
 
 * a worker that dies (crash, OOM kill, SIGKILL) is replaced; one that dies within
   ``FAST_EXIT_S`` of its start is replaced after a growing pause (at most ``MAX_BACKOFF_S``),
@@ -57,21 +62,22 @@ def _fork_worker(sock: socket.socket, work: Callable[[socket.socket], int]) -> i
 
 
 def supervise(
-    sock: socket.socket, workers: int, work: Callable[[socket.socket], int],
+    sockets: list[socket.socket], work: Callable[[socket.socket], int],
     stop_timeout_s: float = 30.0,
 ) -> int:
-    """Run ``work(sock)`` in ``workers`` forked processes until SIGTERM/SIGINT; returns 0."""
+    """Run ``work(sock)`` for each socket in a forked process of its own until SIGTERM or
+    SIGINT; returns 0."""
     stopping: list[int] = []
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stopping.append(signum)
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    slots = [_Slot() for _ in range(workers)]
+    slots = [_Slot() for _ in sockets]
     try:
         while not stopping:
             now = time.monotonic()
-            for slot in slots:
+            for slot, sock in zip(slots, sockets, strict=True):
                 if slot.pid == 0 and now >= slot.not_before and not stopping:
                     slot.pid, slot.started = _fork_worker(sock, work), now
             _reap(slots)

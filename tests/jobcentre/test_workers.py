@@ -20,6 +20,18 @@ def worker_pids(parent: int) -> set[int]:
     return {int(p) for p in path.read_text().split()} if path.exists() else set()
 
 
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` (Linux /proc/net/tcp*; one per worker with
+    ``SO_REUSEPORT``)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count
+
+
 def wait_for(predicate: object, timeout_s: float = 30.0) -> None:
     """Poll ``predicate()`` until true or fail after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
@@ -43,6 +55,9 @@ def test_two_workers_serve_replace_a_killed_one_and_stop(two_workers: ServerProc
     assert two_workers.proc is not None
     parent = two_workers.proc.pid
     wait_for(lambda: len(worker_pids(parent)) == 2)
+    # a socket of its own for each worker: the kernel spreads connections evenly
+    port = int(two_workers.url.rsplit(":", 1)[1])
+    assert listening_sockets(port) == 2
     log = two_workers.data_dir.parent / f"{two_workers.data_dir.name}-server.log"
     # both created their tables at once on a fresh database: none may have failed doing so
     assert "failed" not in log.read_text()
@@ -55,6 +70,7 @@ def test_two_workers_serve_replace_a_killed_one_and_stop(two_workers: ServerProc
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
         wait_for(lambda: len(worker_pids(parent) - {victim}) == 2)
+        assert listening_sockets(port) == 2  # the parent kept the victim's socket
         kiosk.rebase(two_workers)  # the killed worker's connections are gone
         for doc in docs[2:]:
             assert upload(kiosk, doc, chunk=4096).status_code == 200
