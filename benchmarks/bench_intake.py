@@ -295,6 +295,7 @@ async def bench(url: str, data: Path, database: str | None, args: argparse.Names
     for _ in range(args.warmup):  # a running service has served uploads before
         warm = [prepare(k, pdf, args.chunk_bytes, 0.0, split.netloc) for k in kiosks]
         await asyncio.gather(*[run_kiosk(host, port, j, defaultdict(list)) for j in warm])
+        await asyncio.sleep(1.0)
     jobs = [prepare(k, pdf, args.chunk_bytes, rng.uniform(0, args.ramp), split.netloc)
             for k in kiosks]
     lat: dict[str, list[float]] = defaultdict(list)

@@ -28,7 +28,9 @@ fail (422 after the upload is stored, at finish, as always), one whose upload ex
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +46,8 @@ from jobcentre.repository import KioskRecord
 from wire import protocol
 
 log = logging.getLogger(__name__)
-MAX_GROUP = 64  # documents written in one transaction
+MAX_GROUP = 32  # documents written in one transaction
+WRITERS = 2  # groups written at once: one writes while the other waits for the disk
 
 
 @dataclass(frozen=True)
@@ -60,41 +63,63 @@ Outcome = dict[str, Any] | None | ApiError
 
 
 class DocumentBatcher:
-    """Admits and writes waiting ``WholeUpload`` s in groups, one group at a time."""
+    """Admits and writes waiting ``WholeUpload`` s in groups, on ``WRITERS`` threads of
+    its own: a group is handed to a free writer the moment a document is ready, or when
+    a writer finishes its group, without waiting for the event loop's next turn."""
 
-    def __init__(self, service: IntakeService, admit: Any) -> None:
+    def __init__(self, service: IntakeService, admit: Any, writers: int = WRITERS) -> None:
         self.service = service
         self.admit = admit  # KioskGate.admit: (kiosk, auth) -> kiosk, or ApiError
+        self.writers = writers
         self._waiting: list[tuple[WholeUpload, asyncio.Future[Outcome]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._busy = 0
+        self._executor = ThreadPoolExecutor(writers, thread_name_prefix="intake-writer")
 
     async def store(self, upload: WholeUpload) -> dict[str, Any] | None:
         """The document's answer once written; None if its upload existed already (the
         general path answers then); raises the refusal of ``admit`` and any storage error
         (``jobcentre.service.error_response`` turns those into 503)."""
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
         self._waiting.append((upload, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all())
+        self._hand_out(loop)
         outcome = await future
         if isinstance(outcome, ApiError):
             raise outcome
         return outcome
 
-    async def _write_all(self) -> None:
-        while self._waiting:
+    def _hand_out(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Give what waits to the free writers, at most ``MAX_GROUP`` documents each."""
+        while self._waiting and self._busy < self.writers:
             group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
-            try:
-                outcomes = await run_in_threadpool(self._write, [u for u, _ in group])
-            except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
-                outcomes = [exc] * len(group)  # type: ignore[list-item]
-            for (_, future), outcome in zip(group, outcomes, strict=True):
-                if future.done():  # the client went away meanwhile
-                    continue
-                if isinstance(outcome, Exception) and not isinstance(outcome, ApiError):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+            self._busy += 1
+            work = self._executor.submit(self._write_or_fail, [u for u, _ in group])
+            work.add_done_callback(functools.partial(self._report, loop, group))
+
+    def _report(self, loop: asyncio.AbstractEventLoop,
+                group: list[tuple[WholeUpload, asyncio.Future[Outcome]]],
+                done: Future[list[Outcome | Exception]]) -> None:
+        """In the writer thread, once its group is written: wake the event loop."""
+        loop.call_soon_threadsafe(self._written, loop, group, done.result())
+
+    def _written(self, loop: asyncio.AbstractEventLoop,
+                 group: list[tuple[WholeUpload, asyncio.Future[Outcome]]],
+                 outcomes: list[Outcome | Exception]) -> None:
+        self._busy -= 1
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            if future.done():  # the client went away meanwhile
+                continue
+            if isinstance(outcome, Exception) and not isinstance(outcome, ApiError):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+        self._hand_out(loop)
+
+    def _write_or_fail(self, group: list[WholeUpload]) -> list[Outcome | Exception]:
+        try:
+            return list(self._write(group))
+        except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
+            return [exc] * len(group)
 
     def _write(self, group: list[WholeUpload]) -> list[Outcome]:
         """In the worker thread: admit each, then write the admitted ones together."""
