@@ -43,3 +43,29 @@ def test_full_disk_is_503_storage_full(tmp_path: Path) -> None:
         finally:
             kiosk.close()
             server.stop()
+
+
+def test_full_disk_in_a_one_request_upload_is_503_and_keeps_nothing(tmp_path: Path) -> None:
+    """The group writer's error reaches the kiosk as 503; no file or row is left of it."""
+    from tests.jobcentre.test_one_request_upload import _known, _post
+
+    with tmpfs(tmp_path / "srv", "4m") as data:
+        server = ServerProcess(data, None).start()
+        kiosk = Kiosk(server)
+        try:
+            _known(kiosk)
+            doc = Document(kiosk, make_payload_pdf(1, payload_bytes=600_000), 1)
+            filler = fill(data, leave_bytes=150_000)  # room for the nonce, not the document
+            full = _post(kiosk, doc)
+            assert full.status_code == 503, full.text
+            assert full.json()["error"] == "storage_full"
+            assert int(full.headers["Retry-After"]) > 0
+            assert not list((data / "documents").rglob(f"{doc.document_id}.*"))
+            assert kiosk.call("GET", doc.path).status_code == 404  # no upload row either
+            filler.unlink()
+            stored = _post(kiosk, doc)
+            assert stored.status_code == 201, stored.text
+            assert stored.json()["complete"]
+        finally:
+            kiosk.close()
+            server.stop()
