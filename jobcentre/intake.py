@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from foundation.errors import ApiError
+from jobcentre.admission import KioskAdmission
 from jobcentre.atrest import AtRest
 from jobcentre.docstore import UUID_RE, DocumentStore, check_document_id
 from jobcentre.intake_checks import (
@@ -28,7 +29,6 @@ from jobcentre.intake_checks import (
     check_sealed,
 )
 from jobcentre.keys import CentreKeys
-from jobcentre.nonces import NonceStore
 from jobcentre.repository import DocumentRecord, KioskRecord, Repository, UploadRecord, db_time
 from wire import protocol
 
@@ -72,26 +72,7 @@ def _invalid(exc: ValidationError) -> ApiError:
     return ApiError(422, "invalid_request", fields=fields)
 
 
-def parse_auth(headers: dict[str, str]) -> protocol.RequestAuth:
-    """The request's parsed signature headers, or 401 (malformed, outdated version)."""
-    auth = protocol.parse_request_auth(headers)
-    if isinstance(auth, str):
-        if auth == protocol.ERROR_SIGNATURE_OUTDATED:
-            raise ApiError(401, auth, supported=[protocol.SIGNATURE_VERSION])
-        raise ApiError(401, auth)
-    return auth
-
-
-def check_signed(kiosk: KioskRecord, method: str, target: str,
-                 auth: protocol.RequestAuth) -> None:
-    """401 unless ``kiosk`` signed this request within the allowed clock skew (CPU only)."""
-    if not protocol.verify_request(kiosk.public_key, method, target, auth):
-        raise ApiError(401, protocol.ERROR_BAD_SIGNATURE)
-    if not protocol.clock_skew_ok(auth.timestamp):
-        raise ApiError(401, protocol.ERROR_CLOCK_SKEW, server_time=protocol.utc_now_iso())
-
-
-class IntakeService:
+class IntakeService(KioskAdmission):
     """Enrolled kiosks upload sealed documents; the service stores each exactly once."""
 
     def __init__(
@@ -105,49 +86,6 @@ class IntakeService:
         self.at_rest = at_rest
         #: called with a newly stored document's ``submitted_at`` (the fleet's latency metric)
         self.on_stored: Callable[[str], None] | None = None
-
-    def authenticate(
-        self, method: str, target: str, headers: dict[str, str], nonces: NonceStore | None = None
-    ) -> KioskRecord:
-        """The kiosk that signed this request (headers only, no body), or 401/403.
-
-        ``target`` is the raw path and query as received; ``headers`` have lower-case names.
-        With ``nonces``, a nonce this kiosk already used is refused (401 ``replayed_request``).
-        """
-        auth = parse_auth(headers)
-        kiosk = self.repo.get_kiosk(auth.kiosk_id)
-        if kiosk is None:
-            raise ApiError(401, protocol.ERROR_UNKNOWN_KIOSK)
-        check_signed(kiosk, method, target, auth)
-        return self.admit(kiosk, auth, nonces, reread=False)
-
-    def admit(self, kiosk: KioskRecord, auth: protocol.RequestAuth,
-              nonces: NonceStore | None = None, reread: bool = True) -> KioskRecord:
-        """After ``check_signed``: refuse a revoked kiosk (403) and a used nonce (401).
-
-        ``kiosk`` may come from a cache (a kiosk's key never changes): with ``reread`` its
-        record is read again here, so a revocation takes effect with the next request.
-        """
-        if reread and nonces is not None and nonces.checks_revocation:
-            # PostgreSQL: revocation and nonce in one round trip; the kiosk read only if refused
-            if nonces.remember_if_active(kiosk.kiosk_id, auth.nonce, int(auth.timestamp)):
-                return kiosk
-            self._refuse(self.repo.get_kiosk(kiosk.kiosk_id))
-            raise ApiError(401, protocol.ERROR_REPLAYED)  # enrolled, not revoked: a used nonce
-        fresh = self._refuse(self.repo.get_kiosk(kiosk.kiosk_id) if reread else kiosk)
-        if nonces is not None and not nonces.remember(fresh.kiosk_id, auth.nonce,
-                                                      int(auth.timestamp)):
-            raise ApiError(401, protocol.ERROR_REPLAYED)
-        return fresh
-
-    @staticmethod
-    def _refuse(kiosk: KioskRecord | None) -> KioskRecord:
-        """401 for a kiosk no longer enrolled, 403 for a revoked one; else the kiosk."""
-        if kiosk is None:
-            raise ApiError(401, protocol.ERROR_UNKNOWN_KIOSK)
-        if kiosk.revoked_at is not None:
-            raise ApiError(403, protocol.ERROR_REVOKED)
-        return kiosk
 
     def _own_upload(self, kiosk: KioskRecord, document_id: str
                     ) -> tuple[UploadRecord, dict[str, Any] | None]:

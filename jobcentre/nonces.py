@@ -43,6 +43,12 @@ _INSERT = ("INSERT INTO request_nonces (kiosk_id, nonce, expires_at) VALUES (?, 
 _INSERT_ACTIVE = ("INSERT INTO request_nonces (kiosk_id, nonce, expires_at) SELECT %s, %s, %s"
                   " WHERE EXISTS (SELECT 1 FROM kiosks WHERE kiosk_id = %s AND revoked_at IS NULL)"
                   " ON CONFLICT DO NOTHING")
+# PostgreSQL: a group of nonces (one writer's group of uploads) in one round trip
+_INSERT_ACTIVE_MANY = (
+    "INSERT INTO request_nonces (kiosk_id, nonce, expires_at) SELECT t.k, t.n, t.e"
+    " FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS t(k, n, e)"
+    " WHERE EXISTS (SELECT 1 FROM kiosks WHERE kiosk_id = t.k AND revoked_at IS NULL)"
+    " ON CONFLICT DO NOTHING RETURNING kiosk_id, nonce")
 _EXPIRE = "DELETE FROM request_nonces WHERE expires_at < ?"
 _MARGIN_S = 60
 
@@ -116,6 +122,21 @@ class NonceStore:
                 return bool(conn.execute(_INSERT_ACTIVE, params).rowcount == 1)
         except self._pg_error as exc:
             raise _unavailable(exc) from exc
+
+    def remember_many_if_active(self, entries: list[tuple[str, str, int]]
+                                ) -> set[tuple[str, str]]:
+        """``remember_if_active`` for many ``(kiosk_id, nonce, timestamp)`` (no two alike)
+        in one round trip; the ``(kiosk_id, nonce)`` recorded (PostgreSQL only)."""
+        if self._conn is not None:
+            raise RuntimeError("remember_many_if_active needs PostgreSQL")
+        columns = ([k for k, _, _ in entries], [n for _, n, _ in entries],
+                   [nonce_expiry(t) for _, _, t in entries])
+        try:
+            with self._pool.connection() as conn:
+                rows = conn.execute(_INSERT_ACTIVE_MANY, columns).fetchall()
+        except self._pg_error as exc:
+            raise _unavailable(exc) from exc
+        return {(str(k), str(n)) for k, n in rows}
 
     def expire(self, now: float | None = None) -> int:
         """Forget nonces whose window has passed; returns how many."""

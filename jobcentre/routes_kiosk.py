@@ -20,9 +20,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import ApiError
+from jobcentre.admission import check_signed, parse_auth
 from jobcentre.http_front import FrontGuard
 from jobcentre.http_protocol import BODY_WINDOW
-from jobcentre.intake import IntakeService, UploadAnnouncement, check_signed, parse_auth
+from jobcentre.intake import IntakeService, UploadAnnouncement
 from jobcentre.kiosk_requests import (
     check_digest,
     parse_json,
@@ -169,6 +170,11 @@ class KioskGate:
     def admit(self, kiosk: KioskRecord, auth: protocol.RequestAuth) -> KioskRecord:
         """``IntakeService.admit`` (blocking): revocation and replay, after ``signed_body``."""
         return self.service.admit(kiosk, auth, self.nonces)
+
+    def admit_many(self, requests: list[tuple[KioskRecord, protocol.RequestAuth]]
+                   ) -> list[KioskRecord | ApiError]:
+        """``IntakeService.admit_many`` (blocking): ``admit`` for a group."""
+        return self.service.admit_many(requests, self.nonces)
 
     async def run_admitted(self, request: Request, kiosk: KioskRecord,
                            auth: protocol.RequestAuth, operation: Callable[[KioskRecord], T]

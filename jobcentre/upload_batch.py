@@ -8,17 +8,18 @@ this process keeps (``KioskGate.signed_body``), ``store_whole``
 2. runs the document's checks there too (``IntakeService.prepare_whole``: envelope,
    hashes, PDF, sealing at rest, the signed ack), CPU work that touches no file and no
    database;
-3. hands it to ``DocumentBatcher``, which gives everything waiting to one worker thread at
-   a time: per document, revocation and replay (``KioskGate.admit``); then every file is
-   written and fsynced, each folder fsynced once, and every upload and document row
-   inserted in one transaction (``IntakeService.store_new``).
+3. hands it to ``DocumentBatcher``, which gives what is waiting (at most ``MAX_GROUP``
+   documents) to a free one of its ``WRITERS`` threads: revocation and replay
+   (``KioskGate.admit_many``: one statement for the group on PostgreSQL); then every file
+   is written and the group made durable with one ``syncfs``, and every upload and
+   document row inserted in one transaction (``IntakeService.store_new``).
 
 Why: measured on 2 cores (``benchmarks/bench_intake.py``), a worker thread per request,
 taking turns at the GIL with the event loop at each of the two dozen points where either
 releases it (hashing, encryption, each file and database call), cost about 1 ms of CPU per
-document in context switches alone, and each document's own commit an fsync. Here the CPU
-work never changes threads, and one thread's I/O waits for a whole group overlap with the
-loop's checks of the next one.
+document in context switches alone (21,000 per 200 documents, some 500 now), and each
+document's own commit an fsync. Here the CPU work never changes threads, and the writers'
+I/O waits for a whole group overlap with the loop's checks of the next documents.
 
 Any other case takes the general path (``KioskGate.run`` and ``announce_with_chunk``),
 with the same answers: a kiosk not kept yet, a document that is not whole, one whose checks
@@ -67,9 +68,10 @@ class DocumentBatcher:
     its own: a group is handed to a free writer the moment a document is ready, or when
     a writer finishes its group, without waiting for the event loop's next turn."""
 
-    def __init__(self, service: IntakeService, admit: Any, writers: int = WRITERS) -> None:
+    def __init__(self, service: IntakeService, admit_many: Any, writers: int = WRITERS
+                 ) -> None:
         self.service = service
-        self.admit = admit  # KioskGate.admit: (kiosk, auth) -> kiosk, or ApiError
+        self.admit_many = admit_many  # KioskGate.admit_many: each kiosk, or its refusal
         self.writers = writers
         self._waiting: list[tuple[WholeUpload, asyncio.Future[Outcome]]] = []
         self._busy = 0
@@ -125,11 +127,10 @@ class DocumentBatcher:
         """In the worker thread: admit each, then write the admitted ones together."""
         outcomes: list[Outcome] = []
         admitted: list[tuple[int, KioskRecord, PreparedDocument]] = []
-        for index, upload in enumerate(group):
-            try:
-                kiosk = self.admit(upload.kiosk, upload.auth)
-            except ApiError as exc:
-                outcomes.append(exc)
+        kiosks = self.admit_many([(upload.kiosk, upload.auth) for upload in group])
+        for index, (upload, kiosk) in enumerate(zip(group, kiosks, strict=True)):
+            if isinstance(kiosk, ApiError):
+                outcomes.append(kiosk)
                 continue
             outcomes.append(None)
             admitted.append((index, kiosk, upload.prepared))
@@ -146,7 +147,7 @@ class WholeUploads:
     def __init__(self, gate: Any, service: IntakeService) -> None:
         self.gate = gate  # jobcentre.routes_kiosk.KioskGate
         self.service = service
-        self.batcher = DocumentBatcher(service, gate.admit)
+        self.batcher = DocumentBatcher(service, gate.admit_many)
 
     async def announce(self, request: Request, headers: dict[str, str]) -> Response:
         """Announce a document with its first chunk (often all of it): 201 with the ack

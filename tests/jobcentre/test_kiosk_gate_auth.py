@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from foundation.errors import ApiError
 from jobcentre.atrest_kek import write_new_kek
 from jobcentre.enrollment import enroll_kiosk, issue_code
 from jobcentre.http_front import FrontGuard
 from jobcentre.nonces import NonceStore
+from jobcentre.repository import KioskRecord
 from jobcentre.routes_kiosk import KioskGate
 from jobcentre.service import create_app
 from wire import protocol
@@ -69,3 +71,36 @@ def test_unknown_kiosk_is_not_kept(gate: KioskGate) -> None:
     stranger = _signed(protocol.generate_signing_key(), "k-nobody")
     assert _refusal(gate, stranger) == (401, protocol.ERROR_UNKNOWN_KIOSK)
     assert _refusal(gate, _signed(protocol.generate_signing_key(), "k-nobody"))[0] == 401
+
+
+def test_a_group_is_admitted_like_its_requests_one_by_one(
+    gate: KioskGate, tmp_path: Path, database: str | None
+) -> None:
+    """``admit_many`` (one statement per group on PostgreSQL): a nonce twice in the group,
+    a nonce used before, a revoked kiosk and a good request each get what ``admit`` gives."""
+    def enrolled(name: str) -> tuple[Ed25519PrivateKey, KioskRecord]:
+        key = protocol.generate_signing_key()
+        code = issue_code(tmp_path / "data", name, database)
+        kiosk_id = enroll_kiosk(gate.service.repo, gate.service.keys, code,
+                                protocol.public_key_b64u(key))["certificate"]["kiosk_id"]
+        kiosk = gate.service.repo.get_kiosk(kiosk_id)
+        assert kiosk is not None
+        return key, kiosk
+
+    def auth(key: Ed25519PrivateKey, kiosk: KioskRecord) -> protocol.RequestAuth:
+        parsed = protocol.parse_request_auth(_signed(key, kiosk.kiosk_id))
+        assert isinstance(parsed, protocol.RequestAuth)
+        return parsed
+
+    key, kiosk = enrolled("Foyer")
+    other_key, other = enrolled("Annex")
+    used = auth(key, kiosk)
+    assert gate.admit(kiosk, used).kiosk_id == kiosk.kiosk_id
+    fresh = auth(key, kiosk)
+    assert gate.service.repo.revoke(kiosk_id=other.kiosk_id) == 1
+    answers = gate.admit_many([(kiosk, fresh), (kiosk, fresh), (kiosk, used),
+                               (other, auth(other_key, other))])
+    assert isinstance(answers[0], KioskRecord) and answers[0].kiosk_id == kiosk.kiosk_id
+    refusals = [(a.status, a.code) for a in answers[1:] if isinstance(a, ApiError)]
+    assert refusals == [(401, protocol.ERROR_REPLAYED), (401, protocol.ERROR_REPLAYED),
+                        (403, protocol.ERROR_REVOKED)]
