@@ -51,6 +51,14 @@ def run_scenario(scenario: str, timeout_s: float = 60.0, **params: Any) -> dict[
     return result
 
 
+def _netns(pid: int) -> str | None:
+    """The network namespace of process ``pid`` (None if it is gone)."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None
+
+
 def ip(*args: str) -> None:
     """Run ``ip`` with a timeout."""
     subprocess.run(["ip", *args], check=True, timeout=5)
@@ -103,7 +111,7 @@ async def far_main() -> None:
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     ip("link", "set", "lo", "up")
-    for _ in range(100):
+    for _ in range(600):  # up to 30 s: the kiosk side moves it here once we are apart
         if subprocess.run(["ip", "link", "show", "vb"], capture_output=True,
                           timeout=5).returncode == 0:
             break
@@ -192,6 +200,9 @@ async def kiosk_main(scenario: str, params: dict[str, Any]) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         "unshare", "-n", sys.executable, "-m", "tests.call.netns_harness", "far",
         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    # until unshare(2) has run in the child, its pid still names our namespace, and the
+    # veth's far end would land here (the far side then never finds "vb")
+    await wait_for(lambda: _netns(process.pid) not in (None, _netns(os.getpid())), 30)
     ip("link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", str(process.pid))
     ip("addr", "add", KIOSK_IP, "dev", "va")
     ip("link", "set", "va", "up")
