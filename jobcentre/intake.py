@@ -24,10 +24,7 @@ from foundation.errors import ApiError
 from jobcentre.admission import KioskAdmission
 from jobcentre.atrest import AtRest
 from jobcentre.docstore import UUID_RE, DocumentStore, check_document_id
-from jobcentre.intake_checks import (
-    PreparedDocument,
-    check_sealed,
-)
+from jobcentre.intake_checks import PreparedDocument, check_sealed
 from jobcentre.keys import CentreKeys
 from jobcentre.repository import DocumentRecord, KioskRecord, Repository, UploadRecord, db_time
 from wire import protocol
@@ -112,18 +109,18 @@ class IntakeService(KioskAdmission):
         return self._announce(kiosk, self._announced(kiosk, payload))
 
     def _announce(self, kiosk: KioskRecord, wanted: UploadRecord) -> tuple[int, dict[str, Any]]:
-        meta = wanted
+        """Store ``wanted`` unless its upload exists; the announcement's answer."""
         existing = self.repo.create_upload(wanted)  # inserted, or the one stored before
         created = existing.created_at == wanted.created_at
         if existing.metadata() != wanted.metadata():
             raise ApiError(409, protocol.ERROR_METADATA_CONFLICT)
         if created:  # uploads are never deleted: a new one has no stored document
-            log.info("upload %s started by kiosk %s", meta.document_id, kiosk.kiosk_id)
+            log.info("upload %s started by kiosk %s", wanted.document_id, kiosk.kiosk_id)
             return 201, {"offset": 0}
-        ack = self.repo.get_ack(meta.document_id)
+        ack = self.repo.get_ack(wanted.document_id)
         if ack is not None:
             return 200, {"complete": True, "ack": ack}
-        return 200, {"offset": self.store.durable_offset(meta.document_id)}
+        return 200, {"offset": self.store.durable_offset(wanted.document_id)}
 
     def status(self, kiosk: KioskRecord, document_id: str) -> dict[str, Any]:
         """``GET /uploads/{id}``: offset, completeness and ack."""

@@ -2,7 +2,7 @@
 
 A kiosk sends a document that fits in one chunk as one request: ``POST /uploads`` with an
 ``Upload-Announcement`` header and the sealed document as its body. For a kiosk whose key
-this process keeps (``KioskGate.signed_body``), ``store_whole``
+this process keeps (``KioskGate.signed_body``), ``WholeUploads.announce``
 
 1. checks signature, rate and the body's digest in the event loop, without a thread;
 2. runs the document's checks there too (``IntakeService.prepare_whole``: envelope,
