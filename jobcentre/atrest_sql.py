@@ -35,7 +35,7 @@ _INSERT_DOCUMENT = _insert("documents", _DOC_COLS)
 _INSERT_UPLOAD = _insert("uploads", _UPLOAD_COLS)
 _INSERT_UPLOAD_WITH_DOCUMENT = (  # PostgreSQL: no row of either unless the upload is new
     f"WITH u AS ({_INSERT_UPLOAD} RETURNING document_id) INSERT INTO documents ({_DOC_COLS})"
-    f" SELECT {', '.join('?' * len(DOCUMENT_COLUMNS))} FROM u")
+    f" SELECT {', '.join('?' * len(DOCUMENT_COLUMNS))} FROM u RETURNING document_id")
 
 _EMPTY: dict[str, Any] = {"pdf_metadata": {}, "transfer_note": {}, "note_extensions": []}
 
@@ -50,6 +50,8 @@ class DocumentSql:
         def _tx(self, write: bool = False) -> AbstractContextManager[Callable[..., Any]]: ...
         def _read_one(self, sql: str, params: tuple[Any, ...] = ()) -> Any: ...
         def _write_one(self, sql: str, params: tuple[Any, ...] = ()) -> int: ...
+        def execute_many_returning(self, sql: str, rows: list[tuple[Any, ...]]
+                                   ) -> list[bool]: ...
 
     def _document(self, row: Any) -> DocumentRecord:
         values: dict[str, Any] = dict(zip(DOCUMENT_COLUMNS, row, strict=True))
@@ -94,13 +96,13 @@ class DocumentSql:
         all). Per pair, False (nothing of it written) if an upload of its document id
         exists already."""
         rows = [(astuple(upload), self._document_values(doc)) for upload, doc in pairs]
+        if self.placeholder != "?":  # PostgreSQL: one statement each, all in one round trip
+            return self.execute_many_returning(
+                _INSERT_UPLOAD_WITH_DOCUMENT, [(*upload, *doc) for upload, doc in rows])
         stored: list[bool] = []
         with self._tx(write=True) as run:
             for upload_row, document_row in rows:
-                if self.placeholder != "?":  # PostgreSQL: one statement does both
-                    stored.append(run(_INSERT_UPLOAD_WITH_DOCUMENT,
-                                      (*upload_row, *document_row)).rowcount == 1)
-                elif run(_INSERT_UPLOAD, upload_row).rowcount == 1:
+                if run(_INSERT_UPLOAD, upload_row).rowcount == 1:
                     run(_INSERT_DOCUMENT, document_row)
                     stored.append(True)
                 else:

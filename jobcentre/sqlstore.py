@@ -356,6 +356,25 @@ class PostgresRepository(SqlRepository):
 
         return ConnectionPool(connect, size)
 
+    def execute_many_returning(self, sql: str, rows: list[tuple[Any, ...]]) -> list[bool]:
+        """Run ``sql`` (``… RETURNING …``) once per row in one transaction, pipelined: one
+        round trip for all of them instead of one each; per row, whether it returned a row."""
+        try:
+            with self._writer(True), self._pool.connection() as conn:
+                with conn.cursor() as cur:
+                    cur.executemany(self._sql(sql), rows, returning=True)
+                    returned = []
+                    while True:
+                        returned.append(cur.fetchone() is not None)
+                        if not cur.nextset():
+                            break
+                conn.commit()
+                return returned
+        except Exception as exc:
+            if self._is_db_error(exc):
+                raise self._translate(exc) from exc
+            raise
+
     def _fetch_one(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
         rows = self._fetch_all(conn, sql, params)
         return rows[0] if rows else None
