@@ -2,8 +2,8 @@
 
 Partial uploads live in ``<data>/incoming/<document_id>.part`` (still sealed to the centre's
 key) and their size is the upload offset. A chunk is written without fsync (the PATCH
-answer's offset says where to go on, not what is durable: the kiosk keeps the whole
-document until the final ack anyway); an offset the service *reports* for resuming
+answer's offset says where to go on, not what is durable: the kiosk keeps the whole document
+until the final ack anyway); an offset the service *reports* for resuming
 (``durable_offset``: the answers to announce and GET, a 409) is fsync'd, part and folder,
 before it is reported, so it never exceeds what is durably on disk. After a crash the part
 is as long as what reached the disk (ext4's and XFS's ordered writes never show unwritten
@@ -12,17 +12,18 @@ part (``IntakeService.append`` stores the document with it). A part written in o
 (only when the checks at its last chunk failed) carries that chunk's verified SHA-256 in an
 extended attribute (``user.jobcenter.sha256``, with the size), so finishing it needs no
 second hash over the document (without attribute support it is simply hashed). Stored
-documents go to ``<data>/documents/YYYY/MM/DD/<document_id>.jca``, encrypted at rest by the
-caller (``jobcentre.atrest``; files of older releases are ``….pdf`` until
-``jobcentre.atrest_migrate`` encrypts them), by writing a temporary file, fsync, rename, and
-fsync of the directory, so a stored document is complete and durable before the service
-signs an ack. Every directory is created 0700 and every file 0600, whatever the umask; the
-data directory itself is narrowed to 0700. Work on one document is serialised by a striped
-lock: a thread lock within the process, then ``flock`` on one of ``_STRIPES`` lock files in
-``incoming/.locks`` across the intake processes that share the data directory (the
-database's unique key guards the rest). A partial upload untouched for ``PART_MAX_AGE_S``
-(default 7 days) is removed by ``expire_parts`` (under the same lock, so every intake
-process may run it); the kiosk then finds offset 0 and sends it again.
+documents go to ``<data>/documents/YYYY/MM/DD/<document_id>.<random>.jca``, encrypted at
+rest by the caller (``jobcentre.atrest``; files of older releases are ``<document_id>.jca``
+or ``….pdf`` until ``jobcentre.atrest_migrate`` encrypts them), each under a name of its own
+created with ``O_EXCL`` (a stored file is never replaced), made durable with fsync of file
+and directory, or a group of them with one ``syncfs``, before the database row is written
+and the service signs an ack. Every directory is created 0700 and every file 0600, whatever
+the umask; the data directory itself is narrowed to 0700. Work on one document is serialised
+by a striped lock: a thread lock within the process, then ``flock`` on one of ``_STRIPES``
+lock files in ``incoming/.locks`` across the intake processes that share the data directory
+(the database's unique key guards the rest). A partial upload untouched for
+``PART_MAX_AGE_S`` (default 7 days) is removed by ``expire_parts`` (under the same lock, so
+every intake process may run it); the kiosk then finds offset 0 and sends it again.
 """
 
 from __future__ import annotations
@@ -194,15 +195,6 @@ class DocumentStore:
             self._sync_dir(self.incoming)
         return removed
 
-    def store(self, document_id: str, parts: Sequence[bytes], received: datetime) -> str:
-        """Store a sealed document (``parts`` written in order) atomically and durably.
-
-        Returns its path below the data directory.
-        """
-        path = self.path_for(document_id, received)
-        self.write_stored(path, parts)
-        return path
-
     def path_for(self, document_id: str, received: datetime) -> str:
         """A new file name for a document received at ``received``, below the data
         directory (no file system access). Each call gives another name, so that storing
@@ -217,9 +209,10 @@ class DocumentStore:
         self.write_stored_many([(path, parts)])
 
     def write_stored_many(self, files: Sequence[tuple[str, Sequence[bytes]]]) -> None:
-        """Write new files (``path_for`` names) durably: each written and fsynced, then
-        each folder fsynced once. ``O_EXCL``: an existing file is never replaced. If one
-        fails, those written are removed again and the error raised."""
+        """Write new files (``path_for`` names) durably: a group with one ``syncfs`` of
+        the file system where available, else each file fsynced and each folder once.
+        ``O_EXCL``: an existing file is never replaced. If one fails, those written are
+        removed again and the error raised."""
         written: list[Path] = []
         whole_fs = len(files) > 1 and self._sync is os.fsync and can_sync_file_system()
         try:
@@ -264,8 +257,8 @@ class DocumentStore:
         self._sync_dir(final.parent)
 
     def remove_stored(self, path: str) -> None:
-        """Remove a stored file whose database row was never written (``path`` as ``store``
-        returned it)."""
+        """Remove a stored file whose database row was never written (``path`` as
+        ``path_for`` gave it)."""
         with contextlib.suppress(FileNotFoundError):
             (self.root / path).unlink()
 
