@@ -5,8 +5,8 @@
 connections, thread pool, event loop are never shared across a fork) and runs uvicorn on
 its inherited socket. The kernel spreads new connections evenly over the sockets by their
 addresses. With one shared socket the workers raced to accept: under a burst, whichever
-woke first took most connections (splits of 143 to 57 seen in ``bench_intake``), and the
-burst lasted as long as the busier worker needed. A worker's socket stays open in the
+woke first took most connections (in ``bench_intake`` one worked 0.55 s, the other 0.22 s),
+and the burst lasted as long as the busier worker needed. A worker's socket stays open in the
 parent while the worker is replaced, so connections waiting on it are accepted by the new
 worker, not reset. The parent only supervises:
 
