@@ -1,9 +1,10 @@
 """Upload the outbox: resumable, offset-based, idempotent by document id, with backoff.
 
-For each stored document: ``POST /uploads`` with the announcement (``Upload-Announcement``)
-and the first chunk, which for most documents is all of it: the server stores it and
-answers with its ack, one request per document. Otherwise ``PATCH`` chunks from the
-server's offset (a 409 tells the real offset), then ``POST .../finish``; a server that
+For each stored document that fits in one chunk (most do): ``POST /uploads`` with the
+announcement (``Upload-Announcement``) and the whole sealed document; the server stores it
+and answers with its ack, one request per document. A larger one: ``POST /uploads`` with
+the metadata alone (create or learn the server's offset), ``PATCH`` chunks from that offset
+(a 409 tells the real offset), then ``POST .../finish``; a server that
 stored the document with its last chunk answers that PATCH with the ack, and no finish is
 sent. The sealed copy is deleted only after the
 centre's signed acknowledgement verified and its SHA-256 equals ours.
@@ -120,7 +121,10 @@ class Uploader:
         digest = hashlib.sha256(sealed).hexdigest()
         if len(sealed) != item.sealed_size or digest != item.sealed_sha256:
             return self._reject(item, "sealed_copy_corrupt")
-        offset = self._create(item, sealed[: self.chunk_bytes])
+        # a document that fits in one chunk goes in one request; a larger one is announced
+        # on its own, so that resuming it never sends its first chunk again just to learn
+        # the server's offset (a rural line pays for every megabyte)
+        offset = self._create(item, sealed if len(sealed) <= self.chunk_bytes else None)
         if offset is None:
             return "delivered"
         if offset < 0:
@@ -134,18 +138,21 @@ class Uploader:
 
     # --- the protocol steps ---------------------------------------------------------
 
-    def _create(self, item: PendingUpload, first_chunk: bytes) -> int | None:
-        """POST the metadata with the first chunk (a small document: all of it); the
-        server's offset, None if stored (now or before), -1 if rejected."""
+    def _create(self, item: PendingUpload, whole: bytes | None) -> int | None:
+        """POST the metadata, with the whole sealed document if given; the server's offset,
+        None if stored (now or before), -1 if rejected."""
         meta = {
             "document_id": item.document_id, "receipt_number": item.receipt_number,
             "sealed_size": item.sealed_size, "sealed_sha256": item.sealed_sha256,
             "sha256": item.sha256, "document_type": item.document_type, "pages": item.pages,
             "page_hash": item.page_hash, "submitted_at": _contract_time(item.submitted_at),
         }
-        response = self.client.request(
-            "POST", UPLOADS, first_chunk, {"Content-Type": "application/offset+octet-stream"},
-            announcement=protocol.encode_announcement(meta))
+        if whole is None:
+            response = self.client.call_json("POST", UPLOADS, meta)
+        else:
+            response = self.client.request(
+                "POST", UPLOADS, whole, {"Content-Type": "application/offset+octet-stream"},
+                announcement=protocol.encode_announcement(meta))
         data = safe_json(response)
         if response.status_code in (200, 201):
             if data.get("complete"):
