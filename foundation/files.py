@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -38,8 +39,10 @@ def can_sync_file_system() -> bool:
 
 
 def _syncfs(fd: int) -> None:
-    if _SYNCFS is None or _SYNCFS(fd) != 0:
-        error = ctypes.get_errno() if _SYNCFS is not None else 38  # ENOSYS
+    if _SYNCFS is None:
+        raise OSError(errno.ENOSYS, os.strerror(errno.ENOSYS))
+    if _SYNCFS(fd) != 0:
+        error = ctypes.get_errno()
         raise OSError(error, os.strerror(error))
 
 

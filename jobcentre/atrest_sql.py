@@ -44,14 +44,14 @@ class DocumentSql:
     """The document methods of the repository over its ``_tx`` transactions."""
 
     at_rest: AtRest | None = None
-    placeholder = "?"
+    placeholder: str  # "?" on SQLite, "%s" on PostgreSQL (jobcentre.sqlstore)
 
     if TYPE_CHECKING:
         def _tx(self, write: bool = False) -> AbstractContextManager[Callable[..., Any]]: ...
         def _read_one(self, sql: str, params: tuple[Any, ...] = ()) -> Any: ...
         def _write_one(self, sql: str, params: tuple[Any, ...] = ()) -> int: ...
         def execute_many_returning(self, sql: str, rows: list[tuple[Any, ...]]
-                                   ) -> list[bool]: ...
+                                   ) -> list[bool]: ...  # PostgresRepository only
 
     def _document(self, row: Any) -> DocumentRecord:
         values: dict[str, Any] = dict(zip(DOCUMENT_COLUMNS, row, strict=True))

@@ -154,11 +154,11 @@ class IntakeService(KioskAdmission):
         usual answer."""
         try:
             wanted = self._announced(kiosk, payload)
-            if not chunk or len(chunk) != wanted.sealed_size:
-                return None
-            return self._check(kiosk, wanted, chunk, chunk_sha256)
         except ApiError:
             return None
+        if not chunk or len(chunk) != wanted.sealed_size:
+            return None
+        return self._check_or_none(kiosk, wanted, chunk, chunk_sha256)
 
     def announce_with_chunk(
         self, kiosk: KioskRecord, payload: Any, chunk: bytes, chunk_sha256: bytes | None,

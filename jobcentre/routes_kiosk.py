@@ -127,13 +127,7 @@ class KioskGate:
                                                operation)
             except ApiError as exc:
                 raise self.refusal(request, exc) from None
-        try:
-            auth = parse_auth(headers)
-            kiosk = self._known.get(auth.kiosk_id)
-            if kiosk is not None:
-                check_signed(kiosk, method, target, auth)
-        except ApiError as exc:
-            raise self.refusal(request, exc) from None
+        auth, kiosk = self._kept_signer(request, headers)
         if kiosk is None and limit > JSON_BODY_LIMIT:
             kiosk, body = await self.authed(request, limit)
             return await run_in_threadpool(operation, kiosk, body)
@@ -146,26 +140,34 @@ class KioskGate:
         except ApiError as exc:
             raise self.refusal(request, exc) from None
 
-    async def signed_body(self, request: Request, limit: int
+    async def signed_body(self, request: Request, headers: dict[str, str], limit: int
                           ) -> tuple[KioskRecord, protocol.RequestAuth, bytes] | None:
         """For a request with a body from a kiosk whose record is kept: its signature and
         clock checked, its rate charged, its body read and checked against the signed
         digest, all in the event loop, without a worker thread; the caller must still
         ``admit`` it (revocation, replay) before acting on it. None, with nothing read,
-        for any other request: ``run`` serves it."""
-        headers = request_headers(request)
+        for any other request: ``run`` serves it. ``headers``: ``request_headers``."""
         if headers.get("content-length", "0") in ("0", ""):
             return None
+        auth, kiosk = self._kept_signer(request, headers)
+        if kiosk is None:
+            return None
+        self.guard.charge_kiosk(kiosk.kiosk_id)
+        return kiosk, auth, await self._body(request, headers, limit)
+
+    def _kept_signer(self, request: Request, headers: dict[str, str]
+                     ) -> tuple[protocol.RequestAuth, KioskRecord | None]:
+        """The request's signature headers and, if this process keeps the signing kiosk's
+        record, that record, the signature and clock checked against it (CPU only); a
+        refusal is charged to the client's address."""
         try:
             auth = parse_auth(headers)
             kiosk = self._known.get(auth.kiosk_id)
-            if kiosk is None:
-                return None
-            check_signed(kiosk, request.method, request_target(request), auth)
+            if kiosk is not None:
+                check_signed(kiosk, request.method, request_target(request), auth)
         except ApiError as exc:
             raise self.refusal(request, exc) from None
-        self.guard.charge_kiosk(kiosk.kiosk_id)
-        return kiosk, auth, await self._body(request, headers, limit)
+        return auth, kiosk
 
     def admit(self, kiosk: KioskRecord, auth: protocol.RequestAuth) -> KioskRecord:
         """``IntakeService.admit`` (blocking): revocation and replay, after ``signed_body``."""

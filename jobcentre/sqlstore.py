@@ -347,15 +347,6 @@ class PostgresRepository(SqlRepository):
     def _connect(self) -> Any:
         return self._psycopg.connect(self.url, connect_timeout=10, autocommit=False)
 
-    def autocommit_pool(self, setting: str, size: int = 4) -> ConnectionPool:
-        """Extra connections in autocommit mode with ``setting`` (a ``SET …``) run once each."""
-        def connect() -> Any:
-            conn = self._psycopg.connect(self.url, connect_timeout=10, autocommit=True)
-            conn.execute(setting)
-            return conn
-
-        return ConnectionPool(connect, size)
-
     def execute_many_returning(self, sql: str, rows: list[tuple[Any, ...]]) -> list[bool]:
         """Run ``sql`` (``… RETURNING …``) once per row in one transaction, pipelined: one
         round trip for all of them instead of one each; per row, whether it returned a row."""
@@ -374,6 +365,15 @@ class PostgresRepository(SqlRepository):
             if self._is_db_error(exc):
                 raise self._translate(exc) from exc
             raise
+
+    def autocommit_pool(self, setting: str, size: int = 4) -> ConnectionPool:
+        """Extra connections in autocommit mode with ``setting`` (a ``SET …``) run once each."""
+        def connect() -> Any:
+            conn = self._psycopg.connect(self.url, connect_timeout=10, autocommit=True)
+            conn.execute(setting)
+            return conn
+
+        return ConnectionPool(connect, size)
 
     def _fetch_one(self, conn: Any, sql: str, params: tuple[Any, ...]) -> Any:
         rows = self._fetch_all(conn, sql, params)

@@ -159,7 +159,7 @@ class WholeUploads:
             return self.service.announce_with_chunk(
                 kiosk, parse_announcement(announcement), body, digest, whole_new)
 
-        signed = await self.gate.signed_body(request, protocol.MAX_CHUNK_BYTES)
+        signed = await self.gate.signed_body(request, headers, protocol.MAX_CHUNK_BYTES)
         if signed is None:  # a kiosk not kept yet, or no body
             status, answer = await self.gate.run(request, general, protocol.MAX_CHUNK_BYTES)
             return JSONResponse(answer, status_code=status)
