@@ -64,10 +64,15 @@ def run_guard(layout: Layout, now: float | None = None) -> UpdateState | None:
 
 
 def roll_back(layout: Layout, state: UpdateState, reason: str) -> UpdateState:
-    """Point ``current`` at the trial's old environment and record why."""
+    """Point ``current`` at the trial's old environment, then record why.
+
+    In this order: a kill between the two leaves the trial recorded with ``current`` not
+    at its environment, which ``resume_update`` rolls back again; the other order could
+    leave ``rolled_back`` recorded and the broken environment current.
+    """
     rolled = state.but(state="rolled_back", reason=reason[:200], reported=False)
-    save_state(layout.state_file, rolled)
     layout.switch_to(state.from_env)
+    save_state(layout.state_file, rolled)
     layout.clear_downloads()
     log.warning("app version %s rolled back (%s)", state.app_version, reason)
     return rolled
