@@ -39,7 +39,6 @@ CREATE TABLE IF NOT EXISTS documents (
     ack TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_by_receipt ON documents(kiosk_id, receipt_number);
 CREATE INDEX IF NOT EXISTS documents_by_time ON documents(received_at);
-CREATE INDEX IF NOT EXISTS kiosks_by_enrollment ON kiosks(enrolled_at);
 """
 
 #: (table, column, declaration) added after the first release, oldest first.
@@ -51,6 +50,8 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 ADDED_INDEXES = (
     "CREATE INDEX IF NOT EXISTS documents_by_number ON documents(number_index)",
+    # newly enrolled kiosks, read every 2 s by each intake process (KioskGate.refresh_known)
+    "CREATE INDEX IF NOT EXISTS kiosks_by_enrollment ON kiosks(enrolled_at)",
 )
 
 
