@@ -16,7 +16,8 @@ documents go to ``<data>/documents/YYYY/MM/DD/<document_id>.<random>.jca``, encr
 rest by the caller (``jobcentre.atrest``; files of older releases are ``<document_id>.jca``
 or ``….pdf`` until ``jobcentre.atrest_migrate`` encrypts them), each under a name of its own
 created with ``O_EXCL`` (a stored file is never replaced), made durable with fsync of file
-and directory, or a group of them with one ``syncfs``, before the database row is written
+and directory, or a group of them with one ``syncfs`` (each file's writeback started as soon
+as it is written), before the database row is written
 and the service signs an ack. Every directory is created 0700 and every file 0600, whatever
 the umask; the data directory itself is narrowed to 0700. Work on one document is serialised
 by a striped lock: a thread lock within the process, then ``flock`` on one of ``_STRIPES``
@@ -39,7 +40,12 @@ from datetime import datetime
 from pathlib import Path
 
 from foundation.errors import ApiError, SetupError
-from foundation.files import can_sync_file_system, fsync_dir, sync_file_system
+from foundation.files import (
+    can_sync_file_system,
+    fsync_dir,
+    start_writeback,
+    sync_file_system,
+)
 from wire.protocol import ERROR_NOT_FOUND, ERROR_OFFSET_MISMATCH, ERROR_TOO_LARGE
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -226,7 +232,9 @@ class DocumentStore:
                         view = memoryview(part)
                         while view:
                             view = view[os.write(fd, view):]
-                    if not whole_fs:
+                    if whole_fs:
+                        start_writeback(fd)  # the syncfs below then waits for less
+                    else:
                         self._sync(fd)
                 finally:
                     os.close(fd)

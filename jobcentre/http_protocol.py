@@ -15,7 +15,8 @@ pausing, resuming and waking the handler, about a fifth of the service's CPU per
 (``benchmarks/bench_intake.py``). Once a request is authenticated, the app widens its window
 to the body's signed length (``BODY_WINDOW`` in the scope's extensions), so the body is read
 at once. Before that, and for every other request, the window stays 64 KiB: an
-unauthenticated client never gets more than that buffered.
+unauthenticated client never gets more than that buffered. The waiting body is a list of the
+pieces read (``BodyPieces``), not uvicorn's growing bytearray.
 
 The parser is httptools (llhttp, in C) rather than the pure-Python h11: for the 1 MB
 uploads of the intake API, h11 spent more CPU buffering and slicing the body than the
@@ -36,6 +37,36 @@ MAX_HEADER_BYTES = 16 * 1024
 #: ASGI scope extension: ``widen(size)`` lets this request's body be buffered up to ``size``
 BODY_WINDOW = "jobcentre.body_window"
 UNAUTHENTICATED_WINDOW = 64 * 1024  # uvicorn's HIGH_WATER_LIMIT
+
+
+class BodyPieces:
+    """The pieces of a request body read from the socket and not yet taken by the app.
+
+    Uvicorn collects them in a ``bytearray`` and hands the app ``bytes(...)`` of it: each
+    megabyte was copied three times more than needed (into the bytearray, again as it grew,
+    and into the bytes). Kept as a list, a body that came in one piece reaches the app as
+    that very object, and several are joined once. Uvicorn's ``receive`` takes
+    ``bytes(cycle.body)`` (``__bytes__``) and puts a new empty bytearray in its place.
+    """
+
+    __slots__ = ("_pieces", "_size")
+
+    def __init__(self, first: bytes | bytearray = b"") -> None:
+        self._pieces: list[bytes | bytearray] = [first] if first else []
+        self._size = len(first)
+
+    def append(self, piece: bytes) -> None:
+        """One more piece, as the parser gave it."""
+        self._pieces.append(piece)
+        self._size += len(piece)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __bytes__(self) -> bytes:
+        if len(self._pieces) == 1 and type(self._pieces[0]) is bytes:
+            return self._pieces[0]
+        return b"".join(self._pieces)
 
 
 def header_timeout_protocol(header_timeout_s: float,
@@ -77,13 +108,18 @@ def header_timeout_protocol(header_timeout_s: float,
             self._body_window = max(UNAUTHENTICATED_WINDOW, size)
 
         def on_body(self, body: bytes) -> None:
-            """Uvicorn's, with this request's window instead of its fixed 64 KiB: reading
-            from the socket pauses once more than the window waits for the app."""
+            """Uvicorn's, with this request's window instead of its fixed 64 KiB (reading
+            from the socket pauses once more than the window waits for the app), and the
+            waiting pieces kept as they came (``BodyPieces``)."""
             if ((self.parser.should_upgrade() and self._should_upgrade())
                     or self.cycle.response_complete):
                 return
-            self.cycle.body += body
-            if len(self.cycle.body) > self._body_window:
+            waiting: Any = self.cycle.body
+            if not isinstance(waiting, BodyPieces):  # uvicorn's bytearray, empty or not
+                waiting = BodyPieces(waiting)
+                self.cycle.body = waiting  # uvicorn's receive() takes bytes() of it
+            waiting.append(body)
+            if len(waiting) > self._body_window:
                 self.flow.pause_reading()
             self.cycle.message_event.set()
 

@@ -8,7 +8,7 @@ from typing import Any
 import uvicorn
 from uvicorn.server import ServerState
 
-from jobcentre.http_protocol import BODY_WINDOW, header_timeout_protocol
+from jobcentre.http_protocol import BODY_WINDOW, BodyPieces, header_timeout_protocol
 
 SIZE = 1_000_000
 
@@ -42,10 +42,12 @@ class RecordingTransport(asyncio.Transport):
         self.closed = True
 
 
-async def _send_body(widen: int | None) -> tuple[int, list[int]]:
-    """Feed a 1 MB request in 64 KiB pieces without letting the app run in between; the
-    protocol's pauses and the sizes the app received."""
-    received: list[int] = []
+async def _send_body(widen: int | None, pieces: list[bytes] | None = None
+                     ) -> tuple[int, list[bytes]]:
+    """Feed a 1 MB request (``pieces``; 64 KiB of x each by default) without letting the app
+    run in between; the protocol's pauses and the bodies the app received."""
+    pieces = pieces or [b"x" * min(64 * 1024, SIZE - s) for s in range(0, SIZE, 64 * 1024)]
+    received: list[bytes] = []
     finished = asyncio.Event()
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -54,7 +56,7 @@ async def _send_body(widen: int | None) -> tuple[int, list[int]]:
         more = True
         while more:
             message = await receive()
-            received.append(len(message["body"]))
+            received.append(message["body"])
             more = message["more_body"]
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
@@ -67,11 +69,12 @@ async def _send_body(widen: int | None) -> tuple[int, list[int]]:
                                           app_state={})
     transport = RecordingTransport()
     protocol.connection_made(transport)
-    protocol.data_received(b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % SIZE)
+    protocol.data_received(b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n"
+                           % sum(map(len, pieces)))
     for _ in range(5):  # the app starts and (maybe) widens the window, then waits
         await asyncio.sleep(0)
-    for start in range(0, SIZE, 64 * 1024):
-        protocol.data_received(b"x" * min(64 * 1024, SIZE - start))
+    for piece in pieces:
+        protocol.data_received(piece)
     await asyncio.wait_for(finished.wait(), 10)
     protocol.connection_lost(None)
     return transport.pauses, received
@@ -80,16 +83,31 @@ async def _send_body(widen: int | None) -> tuple[int, list[int]]:
 def test_unauthenticated_bodies_pause_reading_at_64_kib() -> None:
     pauses, received = asyncio.run(_send_body(None))
     assert pauses >= 1
-    assert sum(received) == SIZE
+    assert b"".join(received) == b"x" * SIZE
 
 
 def test_a_widened_window_reads_the_body_at_once() -> None:
-    pauses, received = asyncio.run(_send_body(SIZE))
+    pieces = [bytes([i]) * 100_000 for i in range(10)]  # distinct, to catch reordering
+    pauses, received = asyncio.run(_send_body(SIZE, pieces))
     assert pauses == 0
-    assert sum(received) == SIZE and len(received) <= 2
+    assert b"".join(received) == b"".join(pieces) and len(received) <= 2
+    assert all(type(body) is bytes for body in received)  # ASGI: bytes, never our pieces
 
 
 def test_the_window_never_shrinks_below_64_kib() -> None:
     pauses, received = asyncio.run(_send_body(100))
     assert pauses >= 1
-    assert sum(received) == SIZE
+    assert b"".join(received) == b"x" * SIZE
+
+
+def test_waiting_pieces_reach_the_app_copied_at_most_once() -> None:
+    one = b"a" * 300_000
+    assert bytes(BodyPieces(bytearray())) == b"" and len(BodyPieces()) == 0
+    single = BodyPieces(bytearray())
+    single.append(one)
+    assert bytes(single) is one  # a body that came in one piece is handed on as it is
+    several = BodyPieces(bytearray(b"head"))  # what uvicorn's bytearray held already
+    several.append(one)
+    several.append(b"tail")
+    assert len(several) == 4 + len(one) + 4
+    assert bytes(several) == b"head" + one + b"tail"

@@ -62,3 +62,22 @@ def test_each_file_is_synced_with_an_injected_sync(tmp_path: Path) -> None:
     inodes = {(tmp_path / path).stat().st_ino for path, _ in files}
     assert inodes <= set(synced)
     assert (tmp_path / files[0][0]).parent.stat().st_ino in synced
+
+
+def test_a_group_starts_each_files_writeback_before_its_syncfs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file of a group goes to the disk as soon as it is written; the one syncfs
+    then waits for what is still in flight (a single file is fsynced instead)."""
+    import jobcentre.docstore as docstore
+
+    events: list[str] = []
+    monkeypatch.setattr(docstore, "start_writeback",
+                        lambda fd: events.append(f"writeback {os.fstat(fd).st_size}"))
+    monkeypatch.setattr(docstore, "sync_file_system", lambda folder: events.append("syncfs"))
+    store = DocumentStore(tmp_path)
+    files = [(store.path_for(str(uuid.uuid4()), RECEIVED), [b"x" * (i + 1)]) for i in range(3)]
+    store.write_stored_many(files)
+    assert events == ["writeback 1", "writeback 2", "writeback 3", "syncfs"]
+    events.clear()
+    store.write_stored_many([(store.path_for(str(uuid.uuid4()), RECEIVED), [b"y"])])
+    assert events == []
