@@ -379,6 +379,7 @@ def one_run(args: argparse.Namespace, use_pg: bool, workers: int) -> Run:
         if stop:
             subprocess.run(stop, capture_output=True, timeout=90, check=False)
         shutil.rmtree(base, ignore_errors=True)
+        os.sync()  # the next run must not wait on this one's deletions (ext4 discard)
         print(flush=True)
 
 
