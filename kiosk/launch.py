@@ -49,7 +49,7 @@ def start_agent_if_needed(
                "--print-socket"]
     if config_path is not None:
         command += ["--config", str(config_path)]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     ready = threading.Event()
 
     def wait_ready() -> None:

@@ -72,7 +72,7 @@ def install_into(layout: Layout, env_name: str, wheels: Sequence[Path]) -> Path:
     environ = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PYTHONNOUSERSITE": "1"}
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=environ,
-                              timeout=PIP_TIMEOUT_S, check=False)
+                              stdin=subprocess.DEVNULL, timeout=PIP_TIMEOUT_S, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UpdateFailed(f"pip failed: {type(exc).__name__}", code="install_failed") from exc
     if done.returncode != 0:
@@ -86,7 +86,7 @@ def installed_version(env: Path) -> str:
     try:
         done = subprocess.run([str(env / "bin" / "python"), "-I", "-c", _VERSION_SCRIPT],
                               capture_output=True, text=True, timeout=VERSION_TIMEOUT_S,
-                              check=False)
+                              stdin=subprocess.DEVNULL, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UpdateFailed("the new environment does not run", code="install_failed") from exc
     if done.returncode != 0:

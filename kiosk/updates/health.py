@@ -68,7 +68,8 @@ def check_environment(kiosk: Path, args: Sequence[str],
     """Run ``<kiosk> update check --json ARGS`` and read its answer."""
     try:
         done = subprocess.run([str(kiosk), "update", "check", "--json", *args],
-                              capture_output=True, text=True, timeout=timeout_s, check=False)
+                              capture_output=True, text=True, timeout=timeout_s, check=False,
+                              stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return CheckResult("", (), "health_check_timeout")
     except OSError:

@@ -130,7 +130,7 @@ class Layout:
         try:
             done = subprocess.run([str(python), "-m", "venv", "--without-pip", str(env)],
                                   capture_output=True, text=True, timeout=VENV_TIMEOUT_S,
-                                  check=False)
+                                  stdin=subprocess.DEVNULL, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise UpdateFailed(f"creating the environment failed: {type(exc).__name__}",
                                code="env_create_failed") from exc
@@ -159,7 +159,7 @@ class Layout:
         try:
             done = subprocess.run([str(self.base / "bin" / "python"), "-I", "-c", _PINS_SCRIPT],
                                   capture_output=True, text=True, timeout=PINS_TIMEOUT_S,
-                                  check=False)
+                                  stdin=subprocess.DEVNULL, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise UpdateFailed("cannot list the base's packages", code="base_unreadable") from exc
         if done.returncode != 0:

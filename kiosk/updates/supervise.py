@@ -70,9 +70,11 @@ def supervise(layout: Layout, common: Sequence[str], *, ui: bool = False,
                     if stop.wait(restart_delay_s):
                         break
                 run_guard(layout)
-                agent = subprocess.Popen([kiosk, "agent", *common], env=environ)
+                agent = subprocess.Popen([kiosk, "agent", *common], env=environ,
+                                         stdin=subprocess.DEVNULL)
             if ui and (face is None or face.poll() is not None):
-                face = subprocess.Popen([kiosk, "run", *common], env=environ)
+                face = subprocess.Popen([kiosk, "run", *common], env=environ,
+                                        stdin=subprocess.DEVNULL)
             stop.wait(0.2)
         return 0
     finally:

@@ -56,7 +56,7 @@ def test_simulated_kiosks_hold_their_polls_and_handle_each_message_once(tmp_path
                 sys.executable, str(ROOT / "benchmarks" / "fleet_sim.py"), "--url", server.url,
                 "--keys", str(keys), "--state", str(tmp_path / "state"), "--start-at",
                 str(start_at), "--ramp", str(RAMP_S), "--seconds", str(WINDOW_S),
-                "--interval", "1", "--wait", "1", "--out", str(out)])
+                "--interval", "1", "--wait", "1", "--out", str(out)], stdin=subprocess.DEVNULL)
             time.sleep(max(0.0, start_at + RAMP_S + 1.0 - time.time()))
             for kiosk in kiosks:  # queued while the kiosks poll
                 message = store.add(kiosk.kiosk_id, "ops.ping", {"probe": 2}, timedelta(hours=1))

@@ -84,7 +84,7 @@ def _terminal(base: Path, server: ServerProcess, base_venv: Path, wheel: Path, n
         process = subprocess.Popen(
             [str(layout.current / "bin" / "kiosk"), "supervise", "--data", str(data),
              "--config", str(config), "--restart-delay", "0.3"],
-            stdout=sink, stderr=subprocess.STDOUT, cwd=root)
+            stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, cwd=root)
     return Terminal(layout, data, identity.kiosk_id, AgentClient(data / "agent.sock", 10.0),
                     process, log)
 

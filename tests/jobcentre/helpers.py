@@ -76,8 +76,8 @@ class ServerProcess:
         if self.database_url:
             args += ["--database", self.database_url]
         self._log = open(self.data_dir.parent / f"{self.data_dir.name}-server.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(args + list(self.extra), stdout=subprocess.PIPE,
-                                     stderr=self._log)
+        self.proc = subprocess.Popen(args + list(self.extra), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self._log)
         assert self.proc.stdout is not None
         line = b""
         with selectors.DefaultSelector() as sel:

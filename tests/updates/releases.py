@@ -66,7 +66,8 @@ def build_releases(root: Path, versions: tuple[str, ...] = tuple(VERSIONS)) -> d
         out = root / f"wheels-{version}"
         builds.append((version, out, subprocess.Popen(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-             str(source)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)))
+             str(source)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT)))
     wheels = {}
     for version, out, build in builds:
         output, _ = build.communicate(timeout=BUILD_TIMEOUT_S)

@@ -104,7 +104,8 @@ def supervised(installed: Layout, tmp_path: Path) -> Iterator[tuple[Layout, Path
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [str(installed.current / "bin" / "kiosk"), "supervise", "--data", str(data),
-             "--restart-delay", "0.3"], stdout=sink, stderr=subprocess.STDOUT, cwd=tmp_path)
+             "--restart-delay", "0.3"], stdin=subprocess.DEVNULL, stdout=sink,
+            stderr=subprocess.STDOUT, cwd=tmp_path)
         try:
             yield installed, data, log
         finally:
