@@ -70,7 +70,7 @@ def packet_properties(data: bytes) -> dict[str, str] | None:
             resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
-    except (etree.XMLSyntaxError, ValueError):
+    except (etree.LxmlError, ValueError):  # pikepdf's reading recovers what it can
         return None
     rdf = root.find(f".//{_RDF}RDF")
     if rdf is None:
