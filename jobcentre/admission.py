@@ -66,8 +66,7 @@ class KioskAdmission:
             # PostgreSQL: revocation and nonce in one round trip; the kiosk read only if refused
             if nonces.remember_if_active(kiosk.kiosk_id, auth.nonce, int(auth.timestamp)):
                 return kiosk
-            self._refuse(self.repo.get_kiosk(kiosk.kiosk_id))
-            raise ApiError(401, protocol.ERROR_REPLAYED)  # enrolled, not revoked: a used nonce
+            return self._refused_or_replayed(kiosk)
         fresh = self._refuse(self.repo.get_kiosk(kiosk.kiosk_id) if reread else kiosk)
         if nonces is not None and not nonces.remember(fresh.kiosk_id, auth.nonce,
                                                       int(auth.timestamp)):
@@ -98,6 +97,8 @@ class KioskAdmission:
         return answers
 
     def _refused_or_replayed(self, kiosk: KioskRecord) -> KioskRecord:
+        """Why a kiosk's nonce was not recorded: 401/403 if it is gone or revoked, else 401
+        ``replayed_request``; never returns."""
         self._refuse(self.repo.get_kiosk(kiosk.kiosk_id))
         raise ApiError(401, protocol.ERROR_REPLAYED)  # enrolled, not revoked: a used nonce
 

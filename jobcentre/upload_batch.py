@@ -72,8 +72,8 @@ Outcome = dict[str, Any] | None | ApiError
 
 class DocumentBatcher:
     """Admits and writes waiting ``WholeUpload`` s in groups, on ``WRITERS`` threads of
-    its own: a group is handed to a free writer the moment a document is ready, or when
-    a writer finishes its group, without waiting for the event loop's next turn."""
+    its own: a group is handed to a free writer the moment a document is ready, and what
+    waited meanwhile once a writer's answers are in (on the loop's next turn)."""
 
     def __init__(self, service: IntakeService, admit_many: Any, writers: int = WRITERS
                  ) -> None:
