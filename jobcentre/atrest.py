@@ -6,6 +6,12 @@ derived (HKDF-SHA256) from the key-encryption key (KEK). A blob is self-containe
 
     "JCA1" | kek_id (8) | wrap nonce (12) | wrapped data key (32 + 16) | nonce (12) | ct + tag
 
+A document the intake service received is kept as ``JCA2``, the same layout: its data key is
+the key of the kiosk's ``JCK1`` envelope, and ``ct + tag`` are the envelope's own, under the
+envelope's AAD (``wire.protocol.document_aad``). The document is then stored as it arrived,
+without being encrypted a second time. The envelope's ephemeral public key is not kept, so
+the centre's encryption key alone cannot open a stored file: only the KEK can.
+
 Both the wrapped key and the ciphertext are bound (AAD) to the purpose (``document``,
 ``field:transfer_note`` …) and the document id, so a file or field swapped for another
 document's does not open. ``kek_id`` names the KEK the blob needs, so a wrong KEK gives a
@@ -33,8 +39,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from foundation.errors import Undecryptable
 from wire.codec import canonical_json
+from wire.protocol import document_aad
 
 MAGIC = b"JCA1"
+MAGIC_KEPT = b"JCA2"
 FIELD_PREFIX = "jca1."
 KEK_BYTES = 32
 _ID = 8
@@ -74,6 +82,15 @@ class AtRest:
         body = AESGCM(data_key).encrypt(nonce, plaintext, _data_aad(document_id, purpose))
         return MAGIC + self.kek_id + wrap_nonce + wrapped + nonce, body
 
+    def keep_envelope(self, document_id: str, key: bytes, nonce: bytes,
+                      ciphertext: memoryview) -> tuple[bytes, memoryview]:
+        """(header, ciphertext+tag) of a ``JCA2`` blob: a kiosk's sealed document as received,
+        its envelope key wrapped under the KEK (``wire.protocol.open_envelope``)."""
+        wrap_nonce = os.urandom(_NONCE)
+        wrapped = self._wrap.encrypt(wrap_nonce, key, self._key_aad(document_id, DOCUMENT,
+                                                                    MAGIC_KEPT))
+        return MAGIC_KEPT + self.kek_id + wrap_nonce + wrapped + nonce, ciphertext
+
     def seal(self, document_id: str, purpose: str, plaintext: bytes) -> bytes:
         """One blob (header and ciphertext) of ``plaintext``."""
         header, body = self.seal_parts(document_id, purpose, plaintext)
@@ -82,8 +99,11 @@ class AtRest:
     def open(self, document_id: str, purpose: str, blob: bytes | memoryview) -> bytes:
         """The plaintext of a blob; ``Undecryptable`` if damaged, swapped or under another KEK."""
         view = memoryview(blob)
-        if len(view) < HEADER_BYTES + 16 or bytes(view[:4]) != MAGIC:
+        magic = bytes(view[:4])
+        if len(view) < HEADER_BYTES + 16 or magic not in (MAGIC, MAGIC_KEPT):
             raise Undecryptable("not an at-rest blob")
+        if magic == MAGIC_KEPT and purpose != DOCUMENT:
+            raise Undecryptable("a kept envelope where a sealed field belongs")
         kek_id = bytes(view[4:4 + _ID])
         if kek_id != self.kek_id:
             raise Undecryptable(
@@ -95,13 +115,17 @@ class AtRest:
         wrapped, at = bytes(view[at:at + _WRAPPED]), at + _WRAPPED
         nonce, at = bytes(view[at:at + _NONCE]), at + _NONCE
         try:
-            data_key = self._wrap.decrypt(wrap_nonce, wrapped, self._key_aad(document_id, purpose))
-            return AESGCM(data_key).decrypt(nonce, view[at:], _data_aad(document_id, purpose))
+            data_key = self._wrap.decrypt(wrap_nonce, wrapped,
+                                          self._key_aad(document_id, purpose, magic))
+            aad = (document_aad(document_id) if magic == MAGIC_KEPT
+                   else _data_aad(document_id, purpose))
+            return AESGCM(data_key).decrypt(nonce, view[at:], aad)
         except InvalidTag as exc:
             raise Undecryptable("damaged, or bound to another document") from exc
 
-    def _key_aad(self, document_id: str, purpose: str) -> bytes:
-        return b"jca1 key\n" + self.kek_id + f"\n{purpose}\n{document_id}".encode()
+    def _key_aad(self, document_id: str, purpose: str, magic: bytes = MAGIC) -> bytes:
+        prefix = b"jca1 key\n" if magic == MAGIC else b"jca2 key\n"
+        return prefix + self.kek_id + f"\n{purpose}\n{document_id}".encode()
 
     # --- database fields ---------------------------------------------------------------
 
@@ -142,4 +166,4 @@ def is_sealed_field(text: str) -> bool:
 
 def is_sealed_blob(head: bytes) -> bool:
     """Whether a file starting with ``head`` is an at-rest blob."""
-    return head[:4] == MAGIC
+    return head[:4] in (MAGIC, MAGIC_KEPT)

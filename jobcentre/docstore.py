@@ -210,11 +210,11 @@ class DocumentStore:
         folder = f"{received:%Y}/{received:%m}/{received:%d}"
         return f"{self.documents.relative_to(self.root)}/{folder}/{name}"
 
-    def write_stored(self, path: str, parts: Sequence[bytes]) -> None:
+    def write_stored(self, path: str, parts: Sequence[bytes | memoryview]) -> None:
         """Write a document's new file at ``path`` (from ``path_for``) durably."""
         self.write_stored_many([(path, parts)])
 
-    def write_stored_many(self, files: Sequence[tuple[str, Sequence[bytes]]]) -> None:
+    def write_stored_many(self, files: Sequence[tuple[str, Sequence[bytes | memoryview]]]) -> None:
         """Write new files (``path_for`` names) durably: a group with one ``syncfs`` of
         the file system where available, else each file fsynced and each folder once.
         ``O_EXCL``: an existing file is never replaced. If one fails, those written are
@@ -249,7 +249,7 @@ class DocumentStore:
                     final.unlink()
             raise
 
-    def replace_file(self, final: Path, parts: Sequence[bytes]) -> None:
+    def replace_file(self, final: Path, parts: Sequence[bytes | memoryview]) -> None:
         """Write ``parts`` to a temporary file, fsync, rename onto ``final``, fsync the folder."""
         tmp = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -2,9 +2,10 @@
 
 ``check_sealed`` opens the kiosk's envelope and checks everything the service promises to
 check (size, SHA-256 of the sealed and of the opened document, a PDF of our own making, the
-transfer note's extensions), then seals the document for storage at rest and signs the
-acknowledgement. It reads no file and no database, so the service can run it in its event
-loop (``IntakeService.prepare_whole``) or in a worker thread (the resumable path): storing the
+transfer note's extensions), then prepares the document for storage at rest (the envelope as
+received, its key wrapped: ``AtRest.keep_envelope``) and signs the acknowledgement. It reads
+no file and no database, so the service can run it in its event loop
+(``IntakeService.prepare_whole``) or in a worker thread (the resumable path): storing the
 result (``PreparedDocument``) is a separate step.
 """
 
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from foundation.errors import ApiError, InvalidNoteExtension, Undecryptable
-from jobcentre.atrest import DOCUMENT, AtRest
+from jobcentre.atrest import AtRest
 from jobcentre.keys import CentreKeys
 from jobcentre.pdfcheck import inspect_pdf
 from jobcentre.repository import DocumentRecord, KioskRecord, UploadRecord, db_time
@@ -42,7 +43,7 @@ class PreparedDocument:
 
     upload: UploadRecord
     record: DocumentRecord
-    parts: tuple[bytes, bytes] = field(repr=False)
+    parts: tuple[bytes, bytes | memoryview] = field(repr=False)
 
 
 def check_sealed(
@@ -59,9 +60,10 @@ def check_sealed(
     if (sealed_digest or hashlib.sha256(sealed).digest()).hex() != upload.sealed_sha256:
         raise rejected(protocol.ERROR_HASH_MISMATCH)
     try:
-        plaintext = protocol.open_sealed(sealed, keys.encryption, protocol.document_aad(doc_id))
+        opened = protocol.open_envelope(sealed, keys.encryption, protocol.document_aad(doc_id))
     except Undecryptable as exc:
         raise rejected(protocol.ERROR_UNDECRYPTABLE) from exc
+    plaintext = opened.plaintext
     if hashlib.sha256(plaintext).hexdigest() != upload.sha256:
         raise rejected(protocol.ERROR_HASH_MISMATCH)
     try:
@@ -91,7 +93,9 @@ def check_sealed(
         note_extensions=extensions_json(extensions),
         number_index=at_rest.blind_index(customer_number),
     )
-    return PreparedDocument(upload, record, at_rest.seal_parts(doc_id, DOCUMENT, plaintext))
+    # kept as it arrived, its envelope key wrapped: no second encryption of the document
+    parts = at_rest.keep_envelope(doc_id, opened.key, opened.nonce, opened.ciphertext)
+    return PreparedDocument(upload, record, parts)
 
 
 def transfer_note(

@@ -182,21 +182,43 @@ def seal(plaintext: bytes, centre_encryption_public_key: EncPublicKeyLike, aad: 
     return SEAL_MAGIC + eph_pub + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
-def open_sealed(blob: bytes, centre_encryption_private_key: X25519PrivateKey, aad: bytes) -> bytes:
-    """Decrypt a ``JCK1`` envelope; raises ``Undecryptable`` on any defect."""
+@dataclass(frozen=True)
+class OpenedEnvelope:
+    """An opened ``JCK1`` envelope: the document, and the key and nonce it was sealed with.
+
+    ``ciphertext`` (ciphertext and tag) is a view into the envelope, not a copy. With
+    ``key`` and ``nonce`` it opens again under the envelope's AAD: the intake service keeps it
+    at rest as received, with ``key`` wrapped under its own key (``jobcentre.atrest``)."""
+
+    plaintext: bytes
+    key: bytes
+    nonce: bytes
+    ciphertext: memoryview
+
+
+def open_envelope(blob: bytes, centre_encryption_private_key: X25519PrivateKey, aad: bytes
+                  ) -> OpenedEnvelope:
+    """Decrypt a ``JCK1`` envelope, keeping its key; raises ``Undecryptable`` on any defect."""
     if len(blob) < SEAL_OVERHEAD or not blob.startswith(SEAL_MAGIC):
         raise Undecryptable("not a JCK1 envelope")
     start = len(SEAL_MAGIC)
     eph_pub = blob[start : start + 32]
     nonce = blob[start + 32 : start + 32 + _NONCE_LEN]
+    # a memoryview: slicing the bytes would copy the whole document first
+    ciphertext = memoryview(blob)[start + 32 + _NONCE_LEN :]
     try:
         shared = centre_encryption_private_key.exchange(X25519PublicKey.from_public_bytes(eph_pub))
         centre_pub = _raw_pub(centre_encryption_private_key.public_key())
         key = _derive_key(shared, eph_pub, centre_pub)
-        # a memoryview: slicing the bytes would copy the whole document first
-        return AESGCM(key).decrypt(nonce, memoryview(blob)[start + 32 + _NONCE_LEN :], aad)
+        plaintext = AESGCM(key).decrypt(nonce, ciphertext, aad)
     except (InvalidTag, ValueError) as exc:
         raise Undecryptable("envelope does not open") from exc
+    return OpenedEnvelope(plaintext, key, nonce, ciphertext)
+
+
+def open_sealed(blob: bytes, centre_encryption_private_key: X25519PrivateKey, aad: bytes) -> bytes:
+    """Decrypt a ``JCK1`` envelope; raises ``Undecryptable`` on any defect."""
+    return open_envelope(blob, centre_encryption_private_key, aad).plaintext
 
 
 def document_aad(document_id: str) -> bytes:

@@ -124,6 +124,7 @@ def test_kiosk_submission_leaves_nothing_readable_at_rest(
     # a file swapped for another document's does not open (AAD = document id)
     [path_a] = (server.data_dir / "documents").rglob(f"{first_id}.*")
     [path_b] = (server.data_dir / "documents").rglob(f"{second_id}.*")
+    assert path_a.read_bytes()[:4] == b"JCA2"  # the kiosk's envelope kept, its key wrapped
     shutil.copyfile(path_a, path_b)
     swapped = run_cli("export", *cli_args(server), "--as", "anna", "--document",
                       second_id, "--out", str(tmp_path / "swapped.pdf"))
