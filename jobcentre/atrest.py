@@ -10,7 +10,10 @@ A document the intake service received is kept as ``JCA2``, the same layout: its
 the key of the kiosk's ``JCK1`` envelope, and ``ct + tag`` are the envelope's own, under the
 envelope's AAD (``wire.protocol.document_aad``). The document is then stored as it arrived,
 without being encrypted a second time. The envelope's ephemeral public key is not kept, so
-the centre's encryption key alone cannot open a stored file: only the KEK can.
+the centre's encryption key alone cannot open a stored file: only the KEK can. Its secrecy
+at rest then rests, as the envelope's does on the wire, on the kiosk drawing a fresh key
+and nonce for every envelope (``wire.protocol.seal``: an ephemeral X25519 key and a nonce
+from the operating system's random source).
 
 Both the wrapped key and the ciphertext are bound (AAD) to the purpose (``document``,
 ``field:transfer_note`` …) and the document id, so a file or field swapped for another
