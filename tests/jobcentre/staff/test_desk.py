@@ -101,6 +101,8 @@ def test_call_shows_on_two_desks_live_and_the_ack_reaches_the_kiosk(
         expect(desk.locator("#desk-calls")).to_have_attribute("data-updates", "1",
                                                              timeout=WAIT_MS)
         desk.evaluate("window.__notReloaded = true")
+        # no call waits: the empty badge takes no room in the navigation
+        assert desk.locator("#desk-badge").evaluate("e => getComputedStyle(e).display") == "none"
     answer = agent_end.caller.call("ar", "capture")
     assert answer["state"] == SENT and answer["call_id"]
     for desk in desks:
